@@ -1,0 +1,26 @@
+/*
+ * algorithms/algorithms.h - what the built-in algorithms share: the
+ * best-so-far tracker and the counter-based uniform generator.
+ */
+#ifndef RSW_ALGORITHMS_INTERNAL_H
+#define RSW_ALGORITHMS_INTERNAL_H
+
+#include "ringsweep/algorithm.h"
+#include "ringsweep/algorithms.h"
+#include "ringsweep/space.h"
+
+struct rsw__best_tracker {
+	int minimize;
+	int have;
+	rsw_best best;
+};
+
+void rsw__best_init(struct rsw__best_tracker *t, int minimize);
+void rsw__best_track(struct rsw__best_tracker *t, uint32_t nparams,
+		     const double *params, const rsw_result *r);
+int rsw__best_get(const struct rsw__best_tracker *t, rsw_best *out);
+
+/* Uniform in [0, 1), a pure function of (seed, k, d). */
+double rsw__uniform(uint64_t seed, uint64_t k, uint32_t d);
+
+#endif

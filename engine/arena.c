@@ -1,0 +1,334 @@
+/*
+ * engine/arena.c - create, attach to, validate and remove the shared-memory
+ * arena; sweep away arenas left behind by SIGKILLed drivers.
+ *
+ * DESIGN
+ * Creation: shm_open(O_CREAT|O_EXCL, 0600) under an unpredictable name
+ * (pid + 64 random bits), posix_fallocate to reserve every page now (a full
+ * /dev/shm fails here with RSW_ENOSPC instead of SIGBUS in a worker later),
+ * mmap, MADV_DONTFORK (a process the objective forks must not inherit it;
+ * our own processes attach by name) and MADV_DONTDUMP (a crashing worker
+ * must not dump it).  The header is written last except for the magic,
+ * which is written after the checksum: an attacher that sees the magic sees
+ * a complete header.
+ *
+ * Attach never trusts the object: size from fstat, owner uid, magic,
+ * version, checksum, and every offset recomputed from the header's own
+ * parameters must match.
+ */
+#include "arena.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static uint64_t
+align_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static uint64_t
+header_checksum(const struct rsw_arena_header *h)
+{
+	const unsigned char *p = (const unsigned char *)h;
+	uint64_t x = 1469598103934665603ull;
+
+	/* The magic is excluded: it is stored last, after the checksum. */
+	for (size_t i = sizeof h->magic;
+	     i < offsetof(struct rsw_arena_header, checksum); i++)
+		x = (x ^ p[i]) * 1099511628211ull;
+	return x;
+}
+
+static uint32_t
+next_pow2(uint32_t x)
+{
+	uint32_t p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+/* Fills every layout field of h from the parameters in h. */
+static void
+compute_layout(struct rsw_arena_header *h)
+{
+	uint64_t off = sizeof(*h);
+
+	h->header_size = sizeof(*h);
+	/* A result ring never fills: it holds more entries than there can be
+	 * tasks in flight (ck rings hold capacity - 1). */
+	h->result_capacity = next_pow2(h->max_inflight + 1);
+	h->death_capacity = 256;
+	h->task_slot_size = (uint32_t)align_up(
+	    sizeof(struct rsw_task_slot) +
+		sizeof(double) * (h->max_params + h->max_metrics),
+	    RSW_CACHELINE);
+	h->off_task_ring = off;
+	off += sizeof(struct rsw_ring);
+	h->off_task_buf = off;
+	off = align_up(off + (uint64_t)h->ring_capacity *
+				 sizeof(struct rsw_task_desc), RSW_CACHELINE);
+	h->off_task_slots = off;
+	off += (uint64_t)h->max_inflight * h->task_slot_size;
+	h->off_workers = off;
+	off += (uint64_t)h->nslots * sizeof(struct rsw_worker_slot);
+	h->off_results = off;
+	h->result_stride = align_up(sizeof(struct rsw_ring) +
+					(uint64_t)h->result_capacity *
+					    sizeof(struct rsw_result_desc),
+				    RSW_CACHELINE);
+	off += h->nslots * h->result_stride;
+	h->off_death_ring = off;
+	off += sizeof(struct rsw_ring);
+	h->off_death_buf = off;
+	off += (uint64_t)h->death_capacity * sizeof(struct rsw_death_desc);
+	h->total_size = align_up(off, 4096);
+}
+
+static int
+random_name(char *out, size_t n)
+{
+	uint64_t r;
+
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		return RSW_ESYS;
+	snprintf(out, n, RSW_ARENA_PREFIX "%d-%016llx", (int)getpid(),
+		 (unsigned long long)r);
+	return 0;
+}
+
+static void
+advise(void *p, size_t size)
+{
+	/* Both are best-effort hardening: failure changes no behaviour we
+	 * rely on, since our processes map the arena by name after fork. */
+	(void)madvise(p, size, MADV_DONTFORK);
+	(void)madvise(p, size, MADV_DONTDUMP);
+}
+
+int
+rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
+{
+	struct rsw_arena_header tmp;
+	int fd = -1, rc;
+	void *map;
+
+	memset(a, 0, sizeof *a);
+	memset(&tmp, 0, sizeof tmp);
+	tmp.version = RSW_ARENA_VERSION;
+	tmp.nworkers = p->nworkers;
+	tmp.nslots = p->nslots;
+	tmp.ring_capacity = p->ring_capacity;
+	tmp.max_inflight = p->max_inflight;
+	tmp.max_params = p->max_params;
+	tmp.max_metrics = p->max_metrics;
+	tmp.idle = p->idle;
+	tmp.timeout_ns = p->timeout_ns;
+	compute_layout(&tmp);
+
+	for (int tries = 0; tries < 8; tries++) {
+		if ((rc = random_name(a->name, sizeof a->name)) != 0)
+			return rc;
+		fd = shm_open(a->name, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		return RSW_ESHM;
+	rc = posix_fallocate(fd, 0, (off_t)tmp.total_size);
+	if (rc != 0) {
+		close(fd);
+		shm_unlink(a->name);
+		return rc == ENOSPC ? RSW_ENOSPC : RSW_ESHM;
+	}
+	map = mmap(NULL, tmp.total_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		shm_unlink(a->name);
+		return RSW_ESHM;
+	}
+	advise(map, tmp.total_size);
+	a->hdr = map;
+	a->size = tmp.total_size;
+	a->owner = 1;
+
+	struct rsw_arena_header *h = a->hdr;
+	memcpy(h, &tmp, sizeof tmp);
+	h->magic = 0;
+	h->created_ns = rsw__realtime_ns();
+	h->owner_pid = (uint32_t)getpid();
+	h->owner_uid = (uint32_t)getuid();
+	snprintf(h->objective, sizeof h->objective, "%s",
+		 p->objective ? p->objective : "");
+	ck_ring_init(rsw__task_ring(a), h->ring_capacity);
+	for (uint32_t w = 0; w < h->nslots; w++)
+		ck_ring_init(rsw__result_ring(a, w), h->result_capacity);
+	ck_ring_init(rsw__death_ring(a), h->death_capacity);
+	ck_ec32_init(&h->task_ec, 0);
+	ck_ec32_init(&h->result_ec, 0);
+	h->next_incarnation = 1;
+	h->checksum = header_checksum(h);
+	/* Publish the magic last: whoever sees it sees a complete header. */
+	ck_pr_fence_store();
+	ck_pr_store_64(&h->magic, RSW_ARENA_MAGIC);
+	return 0;
+}
+
+static int
+validate(const struct rsw_arena_header *h, size_t size)
+{
+	struct rsw_arena_header want;
+
+	if (size < sizeof(*h))
+		return RSW_ECORRUPT;
+	if (h->magic != RSW_ARENA_MAGIC)
+		return RSW_EARENA;
+	if (h->version != RSW_ARENA_VERSION ||
+	    h->header_size != sizeof(*h))
+		return RSW_EVERSION;
+	if (h->checksum != header_checksum(h))
+		return RSW_ECORRUPT;
+	if (h->total_size != size)
+		return RSW_ECORRUPT;
+	if (h->owner_uid != (uint32_t)getuid())
+		return RSW_EPERM;
+	if (h->nslots == 0 || h->nslots > 4096 || h->nworkers > h->nslots ||
+	    h->max_params > RSW_MAX_PARAMS_LIMIT ||
+	    h->max_metrics > RSW_MAX_METRICS_LIMIT ||
+	    h->ring_capacity < 2 || (h->ring_capacity & (h->ring_capacity - 1)) ||
+	    h->max_inflight < 2 || (h->max_inflight & (h->max_inflight - 1)) ||
+	    h->max_inflight > (1u << 24) || h->ring_capacity > (1u << 24))
+		return RSW_ECORRUPT;
+	memset(&want, 0, sizeof want);
+	want.nworkers = h->nworkers;
+	want.nslots = h->nslots;
+	want.ring_capacity = h->ring_capacity;
+	want.max_inflight = h->max_inflight;
+	want.max_params = h->max_params;
+	want.max_metrics = h->max_metrics;
+	compute_layout(&want);
+	if (want.total_size != h->total_size ||
+	    want.task_slot_size != h->task_slot_size ||
+	    want.result_capacity != h->result_capacity ||
+	    want.death_capacity != h->death_capacity ||
+	    want.off_task_ring != h->off_task_ring ||
+	    want.off_task_buf != h->off_task_buf ||
+	    want.off_task_slots != h->off_task_slots ||
+	    want.off_workers != h->off_workers ||
+	    want.off_results != h->off_results ||
+	    want.result_stride != h->result_stride ||
+	    want.off_death_ring != h->off_death_ring ||
+	    want.off_death_buf != h->off_death_buf)
+		return RSW_ECORRUPT;
+	return 0;
+}
+
+int
+rsw__arena_attach(rsw_arena *a, const char *name, int read_only)
+{
+	struct stat st;
+	void *map;
+	int fd, rc;
+
+	memset(a, 0, sizeof *a);
+	if (name == NULL || name[0] != '/' || strlen(name) >= sizeof a->name ||
+	    strchr(name + 1, '/') != NULL)
+		return RSW_EINVAL;
+	fd = shm_open(name, read_only ? O_RDONLY : O_RDWR, 0);
+	if (fd < 0)
+		return errno == ENOENT ? RSW_ENOENT :
+		       errno == EACCES ? RSW_EPERM : RSW_ESHM;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return RSW_ESHM;
+	}
+	if (st.st_uid != getuid()) {
+		close(fd);
+		return RSW_EPERM;
+	}
+	if ((size_t)st.st_size < sizeof(struct rsw_arena_header)) {
+		close(fd);
+		return st.st_size == 0 ? RSW_EARENA : RSW_ECORRUPT;
+	}
+	map = mmap(NULL, (size_t)st.st_size,
+		   read_only ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return RSW_ESHM;
+	rc = validate(map, (size_t)st.st_size);
+	if (rc != 0) {
+		munmap(map, (size_t)st.st_size);
+		return rc;
+	}
+	advise(map, (size_t)st.st_size);
+	a->hdr = map;
+	a->size = (size_t)st.st_size;
+	snprintf(a->name, sizeof a->name, "%s", name);
+	return 0;
+}
+
+void
+rsw__arena_detach(rsw_arena *a)
+{
+	if (a->hdr != NULL)
+		munmap(a->hdr, a->size);
+	a->hdr = NULL;
+}
+
+void
+rsw__arena_destroy(rsw_arena *a)
+{
+	if (a->owner && a->name[0] != '\0')
+		shm_unlink(a->name);
+	a->owner = 0;
+	rsw__arena_detach(a);
+}
+
+static int
+owner_is_dead(const struct rsw_arena_header *h)
+{
+	return kill((pid_t)h->owner_pid, 0) != 0 && errno == ESRCH;
+}
+
+int
+rsw_arena_reap_stale(void)
+{
+	char name[300];
+	struct dirent *de;
+	int removed = 0;
+	DIR *d;
+
+	d = opendir("/dev/shm");
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		rsw_arena a;
+
+		if (strncmp(de->d_name, RSW_ARENA_PREFIX + 1,
+			    strlen(RSW_ARENA_PREFIX) - 1) != 0)
+			continue;
+		snprintf(name, sizeof name, "/%s", de->d_name);
+		if (rsw__arena_attach(&a, name, 1) == 0) {
+			if (owner_is_dead(a.hdr) && shm_unlink(name) == 0)
+				removed++;
+			rsw__arena_detach(&a);
+		}
+	}
+	closedir(d);
+	return removed;
+}

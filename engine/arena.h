@@ -1,0 +1,323 @@
+/*
+ * engine/arena.h - layout of the shared-memory arena (an ABI between the
+ * driver, the supervisor, workers and `ringsweep top`).
+ *
+ * One POSIX shared-memory object holds, at offsets recorded in the header:
+ *
+ *   header | task ring | task descriptors | task slots |
+ *   worker slots | per-slot result ring + results | death ring + records
+ *
+ * Everything is position-independent (offsets and indices, never pointers),
+ * fixed-width and padded to the cache line; _Static_assert pins the sizes.
+ * The immutable part of the header is checksummed; attach() recomputes the
+ * whole layout from the header's parameters and refuses any mismatch, so a
+ * foreign, truncated or corrupt object is rejected before anything in it is
+ * used.
+ *
+ * THE RINGS AND WHO MAY PRODUCE ON THEM
+ * A ck multi-producer enqueue reserves a slot (CAS on p_head) and then
+ * waits for every earlier producer to publish (p_tail).  A producer
+ * SIGKILLed between the two wedges the ring for every other producer,
+ * forever (reproduced on this platform).  So across processes every ring
+ * has exactly one producer, and that producer can only die together with
+ * the ring's consumers:
+ *   - task ring: produced by the driver alone, consumed by all workers.  A
+ *     multi-consumer dequeue is a single CAS on c_head, so a consumer that
+ *     dies at any instant cannot wedge it.  The ring stays MPMC-typed so an
+ *     embedding application's threads could share the producer side; the
+ *     engine serialises submissions through one driver thread.
+ *   - result rings: one SPSC ring per worker slot, produced by the worker
+ *     (one release store publishes an entry), consumed by the driver.  A
+ *     restarted worker takes over its dead predecessor's ring: whatever the
+ *     dead one published is complete, whatever it half-wrote is unpublished
+ *     and simply overwritten.
+ *   - death ring: SPSC, supervisor -> driver.
+ * Each struct ck_ring is aligned to 64 bytes: ck keeps p_head and p_tail on
+ * one line, and must not share it with a neighbour.
+ */
+#ifndef RSW_ENGINE_ARENA_H
+#define RSW_ENGINE_ARENA_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include <ck_ec.h>
+#include <ck_pr.h>
+#include <ck_ring.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ringsweep/engine.h"
+
+#define RSW_CACHELINE 64
+#define RSW_ARENA_MAGIC 0x3157535347474e52ull /* "RNGGSSW1" little-endian */
+#define RSW_ARENA_VERSION 1u
+#define RSW_ARENA_PREFIX "/ringsweep-"
+#define RSW_OBJECTIVE_NAME_MAX 64
+
+/* ---------------------------------------------------------------- rings */
+
+/* A task descriptor: `count` consecutive tasks starting at seq_first, all
+ * queued under the same epoch.  16 bytes, stored by value in the ring. */
+struct rsw_task_desc {
+	uint64_t seq_first;
+	uint32_t count;
+	uint32_t epoch;
+};
+_Static_assert(sizeof(struct rsw_task_desc) == 16, "task descriptor ABI");
+
+/* One finished attempt, published by a worker.  Metrics, if any, were
+ * written to the task slot before publication. */
+struct rsw_result_desc {
+	uint64_t seq;
+	uint32_t epoch;
+	int32_t status;
+	double value;
+	uint64_t elapsed_ns;
+	int32_t detail;
+	uint32_t nmetrics;
+};
+_Static_assert(sizeof(struct rsw_result_desc) == 40, "result descriptor ABI");
+
+enum rsw_death_kind {
+	RSW_DEATH_EXIT = 1,	 /* exited; detail = exit code */
+	RSW_DEATH_SIGNAL = 2,	 /* killed by a signal we did not send */
+	RSW_DEATH_TIMEOUT = 3,	 /* we SIGKILLed it at a task deadline */
+	RSW_DEATH_CRASH_LOOP = 4, /* supervisor gave up restarting */
+	RSW_DEATH_SPAWN_FAILED = 5,
+};
+
+/* Supervisor -> driver: a reaped worker (it can write nothing more). */
+struct rsw_death_desc {
+	uint32_t slot;
+	uint32_t incarnation;
+	int32_t kind;	     /* enum rsw_death_kind */
+	int32_t detail;	     /* exit code or signal */
+	uint32_t task_epoch; /* the task the deadline fired for (TIMEOUT) */
+	uint32_t pad_;
+	uint64_t late_ns;    /* SIGKILL time minus deadline (TIMEOUT) */
+	uint64_t maxrss_kb;
+	uint64_t utime_us;
+	uint64_t stime_us;
+};
+_Static_assert(sizeof(struct rsw_death_desc) == 56, "death descriptor ABI");
+
+CK_RING_PROTOTYPE(rsw_task, rsw_task_desc)
+CK_RING_PROTOTYPE(rsw_result, rsw_result_desc)
+CK_RING_PROTOTYPE(rsw_death, rsw_death_desc)
+
+struct rsw_ring {
+	struct ck_ring r;
+} __attribute__((aligned(RSW_CACHELINE)));
+_Static_assert(sizeof(struct rsw_ring) % RSW_CACHELINE == 0, "ring padding");
+
+/* ------------------------------------------------------------ task slots */
+
+/*
+ * Task state word: (epoch << 32) | owner.  owner 0 = queued(epoch); owner
+ * I = claimed(epoch, incarnation I).  Epochs are unique per enqueue (a
+ * global counter), so a stale descriptor or a slow worker can never match
+ * a newer queueing of the same slot: its claim CAS fails.  "done" is the
+ * driver's private knowledge (a result accepted from a ring), never a
+ * shared-memory state.
+ */
+#define RSW_STATE(epoch, owner) (((uint64_t)(epoch) << 32) | (uint32_t)(owner))
+#define RSW_STATE_EPOCH(s) ((uint32_t)((s) >> 32))
+#define RSW_STATE_OWNER(s) ((uint32_t)(s))
+
+struct rsw_task_slot {
+	uint64_t state;
+	uint64_t seq;
+	uint32_t attempt;
+	uint32_t nparams;
+	uint64_t reserved_;
+	/* followed by double params[max_params], double metrics[max_metrics],
+	 * padded to the cache line */
+};
+_Static_assert(sizeof(struct rsw_task_slot) == 32, "task slot head ABI");
+
+/* ---------------------------------------------------------- worker slots */
+
+enum rsw_worker_state {
+	RSW_WORKER_EMPTY = 0,
+	RSW_WORKER_STARTING = 1,
+	RSW_WORKER_IDLE = 2,
+	RSW_WORKER_BUSY = 3,
+	RSW_WORKER_DEAD = 4,
+};
+
+struct rsw_worker_slot {
+	/* Line 1: written by the worker process only. */
+	uint32_t state;
+	uint32_t pid;
+	uint32_t incarnation;
+	uint32_t task_epoch;	/* 0 when idle; published after task_start_ns */
+	uint64_t task_seq;
+	uint64_t task_start_ns; /* CLOCK_MONOTONIC, system-wide */
+	uint64_t heartbeat_ns;
+	uint64_t tasks_done;
+	uint64_t failures;
+	uint64_t busy_ns;
+	/* Line 2: written by the supervisor / an attaching worker. */
+	uint32_t external_claim; /* CAS 0 -> pid by `ringsweep worker` */
+	uint32_t restarts;
+	uint64_t spawned_ns;
+	uint8_t pad_[RSW_CACHELINE - 16];
+} __attribute__((aligned(RSW_CACHELINE)));
+_Static_assert(sizeof(struct rsw_worker_slot) == 2 * RSW_CACHELINE,
+	       "worker slot ABI");
+_Static_assert(offsetof(struct rsw_worker_slot, external_claim) ==
+		   RSW_CACHELINE, "worker and supervisor lines apart");
+
+/* ---------------------------------------------------------------- header */
+
+struct rsw_arena_header {
+	/* Immutable after creation; covered by `checksum`. */
+	uint64_t magic;
+	uint32_t version;
+	uint32_t header_size;
+	uint64_t total_size;
+	uint64_t created_ns; /* CLOCK_REALTIME */
+	uint32_t owner_pid;
+	uint32_t owner_uid;
+	uint32_t nworkers;	 /* supervised worker slots */
+	uint32_t nslots;	 /* nworkers + external slots */
+	uint32_t ring_capacity;	 /* task descriptors */
+	uint32_t max_inflight;	 /* task slots */
+	uint32_t result_capacity; /* entries per result ring */
+	uint32_t death_capacity;
+	uint32_t max_params;
+	uint32_t max_metrics;
+	uint32_t task_slot_size;
+	uint32_t idle;		 /* enum rsw_idle_mode */
+	uint64_t timeout_ns;	 /* 0 = none */
+	uint64_t off_task_ring;
+	uint64_t off_task_buf;
+	uint64_t off_task_slots;
+	uint64_t off_workers;
+	uint64_t off_results;	 /* per slot: struct rsw_ring + entries */
+	uint64_t result_stride;
+	uint64_t off_death_ring;
+	uint64_t off_death_buf;
+	char objective[RSW_OBJECTIVE_NAME_MAX];
+	uint64_t checksum;	 /* FNV-1a of everything above */
+	uint8_t pad0_[RSW_CACHELINE - 8];
+
+	/* Mutable words, one cache line each. */
+	uint32_t shutdown __attribute__((aligned(RSW_CACHELINE)));
+	uint32_t supervisor_pid;
+	struct ck_ec32 task_ec __attribute__((aligned(RSW_CACHELINE)));
+	struct ck_ec32 result_ec __attribute__((aligned(RSW_CACHELINE)));
+	/* Workers wake a sleeping driver only once the task ring holds at
+	 * most this many descriptors (the driver sets it before sleeping):
+	 * a deep ring needs no refill yet, so no wake-up per batch. */
+	uint32_t driver_wake_below;
+	uint32_t next_incarnation __attribute__((aligned(RSW_CACHELINE)));
+	uint8_t pad1_[RSW_CACHELINE - 4];
+};
+_Static_assert(sizeof(struct rsw_arena_header) % RSW_CACHELINE == 0,
+	       "header padding");
+_Static_assert(offsetof(struct rsw_arena_header, checksum) % 8 == 0,
+	       "checksum alignment");
+
+/* A mapped arena, in the private memory of one process. */
+typedef struct rsw_arena {
+	struct rsw_arena_header *hdr;
+	size_t size;
+	char name[64];
+	int owner; /* created (and will unlink) it */
+} rsw_arena;
+
+/* The parameters the layout is computed from. */
+typedef struct rsw_arena_params {
+	uint32_t nworkers, nslots;
+	uint32_t ring_capacity, max_inflight;
+	uint32_t max_params, max_metrics;
+	uint32_t idle;
+	uint64_t timeout_ns;
+	const char *objective;
+} rsw_arena_params;
+
+int rsw__arena_create(rsw_arena *a, const rsw_arena_params *p);
+/* Validates everything before returning 0; see RSW_E{NOENT,ARENA,VERSION,
+ * CORRUPT,PERM}.  read_only maps PROT_READ (for `ringsweep top`). */
+int rsw__arena_attach(rsw_arena *a, const char *name, int read_only);
+void rsw__arena_detach(rsw_arena *a);
+/* Unlinks the name if we own it, then detaches. */
+void rsw__arena_destroy(rsw_arena *a);
+
+/* ---------------------------------------------------------------- access */
+
+static inline void *
+rsw__at(const rsw_arena *a, uint64_t off)
+{
+	return (char *)a->hdr + off;
+}
+
+static inline struct ck_ring *
+rsw__task_ring(const rsw_arena *a)
+{
+	return &((struct rsw_ring *)rsw__at(a, a->hdr->off_task_ring))->r;
+}
+
+static inline struct rsw_task_desc *
+rsw__task_buf(const rsw_arena *a)
+{
+	return rsw__at(a, a->hdr->off_task_buf);
+}
+
+static inline struct rsw_task_slot *
+rsw__task_slot(const rsw_arena *a, uint64_t seq)
+{
+	const struct rsw_arena_header *h = a->hdr;
+	uint64_t i = seq & (h->max_inflight - 1);
+	return rsw__at(a, h->off_task_slots + i * h->task_slot_size);
+}
+
+static inline double *
+rsw__slot_params(struct rsw_task_slot *s)
+{
+	return (double *)(s + 1);
+}
+
+static inline double *
+rsw__slot_metrics(const rsw_arena *a, struct rsw_task_slot *s)
+{
+	return (double *)(s + 1) + a->hdr->max_params;
+}
+
+static inline struct rsw_worker_slot *
+rsw__worker_slot(const rsw_arena *a, uint32_t w)
+{
+	return (struct rsw_worker_slot *)rsw__at(a, a->hdr->off_workers) + w;
+}
+
+static inline struct ck_ring *
+rsw__result_ring(const rsw_arena *a, uint32_t w)
+{
+	const struct rsw_arena_header *h = a->hdr;
+	return &((struct rsw_ring *)rsw__at(a, h->off_results +
+						   w * h->result_stride))->r;
+}
+
+static inline struct rsw_result_desc *
+rsw__result_buf(const rsw_arena *a, uint32_t w)
+{
+	const struct rsw_arena_header *h = a->hdr;
+	return rsw__at(a, h->off_results + w * h->result_stride +
+				  sizeof(struct rsw_ring));
+}
+
+static inline struct ck_ring *
+rsw__death_ring(const rsw_arena *a)
+{
+	return &((struct rsw_ring *)rsw__at(a, a->hdr->off_death_ring))->r;
+}
+
+static inline struct rsw_death_desc *
+rsw__death_buf(const rsw_arena *a)
+{
+	return rsw__at(a, a->hdr->off_death_buf);
+}
+
+#endif

@@ -1,0 +1,946 @@
+/*
+ * engine/engine.c - the driver: owns the arena, submits tasks, accepts
+ * results, re-queues what dead workers held, and hands results out in
+ * sequence order.
+ *
+ * DESIGN
+ * The driver is the source of truth, in its private memory: for every task
+ * in flight a `struct flight` records seq, epoch, attempt, the ring
+ * position of the descriptor that carries it, and its state:
+ *
+ *   PENDING --enqueue--> QUEUED --result ok--> DONE --poll--> FREE
+ *                          |  ^
+ *        failure / death   v  |  enqueue (single-task descriptor)
+ *                        REQUEUE
+ *
+ * Nothing read from shared memory is trusted: a result counts only if its
+ * seq is in flight, its epoch is the one the driver last queued the task
+ * under, and its status is one a worker may report; a death record only if
+ * its slot exists.  Parameters live in the driver's private copy; the
+ * arena's copy is only what workers read.
+ *
+ * After the supervisor reports a reaped worker (incarnation I):
+ *   1. drain its result ring (everything it published is complete);
+ *   2. a task whose shared state is claimed(e, I) was running there: the
+ *      attempt failed (crash, timeout, exit) -> re-queue (epoch+1,
+ *      attempt+1) or fail it after max_attempts;
+ *   3. a task still queued(e) whose descriptor lies below the ring's
+ *      consumer head was dequeued but never claimed (perhaps by I, perhaps
+ *      by a live worker further down its batch): CAS it to queued(e') and
+ *      enqueue it again, so that a slow live worker's claim of e fails.
+ * Every queueing has a fresh epoch, so exactly one claim succeeds per
+ * queueing and a stale result (old epoch) is dropped: no task is lost and
+ * none is committed twice, whatever instant a worker dies at.
+ *
+ * Adaptive batching: the driver packs consecutive fresh tasks into one
+ * descriptor, sized so that a descriptor holds ~20 us of work (from an
+ * average of measured task times), at most max_batch, and at most a fair
+ * share of what is pending, so empty tasks move at ring speed and long
+ * ones still balance one by one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+#define DRIVER_SPIN_NS 20000ull
+#define DRIVER_SLEEP_SLICE_NS 5000000ull
+#define LIVENESS_PERIOD_NS 5000000ull
+#define BATCH_TARGET_NS 20000.0
+#define CLOSE_GRACE_NS 2000000000ull
+
+enum flight_state {
+	F_FREE = 0,
+	F_PENDING,
+	F_QUEUED,
+	F_REQUEUE,
+	F_DONE,
+};
+
+struct flight {
+	uint64_t seq;
+	uint32_t epoch;
+	uint32_t attempt;
+	uint32_t ring_pos;
+	uint32_t nparams;
+	uint8_t state;
+	int32_t status;
+	int32_t detail;
+	int32_t worker;
+	uint32_t nmetrics;
+	double value;
+	uint64_t elapsed_ns;
+};
+
+struct external {
+	int pidfd;
+	pid_t pid;
+};
+
+struct rsw_engine {
+	rsw_config cfg;
+	rsw_objective obj;
+	rsw_arena arena;
+	int serial;
+	pid_t sup_pid;
+	int ctl_fd;
+	uint32_t mask;
+	struct flight *fl;
+	double *params;	 /* private copies, max_inflight x max_params */
+	double *metrics; /* max_inflight x max_metrics */
+	uint64_t next_seq; /* next to submit */
+	uint64_t enq_seq;  /* fresh tasks below this have been enqueued */
+	uint64_t poll_seq; /* next to hand out */
+	uint64_t *requeue; /* FIFO of seqs, max_inflight entries */
+	uint32_t rq_head, rq_tail;
+	uint32_t next_epoch;
+	double avg_task_ns;
+	int error;	   /* sticky */
+	volatile int cancel;
+	uint32_t consecutive_failed;
+	uint64_t next_liveness_ns;
+	struct external *ext;
+	rsw_stats stats;
+};
+
+/* ------------------------------------------------------------- helpers */
+
+void
+rsw_config_init(rsw_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->workers = 1;
+	c->idle = RSW_IDLE_SLEEP;
+	c->max_attempts = 1;
+	c->on_error = RSW_ON_ERROR_SKIP;
+	c->crash_loop_deaths = 16;
+	c->crash_loop_failures = 16;
+	c->max_inflight = 8192;
+	c->ring_capacity = 1024;
+	c->max_params = 16;
+	c->max_metrics = 0;
+	c->max_batch = 64;
+	c->external_slots = 0;
+}
+
+static int
+is_pow2(uint32_t x)
+{
+	return x >= 2 && (x & (x - 1)) == 0;
+}
+
+static int
+config_valid(const rsw_config *c)
+{
+	return c->workers >= 0 && c->external_slots <= 64 &&
+	       c->workers + (int)c->external_slots <= 256 &&
+	       (c->workers > 0 || c->external_slots == 0) &&
+	       (c->idle == RSW_IDLE_SLEEP || c->idle == RSW_IDLE_SPIN) &&
+	       c->timeout_s >= 0 && c->timeout_s < 1e9 &&
+	       c->max_attempts >= 1 &&
+	       (c->on_error == RSW_ON_ERROR_SKIP ||
+		c->on_error == RSW_ON_ERROR_FAIL) &&
+	       c->crash_loop_deaths >= 1 && c->crash_loop_failures >= 1 &&
+	       is_pow2(c->max_inflight) && c->max_inflight <= (1u << 22) &&
+	       is_pow2(c->ring_capacity) && c->ring_capacity <= (1u << 22) &&
+	       c->max_params >= 1 && c->max_params <= RSW_MAX_PARAMS_LIMIT &&
+	       c->max_metrics <= RSW_MAX_METRICS_LIMIT && c->max_batch >= 1;
+}
+
+static struct flight *
+flight(rsw_engine *e, uint64_t seq)
+{
+	return &e->fl[seq & e->mask];
+}
+
+static uint32_t
+new_epoch(rsw_engine *e)
+{
+	/* 0 is reserved: a worker's task_epoch 0 means "idle". */
+	if (++e->next_epoch == 0)
+		e->next_epoch = 1;
+	return e->next_epoch;
+}
+
+static void
+set_error(rsw_engine *e, int err)
+{
+	if (e->error == 0)
+		e->error = err;
+}
+
+static void
+requeue_push(rsw_engine *e, uint64_t seq)
+{
+	e->requeue[e->rq_tail++ & e->mask] = seq;
+}
+
+/* Status of a task that was running in a worker that died so. */
+static void
+classify_death(const struct rsw_death_desc *d, uint32_t epoch, int32_t *status,
+	       int32_t *detail)
+{
+	*detail = d->detail;
+	switch (d->kind) {
+	case RSW_DEATH_TIMEOUT:
+		*status = d->task_epoch == epoch ? RSW_STATUS_TIMEOUT :
+						   RSW_STATUS_KILLED;
+		return;
+	case RSW_DEATH_EXIT:
+		*status = RSW_STATUS_EXIT;
+		return;
+	default:
+		break;
+	}
+	switch (d->detail) {
+	case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGABRT:
+	case SIGSYS: case SIGTRAP:
+		*status = RSW_STATUS_CRASH;
+		return;
+	case SIGXCPU:
+		*status = RSW_STATUS_CPULIMIT;
+		return;
+	default:
+		*status = RSW_STATUS_KILLED;
+	}
+}
+
+/* An attempt failed: retry it, or make the failure final. */
+static void
+fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
+	     int32_t worker, uint64_t elapsed_ns)
+{
+	f->status = status;
+	f->detail = detail;
+	f->worker = worker;
+	f->elapsed_ns = elapsed_ns;
+	f->value = NAN;
+	f->nmetrics = 0;
+	if (f->attempt < e->cfg.max_attempts) {
+		f->attempt++;
+		e->stats.retries++;
+		if (!e->serial) {
+			struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
+
+			f->epoch = new_epoch(e);
+			ck_pr_store_32(&ts->attempt, f->attempt);
+			/* The old owner is dead or finished with this task;
+			 * the re-enqueue's store fence publishes this. */
+			ck_pr_store_64(&ts->state, RSW_STATE(f->epoch, 0));
+		}
+		f->state = F_REQUEUE;
+		requeue_push(e, f->seq);
+		return;
+	}
+	f->state = F_DONE;
+}
+
+/* -------------------------------------------------------- result intake */
+
+static void
+accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
+{
+	struct flight *f;
+	rsw_worker_stats *ws = &e->stats.workers[w];
+
+	if (r->seq < e->poll_seq || r->seq >= e->next_seq)
+		return;
+	f = flight(e, r->seq);
+	if (f->seq != r->seq || f->state != F_QUEUED || f->epoch != r->epoch)
+		return; /* stale: an older queueing of this task */
+	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR)
+		return; /* workers report only these two */
+	ws->tasks++;
+	ws->busy_ns += r->elapsed_ns;
+	e->avg_task_ns = e->avg_task_ns == 0 ?
+				 (double)r->elapsed_ns :
+				 0.9 * e->avg_task_ns + 0.1 * (double)r->elapsed_ns;
+	if (r->status == RSW_STATUS_OK) {
+		uint32_t nm = r->nmetrics <= e->cfg.max_metrics ?
+				      r->nmetrics : e->cfg.max_metrics;
+
+		f->state = F_DONE;
+		f->status = RSW_STATUS_OK;
+		f->detail = 0;
+		f->value = r->value;
+		f->worker = (int32_t)w;
+		f->elapsed_ns = r->elapsed_ns;
+		f->nmetrics = nm;
+		memcpy(e->metrics + (r->seq & e->mask) * e->cfg.max_metrics,
+		       rsw__slot_metrics(&e->arena,
+					 rsw__task_slot(&e->arena, r->seq)),
+		       nm * sizeof(double));
+		return;
+	}
+	ws->failures++;
+	fail_attempt(e, f, RSW_STATUS_ERROR, r->detail, (int32_t)w,
+		     r->elapsed_ns);
+}
+
+static unsigned
+drain_results(rsw_engine *e, uint32_t w)
+{
+	struct ck_ring *ring = rsw__result_ring(&e->arena, w);
+	struct rsw_result_desc *buf = rsw__result_buf(&e->arena, w);
+	struct rsw_result_desc r;
+	unsigned n = 0;
+
+	while (ck_ring_dequeue_spsc_rsw_result(ring, buf, &r)) {
+		accept_result(e, w, &r);
+		n++;
+	}
+	return n;
+}
+
+/* A descriptor at `pos` has been taken off the ring by some worker. */
+static int
+consumed(rsw_engine *e, uint32_t pos)
+{
+	uint32_t c_head = ck_pr_load_uint(&rsw__task_ring(&e->arena)->c_head);
+
+	/* Wrap-safe: counters are 32-bit and at most ring_capacity apart. */
+	return (int32_t)(pos - c_head) < 0;
+}
+
+static void
+on_death(rsw_engine *e, const struct rsw_death_desc *d)
+{
+	struct rsw_arena *a = &e->arena;
+
+	if (d->slot >= a->hdr->nslots)
+		return;
+	if (d->kind == RSW_DEATH_CRASH_LOOP) {
+		set_error(e, RSW_ECRASHLOOP);
+		return;
+	}
+	if (d->kind == RSW_DEATH_SPAWN_FAILED) {
+		set_error(e, RSW_EFORK);
+		return;
+	}
+	e->stats.deaths++;
+	if (d->slot < a->hdr->nworkers) /* supervised: it is restarted */
+		e->stats.workers[d->slot].restarts++;
+	if (d->kind == RSW_DEATH_TIMEOUT) {
+		e->stats.timeouts++;
+		if (d->late_ns > e->stats.max_kill_late_ns)
+			e->stats.max_kill_late_ns = d->late_ns;
+	}
+	drain_results(e, d->slot);
+	for (uint64_t s = e->poll_seq; s < e->next_seq; s++) {
+		struct flight *f = flight(e, s);
+		struct rsw_task_slot *ts;
+		uint64_t st;
+
+		if (f->state != F_QUEUED)
+			continue;
+		ts = rsw__task_slot(a, s);
+		/* Acquire not needed beyond the load itself: the dead process
+		 * is reaped, so its last CAS on this word is final, and a
+		 * live worker's concurrent claim is settled by our CAS. */
+		st = ck_pr_load_64(&ts->state);
+		if (RSW_STATE_EPOCH(st) != f->epoch)
+			continue;
+		if (RSW_STATE_OWNER(st) == d->incarnation) {
+			int32_t status, detail;
+
+			classify_death(d, f->epoch, &status, &detail);
+			e->stats.workers[d->slot].failures++;
+			fail_attempt(e, f, status, detail, (int32_t)d->slot, 0);
+		} else if (RSW_STATE_OWNER(st) == 0 && consumed(e, f->ring_pos)) {
+			uint32_t ne = new_epoch(e);
+
+			/* Full-barrier CAS: either we win and the slow
+			 * worker's claim of the old epoch fails, or it
+			 * already claimed and we leave the task to it. */
+			if (ck_pr_cas_64(&ts->state, st, RSW_STATE(ne, 0))) {
+				f->epoch = ne;
+				f->state = F_REQUEUE;
+				requeue_push(e, s);
+			}
+		}
+	}
+}
+
+static unsigned
+drain_deaths(rsw_engine *e)
+{
+	struct rsw_death_desc d;
+	unsigned n = 0;
+
+	while (ck_ring_dequeue_spsc_rsw_death(rsw__death_ring(&e->arena),
+					      rsw__death_buf(&e->arena), &d)) {
+		on_death(e, &d);
+		n++;
+	}
+	return n;
+}
+
+/* Separately started workers are not our children: watch their pidfds. */
+static void
+watch_externals(rsw_engine *e)
+{
+	rsw_arena *a = &e->arena;
+
+	for (uint32_t w = a->hdr->nworkers; w < a->hdr->nslots; w++) {
+		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
+		struct external *x = &e->ext[w - a->hdr->nworkers];
+		uint32_t claim = ck_pr_load_32(&ws->external_claim);
+		struct pollfd p;
+		int dead;
+
+		if (claim == 0)
+			continue;
+		if (x->pid != (pid_t)claim) {
+			if (x->pidfd >= 0)
+				close(x->pidfd);
+			x->pid = (pid_t)claim;
+			x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+		}
+		if (x->pidfd < 0) {
+			dead = 1;
+		} else {
+			p.fd = x->pidfd;
+			p.events = POLLIN;
+			dead = poll(&p, 1, 0) == 1;
+		}
+		if (dead) {
+			struct rsw_death_desc d = {
+				.slot = w,
+				.incarnation = ck_pr_load_32(&ws->incarnation),
+				.kind = RSW_DEATH_SIGNAL,
+				.detail = SIGKILL,
+			};
+
+			if (x->pidfd >= 0)
+				close(x->pidfd);
+			x->pidfd = -1;
+			x->pid = 0;
+			on_death(e, &d);
+			ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
+			ck_pr_cas_32(&ws->external_claim, claim, 0);
+		}
+	}
+}
+
+/* ------------------------------------------------------------- enqueue */
+
+static uint32_t
+batch_size(rsw_engine *e, uint64_t fresh)
+{
+	uint64_t share = fresh / (2u * (uint32_t)e->cfg.workers);
+	double want;
+	uint32_t b;
+
+	if (e->cfg.max_batch <= 1 || e->avg_task_ns <= 0)
+		return 1;
+	want = BATCH_TARGET_NS / e->avg_task_ns;
+	b = want >= e->cfg.max_batch ? e->cfg.max_batch :
+	    want < 1		     ? 1 : (uint32_t)want;
+	if (b > share)
+		b = share > 0 ? (uint32_t)share : 1;
+	return b;
+}
+
+static int
+enqueue_desc(rsw_engine *e, uint64_t seq_first, uint32_t count, uint32_t epoch)
+{
+	struct ck_ring *ring = rsw__task_ring(&e->arena);
+	struct rsw_task_desc d = { seq_first, count, epoch };
+	/* We are the ring's only producer, so the next position is p_head
+	 * as we last left it. */
+	uint32_t pos = ck_pr_load_uint(&ring->p_head);
+
+	if (!ck_ring_enqueue_mpmc_rsw_task(ring, rsw__task_buf(&e->arena), &d))
+		return 0;
+	for (uint32_t i = 0; i < count; i++) {
+		struct flight *f = flight(e, seq_first + i);
+
+		f->ring_pos = pos;
+		f->state = F_QUEUED;
+	}
+	return 1;
+}
+
+static unsigned
+enqueue(rsw_engine *e)
+{
+	struct ck_ring *ring = rsw__task_ring(&e->arena);
+	unsigned n = 0;
+
+	while (e->rq_head != e->rq_tail) {
+		uint64_t seq = e->requeue[e->rq_head & e->mask];
+		struct flight *f = flight(e, seq);
+
+		if (!enqueue_desc(e, seq, 1, f->epoch))
+			break;
+		e->rq_head++;
+		n++;
+	}
+	while (e->enq_seq < e->next_seq &&
+	       ck_ring_size(ring) + 1 < ck_ring_capacity(ring)) {
+		uint32_t b = batch_size(e, e->next_seq - e->enq_seq);
+		uint32_t epoch = new_epoch(e);
+
+		for (uint32_t i = 0; i < b; i++) {
+			uint64_t seq = e->enq_seq + i;
+
+			flight(e, seq)->epoch = epoch;
+			/* Ordered before the descriptor by the enqueue's
+			 * store fence. */
+			ck_pr_store_64(&rsw__task_slot(&e->arena, seq)->state,
+				       RSW_STATE(epoch, 0));
+		}
+		if (!enqueue_desc(e, e->enq_seq, b, epoch))
+			break;
+		e->enq_seq += b;
+		n++;
+	}
+	/* Wake sleeping workers; no system call when none sleeps. */
+	if (n > 0 && e->cfg.idle != RSW_IDLE_SPIN)
+		ck_ec32_inc(&e->arena.hdr->task_ec, &rsw__ec_sp);
+	return n;
+}
+
+/* ---------------------------------------------------------------- pump */
+
+static void
+check_supervisor(rsw_engine *e)
+{
+	int status;
+
+	if (e->sup_pid > 0 && waitpid(e->sup_pid, &status, WNOHANG) == e->sup_pid) {
+		e->sup_pid = 0;
+		set_error(e, RSW_ESUPERVISOR);
+	}
+}
+
+static unsigned
+pump(rsw_engine *e)
+{
+	rsw_arena *a = &e->arena;
+	uint64_t now;
+	unsigned n;
+
+	n = drain_deaths(e);
+	for (uint32_t w = 0; w < a->hdr->nslots; w++)
+		n += drain_results(e, w);
+	n += enqueue(e);
+	now = rsw__mono_ns();
+	if (now >= e->next_liveness_ns) {
+		e->next_liveness_ns = now + LIVENESS_PERIOD_NS;
+		check_supervisor(e);
+		if (e->ext != NULL)
+			watch_externals(e);
+	}
+	return n;
+}
+
+static int
+anything_ready(rsw_engine *e)
+{
+	rsw_arena *a = &e->arena;
+
+	if (ck_ring_size(rsw__death_ring(a)) != 0)
+		return 1;
+	for (uint32_t w = 0; w < a->hdr->nslots; w++)
+		if (ck_ring_size(rsw__result_ring(a, w)) != 0)
+			return 1;
+	return 0;
+}
+
+static void
+wait_for_results(rsw_engine *e, uint64_t deadline)
+{
+	struct rsw_arena_header *h = e->arena.hdr;
+	uint64_t start = rsw__mono_ns(), now = start;
+	unsigned spins = 0;
+
+	while (!anything_ready(e)) {
+		if ((++spins & 31) == 0) {
+			now = rsw__mono_ns();
+			if (now >= deadline || now >= e->next_liveness_ns)
+				return;
+			if (e->cfg.idle != RSW_IDLE_SPIN &&
+			    now - start > DRIVER_SPIN_NS)
+				break;
+		}
+		ck_pr_stall();
+	}
+	if (anything_ready(e) || e->cfg.idle == RSW_IDLE_SPIN)
+		return;
+	{
+		/* Snapshot, re-check, sleep: a publish after the snapshot
+		 * changes the count and the wait returns at once. */
+		uint32_t seen, until_ring = ck_ring_size(rsw__task_ring(&e->arena));
+		uint64_t until = now + DRIVER_SLEEP_SLICE_NS;
+
+		/* Sleep until the ring is half drained: refilling earlier
+		 * would only cost wake-ups.  Stored before the snapshot so a
+		 * worker that reads the old value errs toward waking us. */
+		ck_pr_store_32(&h->driver_wake_below, until_ring / 2);
+		ck_pr_fence_memory();
+		seen = ck_ec32_value(&h->result_ec);
+
+		if (anything_ready(e))
+			return;
+		rsw__ec_wait(&h->result_ec, seen, until < deadline ? until : deadline);
+	}
+}
+
+/* --------------------------------------------------------------- serial */
+
+static void
+serial_run_pending(rsw_engine *e)
+{
+	double metrics[RSW_MAX_METRICS_LIMIT];
+
+	while (e->enq_seq < e->next_seq || e->rq_head != e->rq_tail) {
+		uint64_t seq = e->rq_head != e->rq_tail ?
+				       e->requeue[e->rq_head++ & e->mask] :
+				       e->enq_seq++;
+		struct flight *f = flight(e, seq);
+		struct rsw_result_desc r;
+		rsw_task_info info = { seq, f->attempt, -1 };
+
+		memset(&r, 0, sizeof r);
+		rsw__evaluate(&e->obj, e->params + (seq & e->mask) * e->cfg.max_params,
+			      f->nparams, &info, metrics, &r);
+		e->stats.workers[0].tasks++;
+		e->stats.workers[0].busy_ns += r.elapsed_ns;
+		if (r.status != RSW_STATUS_OK) {
+			e->stats.workers[0].failures++;
+			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns);
+			continue;
+		}
+		f->state = F_DONE;
+		f->status = RSW_STATUS_OK;
+		f->value = r.value;
+		f->worker = -1;
+		f->elapsed_ns = r.elapsed_ns;
+		f->nmetrics = r.nmetrics <= e->cfg.max_metrics ? r.nmetrics :
+								 e->cfg.max_metrics;
+		memcpy(e->metrics + (seq & e->mask) * e->cfg.max_metrics,
+		       metrics, f->nmetrics * sizeof(double));
+	}
+}
+
+/* ------------------------------------------------------------------ API */
+
+int
+rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
+		const rsw_objective *objective)
+{
+	rsw_arena_params ap;
+	rsw_engine *e;
+	int ctl[2], rc;
+	pid_t pid;
+
+	*out = NULL;
+	if (cfg == NULL || objective == NULL || objective->eval == NULL ||
+	    !config_valid(cfg))
+		return RSW_EINVAL;
+	e = calloc(1, sizeof *e);
+	if (e == NULL)
+		return RSW_ENOMEM;
+	e->cfg = *cfg;
+	e->obj = *objective;
+	e->serial = cfg->workers == 0;
+	e->mask = cfg->max_inflight - 1;
+	e->ctl_fd = -1;
+	e->fl = calloc(cfg->max_inflight, sizeof *e->fl);
+	e->params = calloc((size_t)cfg->max_inflight * cfg->max_params,
+			   sizeof(double));
+	e->metrics = calloc((size_t)cfg->max_inflight * (cfg->max_metrics + 1),
+			    sizeof(double));
+	e->requeue = calloc(cfg->max_inflight, sizeof *e->requeue);
+	if (e->fl == NULL || e->params == NULL || e->metrics == NULL ||
+	    e->requeue == NULL) {
+		rsw_engine_close(e);
+		return RSW_ENOMEM;
+	}
+	e->stats.nworkers = e->serial ? 1 : (uint32_t)(cfg->workers +
+						       (int)cfg->external_slots);
+	if (e->serial) {
+		*out = e;
+		return 0;
+	}
+	(void)rsw_arena_reap_stale();
+	memset(&ap, 0, sizeof ap);
+	ap.nworkers = (uint32_t)cfg->workers;
+	ap.nslots = (uint32_t)cfg->workers + cfg->external_slots;
+	ap.ring_capacity = cfg->ring_capacity;
+	ap.max_inflight = cfg->max_inflight;
+	ap.max_params = cfg->max_params;
+	ap.max_metrics = cfg->max_metrics;
+	ap.idle = (uint32_t)cfg->idle;
+	ap.timeout_ns = (uint64_t)(cfg->timeout_s * 1e9);
+	ap.objective = cfg->objective_name;
+	rc = rsw__arena_create(&e->arena, &ap);
+	if (rc != 0) {
+		rsw_engine_close(e);
+		return rc;
+	}
+	if (cfg->external_slots > 0) {
+		e->ext = calloc(cfg->external_slots, sizeof *e->ext);
+		if (e->ext == NULL) {
+			rsw_engine_close(e);
+			return RSW_ENOMEM;
+		}
+		for (uint32_t i = 0; i < cfg->external_slots; i++)
+			e->ext[i].pidfd = -1;
+	}
+	if (pipe2(ctl, O_CLOEXEC) != 0) {
+		rsw_engine_close(e);
+		return RSW_ESYS;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(ctl[0]);
+		close(ctl[1]);
+		rsw_engine_close(e);
+		return RSW_EFORK;
+	}
+	if (pid == 0) {
+		pid_t driver = getppid();
+
+		close(ctl[1]);
+		rsw__supervisor_main(e->arena.name, ctl[0], driver, &e->obj,
+				     &e->cfg);
+	}
+	close(ctl[0]);
+	e->ctl_fd = ctl[1];
+	e->sup_pid = pid;
+	*out = e;
+	return 0;
+}
+
+int
+rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
+			uint32_t n)
+{
+	uint32_t i;
+
+	if (e == NULL || (params == NULL && nparams > 0) ||
+	    nparams > e->cfg.max_params)
+		return RSW_EINVAL;
+	if (e->error != 0)
+		return e->error;
+	for (i = 0; i < n; i++) {
+		uint64_t seq = e->next_seq;
+		struct flight *f = flight(e, seq);
+		const double *p = params + (size_t)i * nparams;
+
+		if (seq - e->poll_seq >= e->cfg.max_inflight)
+			break;
+		memset(f, 0, sizeof *f);
+		f->seq = seq;
+		f->attempt = 1;
+		f->nparams = nparams;
+		f->state = F_PENDING;
+		f->worker = -1;
+		memcpy(e->params + (seq & e->mask) * e->cfg.max_params, p,
+		       nparams * sizeof(double));
+		if (!e->serial) {
+			struct rsw_task_slot *ts = rsw__task_slot(&e->arena, seq);
+
+			/* Plain stores: published to workers by the task
+			 * ring's store fence when the descriptor goes in. */
+			ts->seq = seq;
+			ts->attempt = 1;
+			ts->nparams = nparams;
+			memcpy(rsw__slot_params(ts), p, nparams * sizeof(double));
+		}
+		e->next_seq++;
+		e->stats.submitted++;
+	}
+	if (i == 0 && n > 0)
+		return RSW_EAGAIN;
+	if (!e->serial)
+		enqueue(e);
+	return (int)i;
+}
+
+int
+rsw_engine_submit(rsw_engine *e, const double *params, uint32_t nparams,
+		  uint64_t *seq)
+{
+	uint64_t s = e != NULL ? e->next_seq : 0;
+	int rc = rsw_engine_submit_batch(e, params, nparams, 1);
+
+	if (rc < 0)
+		return rc;
+	if (seq != NULL)
+		*seq = s;
+	return 0;
+}
+
+/* Hands out DONE results in sequence order. */
+static uint32_t
+deliver(rsw_engine *e, rsw_result *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	while (n < max && e->poll_seq < e->next_seq) {
+		struct flight *f = flight(e, e->poll_seq);
+		rsw_result *r = &out[n];
+
+		if (f->state != F_DONE)
+			break;
+		r->seq = f->seq;
+		r->status = f->status;
+		r->detail = f->detail;
+		r->value = f->status == RSW_STATUS_OK ? f->value : NAN;
+		r->attempts = f->attempt;
+		r->worker = f->worker;
+		r->elapsed_ns = f->elapsed_ns;
+		r->nmetrics = f->nmetrics;
+		memcpy(r->metrics, e->metrics + (f->seq & e->mask) * e->cfg.max_metrics,
+		       f->nmetrics * sizeof(double));
+		f->state = F_FREE;
+		e->poll_seq++;
+		e->stats.committed++;
+		n++;
+		if (f->status != RSW_STATUS_OK) {
+			e->stats.failed++;
+			if (++e->consecutive_failed >= e->cfg.crash_loop_failures)
+				set_error(e, RSW_ECRASHLOOP);
+		} else {
+			e->consecutive_failed = 0;
+		}
+	}
+	return n;
+}
+
+int
+rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
+{
+	uint64_t deadline;
+	uint32_t n;
+
+	if (e == NULL || (out == NULL && max > 0))
+		return RSW_EINVAL;
+	deadline = timeout_ms < 0 ? UINT64_MAX :
+				    rsw__mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		if (e->cancel)
+			set_error(e, RSW_ECANCELED);
+		if (e->serial)
+			serial_run_pending(e);
+		else if (e->error == 0)
+			pump(e);
+		n = deliver(e, out, max);
+		if (n > 0)
+			return (int)n;
+		if (e->error != 0)
+			return e->error;
+		if (e->poll_seq == e->next_seq || max == 0 || e->serial)
+			return 0;
+		if (rsw__mono_ns() >= deadline)
+			return 0;
+		wait_for_results(e, deadline);
+	}
+}
+
+uint64_t
+rsw_engine_pending(const rsw_engine *e)
+{
+	return e->next_seq - e->poll_seq;
+}
+
+void
+rsw_engine_stats(const rsw_engine *e, rsw_stats *out)
+{
+	*out = e->stats;
+	if (!e->serial)
+		for (uint32_t w = 0; w < out->nworkers && w < 256; w++)
+			out->workers[w].pid = (int32_t)ck_pr_load_32(
+			    &rsw__worker_slot(&e->arena, w)->pid);
+}
+
+const char *
+rsw_engine_arena_name(const rsw_engine *e)
+{
+	return e->serial ? NULL : e->arena.name;
+}
+
+int
+rsw_engine_supervisor_pid(const rsw_engine *e)
+{
+	return (int)e->sup_pid;
+}
+
+void
+rsw_engine_cancel(rsw_engine *e)
+{
+	e->cancel = 1;
+}
+
+const rsw_config *
+rsw__engine_config(const rsw_engine *e)
+{
+	return &e->cfg;
+}
+
+static void
+stop_supervisor(rsw_engine *e)
+{
+	int pidfd;
+	struct pollfd p;
+
+	if (e->arena.hdr != NULL) {
+		/* Workers and supervisor stop taking work at once. */
+		ck_pr_store_32(&e->arena.hdr->shutdown, 1);
+		ck_ec32_inc(&e->arena.hdr->task_ec, &rsw__ec_sp);
+	}
+	if (e->ctl_fd >= 0)
+		close(e->ctl_fd);
+	e->ctl_fd = -1;
+	if (e->sup_pid <= 0)
+		return;
+	/* EOF on the control pipe makes the supervisor kill and reap its
+	 * workers and exit; if another engine's supervisor inherited our
+	 * pipe the EOF never comes, so bound the wait and SIGKILL (the
+	 * workers then die through PR_SET_PDEATHSIG). */
+	pidfd = (int)syscall(SYS_pidfd_open, e->sup_pid, 0);
+	if (pidfd >= 0) {
+		p.fd = pidfd;
+		p.events = POLLIN;
+		if (poll(&p, 1, (int)(CLOSE_GRACE_NS / 1000000)) != 1)
+			kill(e->sup_pid, SIGKILL);
+		close(pidfd);
+	} else {
+		kill(e->sup_pid, SIGKILL);
+	}
+	waitpid(e->sup_pid, NULL, 0);
+	e->sup_pid = 0;
+}
+
+void
+rsw_engine_close(rsw_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (!e->serial)
+		stop_supervisor(e);
+	if (e->ext != NULL) {
+		for (uint32_t i = 0; i < e->cfg.external_slots; i++)
+			if (e->ext[i].pidfd >= 0)
+				close(e->ext[i].pidfd);
+		free(e->ext);
+	}
+	rsw__arena_destroy(&e->arena);
+	free(e->fl);
+	free(e->params);
+	free(e->metrics);
+	free(e->requeue);
+	free(e);
+}

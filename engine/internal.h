@@ -1,0 +1,38 @@
+/*
+ * engine/internal.h - what the engine's files share and nothing outside the
+ * engine may use: process entry points and exit codes.
+ */
+#ifndef RSW_ENGINE_INTERNAL_H
+#define RSW_ENGINE_INTERNAL_H
+
+#include "arena.h"
+#include "ringsweep/engine.h"
+
+/* Exit codes a worker process uses for its own reasons (the supervisor
+ * reports them; they never reach a user as a task status by themselves). */
+enum {
+	RSW_WORKER_EXIT_OK = 0,
+	RSW_WORKER_EXIT_ATTACH = 70, /* could not attach the arena */
+	RSW_WORKER_EXIT_INIT = 71,   /* worker_init() failed */
+	RSW_WORKER_EXIT_ORPHAN = 72, /* parent died during start-up */
+};
+
+/* Runs the worker loop in slot `slot` until shutdown; returns the exit
+ * code the process should use. */
+int rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
+		     const rsw_objective *obj);
+
+/* Entry point of the supervisor process; never returns. */
+_Noreturn void rsw__supervisor_main(const char *arena_name, int ctl_fd,
+				    pid_t driver_pid, const rsw_objective *obj,
+				    const rsw_config *cfg);
+
+/* Evaluates one task in the calling process (serial mode and workers). */
+void rsw__evaluate(const rsw_objective *obj, const double *params,
+		   uint32_t nparams, const rsw_task_info *info,
+		   double *metrics, struct rsw_result_desc *res);
+
+/* The configuration an engine was opened with. */
+const rsw_config *rsw__engine_config(const rsw_engine *e);
+
+#endif

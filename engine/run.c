@@ -1,0 +1,189 @@
+/*
+ * engine/run.c - rsw_run(): the deterministic ask/tell loop.
+ *
+ * DESIGN
+ * Two cursors move through sequence numbers: k, the next task to suggest,
+ * and u, the next result to apply (update).  The rules, from
+ * ringsweep/algorithm.h, leave no choice about their interleaving:
+ *   suggest(k) is allowed when k <= u + window;
+ *   update(u)  is allowed when result u is committed and k >= u + window + 1,
+ *              or the algorithm stopped suggesting, or suggest(k) just
+ *              answered WAIT (then exactly one update, then suggest(k) again).
+ * The two conditions exclude each other, so the sequence of calls depends
+ * only on the algorithm, its seed, the window and the results, never on
+ * which worker finished first.  Results that arrive early wait in a
+ * reorder buffer indexed by seq.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ringsweep/algorithm.h"
+
+#define POLL_SLICE_MS 100
+#define POLL_BATCH 256
+
+void
+rsw_algorithm_destroy(rsw_algorithm *a)
+{
+	if (a != NULL && a->destroy != NULL)
+		a->destroy(a);
+}
+
+struct reorder {
+	uint32_t mask;
+	uint32_t nparams;
+	double *params;
+	rsw_result *res;
+	uint8_t *have;
+};
+
+static double *
+params_of(struct reorder *b, uint64_t k)
+{
+	return b->params + (k & b->mask) * b->nparams;
+}
+
+int
+rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
+{
+	const rsw_config *cfg;
+	struct reorder b;
+	rsw_result *polled = NULL;
+	rsw_stats st;
+	uint64_t k = 0, s = 0, u = 0, offset, window;
+	int stopped = 0, waiting = 0, rc = 0;
+
+	if (e == NULL || algo == NULL || opt == NULL || algo->suggest == NULL ||
+	    algo->update == NULL)
+		return RSW_EINVAL;
+	cfg = rsw__engine_config(e);
+	if (algo->nparams > cfg->max_params)
+		return RSW_EINVAL;
+	window = (algo->flags & RSW_ALGO_NON_ADAPTIVE) ? cfg->max_inflight - 1 :
+							 opt->window;
+	if (window < 1 || window > cfg->max_inflight - 1 ||
+	    rsw_engine_pending(e) != 0)
+		return RSW_EINVAL;
+	rsw_engine_stats(e, &st);
+	offset = st.submitted;
+
+	memset(&b, 0, sizeof b);
+	b.mask = cfg->max_inflight - 1;
+	b.nparams = algo->nparams;
+	b.params = calloc((size_t)cfg->max_inflight * (algo->nparams + 1),
+			  sizeof(double));
+	b.res = calloc(cfg->max_inflight, sizeof *b.res);
+	b.have = calloc(cfg->max_inflight, 1);
+	polled = calloc(POLL_BATCH, sizeof *polled);
+	if (b.params == NULL || b.res == NULL || b.have == NULL || polled == NULL) {
+		rc = RSW_ENOMEM;
+		goto out;
+	}
+
+	for (;;) {
+		int got;
+
+		if (opt->stop != NULL && *opt->stop && !stopped) {
+			stopped = 1;
+			rc = RSW_ECANCELED;
+		}
+		/* Apply every update the rules allow. */
+		while (u < k && b.have[u & b.mask] &&
+		       (stopped || waiting || k >= u + window + 1)) {
+			const rsw_result *r = &b.res[u & b.mask];
+			int arc;
+
+			if (opt->on_commit != NULL) {
+				arc = opt->on_commit(opt->commit_ctx,
+						     params_of(&b, u),
+						     b.nparams, r);
+				if (arc != 0 && rc == 0) {
+					rc = arc < 0 ? arc : RSW_ECANCELED;
+					stopped = 1;
+				}
+			}
+			arc = algo->update(algo, params_of(&b, u), r);
+			if (arc < 0 && rc == 0) {
+				rc = arc;
+				stopped = 1;
+			}
+			if (r->status != RSW_STATUS_OK &&
+			    cfg->on_error == RSW_ON_ERROR_FAIL && rc == 0) {
+				rc = RSW_ETASKFAILED;
+				stopped = 1;
+			}
+			b.have[u & b.mask] = 0;
+			u++;
+			waiting = 0;
+		}
+		/* Suggest while the window allows. */
+		while (!stopped && !waiting && k <= u + window) {
+			int sr;
+
+			if (algo->is_complete != NULL && algo->is_complete(algo)) {
+				stopped = 1;
+				break;
+			}
+			sr = algo->suggest(algo, k, params_of(&b, k));
+			if (sr == RSW_SUGGEST_OK) {
+				k++;
+			} else if (sr == RSW_SUGGEST_WAIT) {
+				if (u == k) {
+					rc = RSW_EWAITLOCK;
+					stopped = 1;
+				} else {
+					waiting = 1;
+				}
+			} else if (sr == RSW_SUGGEST_DONE) {
+				stopped = 1;
+			} else {
+				rc = sr < 0 ? sr : RSW_EALGO;
+				stopped = 1;
+			}
+		}
+		/* Hand suggestions to the engine in runs that are contiguous
+		 * in the reorder buffer, so it can pack them into batches; it
+		 * may push back (RSW_EAGAIN) until we poll. */
+		while (s < k) {
+			uint64_t run = k - s, to_wrap = b.mask + 1 - (s & b.mask);
+			int src;
+
+			if (run > to_wrap)
+				run = to_wrap;
+			src = rsw_engine_submit_batch(e, params_of(&b, s),
+						      b.nparams, (uint32_t)run);
+			if (src == RSW_EAGAIN)
+				break;
+			if (src < 0) {
+				rc = src;
+				goto out;
+			}
+			s += (uint64_t)src;
+			if ((uint64_t)src < run)
+				break;
+		}
+		/* Done when everything suggested is applied; after an error,
+		 * suggestions not yet submitted are dropped. */
+		if (stopped && (u == k || (rc != 0 && u == s)))
+			break;
+		got = rsw_engine_poll(e, polled, POLL_BATCH, POLL_SLICE_MS);
+		if (got < 0) {
+			if (rc == 0)
+				rc = got;
+			goto out;
+		}
+		for (int i = 0; i < got; i++) {
+			uint64_t q = polled[i].seq - offset;
+
+			b.res[q & b.mask] = polled[i];
+			b.have[q & b.mask] = 1;
+		}
+	}
+out:
+	free(b.params);
+	free(b.res);
+	free(b.have);
+	free(polled);
+	return rc;
+}

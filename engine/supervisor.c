@@ -1,0 +1,333 @@
+/*
+ * engine/supervisor.c - the supervisor process: forks workers from a zygote
+ * image, watches them, kills the ones past their task deadline, classifies
+ * every death, restarts, and stops a crash loop.
+ *
+ * DESIGN
+ * The driver forks the supervisor after the objective is set up, so every
+ * worker the supervisor forks inherits the objective's data copy-on-write:
+ * a restart costs one fork.  The supervisor is single-threaded and never
+ * runs user code.
+ *
+ * Watching: one pidfd per worker in an epoll set, plus the control pipe
+ * from the driver (EOF = the driver closed the engine or died).  A pidfd
+ * becomes readable when its process exits; the supervisor reaps it with
+ * wait4() (for rusage) and only then reports the death on the death ring:
+ * a reaped process can write nothing more, which is what lets the driver
+ * re-queue its tasks safely.
+ *
+ * Deadlines: when a timeout is configured the supervisor looks at the
+ * worker table every 2 ms to learn when tasks start, and sleeps until the
+ * earliest deadline exactly (epoll_pwait2, nanosecond timeout), so a task
+ * is killed within scheduling jitter of its deadline.
+ *
+ * Lifetime: PR_SET_PDEATHSIG ties the supervisor to the driver and each
+ * worker to the supervisor; both re-check getppid() after prctl() to close
+ * the race with a parent that died before it.
+ *
+ * Crash loop: R consecutive deaths with no task completed in between (the
+ * sum of the workers' completion counters did not move) stop the restarts
+ * and report RSW_DEATH_CRASH_LOOP.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+#define DEADLINE_POLL_NS 2000000ull
+#define CTL_TAG UINT64_MAX
+
+struct child {
+	pid_t pid;
+	int pidfd;
+	uint32_t incarnation;
+	uint32_t tracked_epoch; /* task whose deadline we watch; 0 = none */
+	uint64_t deadline_ns;
+	uint32_t killed_epoch;	/* we SIGKILLed it for this task */
+	uint64_t late_ns;
+};
+
+struct supervisor {
+	rsw_arena arena;
+	const rsw_objective *obj;
+	const rsw_config *cfg;
+	int epfd, ctl_fd;
+	uint32_t nworkers;
+	struct child *children;
+	uint32_t consecutive_deaths;
+	uint64_t progress_mark;
+	int giving_up;
+};
+
+static int
+pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+_Noreturn static void
+worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
+	       pid_t parent)
+{
+	rsw_arena a;
+	int code;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(RSW_WORKER_EXIT_ORPHAN);
+	close(s->epfd);
+	close(s->ctl_fd);
+	if (rsw__arena_attach(&a, s->arena.name, 0) != 0)
+		_exit(RSW_WORKER_EXIT_ATTACH);
+	if (s->obj->worker_init != NULL &&
+	    s->obj->worker_init(s->obj->ctx, (int)slot) != 0)
+		_exit(RSW_WORKER_EXIT_INIT);
+	code = rsw__worker_loop(&a, slot, incarnation, s->obj);
+	_exit(code);
+}
+
+static int
+spawn(struct supervisor *s, uint32_t slot)
+{
+	struct rsw_worker_slot *ws = rsw__worker_slot(&s->arena, slot);
+	struct child *c = &s->children[slot];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = slot };
+	/* faa is atomic: external workers take incarnations from the same
+	 * counter concurrently. */
+	uint32_t inc = ck_pr_faa_32(&s->arena.hdr->next_incarnation, 1);
+	pid_t self = getpid(), pid;
+
+	/* The previous process in this slot is reaped: nobody else writes
+	 * the worker line now. */
+	ck_pr_store_32(&ws->task_epoch, 0);
+	ck_pr_store_32(&ws->pid, 0);
+	ck_pr_store_32(&ws->incarnation, inc);
+	ck_pr_store_32(&ws->state, RSW_WORKER_STARTING);
+	ck_pr_store_64(&ws->spawned_ns, rsw__mono_ns());
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		worker_process(s, slot, inc, self);
+	memset(c, 0, sizeof *c);
+	c->pid = pid;
+	c->incarnation = inc;
+	c->pidfd = pidfd_open_(pid);
+	if (c->pidfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, c->pidfd, &ev) != 0) {
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+report(struct supervisor *s, struct rsw_death_desc *d)
+{
+	struct ck_ring *ring = rsw__death_ring(&s->arena);
+
+	/* The driver drains this ring on every pass; a full ring only means
+	 * it is momentarily busy. */
+	while (!ck_ring_enqueue_spsc_rsw_death(ring, rsw__death_buf(&s->arena),
+					       d)) {
+		if (ck_pr_load_32(&s->arena.hdr->shutdown))
+			return;
+		usleep(1000);
+	}
+	ck_ec32_inc(&s->arena.hdr->result_ec, &rsw__ec_mp);
+}
+
+static uint64_t
+total_progress(struct supervisor *s)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t w = 0; w < s->arena.hdr->nslots; w++)
+		sum += ck_pr_load_64(&rsw__worker_slot(&s->arena, w)->tasks_done);
+	return sum;
+}
+
+static void
+reap(struct supervisor *s, uint32_t slot)
+{
+	struct child *c = &s->children[slot];
+	struct rsw_worker_slot *ws = rsw__worker_slot(&s->arena, slot);
+	struct rsw_death_desc d;
+	struct rusage ru;
+	int status;
+	uint64_t progress;
+
+	if (wait4(c->pid, &status, WNOHANG, &ru) != c->pid)
+		return;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
+	close(c->pidfd);
+	c->pidfd = -1;
+	ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
+
+	memset(&d, 0, sizeof d);
+	d.slot = slot;
+	d.incarnation = c->incarnation;
+	d.maxrss_kb = (uint64_t)ru.ru_maxrss;
+	d.utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u +
+		     (uint64_t)ru.ru_utime.tv_usec;
+	d.stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u +
+		     (uint64_t)ru.ru_stime.tv_usec;
+	if (WIFEXITED(status)) {
+		d.kind = RSW_DEATH_EXIT;
+		d.detail = WEXITSTATUS(status);
+	} else if (WTERMSIG(status) == SIGKILL && c->killed_epoch != 0) {
+		d.kind = RSW_DEATH_TIMEOUT;
+		d.detail = SIGKILL;
+		d.task_epoch = c->killed_epoch;
+		d.late_ns = c->late_ns;
+	} else {
+		d.kind = RSW_DEATH_SIGNAL;
+		d.detail = WTERMSIG(status);
+	}
+	c->pid = 0;
+	if (ck_pr_load_32(&s->arena.hdr->shutdown))
+		return;
+	report(s, &d);
+
+	progress = total_progress(s);
+	if (progress != s->progress_mark) {
+		s->progress_mark = progress;
+		s->consecutive_deaths = 0;
+	}
+	if (++s->consecutive_deaths >= s->cfg->crash_loop_deaths) {
+		memset(&d, 0, sizeof d);
+		d.slot = slot;
+		d.kind = RSW_DEATH_CRASH_LOOP;
+		d.detail = (int32_t)s->consecutive_deaths;
+		s->giving_up = 1;
+		report(s, &d);
+		return;
+	}
+	ck_pr_store_32(&ws->restarts, ws->restarts + 1);
+	if (spawn(s, slot) != 0) {
+		memset(&d, 0, sizeof d);
+		d.slot = slot;
+		d.kind = RSW_DEATH_SPAWN_FAILED;
+		d.detail = errno;
+		report(s, &d);
+	}
+}
+
+/* Looks at every busy worker; kills those past their deadline.  Returns
+ * the earliest deadline still pending (UINT64_MAX if none). */
+static uint64_t
+check_deadlines(struct supervisor *s, uint64_t now)
+{
+	uint64_t timeout = s->arena.hdr->timeout_ns, next = UINT64_MAX;
+
+	for (uint32_t w = 0; w < s->nworkers; w++) {
+		struct rsw_worker_slot *ws = rsw__worker_slot(&s->arena, w);
+		struct child *c = &s->children[w];
+		uint32_t e1, e2;
+		uint64_t start;
+
+		if (c->pid == 0 || c->killed_epoch != 0)
+			continue;
+		/* Seqlock-style read: the worker stores task_start_ns, then
+		 * (release) task_epoch; epochs are unique, so an unchanged
+		 * epoch around the read validates the start time. */
+		e1 = ck_pr_load_32(&ws->task_epoch);
+		ck_pr_fence_load();
+		start = ck_pr_load_64(&ws->task_start_ns);
+		ck_pr_fence_load();
+		e2 = ck_pr_load_32(&ws->task_epoch);
+		if (e1 == 0 || e1 != e2) {
+			c->tracked_epoch = 0;
+			continue;
+		}
+		if (c->tracked_epoch != e1) {
+			c->tracked_epoch = e1;
+			c->deadline_ns = start + timeout;
+		}
+		if (now >= c->deadline_ns) {
+			/* Re-check right before the kill: the task may have
+			 * finished since we looked. */
+			if (ck_pr_load_32(&ws->task_epoch) != e1)
+				continue;
+			kill(c->pid, SIGKILL);
+			c->killed_epoch = e1;
+			c->late_ns = rsw__mono_ns() - c->deadline_ns;
+		} else if (c->deadline_ns < next) {
+			next = c->deadline_ns;
+		}
+	}
+	return next;
+}
+
+static void
+shutdown_all(struct supervisor *s)
+{
+	ck_pr_store_32(&s->arena.hdr->shutdown, 1);
+	for (uint32_t w = 0; w < s->nworkers; w++)
+		if (s->children[w].pid > 0)
+			kill(s->children[w].pid, SIGKILL);
+	for (uint32_t w = 0; w < s->nworkers; w++)
+		if (s->children[w].pid > 0)
+			waitpid(s->children[w].pid, NULL, 0);
+}
+
+_Noreturn void
+rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
+		     const rsw_objective *obj, const rsw_config *cfg)
+{
+	struct supervisor s;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLHUP,
+				  .data.u64 = CTL_TAG };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver_pid)
+		_exit(1);
+	signal(SIGINT, SIG_IGN); /* the driver decides how to stop */
+	memset(&s, 0, sizeof s);
+	s.obj = obj;
+	s.cfg = cfg;
+	s.ctl_fd = ctl_fd;
+	if (rsw__arena_attach(&s.arena, arena_name, 0) != 0)
+		_exit(2);
+	s.nworkers = s.arena.hdr->nworkers;
+	s.children = calloc(s.nworkers, sizeof *s.children);
+	s.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s.children == NULL || s.epfd < 0 ||
+	    epoll_ctl(s.epfd, EPOLL_CTL_ADD, ctl_fd, &ev) != 0)
+		_exit(3);
+	ck_pr_store_32(&s.arena.hdr->supervisor_pid, (uint32_t)getpid());
+	for (uint32_t w = 0; w < s.nworkers; w++) {
+		if (spawn(&s, w) != 0) {
+			shutdown_all(&s);
+			_exit(4);
+		}
+	}
+	for (;;) {
+		struct epoll_event evs[16];
+		struct timespec ts, *tsp = NULL;
+		uint64_t now = rsw__mono_ns(), next;
+		int n;
+
+		if (s.arena.hdr->timeout_ns != 0) {
+			next = check_deadlines(&s, now);
+			if (next > now + DEADLINE_POLL_NS)
+				next = now + DEADLINE_POLL_NS;
+			ts = rsw__ns_to_ts(next > now ? next - now : 0);
+			tsp = &ts;
+		}
+		n = epoll_pwait2(s.epfd, evs, 16, tsp, NULL);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u64 == CTL_TAG) {
+				shutdown_all(&s);
+				_exit(0);
+			}
+			reap(&s, (uint32_t)evs[i].data.u64);
+		}
+	}
+}

@@ -1,0 +1,206 @@
+/*
+ * engine/worker.c - the loop a worker process runs: take a descriptor from
+ * the task ring, claim each of its tasks, evaluate, publish the result on
+ * the worker's own SPSC result ring.
+ *
+ * DESIGN
+ * A descriptor only says "tasks seq_first .. seq_first+count-1, queued under
+ * epoch e".  Before running a task the worker claims it with one CAS on the
+ * task slot's state word, queued(e) -> claimed(e, incarnation).  The CAS
+ * fails if the driver re-queued the task meanwhile (after another worker's
+ * death it re-queues every dequeued-but-unclaimed task under a new epoch),
+ * and then the worker skips it: exactly one claim succeeds per queueing.
+ *
+ * A worker holds at most one claimed task at a time, and publishes its
+ * result before claiming the next, so after a death the driver finds at
+ * most one task claimed by the dead incarnation.
+ *
+ * Idle: spin on the ring for ~10 us with exponential backoff (a cross-core
+ * futex wake costs ~10 us each way here, so a short spin catches back-to-back
+ * work), then sleep on the task event count with a 100 ms deadline.
+ * idle = spin never sleeps.
+ */
+#include <ck_backoff.h>
+#include <errno.h>
+#include <signal.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+#define SPIN_BEFORE_SLEEP_NS 10000ull
+#define SLEEP_SLICE_NS 100000000ull
+
+void
+rsw__evaluate(const rsw_objective *obj, const double *params,
+	      uint32_t nparams, const rsw_task_info *info, double *metrics,
+	      struct rsw_result_desc *res)
+{
+	rsw_eval_out out = { .value = NAN, .metrics = metrics };
+	uint64_t t0 = rsw__mono_ns();
+	int rc = obj->eval(obj->ctx, params, nparams, info, &out);
+
+	res->elapsed_ns = rsw__mono_ns() - t0;
+	res->nmetrics = out.nmetrics;
+	if (rc == 0) {
+		res->status = RSW_STATUS_OK;
+		res->value = out.value;
+		res->detail = 0;
+	} else {
+		res->status = RSW_STATUS_ERROR;
+		res->value = NAN;
+		res->detail = out.error_code != 0 ? out.error_code : rc;
+	}
+}
+
+static int
+should_stop(const rsw_arena *a)
+{
+	return ck_pr_load_32(&a->hdr->shutdown) != 0;
+}
+
+/* Waits until the task ring looks non-empty or shutdown; returns 0 to go
+ * on, -1 to stop. */
+static int
+wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
+{
+	struct rsw_arena_header *h = a->hdr;
+	struct ck_ring *ring = rsw__task_ring(a);
+	ck_backoff_t backoff = CK_BACKOFF_INITIALIZER;
+	uint64_t start = rsw__mono_ns();
+	unsigned spins = 0;
+
+	ck_pr_store_32(&ws->state, RSW_WORKER_IDLE);
+	for (;;) {
+		if (ck_ring_size(ring) != 0)
+			return 0;
+		if ((++spins & 63) == 0) {
+			uint64_t now = rsw__mono_ns();
+
+			if (should_stop(a))
+				return -1;
+			ck_pr_store_64(&ws->heartbeat_ns, now);
+			if (h->idle != RSW_IDLE_SPIN &&
+			    now - start > SPIN_BEFORE_SLEEP_NS)
+				break;
+		}
+		if (backoff < 1024)
+			ck_backoff_eb(&backoff);
+		else
+			ck_pr_stall();
+	}
+	for (;;) {
+		/* Snapshot the count, then re-check: an enqueue after the
+		 * snapshot changes the count, so the wait returns at once. */
+		uint32_t seen = ck_ec32_value(&h->task_ec);
+
+		if (ck_ring_size(ring) != 0)
+			return 0;
+		if (should_stop(a))
+			return -1;
+		rsw__ec_wait(&h->task_ec, seen, rsw__mono_ns() + SLEEP_SLICE_NS);
+		ck_pr_store_64(&ws->heartbeat_ns, rsw__mono_ns());
+		/* A separately started worker has no PR_SET_PDEATHSIG tie to
+		 * the driver: notice its death here. */
+		if (kill((pid_t)h->owner_pid, 0) != 0 && errno == ESRCH)
+			return -1;
+	}
+}
+
+static void
+run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
+	 uint32_t incarnation, const rsw_objective *obj, uint64_t seq,
+	 uint32_t epoch)
+{
+	struct rsw_arena_header *h = a->hdr;
+	struct rsw_task_slot *ts = rsw__task_slot(a, seq);
+	double params[RSW_MAX_PARAMS_LIMIT];
+	double metrics[RSW_MAX_METRICS_LIMIT];
+	struct rsw_result_desc res;
+	rsw_task_info info;
+	uint32_t nparams;
+
+	/* The claim.  ck_pr_cas_64 is a full barrier on x86 (lock cmpxchg):
+	 * the slot's params, written by the driver before the descriptor was
+	 * published, are visible after it, and our later writes to the slot
+	 * cannot move before it. */
+	if (!ck_pr_cas_64(&ts->state, RSW_STATE(epoch, 0),
+			  RSW_STATE(epoch, incarnation)))
+		return;
+	nparams = ck_pr_load_32(&ts->nparams);
+	if (nparams > h->max_params)
+		nparams = h->max_params;
+	memcpy(params, rsw__slot_params(ts), nparams * sizeof(double));
+	info.seq = seq;
+	info.attempt = ck_pr_load_32(&ts->attempt);
+	info.worker = (int32_t)slot;
+
+	ck_pr_store_64(&ws->task_seq, seq);
+	ck_pr_store_64(&ws->task_start_ns, rsw__mono_ns());
+	/* The supervisor reads task_epoch, then task_start_ns: publish the
+	 * start time before the epoch that validates it. */
+	ck_pr_fence_store();
+	ck_pr_store_32(&ws->task_epoch, epoch);
+	ck_pr_store_32(&ws->state, RSW_WORKER_BUSY);
+
+	memset(&res, 0, sizeof res);
+	rsw__evaluate(obj, params, nparams, &info, metrics, &res);
+	res.seq = seq;
+	res.epoch = epoch;
+	if (res.nmetrics > h->max_metrics)
+		res.nmetrics = h->max_metrics;
+	memcpy(rsw__slot_metrics(a, ts), metrics, res.nmetrics * sizeof(double));
+
+	ck_pr_store_32(&ws->task_epoch, 0);
+	ck_pr_store_64(&ws->busy_ns, ws->busy_ns + res.elapsed_ns);
+	if (res.status == RSW_STATUS_OK)
+		ck_pr_store_64(&ws->tasks_done, ws->tasks_done + 1);
+	else
+		ck_pr_store_64(&ws->failures, ws->failures + 1);
+	/* The ring holds more entries than there can be tasks in flight, so
+	 * it is never full; the enqueue's own store fence orders the metrics
+	 * written above before the entry becomes visible. */
+	while (!ck_ring_enqueue_spsc_rsw_result(rsw__result_ring(a, slot),
+						rsw__result_buf(a, slot), &res))
+		ck_pr_stall();
+}
+
+int
+rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
+		 const rsw_objective *obj)
+{
+	struct rsw_arena_header *h = a->hdr;
+	struct rsw_worker_slot *ws = rsw__worker_slot(a, slot);
+	struct ck_ring *ring = rsw__task_ring(a);
+	struct rsw_task_desc *buf = rsw__task_buf(a);
+	int spin = h->idle == RSW_IDLE_SPIN;
+
+	ck_pr_store_32(&ws->incarnation, incarnation);
+	ck_pr_store_32(&ws->pid, (uint32_t)getpid());
+	for (;;) {
+		struct rsw_task_desc d;
+
+		if (!ck_ring_dequeue_mpmc_rsw_task(ring, buf, &d)) {
+			if (wait_for_work(a, ws) != 0)
+				return RSW_WORKER_EXIT_OK;
+			continue;
+		}
+		/* The driver never packs more than max_inflight tasks; clamp
+		 * anyway so a damaged descriptor cannot spin us for ages. */
+		if (d.count > h->max_inflight)
+			d.count = h->max_inflight;
+		for (uint32_t i = 0; i < d.count; i++)
+			run_task(a, ws, slot, incarnation, obj, d.seq_first + i,
+				 d.epoch);
+		ck_pr_store_32(&ws->state, RSW_WORKER_IDLE);
+		/* Wake the driver if it sleeps (no system call otherwise) and
+		 * the ring is low enough to need it.  A relaxed load of the
+		 * threshold is enough: a stale value costs one early or one
+		 * late wake-up, and the driver's sleep is bounded anyway. */
+		if (!spin && ck_ring_size(ring) <=
+				 ck_pr_load_32(&h->driver_wake_below))
+			ck_ec32_inc(&h->result_ec, &rsw__ec_mp);
+	}
+}

@@ -1,0 +1,91 @@
+/*
+ * ringsweep/algorithm.h - the ask/tell interface every search algorithm
+ * implements, and rsw_run(), the deterministic loop that drives one.
+ *
+ * Determinism contract (what rsw_run guarantees an algorithm):
+ *   - suggest(k) is called with exactly the updates 0 .. k-window-1 applied
+ *     (fewer only at the start), whatever the number of workers;
+ *   - update(j) is called in sequence order, and only after suggest(k) has
+ *     been called for every k <= j + window (or the algorithm stopped
+ *     suggesting);
+ *   - when suggest(k) answers RSW_SUGGEST_WAIT, the next update (j = the
+ *     oldest outstanding seq) is applied as soon as it is committed and
+ *     suggest(k) is asked again.
+ * So the whole call sequence is a pure function of (algorithm, seed,
+ * window, results): serial, 1 or 64 workers give identical results.
+ * A non-adaptive algorithm (RSW_ALGO_NON_ADAPTIVE: its suggestions never
+ * depend on results) runs with the window of the engine's max_inflight.
+ */
+#ifndef RINGSWEEP_ALGORITHM_H
+#define RINGSWEEP_ALGORITHM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum rsw_suggest_answer {
+	RSW_SUGGEST_OK = 0,   /* params filled: evaluate them as task k */
+	RSW_SUGGEST_WAIT = 1, /* a barrier: apply more results first */
+	RSW_SUGGEST_DONE = 2, /* no more suggestions */
+};
+
+enum rsw_algo_flags {
+	RSW_ALGO_NON_ADAPTIVE = 1u << 0,
+};
+
+/* The best evaluation an algorithm has seen. */
+typedef struct rsw_best {
+	uint64_t seq;
+	double value;
+	uint32_t nparams;
+	double params[RSW_MAX_PARAMS_LIMIT];
+} rsw_best;
+
+typedef struct rsw_algorithm rsw_algorithm;
+
+struct rsw_algorithm {
+	const char *name;
+	uint32_t flags;	   /* enum rsw_algo_flags */
+	uint32_t nparams;
+	void *state;
+	/* RSW_SUGGEST_* or a negative error. */
+	int (*suggest)(rsw_algorithm *a, uint64_t seq, double *params);
+	/* result->status != OK: the task failed; value is NaN. */
+	int (*update)(rsw_algorithm *a, const double *params,
+		      const rsw_result *result);
+	bool (*is_complete)(const rsw_algorithm *a);
+	/* 0 and *out filled, or RSW_ENOENT when nothing succeeded yet. */
+	int (*best)(const rsw_algorithm *a, rsw_best *out);
+	void (*destroy)(rsw_algorithm *a);
+};
+
+/* Called once per committed evaluation, in sequence order. */
+typedef int (*rsw_commit_fn)(void *ctx, const double *params,
+			     uint32_t nparams, const rsw_result *result);
+
+typedef struct rsw_run_options {
+	uint32_t window;      /* adaptive algorithms; >= 1, <= max_inflight */
+	rsw_commit_fn on_commit;
+	void *commit_ctx;
+	volatile int *stop;   /* set non-zero (e.g. by a signal) to drain out */
+} rsw_run_options;
+
+/*
+ * Runs the algorithm to completion on the engine.  Returns 0, or the first
+ * error (the engine's or the algorithm's, or RSW_ETASKFAILED with on_error
+ * fail, RSW_ECANCELED when *stop was set).
+ */
+int rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt);
+
+/* Convenience: destroy through the vtable (NULL-safe). */
+void rsw_algorithm_destroy(rsw_algorithm *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,204 @@
+/*
+ * ringsweep/engine.h - the execution engine: submit evaluations, poll their
+ * results in sequence order.
+ *
+ * An engine owns one shared-memory arena, one supervisor process and its
+ * worker processes (or none, in serial mode).  The objective is a plain C
+ * function; the engine forks the supervisor after rsw_engine_open() has been
+ * called, so whatever the objective's context points at (data loaded once) is
+ * shared copy-on-write by every worker: a worker restart costs a fork, not a
+ * reload.
+ *
+ * Thread safety: one engine handle is driven by one thread at a time
+ * (submit, poll, stats, close).  The handle must be opened by a thread that
+ * outlives the engine: PR_SET_PDEATHSIG, which ties the supervisor to the
+ * driver, fires when the *forking thread* exits.
+ */
+#ifndef RINGSWEEP_ENGINE_H
+#define RINGSWEEP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RSW_MAX_PARAMS_LIMIT 64
+#define RSW_MAX_METRICS_LIMIT 32
+
+/* How an evaluation ended.  Stored in results; never reordered (ABI). */
+enum rsw_status {
+	RSW_STATUS_OK = 0,
+	RSW_STATUS_ERROR = 1,	/* the objective returned non-zero */
+	RSW_STATUS_CRASH = 2,	/* the worker died of a signal (SIGSEGV...) */
+	RSW_STATUS_TIMEOUT = 3, /* killed at its deadline */
+	RSW_STATUS_EXIT = 4,	/* the worker exited during the task */
+	RSW_STATUS_KILLED = 5,	/* killed from outside (SIGKILL/SIGTERM not ours, OOM) */
+	RSW_STATUS_CPULIMIT = 6, /* SIGXCPU */
+	RSW_STATUS_SKIPPED = 7, /* canceled before it ran */
+	RSW_STATUS_COUNT_
+};
+
+const char *rsw_status_name(int status);
+
+enum rsw_idle_mode {
+	RSW_IDLE_SLEEP = 0, /* spin ~10 us, then sleep on a futex (default) */
+	RSW_IDLE_SPIN = 1,  /* never sleep: lowest latency, burns the cores */
+};
+
+enum rsw_on_error {
+	RSW_ON_ERROR_SKIP = 0, /* commit the failure, go on */
+	RSW_ON_ERROR_FAIL = 1, /* stop at the first permanently failed task */
+};
+
+/* What the objective sees of the task it evaluates. */
+typedef struct rsw_task_info {
+	uint64_t seq;	   /* sequence number, 0-based */
+	uint32_t attempt;  /* 1 for the first attempt */
+	int32_t worker;	   /* worker index, -1 in serial mode */
+} rsw_task_info;
+
+/* Written by the objective. */
+typedef struct rsw_eval_out {
+	double value;
+	uint32_t nmetrics;		/* <= config.max_metrics */
+	double *metrics;		/* room for config.max_metrics values */
+	int32_t error_code;		/* free-form, stored with RSW_STATUS_ERROR */
+} rsw_eval_out;
+
+/*
+ * The objective: evaluates one parameter vector.  Returns 0 on success and
+ * fills out->value; non-zero marks the task failed (RSW_STATUS_ERROR).  It
+ * runs inside a worker process: it may crash or hang; the engine copes.
+ */
+typedef int (*rsw_objective_fn)(void *ctx, const double *params,
+				uint32_t nparams, const rsw_task_info *task,
+				rsw_eval_out *out);
+
+/* Optional per-worker set-up, run in each worker after fork.  Non-zero
+ * return: the worker exits (counted toward the crash-loop limit). */
+typedef int (*rsw_worker_init_fn)(void *ctx, int worker);
+
+typedef struct rsw_objective {
+	rsw_objective_fn eval;
+	rsw_worker_init_fn worker_init; /* may be NULL */
+	void *ctx;
+} rsw_objective;
+
+typedef struct rsw_config {
+	int workers;		 /* >= 1; 0 means serial (in-process) */
+	int idle;		 /* enum rsw_idle_mode */
+	double timeout_s;	 /* per-task deadline; 0 = none */
+	uint32_t max_attempts;	 /* >= 1; tries per task */
+	int on_error;		 /* enum rsw_on_error */
+	uint32_t crash_loop_deaths;   /* R consecutive deaths with no completion */
+	uint32_t crash_loop_failures; /* R consecutive permanently failed tasks */
+	uint32_t max_inflight;	 /* power of two: tasks in flight + awaiting poll */
+	uint32_t ring_capacity;	 /* power of two: task descriptors in the ring */
+	uint32_t max_params;	 /* <= RSW_MAX_PARAMS_LIMIT */
+	uint32_t max_metrics;	 /* <= RSW_MAX_METRICS_LIMIT */
+	uint32_t max_batch;	 /* tasks per descriptor cap; 1 disables batching */
+	uint32_t external_slots; /* extra slots for `ringsweep worker --arena` */
+	const char *objective_name; /* recorded in the arena for external workers */
+} rsw_config;
+
+/* Fills *cfg with defaults: 1 worker, sleep idle, no timeout, 1 attempt,
+ * on_error skip, crash loop after 16 deaths / 16 failures, 8192 in flight,
+ * 1024 descriptors, 16 params, 0 metrics, batching up to 64 tasks. */
+void rsw_config_init(rsw_config *cfg);
+
+/* A committed evaluation, as poll returns it (sequence order). */
+typedef struct rsw_result {
+	uint64_t seq;
+	int32_t status;		/* enum rsw_status */
+	int32_t detail;		/* signal number, exit code or error code */
+	double value;		/* NaN unless status == OK */
+	uint32_t attempts;
+	int32_t worker;		/* who produced the final attempt; -1 if none */
+	uint64_t elapsed_ns;	/* of the final attempt */
+	uint32_t nmetrics;
+	double metrics[RSW_MAX_METRICS_LIMIT];
+} rsw_result;
+
+typedef struct rsw_worker_stats {
+	uint64_t tasks;
+	uint64_t failures;
+	uint64_t restarts;
+	uint64_t busy_ns;
+	int32_t pid;
+} rsw_worker_stats;
+
+typedef struct rsw_stats {
+	uint64_t submitted;
+	uint64_t committed;
+	uint64_t failed;	   /* committed with status != OK */
+	uint64_t retries;	   /* re-queued attempts */
+	uint64_t deaths;	   /* worker deaths seen */
+	uint64_t timeouts;	   /* deadline kills */
+	uint64_t max_kill_late_ns; /* worst delay from deadline to SIGKILL */
+	uint32_t nworkers;	   /* entries in workers[] */
+	rsw_worker_stats workers[256];
+} rsw_stats;
+
+typedef struct rsw_engine rsw_engine;
+
+/*
+ * Creates the arena, forks the supervisor, which forks the workers.  The
+ * objective's context must stay valid until rsw_engine_close().
+ */
+int rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
+		    const rsw_objective *objective);
+
+/*
+ * Submits one evaluation.  Non-blocking: RSW_EAGAIN when max_inflight tasks
+ * are in flight or committed but not yet polled.  *seq receives its sequence
+ * number (consecutive from 0).
+ */
+int rsw_engine_submit(rsw_engine *e, const double *params, uint32_t nparams,
+		      uint64_t *seq);
+
+/* Submits up to n evaluations laid out n x nparams; returns how many were
+ * taken (0 .. n) or a negative error. */
+int rsw_engine_submit_batch(rsw_engine *e, const double *params,
+			    uint32_t nparams, uint32_t n);
+
+/*
+ * Returns up to max committed results in sequence order (0 .. max), or a
+ * negative error (crash loop, dead supervisor, failed task with on_error
+ * fail).  timeout_ms: 0 = do not wait, < 0 = wait for at least one result.
+ */
+int rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max,
+		    int timeout_ms);
+
+/* Number of tasks submitted and not yet polled. */
+uint64_t rsw_engine_pending(const rsw_engine *e);
+
+/* Copies counters; cheap, no shared-memory trust involved. */
+void rsw_engine_stats(const rsw_engine *e, rsw_stats *out);
+
+/* Name of the arena ("/ringsweep-..."), NULL in serial mode. */
+const char *rsw_engine_arena_name(const rsw_engine *e);
+
+/* pid of the supervisor (0 in serial mode), for tests and tools. */
+int rsw_engine_supervisor_pid(const rsw_engine *e);
+
+/* Asks the engine to stop at the next poll (async-signal-safe). */
+void rsw_engine_cancel(rsw_engine *e);
+
+/*
+ * Stops workers and supervisor, removes the arena, frees everything.
+ * Tasks not yet committed are abandoned.  Always succeeds for a valid e.
+ */
+void rsw_engine_close(rsw_engine *e);
+
+/* Removes arenas whose owner process is dead (left by a SIGKILLed driver).
+ * Returns how many were removed. */
+int rsw_arena_reap_stale(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

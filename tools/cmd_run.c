@@ -1,0 +1,458 @@
+/*
+ * tools/cmd_run.c - `ringsweep run`: parse options, open an engine, run the
+ * algorithm, write the results CSV, print a summary.
+ *
+ * Every option is validated before anything is started or written: bad
+ * input gets one message naming the culprit and exit 2.  The results CSV is
+ * written to FILE.partial and renamed into place at the end, so FILE is
+ * never half-written.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct run_opts {
+	rsw_config cfg;
+	rsw_space space;
+	const rsw_builtin *objective;
+	const char *algo;
+	long long evals;
+	long long seed;
+	int minimize;
+	int serial;
+	long long window;
+	const char *results;
+	int quiet;
+};
+
+static const struct option_help {
+	struct option opt;
+	const char *arg;
+	const char *help;
+} options[] = {
+	{ { "objective", required_argument, NULL, 'o' }, "NAME",
+	  "built-in objective (default sphere; see list below)" },
+	{ { "param", required_argument, NULL, 'p' }, "NAME=SPEC",
+	  "a parameter: int:LO:HI[:STEP] or float:LO:HI[:STEP] (repeatable)" },
+	{ { "algo", required_argument, NULL, 'a' }, "grid|random",
+	  "search algorithm (default grid)" },
+	{ { "evals", required_argument, NULL, 'n' }, "N",
+	  "number of evaluations (random)" },
+	{ { "seed", required_argument, NULL, 's' }, "S", "random seed (default 0)" },
+	{ { "minimize", no_argument, NULL, 'm' }, NULL, "lower is better (default)" },
+	{ { "maximize", no_argument, NULL, 'M' }, NULL, "higher is better" },
+	{ { "workers", required_argument, NULL, 'j' }, "N",
+	  "worker processes; 0 or -1 = all CPUs, -2 = all but one (default 0)" },
+	{ { "serial", no_argument, NULL, 'S' }, NULL,
+	  "evaluate in this process, no workers (same results)" },
+	{ { "timeout", required_argument, NULL, 't' }, "SEC",
+	  "kill a task still running SEC seconds after it started" },
+	{ { "retries", required_argument, NULL, 'r' }, "N",
+	  "retry a failed task up to N times (default 0)" },
+	{ { "on-error", required_argument, NULL, 'e' }, "fail|skip",
+	  "stop at the first permanently failed task, or record it (default skip)" },
+	{ { "window", required_argument, NULL, 'w' }, "W",
+	  "results an adaptive algorithm may run ahead of (default 64)" },
+	{ { "idle", required_argument, NULL, 'i' }, "sleep|spin",
+	  "idle workers sleep after ~10 us, or spin (default sleep)" },
+	{ { "max-batch", required_argument, NULL, 'b' }, "N",
+	  "cap on tasks per ring descriptor; 1 disables batching (default 64)" },
+	{ { "external", required_argument, NULL, 'x' }, "N",
+	  "slots for workers started with `ringsweep worker` (default 0)" },
+	{ { "results", required_argument, NULL, 'R' }, "FILE",
+	  "write every committed evaluation as CSV, in sequence order" },
+	{ { "quiet", no_argument, NULL, 'q' }, NULL, "print only the summary" },
+	{ { "help", no_argument, NULL, 'h' }, NULL, "this help" },
+};
+
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+static void
+run_usage(FILE *f)
+{
+	fputs("usage: ringsweep run --param NAME=SPEC [--param ...] [OPTIONS]\n\n",
+	      f);
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		char left[48];
+
+		snprintf(left, sizeof left, "--%s%s%s", options[i].opt.name,
+			 options[i].arg ? " " : "",
+			 options[i].arg ? options[i].arg : "");
+		fprintf(f, "  %-26s %s\n", left, options[i].help);
+	}
+	fputs("\nbuilt-in objectives:\n", f);
+	fflush(f);
+	rsw_builtin_list();
+}
+
+static volatile sig_atomic_t g_stop;
+static rsw_engine *volatile g_engine;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	/* First signal: drain (no new tasks, in-flight ones finish).  Second:
+	 * stop at once.  Both end through rsw_engine_close(), which removes
+	 * the arena. */
+	if (g_stop++ > 0 && g_engine != NULL)
+		rsw_engine_cancel(g_engine);
+}
+
+static int
+bad(const char *what, const char *value)
+{
+	rsw_cli_errorf("%s '%s'", what, value);
+	return -1;
+}
+
+static int
+parse(int argc, char **argv, struct run_opts *o)
+{
+	struct option longopts[NOPTIONS + 1];
+	char err[256];
+	long long v;
+	double d;
+	int c;
+
+	for (size_t i = 0; i < NOPTIONS; i++)
+		longopts[i] = options[i].opt;
+	memset(&longopts[NOPTIONS], 0, sizeof longopts[0]);
+	memset(o, 0, sizeof *o);
+	rsw_config_init(&o->cfg);
+	rsw_space_init(&o->space);
+	o->objective = rsw_builtin_find("sphere");
+	o->algo = "grid";
+	o->minimize = 1;
+	o->window = 64;
+	o->cfg.workers = 0;
+	o->evals = -1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:hq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->objective = rsw_builtin_find(optarg);
+			if (o->objective == NULL) {
+				rsw_cli_errorf("unknown objective '%s'; built-ins are:",
+					       optarg);
+				rsw_builtin_list();
+				return -1;
+			}
+			break;
+		case 'p':
+			if (rsw_space_add(&o->space, optarg, err, sizeof err) != 0) {
+				rsw_cli_errorf("%s", err);
+				return -1;
+			}
+			break;
+		case 'a':
+			if (strcmp(optarg, "grid") != 0 && strcmp(optarg, "random") != 0)
+				return bad("unknown --algo (expected grid or random):",
+					   optarg);
+			o->algo = optarg;
+			break;
+		case 'n':
+			if (rsw_cli_parse_i64(optarg, 1, INT64_MAX, &o->evals) != 0)
+				return bad("--evals needs a positive integer, got", optarg);
+			break;
+		case 's':
+			if (rsw_cli_parse_i64(optarg, 0, INT64_MAX, &o->seed) != 0)
+				return bad("--seed needs a non-negative integer, got",
+					   optarg);
+			break;
+		case 'm':
+			o->minimize = 1;
+			break;
+		case 'M':
+			o->minimize = 0;
+			break;
+		case 'j':
+			if (rsw_cli_parse_i64(optarg, -2, 256, &v) != 0)
+				return bad("--workers needs an integer from -2 to 256, got",
+					   optarg);
+			o->cfg.workers = (int)v;
+			break;
+		case 'S':
+			o->serial = 1;
+			break;
+		case 't':
+			if (rsw_cli_parse_double(optarg, 0, 1e6, &d) != 0 || d <= 0)
+				return bad("--timeout needs a positive number of seconds, got",
+					   optarg);
+			o->cfg.timeout_s = d;
+			break;
+		case 'r':
+			if (rsw_cli_parse_i64(optarg, 0, 1000, &v) != 0)
+				return bad("--retries needs an integer from 0 to 1000, got",
+					   optarg);
+			o->cfg.max_attempts = (uint32_t)v + 1;
+			break;
+		case 'e':
+			if (strcmp(optarg, "fail") == 0)
+				o->cfg.on_error = RSW_ON_ERROR_FAIL;
+			else if (strcmp(optarg, "skip") == 0)
+				o->cfg.on_error = RSW_ON_ERROR_SKIP;
+			else
+				return bad("--on-error must be fail or skip, got", optarg);
+			break;
+		case 'w':
+			if (rsw_cli_parse_i64(optarg, 1, o->cfg.max_inflight - 1,
+					      &o->window) != 0)
+				return bad("--window needs an integer from 1 to 8191, got",
+					   optarg);
+			break;
+		case 'i':
+			if (strcmp(optarg, "sleep") == 0)
+				o->cfg.idle = RSW_IDLE_SLEEP;
+			else if (strcmp(optarg, "spin") == 0)
+				o->cfg.idle = RSW_IDLE_SPIN;
+			else
+				return bad("--idle must be sleep or spin, got", optarg);
+			break;
+		case 'b':
+			if (rsw_cli_parse_i64(optarg, 1, 4096, &v) != 0)
+				return bad("--max-batch needs an integer from 1 to 4096, got",
+					   optarg);
+			o->cfg.max_batch = (uint32_t)v;
+			break;
+		case 'x':
+			if (rsw_cli_parse_i64(optarg, 0, 64, &v) != 0)
+				return bad("--external needs an integer from 0 to 64, got",
+					   optarg);
+			o->cfg.external_slots = (uint32_t)v;
+			break;
+		case 'R':
+			o->results = optarg;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			run_usage(stdout);
+			exit(RSW_EXIT_OK);
+		case ':':
+			rsw_cli_errorf("option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			rsw_cli_errorf("unknown option '%s' (see ringsweep run --help)",
+				       argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument", argv[optind]);
+	if (o->space.n == 0) {
+		rsw_cli_errorf("no parameters: give at least one --param NAME=SPEC");
+		return -1;
+	}
+	if (o->space.n < o->objective->min_params) {
+		rsw_cli_errorf("objective '%s' needs at least %u parameter(s)",
+			       o->objective->name, o->objective->min_params);
+		return -1;
+	}
+	if (strcmp(o->algo, "grid") == 0) {
+		for (uint32_t i = 0; i < o->space.n; i++)
+			if (rsw_param_levels(&o->space.params[i]) == 0) {
+				rsw_cli_errorf("--algo grid: parameter '%s' is continuous; "
+					       "give it a STEP", o->space.params[i].name);
+				return -1;
+			}
+		if (rsw_space_grid_size(&o->space) == 0) {
+			rsw_cli_errorf("--algo grid: the grid has too many points");
+			return -1;
+		}
+		if (o->evals > 0)
+			rsw_cli_warnf("--evals is ignored by --algo grid");
+	} else if (o->evals < 0) {
+		rsw_cli_errorf("--algo random needs --evals N");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+resolve_workers(int requested)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (ncpu < 1)
+		ncpu = 1;
+	if (requested == 0 || requested == -1)
+		return (int)ncpu;
+	if (requested == -2)
+		return ncpu > 1 ? (int)ncpu - 1 : 1;
+	if (requested > ncpu)
+		rsw_cli_warnf("%d workers on %ld CPUs: they will share cores",
+			      requested, ncpu);
+	return requested;
+}
+
+struct sink {
+	FILE *csv;
+	const rsw_space *space;
+	uint64_t by_status[RSW_STATUS_COUNT_];
+	uint64_t commits;
+};
+
+static int
+on_commit(void *ctx, const double *params, uint32_t nparams,
+	  const rsw_result *r)
+{
+	struct sink *s = ctx;
+
+	s->commits++;
+	if (r->status >= 0 && r->status < RSW_STATUS_COUNT_)
+		s->by_status[r->status]++;
+	if (s->csv == NULL)
+		return 0;
+	fprintf(s->csv, "%llu", (unsigned long long)r->seq);
+	for (uint32_t i = 0; i < nparams; i++)
+		fprintf(s->csv, ",%.17g", params[i]);
+	fprintf(s->csv, ",%s,%.17g\n", rsw_status_name(r->status), r->value);
+	return 0;
+}
+
+static void
+print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
+	      const struct sink *s, double wall)
+{
+	rsw_best best;
+	rsw_stats st;
+	uint64_t restarts = 0;
+
+	rsw_engine_stats(e, &st);
+	for (uint32_t w = 0; w < st.nworkers && w < 256; w++)
+		restarts += st.workers[w].restarts;
+	if (algo->best(algo, &best) == 0) {
+		printf("best: %.17g at seq %llu:", best.value,
+		       (unsigned long long)best.seq);
+		for (uint32_t i = 0; i < best.nparams; i++)
+			printf(" %s=%.17g", o->space.params[i].name, best.params[i]);
+		printf("\n");
+	} else {
+		printf("best: none (no evaluation succeeded)\n");
+	}
+	printf("evals: %llu committed", (unsigned long long)s->commits);
+	for (int i = 0; i < RSW_STATUS_COUNT_; i++)
+		if (s->by_status[i] > 0)
+			printf(", %llu %s", (unsigned long long)s->by_status[i],
+			       rsw_status_name(i));
+	printf("\nworkers: %s, %llu restarts, %llu retries\n",
+	       o->serial ? "serial" : "processes", (unsigned long long)restarts,
+	       (unsigned long long)st.retries);
+	if (st.timeouts > 0)
+		printf("timeouts: %llu, worst kill %.3f ms after the deadline\n",
+		       (unsigned long long)st.timeouts, st.max_kill_late_ns / 1e6);
+	printf("wall: %.3f s, %.0f evals/s\n", wall,
+	       wall > 0 ? (double)s->commits / wall : 0.0);
+}
+
+int
+rsw_cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct sink sink;
+	rsw_algorithm *algo = NULL;
+	rsw_engine *e = NULL;
+	rsw_run_options ro;
+	char tmp_path[4096];
+	struct timespec t0, t1;
+	int rc, exit_code;
+
+	if (parse(argc, argv, &o) != 0)
+		return RSW_EXIT_USAGE;
+	o.cfg.workers = o.serial ? 0 : resolve_workers(o.cfg.workers);
+	o.cfg.max_params = o.space.n;
+	o.cfg.objective_name = o.objective->name;
+	if (o.serial && o.cfg.timeout_s > 0)
+		rsw_cli_warnf("--timeout is not enforced with --serial");
+	if (strcmp(o.algo, "grid") == 0)
+		rc = rsw_algo_grid_create(&algo, &o.space, o.minimize);
+	else
+		rc = rsw_algo_random_create(&algo, &o.space, (uint64_t)o.evals,
+					    (uint64_t)o.seed, o.minimize);
+	if (rc != 0) {
+		rsw_cli_errorf("--algo %s: %s", o.algo, rsw_strerror(rc));
+		return RSW_EXIT_USAGE;
+	}
+	memset(&sink, 0, sizeof sink);
+	sink.space = &o.space;
+	if (o.results != NULL) {
+		snprintf(tmp_path, sizeof tmp_path, "%s.partial", o.results);
+		sink.csv = fopen(tmp_path, "w");
+		if (sink.csv == NULL) {
+			rsw_cli_errorf("--results '%s': cannot write there: %m",
+				       o.results);
+			rsw_algorithm_destroy(algo);
+			return RSW_EXIT_USAGE;
+		}
+		fprintf(sink.csv, "seq");
+		for (uint32_t i = 0; i < o.space.n; i++)
+			fprintf(sink.csv, ",%s", o.space.params[i].name);
+		fprintf(sink.csv, ",status,value\n");
+	}
+
+	rsw_objective obj = { o.objective->eval, o.objective->worker_init, NULL };
+	rc = rsw_engine_open(&e, &o.cfg, &obj);
+	if (rc != 0) {
+		rsw_cli_errorf("cannot start the engine: %s", rsw_strerror(rc));
+		if (sink.csv != NULL) {
+			fclose(sink.csv);
+			unlink(tmp_path);
+		}
+		rsw_algorithm_destroy(algo);
+		return RSW_EXIT_FAILURE;
+	}
+	g_engine = e;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!o.quiet)
+		fprintf(stderr, "ringsweep: %s over %u parameter(s), objective %s, "
+				"%d worker(s)%s%s\n",
+			o.algo, o.space.n, o.objective->name, o.cfg.workers,
+			o.serial ? " (serial)" : ", arena ",
+			o.serial ? "" : rsw_engine_arena_name(e));
+
+	memset(&ro, 0, sizeof ro);
+	ro.window = (uint32_t)o.window;
+	ro.on_commit = on_commit;
+	ro.commit_ctx = &sink;
+	ro.stop = (volatile int *)&g_stop;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = rsw_run(e, algo, &ro);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+
+	print_summary(&o, algo, e, &sink,
+		      (double)(t1.tv_sec - t0.tv_sec) +
+			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	g_engine = NULL;
+	rsw_engine_close(e);
+	rsw_algorithm_destroy(algo);
+	if (sink.csv != NULL) {
+		int werr = fflush(sink.csv) != 0 || ferror(sink.csv);
+
+		werr |= fclose(sink.csv) != 0;
+		if (werr || rename(tmp_path, o.results) != 0) {
+			rsw_cli_errorf("--results '%s': write failed: %m", o.results);
+			unlink(tmp_path);
+			return RSW_EXIT_FAILURE;
+		}
+	}
+	exit_code = RSW_EXIT_OK;
+	if (rc == RSW_ECANCELED && g_stop) {
+		fprintf(stderr, "ringsweep: interrupted; results so far are committed\n");
+		exit_code = RSW_EXIT_INTERRUPTED;
+	} else if (rc != 0) {
+		rsw_cli_errorf("sweep failed: %s", rsw_strerror(rc));
+		exit_code = RSW_EXIT_FAILURE;
+	}
+	return exit_code;
+}

@@ -1,0 +1,45 @@
+/*
+ * tools/main.c - the ringsweep command: dispatches to one file per
+ * subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: ringsweep COMMAND [OPTIONS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  run      run a parameter sweep (ringsweep run --help)\n"
+	      "  worker   attach a worker to a running sweep (--arena NAME)\n"
+	      "  version  print the version\n",
+	      f);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return RSW_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return rsw_cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "worker") == 0)
+		return rsw_cmd_worker(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("ringsweep %s\n", RSW_VERSION_STRING);
+		return RSW_EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return RSW_EXIT_OK;
+	}
+	rsw_cli_errorf("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return RSW_EXIT_USAGE;
+}

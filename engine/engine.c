@@ -613,7 +613,7 @@ serial_run_pending(rsw_engine *e)
 
 		memset(&r, 0, sizeof r);
 		rsw__evaluate(&e->obj, e->params + (seq & e->mask) * e->cfg.max_params,
-			      f->nparams, &info, metrics, &r);
+			      f->nparams, &info, metrics, rsw__mono_ns(), &r);
 		e->stats.workers[0].tasks++;
 		e->stats.workers[0].busy_ns += r.elapsed_ns;
 		if (r.status != RSW_STATUS_OK) {

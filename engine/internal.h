@@ -27,10 +27,12 @@ _Noreturn void rsw__supervisor_main(const char *arena_name, int ctl_fd,
 				    pid_t driver_pid, const rsw_objective *obj,
 				    const rsw_config *cfg);
 
-/* Evaluates one task in the calling process (serial mode and workers). */
+/* Evaluates one task in the calling process (serial mode and workers);
+ * start_ns is when the attempt started (CLOCK_MONOTONIC). */
 void rsw__evaluate(const rsw_objective *obj, const double *params,
 		   uint32_t nparams, const rsw_task_info *info,
-		   double *metrics, struct rsw_result_desc *res);
+		   double *metrics, uint64_t start_ns,
+		   struct rsw_result_desc *res);
 
 /* The configuration an engine was opened with. */
 const rsw_config *rsw__engine_config(const rsw_engine *e);

@@ -88,58 +88,65 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 			stopped = 1;
 			rc = RSW_ECANCELED;
 		}
-		/* Apply every update the rules allow. */
-		while (u < k && b.have[u & b.mask] &&
-		       (stopped || waiting || k >= u + window + 1)) {
-			const rsw_result *r = &b.res[u & b.mask];
-			int arc;
+		/* Alternate updates and suggestions until neither may move:
+		 * in steady state each update allows one suggestion, and
+		 * gathering them before submitting lets the engine batch. */
+		for (int moved = 1; moved;) {
+			moved = 0;
+			while (u < k && b.have[u & b.mask] &&
+			       (stopped || waiting || k >= u + window + 1)) {
+				const rsw_result *r = &b.res[u & b.mask];
+				int arc;
 
-			if (opt->on_commit != NULL) {
-				arc = opt->on_commit(opt->commit_ctx,
-						     params_of(&b, u),
-						     b.nparams, r);
-				if (arc != 0 && rc == 0) {
-					rc = arc < 0 ? arc : RSW_ECANCELED;
+				if (opt->on_commit != NULL) {
+					arc = opt->on_commit(opt->commit_ctx,
+							     params_of(&b, u),
+							     b.nparams, r);
+					if (arc != 0 && rc == 0) {
+						rc = arc < 0 ? arc : RSW_ECANCELED;
+						stopped = 1;
+					}
+				}
+				arc = algo->update(algo, params_of(&b, u), r);
+				if (arc < 0 && rc == 0) {
+					rc = arc;
 					stopped = 1;
 				}
+				if (r->status != RSW_STATUS_OK &&
+				    cfg->on_error == RSW_ON_ERROR_FAIL && rc == 0) {
+					rc = RSW_ETASKFAILED;
+					stopped = 1;
+				}
+				b.have[u & b.mask] = 0;
+				u++;
+				waiting = 0;
+				moved = 1;
 			}
-			arc = algo->update(algo, params_of(&b, u), r);
-			if (arc < 0 && rc == 0) {
-				rc = arc;
-				stopped = 1;
-			}
-			if (r->status != RSW_STATUS_OK &&
-			    cfg->on_error == RSW_ON_ERROR_FAIL && rc == 0) {
-				rc = RSW_ETASKFAILED;
-				stopped = 1;
-			}
-			b.have[u & b.mask] = 0;
-			u++;
-			waiting = 0;
-		}
-		/* Suggest while the window allows. */
-		while (!stopped && !waiting && k <= u + window) {
-			int sr;
+			/* Suggest while the window allows. */
+			while (!stopped && !waiting && k <= u + window) {
+				int sr;
 
-			if (algo->is_complete != NULL && algo->is_complete(algo)) {
-				stopped = 1;
-				break;
-			}
-			sr = algo->suggest(algo, k, params_of(&b, k));
-			if (sr == RSW_SUGGEST_OK) {
-				k++;
-			} else if (sr == RSW_SUGGEST_WAIT) {
-				if (u == k) {
-					rc = RSW_EWAITLOCK;
+				if (algo->is_complete != NULL && algo->is_complete(algo)) {
+					stopped = 1;
+					break;
+				}
+				sr = algo->suggest(algo, k, params_of(&b, k));
+				if (sr == RSW_SUGGEST_OK) {
+					k++;
+					moved = 1;
+				} else if (sr == RSW_SUGGEST_WAIT) {
+					if (u == k) {
+						rc = RSW_EWAITLOCK;
+						stopped = 1;
+					} else {
+						waiting = 1;
+					}
+				} else if (sr == RSW_SUGGEST_DONE) {
 					stopped = 1;
 				} else {
-					waiting = 1;
+					rc = sr < 0 ? sr : RSW_EALGO;
+					stopped = 1;
 				}
-			} else if (sr == RSW_SUGGEST_DONE) {
-				stopped = 1;
-			} else {
-				rc = sr < 0 ? sr : RSW_EALGO;
-				stopped = 1;
 			}
 		}
 		/* Hand suggestions to the engine in runs that are contiguous

@@ -36,10 +36,9 @@
 void
 rsw__evaluate(const rsw_objective *obj, const double *params,
 	      uint32_t nparams, const rsw_task_info *info, double *metrics,
-	      struct rsw_result_desc *res)
+	      uint64_t t0, struct rsw_result_desc *res)
 {
 	rsw_eval_out out = { .value = NAN, .metrics = metrics };
-	uint64_t t0 = rsw__mono_ns();
 	int rc = obj->eval(obj->ctx, params, nparams, info, &out);
 
 	res->elapsed_ns = rsw__mono_ns() - t0;
@@ -68,7 +67,10 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
 {
 	struct rsw_arena_header *h = a->hdr;
 	struct ck_ring *ring = rsw__task_ring(a);
-	ck_backoff_t backoff = CK_BACKOFF_INITIALIZER;
+	/* A short exponential backoff (4 .. 64 iterations), far below ck's
+	 * default start of 512: the ring is polled often enough to keep the
+	 * task round trip near the cache-line limit. */
+	ck_backoff_t backoff = 4;
 	uint64_t start = rsw__mono_ns();
 	unsigned spins = 0;
 
@@ -86,10 +88,9 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
 			    now - start > SPIN_BEFORE_SLEEP_NS)
 				break;
 		}
-		if (backoff < 1024)
+		if (backoff < 64)
 			ck_backoff_eb(&backoff);
-		else
-			ck_pr_stall();
+		ck_pr_stall();
 	}
 	for (;;) {
 		/* Snapshot the count, then re-check: an enqueue after the
@@ -121,6 +122,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	struct rsw_result_desc res;
 	rsw_task_info info;
 	uint32_t nparams;
+	uint64_t t0;
 
 	/* The claim.  ck_pr_cas_64 is a full barrier on x86 (lock cmpxchg):
 	 * the slot's params, written by the driver before the descriptor was
@@ -137,8 +139,9 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	info.attempt = ck_pr_load_32(&ts->attempt);
 	info.worker = (int32_t)slot;
 
+	t0 = rsw__mono_ns();
 	ck_pr_store_64(&ws->task_seq, seq);
-	ck_pr_store_64(&ws->task_start_ns, rsw__mono_ns());
+	ck_pr_store_64(&ws->task_start_ns, t0);
 	/* The supervisor reads task_epoch, then task_start_ns: publish the
 	 * start time before the epoch that validates it. */
 	ck_pr_fence_store();
@@ -146,7 +149,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	ck_pr_store_32(&ws->state, RSW_WORKER_BUSY);
 
 	memset(&res, 0, sizeof res);
-	rsw__evaluate(obj, params, nparams, &info, metrics, &res);
+	rsw__evaluate(obj, params, nparams, &info, metrics, t0, &res);
 	res.seq = seq;
 	res.epoch = epoch;
 	if (res.nmetrics > h->max_metrics)

@@ -811,8 +811,10 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 		n++;
 		if (f->status != RSW_STATUS_OK) {
 			e->stats.failed++;
-			if (++e->consecutive_failed >= e->cfg.crash_loop_failures)
+			if (++e->consecutive_failed >= e->cfg.crash_loop_failures) {
 				set_error(e, RSW_ECRASHLOOP);
+				break;
+			}
 		} else {
 			e->consecutive_failed = 0;
 		}
@@ -833,9 +835,12 @@ rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 	for (;;) {
 		if (e->cancel)
 			set_error(e, RSW_ECANCELED);
+		/* An engine error is final: nothing more is handed out. */
+		if (e->error != 0)
+			return e->error;
 		if (e->serial)
 			serial_run_pending(e);
-		else if (e->error == 0)
+		else
 			pump(e);
 		n = deliver(e, out, max);
 		if (n > 0)

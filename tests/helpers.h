@@ -1,0 +1,238 @@
+/*
+ * tests/helpers.h - what the test files share: deterministic objectives
+ * with injectable faults, process helpers that wait on real events
+ * (pidfds), and a runner for the ringsweep command.
+ */
+#ifndef RSW_TESTS_HELPERS_H
+#define RSW_TESTS_HELPERS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include "arena.h"
+#include "ringsweep/ringsweep.h"
+
+extern char **environ;
+
+/* The value every fault-free evaluation of `x` must produce. */
+static inline double
+expected_value(const double *x, uint32_t n)
+{
+	double v = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		v += x[i] * (double)(i + 1) + sin(x[i]);
+	return v;
+}
+
+static inline void
+busy_wait_ns(uint64_t ns)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull +
+			 (uint64_t)(b.tv_nsec - a.tv_nsec) < ns);
+}
+
+/* Fault plan read by faulty_eval; set before rsw_engine_open (workers
+ * inherit it through fork). */
+struct fault_plan {
+	uint64_t busy_ns;     /* work per task */
+	uint64_t crash_mod;   /* crash when seq % crash_mod == crash_rem ... */
+	uint64_t crash_rem;
+	uint32_t crash_until; /* ... and attempt <= crash_until (0: never) */
+	int crash_signal;
+	uint64_t hang_mod;    /* hang when seq % hang_mod == 0 ... */
+	uint32_t hang_until;  /* ... and attempt <= hang_until */
+	uint64_t error_mod;   /* return an error when seq % error_mod == */
+	uint64_t error_rem;   /* error_rem ... */
+	uint32_t error_until; /* ... and attempt <= error_until */
+};
+
+static inline int
+faulty_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	    rsw_eval_out *out)
+{
+	const struct fault_plan *p = ctx;
+
+	if (p != NULL) {
+		if (p->crash_until && t->seq % p->crash_mod == p->crash_rem &&
+		    t->attempt <= p->crash_until)
+			raise(p->crash_signal ? p->crash_signal : SIGSEGV);
+		if (p->hang_until && t->seq % p->hang_mod == 0 &&
+		    t->attempt <= p->hang_until)
+			for (;;)
+				pause();
+		if (p->error_until && t->seq % p->error_mod == p->error_rem &&
+		    t->attempt <= p->error_until) {
+			out->error_code = 42;
+			return -1;
+		}
+		if (p->busy_ns)
+			busy_wait_ns(p->busy_ns);
+	}
+	out->value = expected_value(x, n);
+	return 0;
+}
+
+/* Parameters of task `seq` in the tests' sweeps. */
+static inline void
+params_of_seq(uint64_t seq, double *x, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		x[i] = (double)((seq * 2654435761u + i * 40503u) % 10007) / 7.0;
+}
+
+static inline int
+pidfd_of(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Waits (event-driven, on a pidfd) until pid has exited; returns the
+ * milliseconds it took, or -1 if it was still alive after limit_ms. */
+static inline long
+wait_exit_ms(pid_t pid, int limit_ms)
+{
+	struct timespec a, b;
+	struct pollfd p;
+	int fd = pidfd_of(pid);
+
+	if (fd < 0)
+		return errno == ESRCH ? 0 : -1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	p.fd = fd;
+	p.events = POLLIN;
+	if (poll(&p, 1, limit_ms) != 1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
+static inline int
+shm_exists(const char *name)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* Runs the ringsweep command with argv (NULL-terminated, argv[0] ignored),
+ * stdout and stderr captured to files; returns the exit status (or 128 +
+ * signal). */
+static inline int
+run_cli(const char *const *args, const char *out_path, const char *err_path)
+{
+	posix_spawn_file_actions_t fa;
+	const char *argv[64];
+	int n = 0, status;
+	pid_t pid;
+
+	argv[n++] = RSW_CLI_PATH;
+	for (int i = 0; args[i] != NULL && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err_path ? err_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (posix_spawn(&pid, RSW_CLI_PATH, &fa, NULL, (char *const *)argv,
+			environ) != 0)
+		return -1;
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Whole file into a malloc'd string (NUL-terminated), or NULL. */
+static inline char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf != NULL)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Reads the pids of a running CLI sweep's supervisor and workers from its
+ * arena (read-only attach). */
+static inline int
+find_sweep_of(pid_t driver, char *name, size_t n, pid_t *sup, pid_t *w, int nw)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof prefix, "ringsweep-%d-", (int)driver);
+	for (int tries = 0; tries < 10000; tries++) {
+		DIR *d = opendir("/dev/shm");
+		struct dirent *de;
+		int found = 0;
+
+		while (d != NULL && (de = readdir(d)) != NULL) {
+			rsw_arena a;
+
+			if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+				continue;
+			if (strlen(de->d_name) + 2 > n)
+				continue;
+			name[0] = '/';
+			memcpy(name + 1, de->d_name, strlen(de->d_name) + 1);
+			if (rsw__arena_attach(&a, name, 1) != 0)
+				continue;
+			*sup = (pid_t)ck_pr_load_32(&a.hdr->supervisor_pid);
+			found = *sup > 0;
+			for (int i = 0; i < nw; i++) {
+				w[i] = (pid_t)ck_pr_load_32(&rsw__worker_slot(&a, i)->pid);
+				found &= w[i] > 0;
+			}
+			rsw__arena_detach(&a);
+		}
+		if (d != NULL)
+			closedir(d);
+		if (found)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * tests/test_cli.c - the ringsweep command as a user runs it: byte-
+ * identical results for serial and 1, 2, 7 workers; bad input refused
+ * with one message naming the culprit, exit 2, nothing written; attach
+ * errors; SIGINT drains and removes the arena.
+ */
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static char tmpdir[64];
+
+static void
+make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/rsw-cli-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static char *
+path(const char *leaf)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, leaf);
+	return buf[i];
+}
+
+Test(cli, random_results_identical_for_serial_and_any_worker_count,
+     .timeout = 120, .init = make_tmpdir)
+{
+	const char *modes[][3] = { { "--serial", NULL, NULL }, { "-j", "1", NULL },
+				   { "-j", "2", NULL }, { "-j", "7", NULL } };
+	char *reference = NULL;
+
+	for (int m = 0; m < 4; m++) {
+		char csv[256];
+		const char *argv[32];
+		int n = 0;
+		char *got;
+
+		snprintf(csv, sizeof csv, "%s", path("r.csv"));
+		argv[n++] = "run";
+		argv[n++] = "--objective";
+		argv[n++] = "rastrigin";
+		argv[n++] = "--param";
+		argv[n++] = "x=float:-5.12:5.12";
+		argv[n++] = "--param";
+		argv[n++] = "y=int:-3:3";
+		argv[n++] = "--param";
+		argv[n++] = "z=float:0:1:0.125";
+		argv[n++] = "--algo";
+		argv[n++] = "random";
+		argv[n++] = "--evals";
+		argv[n++] = "5000";
+		argv[n++] = "--seed";
+		argv[n++] = "7";
+		argv[n++] = "--results";
+		argv[n++] = csv;
+		argv[n++] = "-q";
+		for (int i = 0; modes[m][i] != NULL; i++)
+			argv[n++] = modes[m][i];
+		argv[n] = NULL;
+		cr_assert_eq(run_cli(argv, NULL, path("err")), 0, "mode %d", m);
+		got = slurp(csv);
+		cr_assert_not_null(got);
+		if (reference == NULL) {
+			reference = got;
+			cr_assert_eq(strncmp(got, "seq,x,y,z,status,value\n", 23), 0);
+			cr_assert_gt(strlen(got), 5000 * 10, "5000 rows");
+		} else {
+			cr_assert_str_eq(got, reference, "mode %s %s differs",
+					 modes[m][0], modes[m][1] ? modes[m][1] : "");
+			free(got);
+		}
+	}
+	free(reference);
+}
+
+/* Runs argv, expects exit 2, one "error:" line mentioning `culprit`, and
+ * no results file. */
+static void
+refused(const char *culprit, const char **argv)
+{
+	char *err;
+	int lines = 0;
+
+	cr_assert_eq(run_cli(argv, NULL, path("err")), 2, "'%s' not refused",
+		     culprit);
+	err = slurp(path("err"));
+	cr_assert_not_null(err);
+	cr_assert_not_null(strstr(err, culprit), "message '%s' lacks '%s'", err,
+			   culprit);
+	for (char *p = err; (p = strstr(p, "error:")) != NULL; p++)
+		lines++;
+	cr_assert_eq(lines, 1, "one error message, got: %s", err);
+	free(err);
+	cr_assert_eq(access(path("out.csv"), F_OK), -1, "nothing written");
+	cr_assert_eq(access(path("out.csv.partial"), F_OK), -1, "nothing written");
+}
+
+Test(cli, bad_input_is_refused_naming_the_culprit, .timeout = 60,
+     .init = make_tmpdir)
+{
+	const char *csv = path("out.csv");
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--bogus", NULL };
+		refused("--bogus", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:5:1", "--results", csv, NULL };
+		refused("'x'", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--param", "x=int:0:3", NULL };
+		refused("given twice", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "speed=float:0:abc", NULL };
+		refused("'abc'", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:9:0", NULL };
+		refused("STEP", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--objective", "nope", NULL };
+		refused("'nope'", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--timeout", "soon", NULL };
+		refused("'soon'", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "-j", "many", NULL };
+		refused("'many'", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=float:0:1", NULL };
+		refused("'x' is continuous", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--algo", "random", NULL };
+		refused("--evals", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--results",
+				    "/nonexistent-dir/out.csv", NULL };
+		refused("/nonexistent-dir/out.csv", a);
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--on-error", "maybe", NULL };
+		refused("'maybe'", a);
+	}
+	{
+		const char *a[] = { "frobnicate", NULL };
+		refused("'frobnicate'", a);
+	}
+}
+
+static void
+make_object(const char *name, const void *bytes, size_t n)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, bytes, n), (ssize_t)n);
+	close(fd);
+}
+
+Test(cli, worker_refuses_foreign_corrupt_and_truncated_arenas, .timeout = 30,
+     .init = make_tmpdir)
+{
+	char name[64], junk[4096];
+	rsw_arena_params p = { .nworkers = 1, .nslots = 2, .ring_capacity = 16,
+			       .max_inflight = 16, .max_params = 1,
+			       .objective = "sphere" };
+	rsw_arena a;
+	void *copy;
+
+	snprintf(name, sizeof name, "/ringsweep-clitest-%d", (int)getpid());
+	memset(junk, 'z', sizeof junk);
+	make_object(name, junk, sizeof junk);
+	{
+		const char *argv[] = { "worker", "--arena", name, NULL };
+		refused("not a ringsweep arena", argv);
+	}
+	cr_assert_eq(rsw__arena_create(&a, &p), 0);
+	copy = malloc(a.size);
+	memcpy(copy, a.hdr, a.size);
+	((struct rsw_arena_header *)copy)->nslots = 9;
+	make_object(name, copy, a.size);
+	{
+		const char *argv[] = { "worker", "--arena", name, NULL };
+		refused("truncated or corrupt", argv);
+	}
+	((struct rsw_arena_header *)copy)->nslots = 2;
+	make_object(name, copy, a.size / 3);
+	{
+		const char *argv[] = { "worker", "--arena", name, NULL };
+		refused("truncated or corrupt", argv);
+	}
+	shm_unlink(name);
+	{
+		const char *argv[] = { "worker", "--arena", name, NULL };
+		refused("no such arena", argv);
+	}
+	free(copy);
+	rsw__arena_destroy(&a);
+}
+
+Test(cli, sigint_drains_and_removes_the_arena, .timeout = 60,
+     .init = make_tmpdir)
+{
+	const char *csv = path("int.csv");
+	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
+			       "--param", "ms=int:5:5", "--algo", "random",
+			       "--evals", "100000", "-j", "2", "-q", "--results",
+			       csv, NULL };
+	char name[128];
+	pid_t driver, sup = 0, w[2] = { 0, 0 };
+	int status;
+	char *got;
+
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)argv, environ), 0);
+	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 2), 0);
+	cr_assert_eq(kill(driver, SIGINT), 0);
+	cr_assert_eq(waitpid(driver, &status, 0), driver);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 130);
+	cr_assert_not(shm_exists(name), "arena removed on SIGINT");
+	cr_assert_geq(wait_exit_ms(sup, 5000), 0);
+	got = slurp(csv);
+	cr_assert_not_null(got, "committed results are kept");
+	cr_assert_eq(strncmp(got, "seq,ms,status,value\n", 20), 0);
+	free(got);
+}

@@ -1,0 +1,281 @@
+/*
+ * tests/test_engine.c - the submit/poll engine through real worker
+ * processes: a million empty tasks, back-pressure, retries of failed
+ * attempts, on_error, configuration checks, separately started workers.
+ */
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static rsw_config
+config(int workers)
+{
+	rsw_config c;
+
+	rsw_config_init(&c);
+	c.workers = workers;
+	c.max_params = 2;
+	return c;
+}
+
+Test(engine, million_empty_tasks_each_committed_once_in_order, .timeout = 120)
+{
+	rsw_objective obj = { faulty_eval, NULL, NULL };
+	rsw_config c = config(2);
+	rsw_result *out = malloc(4096 * sizeof *out);
+	const uint64_t total = 1000000;
+	uint64_t submitted = 0, next = 0;
+	double x[2 * 1024];
+	rsw_engine *e;
+	rsw_stats st;
+
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	while (next < total) {
+		int n;
+
+		if (submitted < total) {
+			uint32_t want = total - submitted < 1024 ?
+						(uint32_t)(total - submitted) : 1024;
+
+			for (uint32_t i = 0; i < want; i++)
+				params_of_seq(submitted + i, &x[2 * i], 2);
+			n = rsw_engine_submit_batch(e, x, 2, want);
+			cr_assert(n >= 0 || n == RSW_EAGAIN, "submit: %s",
+				  rsw_strerror(n));
+			if (n > 0)
+				submitted += (uint64_t)n;
+		}
+		n = rsw_engine_poll(e, out, 4096, -1);
+		cr_assert_geq(n, 0, "poll: %s", rsw_strerror(n));
+		for (int i = 0; i < n; i++) {
+			double p[2];
+
+			cr_assert_eq(out[i].seq, next, "commit out of order");
+			cr_assert_eq(out[i].status, RSW_STATUS_OK);
+			params_of_seq(next, p, 2);
+			cr_assert_eq(out[i].value, expected_value(p, 2));
+			next++;
+		}
+	}
+	cr_assert_eq(rsw_engine_poll(e, out, 16, 0), 0, "nothing after the last");
+	rsw_engine_stats(e, &st);
+	cr_assert_eq(st.committed, total);
+	cr_assert_eq(st.workers[0].tasks + st.workers[1].tasks, total,
+		     "each task ran exactly once");
+	cr_assert_gt(st.workers[0].tasks, 0);
+	cr_assert_gt(st.workers[1].tasks, 0);
+	rsw_engine_close(e);
+	free(out);
+}
+
+Test(engine, backpressure_at_max_inflight, .timeout = 30)
+{
+	rsw_objective obj = { faulty_eval, NULL, NULL };
+	rsw_config c = config(1);
+	double x[2] = { 1, 2 };
+	rsw_result r[64];
+	rsw_engine *e;
+	uint64_t seq;
+	int got = 0;
+
+	c.max_inflight = 64;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	for (int i = 0; i < 64; i++) {
+		cr_assert_eq(rsw_engine_submit(e, x, 2, &seq), 0);
+		cr_assert_eq(seq, (uint64_t)i);
+	}
+	cr_assert_eq(rsw_engine_submit(e, x, 2, &seq), RSW_EAGAIN);
+	cr_assert_eq(rsw_engine_pending(e), 64);
+	while (got < 64) {
+		int n = rsw_engine_poll(e, r, 64, -1);
+
+		cr_assert_gt(n, 0);
+		got += n;
+	}
+	cr_assert_eq(rsw_engine_submit(e, x, 2, &seq), 0, "room again");
+	cr_assert_eq(seq, 64);
+	rsw_engine_close(e);
+}
+
+static void
+run_all(rsw_engine *e, uint64_t n, rsw_result *out)
+{
+	double x[2];
+	uint64_t got = 0;
+
+	for (uint64_t s = 0; s < n; s++) {
+		params_of_seq(s, x, 2);
+		cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
+	}
+	while (got < n) {
+		int k = rsw_engine_poll(e, out + got, (uint32_t)(n - got), -1);
+
+		cr_assert_gt(k, 0, "poll: %s", rsw_strerror(k));
+		got += (uint64_t)k;
+	}
+}
+
+Test(engine, failed_attempts_are_retried, .timeout = 30)
+{
+	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 2 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = config(2);
+	rsw_result out[200];
+	rsw_engine *e;
+
+	c.max_attempts = 3;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	run_all(e, 200, out);
+	for (int i = 0; i < 200; i++) {
+		cr_assert_eq(out[i].status, RSW_STATUS_OK);
+		cr_assert_eq(out[i].attempts, i % 5 == 1 ? 3u : 1u);
+	}
+	rsw_engine_close(e);
+}
+
+Test(engine, failure_after_max_attempts_is_committed, .timeout = 30)
+{
+	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 9 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = config(2);
+	rsw_result out[100];
+	rsw_engine *e;
+
+	c.max_attempts = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	run_all(e, 100, out);
+	for (int i = 0; i < 100; i++) {
+		if (i % 5 == 1) {
+			cr_assert_eq(out[i].status, RSW_STATUS_ERROR);
+			cr_assert_eq(out[i].detail, 42);
+			cr_assert_eq(out[i].attempts, 2);
+			cr_assert(isnan(out[i].value));
+		} else {
+			cr_assert_eq(out[i].status, RSW_STATUS_OK);
+		}
+	}
+	rsw_engine_close(e);
+}
+
+Test(engine, serial_mode_gives_the_same_results, .timeout = 30)
+{
+	struct fault_plan plan = { .error_mod = 7, .error_rem = 1, .error_until = 1 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_result a[300], b[300];
+	rsw_config c = config(0);
+	rsw_engine *e;
+
+	c.max_attempts = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_null(rsw_engine_arena_name(e));
+	run_all(e, 300, a);
+	rsw_engine_close(e);
+	c.workers = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	run_all(e, 300, b);
+	rsw_engine_close(e);
+	for (int i = 0; i < 300; i++) {
+		cr_assert_eq(a[i].seq, b[i].seq);
+		cr_assert_eq(a[i].status, b[i].status);
+		cr_assert_eq(a[i].attempts, b[i].attempts);
+		cr_assert_eq(memcmp(&a[i].value, &b[i].value, sizeof(double)), 0);
+	}
+}
+
+Test(engine, invalid_configuration_is_refused, .timeout = 10)
+{
+	rsw_objective obj = { faulty_eval, NULL, NULL };
+	rsw_objective no_eval = { NULL, NULL, NULL };
+	rsw_config c = config(1);
+	rsw_engine *e;
+
+	cr_assert_eq(rsw_engine_open(&e, &c, &no_eval), RSW_EINVAL);
+	c.max_inflight = 100; /* not a power of two */
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), RSW_EINVAL);
+	c = config(1);
+	c.max_attempts = 0;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), RSW_EINVAL);
+	c = config(1);
+	c.max_params = RSW_MAX_PARAMS_LIMIT + 1;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), RSW_EINVAL);
+	c = config(1);
+	c.timeout_s = -1;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), RSW_EINVAL);
+	cr_assert_null(e);
+	cr_assert_str_eq(rsw_strerror(RSW_EINVAL), "invalid argument");
+	cr_assert_str_eq(rsw_err_name(RSW_ECRASHLOOP), "RSW_ECRASHLOOP");
+	cr_assert_str_eq(rsw_strerror(12345), "unknown error");
+}
+
+/* The CLI's `sphere` built-in, so an external `ringsweep worker` computes
+ * the same values as the supervised one. */
+static int
+sphere(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+       rsw_eval_out *out)
+{
+	double s = 0;
+
+	busy_wait_ns(50000);
+	for (uint32_t i = 0; i < n; i++)
+		s += x[i] * x[i];
+	out->value = s;
+	return 0;
+}
+
+static pid_t
+spawn_external_worker(const char *arena)
+{
+	const char *argv[] = { RSW_CLI_PATH, "worker", "--arena", arena, NULL };
+	pid_t pid;
+
+	cr_assert_eq(posix_spawn(&pid, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)argv, environ), 0);
+	return pid;
+}
+
+Test(engine, external_worker_attaches_and_its_death_loses_nothing, .timeout = 60)
+{
+	rsw_objective obj = { sphere, NULL, NULL };
+	rsw_config c = config(1);
+	const uint64_t n = 4000;
+	rsw_result *out = calloc(n, sizeof *out);
+	rsw_engine *e;
+	rsw_stats st;
+	uint64_t got = 0;
+	pid_t ext;
+	int killed = 0, status;
+
+	c.external_slots = 1;
+	c.objective_name = "sphere";
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	ext = spawn_external_worker(rsw_engine_arena_name(e));
+	for (uint64_t s = 0; s < n; s++) {
+		double x[2];
+
+		params_of_seq(s, x, 2);
+		cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
+	}
+	while (got < n) {
+		int k = rsw_engine_poll(e, out + got, (uint32_t)(n - got), -1);
+
+		cr_assert_gt(k, 0, "poll: %s", rsw_strerror(k));
+		got += (uint64_t)k;
+		rsw_engine_stats(e, &st);
+		if (!killed && st.workers[1].tasks > 200) {
+			kill(ext, SIGKILL);
+			killed = 1;
+		}
+	}
+	cr_assert(killed, "the external worker took part");
+	waitpid(ext, &status, 0);
+	for (uint64_t s = 0; s < n; s++) {
+		double x[2];
+
+		params_of_seq(s, x, 2);
+		cr_assert_eq(out[s].seq, s);
+		cr_assert_eq(out[s].status, RSW_STATUS_OK);
+		cr_assert_eq(out[s].value, x[0] * x[0] + x[1] * x[1]);
+	}
+	rsw_engine_close(e);
+	free(out);
+}

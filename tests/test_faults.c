@@ -1,0 +1,287 @@
+/*
+ * tests/test_faults.c - fault injection with real signals: workers
+ * SIGKILLed hundreds of times mid-sweep and objectives that segfault on
+ * purpose (nothing lost, nothing duplicated, values identical to a
+ * fault-free run); hung tasks killed at their deadline; crash loops
+ * stopped.
+ */
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+struct sweep {
+	uint64_t n;
+	rsw_result *out;
+	uint64_t kills;
+};
+
+/* SIGKILLs pid through a pidfd if it has not exited yet (a worker that
+ * just died keeps its pid in the table until it is reaped and replaced);
+ * returns whether a live process was hit. */
+static int
+kill_if_alive(pid_t pid)
+{
+	struct pollfd p = { .fd = pidfd_of(pid), .events = POLLIN };
+	int hit = 0;
+
+	if (p.fd < 0)
+		return 0;
+	if (poll(&p, 1, 0) == 0)
+		hit = syscall(SYS_pidfd_send_signal, p.fd, SIGKILL, NULL, 0) == 0;
+	close(p.fd);
+	return hit;
+}
+
+/* Submits n tasks and polls them all; every `kill_every` commits it
+ * SIGKILLs a worker chosen by a fixed pseudo-random sequence. */
+static int
+sweep(rsw_engine *e, struct sweep *s, uint64_t kill_every)
+{
+	uint64_t submitted = 0, got = 0, rng = 12345, want;
+	pid_t last_victim[256] = { 0 };
+	uint32_t slot;
+
+	while (got < s->n) {
+		int k;
+
+		while (submitted < s->n) {
+			double x[2];
+
+			params_of_seq(submitted, x, 2);
+			k = rsw_engine_submit(e, x, 2, NULL);
+			if (k == RSW_EAGAIN)
+				break;
+			if (k != 0)
+				return k;
+			submitted++;
+		}
+		/* With kills, take at most kill_every results per poll so the
+		 * kills spread over the whole sweep. */
+		want = s->n - got;
+		if (kill_every && want > kill_every)
+			want = kill_every;
+		k = rsw_engine_poll(e, s->out + got, (uint32_t)want, -1);
+		if (k < 0)
+			return k;
+		got += (uint64_t)k;
+		if (kill_every && got / kill_every != (got - (uint64_t)k) / kill_every) {
+			rsw_stats st;
+			pid_t victim;
+
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			rsw_engine_stats(e, &st);
+			slot = (rng >> 33) % st.nworkers;
+			victim = st.workers[slot].pid;
+			/* Once per process: a killed worker may still be
+			 * listed until its replacement starts. */
+			if (victim > 0 && victim != last_victim[slot] &&
+			    kill_if_alive(victim)) {
+				last_victim[slot] = victim;
+				s->kills++;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+check_fault_free_values(const struct sweep *s)
+{
+	for (uint64_t i = 0; i < s->n; i++) {
+		double x[2];
+
+		params_of_seq(i, x, 2);
+		cr_assert_eq(s->out[i].seq, i, "seq %llu out of order",
+			     (unsigned long long)i);
+		cr_assert_eq(s->out[i].status, RSW_STATUS_OK,
+			     "seq %llu: %s after %u attempts",
+			     (unsigned long long)i,
+			     rsw_status_name(s->out[i].status), s->out[i].attempts);
+		cr_assert_eq(s->out[i].value, expected_value(x, 2));
+	}
+}
+
+Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
+{
+	struct fault_plan plan = { .busy_ns = 40000, .crash_mod = 97,
+				   .crash_rem = 13, .crash_until = 1,
+				   .crash_signal = SIGSEGV };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 40000 };
+	rsw_config c;
+	rsw_engine *e;
+	rsw_stats st;
+	int rc;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.max_attempts = 100; /* a task may be hit by several kills */
+	c.crash_loop_deaths = 1000;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	rc = sweep(e, &s, 10);
+	cr_assert_eq(rc, 0, "sweep: %s", rsw_strerror(rc));
+	rsw_engine_stats(e, &st);
+	rsw_engine_close(e);
+	cr_log_info("chaos: %llu SIGKILLs sent, %llu deaths, %llu retries",
+		    (unsigned long long)s.kills, (unsigned long long)st.deaths,
+		    (unsigned long long)st.retries);
+	cr_assert_geq(s.kills, 200, "hundreds of live workers killed");
+	cr_assert_geq(st.deaths, s.kills, "every kill seen as a death");
+	check_fault_free_values(&s);
+	free(s.out);
+}
+
+Test(faults, segfault_reported_as_crash_when_out_of_attempts, .timeout = 60)
+{
+	struct fault_plan plan = { .crash_mod = 10, .crash_rem = 3,
+				   .crash_until = 100, .crash_signal = SIGSEGV };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 100 };
+	rsw_config c;
+	rsw_engine *e;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.max_attempts = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), 0);
+	rsw_engine_close(e);
+	for (uint64_t i = 0; i < s.n; i++) {
+		if (i % 10 == 3) {
+			cr_assert_eq(s.out[i].status, RSW_STATUS_CRASH);
+			cr_assert_eq(s.out[i].detail, SIGSEGV);
+			cr_assert_eq(s.out[i].attempts, 2);
+		} else {
+			cr_assert_eq(s.out[i].status, RSW_STATUS_OK);
+		}
+	}
+	free(s.out);
+}
+
+Test(faults, hung_task_is_killed_at_deadline_and_retried, .timeout = 60)
+{
+	/* seq % 25 == 0 hangs on its first attempt only. */
+	struct fault_plan plan = { .hang_mod = 25, .hang_until = 1 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 100 };
+	rsw_config c;
+	rsw_engine *e;
+	rsw_stats st;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.max_attempts = 2;
+	c.timeout_s = 0.05;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), 0);
+	rsw_engine_stats(e, &st);
+	rsw_engine_close(e);
+	cr_assert_eq(st.timeouts, 4);
+	cr_log_info("worst SIGKILL after a deadline: %.3f ms",
+		    st.max_kill_late_ns / 1e6);
+	check_fault_free_values(&s);
+	for (uint64_t i = 0; i < s.n; i++)
+		cr_assert_eq(s.out[i].attempts, i % 25 == 0 ? 2u : 1u);
+	free(s.out);
+}
+
+Test(faults, task_hung_on_every_attempt_is_a_timeout, .timeout = 60)
+{
+	struct fault_plan plan = { .hang_mod = 10, .hang_until = 100 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 30 };
+	rsw_config c;
+	rsw_engine *e;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.max_attempts = 2;
+	c.timeout_s = 0.05;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), 0, "the sweep finishes");
+	rsw_engine_close(e);
+	for (uint64_t i = 0; i < s.n; i++) {
+		cr_assert_eq(s.out[i].status,
+			     i % 10 == 0 ? RSW_STATUS_TIMEOUT : RSW_STATUS_OK);
+		if (i % 10 == 0)
+			cr_assert_eq(s.out[i].attempts, 2);
+	}
+	free(s.out);
+}
+
+static int
+failing_init(void *ctx, int worker)
+{
+	return -1;
+}
+
+Test(faults, worker_setup_that_always_fails_stops_as_crash_loop, .timeout = 60)
+{
+	rsw_objective obj = { faulty_eval, failing_init, NULL };
+	struct sweep s = { .n = 10 };
+	rsw_config c;
+	rsw_engine *e;
+	rsw_stats st;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.crash_loop_deaths = 5;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), RSW_ECRASHLOOP);
+	rsw_engine_stats(e, &st);
+	rsw_engine_close(e);
+	cr_assert_leq(st.deaths, 8, "restarts stop (got %llu deaths)",
+		      (unsigned long long)st.deaths);
+	free(s.out);
+}
+
+Test(faults, crash_on_every_task_stops_as_crash_loop, .timeout = 60)
+{
+	struct fault_plan plan = { .crash_mod = 1, .crash_rem = 0,
+				   .crash_until = 1000, .crash_signal = SIGABRT };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 1000 };
+	rsw_config c;
+	rsw_engine *e;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.max_attempts = 3;
+	c.crash_loop_deaths = 10;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), RSW_ECRASHLOOP);
+	rsw_engine_close(e);
+	free(s.out);
+}
+
+Test(faults, consecutive_permanent_failures_stop_as_crash_loop, .timeout = 60)
+{
+	/* Errors (no deaths): the task-failure limit is what stops it. */
+	struct fault_plan plan = { .error_mod = 1, .error_until = 1000 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 1000 };
+	rsw_config c;
+	rsw_engine *e;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.crash_loop_failures = 8;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), RSW_ECRASHLOOP);
+	rsw_engine_close(e);
+	free(s.out);
+}

@@ -1,0 +1,117 @@
+/*
+ * tests/test_lifecycle.c - processes and arenas end together: a SIGKILLed
+ * supervisor is reported and takes its workers with it; a SIGKILLed driver
+ * takes supervisor and workers with it and its arena is removed at the
+ * next start; close leaves no process and no arena behind.
+ */
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static int
+slow_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	  rsw_eval_out *out)
+{
+	busy_wait_ns(2000000);
+	out->value = x[0];
+	return 0;
+}
+
+static void
+worker_pids(rsw_engine *e, pid_t *pids, int n)
+{
+	/* Workers publish their pid when they start: poll for it, bounded. */
+	for (int tries = 0; tries < 5000; tries++) {
+		rsw_stats st;
+		int have = 0;
+
+		rsw_engine_stats(e, &st);
+		for (int i = 0; i < n; i++) {
+			pids[i] = st.workers[i].pid;
+			have += pids[i] > 0;
+		}
+		if (have == n)
+			return;
+		rsw_engine_poll(e, NULL, 0, 0);
+		usleep(1000);
+	}
+	cr_assert_fail("workers did not start");
+}
+
+Test(lifecycle, close_leaves_no_process_and_no_arena, .timeout = 30)
+{
+	rsw_objective obj = { slow_eval, NULL, NULL };
+	char name[64];
+	pid_t sup, pids[2];
+	rsw_config c;
+	rsw_engine *e;
+	double x = 1;
+
+	rsw_config_init(&c);
+	c.workers = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	snprintf(name, sizeof name, "%s", rsw_engine_arena_name(e));
+	sup = rsw_engine_supervisor_pid(e);
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(rsw_engine_submit(e, &x, 1, NULL), 0);
+	worker_pids(e, pids, 2);
+	cr_assert(shm_exists(name));
+	rsw_engine_close(e);
+	cr_assert_not(shm_exists(name));
+	cr_assert_eq(kill(sup, 0), -1, "supervisor reaped");
+	cr_assert_geq(wait_exit_ms(pids[0], 5000), 0);
+	cr_assert_geq(wait_exit_ms(pids[1], 5000), 0);
+}
+
+Test(lifecycle, supervisor_killed_is_reported_and_takes_workers, .timeout = 60)
+{
+	rsw_objective obj = { slow_eval, NULL, NULL };
+	pid_t pids[2];
+	rsw_result r[16];
+	rsw_config c;
+	rsw_engine *e;
+	double x = 1;
+	char name[64];
+	int rc;
+
+	rsw_config_init(&c);
+	c.workers = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	snprintf(name, sizeof name, "%s", rsw_engine_arena_name(e));
+	for (int i = 0; i < 1000; i++)
+		cr_assert_eq(rsw_engine_submit(e, &x, 1, NULL), 0);
+	worker_pids(e, pids, 2);
+	cr_assert_eq(kill(rsw_engine_supervisor_pid(e), SIGKILL), 0);
+	do {
+		rc = rsw_engine_poll(e, r, 16, 1000);
+	} while (rc >= 0);
+	cr_assert_eq(rc, RSW_ESUPERVISOR, "got %s", rsw_err_name(rc));
+	cr_assert_geq(wait_exit_ms(pids[0], 5000), 0, "worker 0 died with it");
+	cr_assert_geq(wait_exit_ms(pids[1], 5000), 0, "worker 1 died with it");
+	rsw_engine_close(e);
+	cr_assert_not(shm_exists(name), "arena removed");
+}
+
+Test(lifecycle, driver_killed_takes_everything_and_arena_is_reaped, .timeout = 60)
+{
+	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
+			       "--param", "ms=int:20:20", "--algo", "random",
+			       "--evals", "100000", "-j", "2", "-q", NULL };
+	pid_t driver, sup = 0, w[2] = { 0, 0 };
+	char name[128];
+	long ms;
+
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)argv, environ), 0);
+	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 2), 0);
+	cr_assert_eq(kill(driver, SIGKILL), 0);
+	waitpid(driver, NULL, 0);
+	ms = wait_exit_ms(sup, 5000);
+	cr_assert_geq(ms, 0, "supervisor outlived its driver");
+	cr_log_info("supervisor exited %ld ms after the driver's SIGKILL", ms);
+	cr_assert_geq(wait_exit_ms(w[0], 5000), 0);
+	cr_assert_geq(wait_exit_ms(w[1], 5000), 0);
+	cr_assert(shm_exists(name), "a SIGKILLed driver leaves its arena");
+	cr_assert_geq(rsw_arena_reap_stale(), 1);
+	cr_assert_not(shm_exists(name), "the next start removes it");
+}

@@ -115,12 +115,14 @@ _Static_assert(sizeof(struct rsw_ring) % RSW_CACHELINE == 0, "ring padding");
 
 /*
  * Task state word: (epoch << 32) | owner.  owner 0 = queued(epoch); owner
- * I = claimed(epoch, incarnation I).  Epochs are unique per enqueue (a
+ * I = claimed(epoch, incarnation I); owner RSW_OWNER_CANCELLED = cancelled
+ * by a drain (no claim can succeed).  Epochs are unique per enqueue (a
  * global counter), so a stale descriptor or a slow worker can never match
  * a newer queueing of the same slot: its claim CAS fails.  "done" is the
  * driver's private knowledge (a result accepted from a ring), never a
  * shared-memory state.
  */
+#define RSW_OWNER_CANCELLED UINT32_MAX /* drained: never to be claimed */
 #define RSW_STATE(epoch, owner) (((uint64_t)(epoch) << 32) | (uint32_t)(owner))
 #define RSW_STATE_EPOCH(s) ((uint32_t)((s) >> 32))
 #define RSW_STATE_OWNER(s) ((uint32_t)(s))

@@ -105,6 +105,7 @@ struct rsw_engine {
 	uint32_t next_epoch;
 	double avg_task_ns;
 	int error;	   /* sticky */
+	int draining;	   /* no new attempts start; see rsw_engine_drain */
 	volatile int cancel;
 	uint32_t consecutive_failed;
 	uint64_t next_liveness_ns;
@@ -225,7 +226,7 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 	f->elapsed_ns = elapsed_ns;
 	f->value = NAN;
 	f->nmetrics = 0;
-	if (f->attempt < e->cfg.max_attempts) {
+	if (f->attempt < e->cfg.max_attempts && !e->draining) {
 		f->attempt++;
 		e->stats.retries++;
 		if (!e->serial) {
@@ -476,6 +477,8 @@ enqueue(rsw_engine *e)
 	struct ck_ring *ring = rsw__task_ring(&e->arena);
 	unsigned n = 0;
 
+	if (e->draining)
+		return 0;
 	while (e->rq_head != e->rq_tail) {
 		uint64_t seq = e->requeue[e->rq_head & e->mask];
 		struct flight *f = flight(e, seq);
@@ -603,7 +606,8 @@ serial_run_pending(rsw_engine *e)
 {
 	double metrics[RSW_MAX_METRICS_LIMIT];
 
-	while (e->enq_seq < e->next_seq || e->rq_head != e->rq_tail) {
+	while (!e->draining &&
+	       (e->enq_seq < e->next_seq || e->rq_head != e->rq_tail)) {
 		uint64_t seq = e->rq_head != e->rq_tail ?
 				       e->requeue[e->rq_head++ & e->mask] :
 				       e->enq_seq++;
@@ -734,6 +738,8 @@ rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
 		return RSW_EINVAL;
 	if (e->error != 0)
 		return e->error;
+	if (e->draining)
+		return RSW_ECANCELED;
 	for (i = 0; i < n; i++) {
 		uint64_t seq = e->next_seq;
 		struct flight *f = flight(e, seq);
@@ -881,6 +887,40 @@ int
 rsw_engine_supervisor_pid(const rsw_engine *e)
 {
 	return (int)e->sup_pid;
+}
+
+static void
+skip(struct flight *f)
+{
+	f->state = F_DONE;
+	f->status = RSW_STATUS_SKIPPED;
+	f->detail = 0;
+	f->value = NAN;
+	f->nmetrics = 0;
+}
+
+void
+rsw_engine_drain(rsw_engine *e)
+{
+	if (e->draining)
+		return;
+	e->draining = 1;
+	for (uint64_t s = e->poll_seq; s < e->next_seq; s++) {
+		struct flight *f = flight(e, s);
+
+		if (f->state == F_PENDING || f->state == F_REQUEUE) {
+			skip(f);
+		} else if (f->state == F_QUEUED) {
+			uint64_t *state = &rsw__task_slot(&e->arena, s)->state;
+
+			/* Full-barrier CAS against the workers' claim: either
+			 * the task is cancelled and no worker will start it,
+			 * or a worker claimed it first and it finishes. */
+			if (ck_pr_cas_64(state, RSW_STATE(f->epoch, 0),
+					 RSW_STATE(f->epoch, RSW_OWNER_CANCELLED)))
+				skip(f);
+		}
+	}
 }
 
 void

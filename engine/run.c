@@ -84,7 +84,11 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 	for (;;) {
 		int got;
 
-		if (opt->stop != NULL && *opt->stop && !stopped) {
+		if (opt->stop != NULL && *opt->stop && rc != RSW_ECANCELED) {
+			/* Drain: running tasks finish and are committed, the
+			 * rest is skipped; suggestions not submitted are
+			 * dropped. */
+			rsw_engine_drain(e);
 			stopped = 1;
 			rc = RSW_ECANCELED;
 		}

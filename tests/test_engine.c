@@ -279,3 +279,51 @@ Test(engine, external_worker_attaches_and_its_death_loses_nothing, .timeout = 60
 	rsw_engine_close(e);
 	free(out);
 }
+
+static int
+slow_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	  rsw_eval_out *out)
+{
+	busy_wait_ns(1000000);
+	out->value = x[0];
+	return 0;
+}
+
+Test(engine, drain_finishes_running_tasks_and_skips_the_rest, .timeout = 30)
+{
+	rsw_objective obj = { slow_eval, NULL, NULL };
+	rsw_config c = config(2);
+	rsw_result out[500];
+	uint64_t got = 0, ok = 0, skipped = 0;
+	double x[2] = { 3, 4 };
+	rsw_engine *e;
+
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	for (int i = 0; i < 500; i++)
+		cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
+	while (got == 0) {
+		int k = rsw_engine_poll(e, out, 500, -1);
+
+		cr_assert_gt(k, 0);
+		got += (uint64_t)k;
+	}
+	rsw_engine_drain(e);
+	cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), RSW_ECANCELED);
+	while (got < 500) {
+		int k = rsw_engine_poll(e, out + got, (uint32_t)(500 - got), -1);
+
+		cr_assert_gt(k, 0, "poll: %s", rsw_strerror(k));
+		got += (uint64_t)k;
+	}
+	for (int i = 0; i < 500; i++) {
+		cr_assert_eq(out[i].seq, (uint64_t)i);
+		cr_assert(out[i].status == RSW_STATUS_OK ||
+			  out[i].status == RSW_STATUS_SKIPPED);
+		ok += out[i].status == RSW_STATUS_OK;
+		skipped += out[i].status == RSW_STATUS_SKIPPED;
+	}
+	cr_assert_gt(skipped, 300, "queued tasks were not started");
+	cr_assert_eq(ok + skipped, 500);
+	cr_assert_eq(rsw_engine_pending(e), 0);
+	rsw_engine_close(e);
+}

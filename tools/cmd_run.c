@@ -308,9 +308,12 @@ on_commit(void *ctx, const double *params, uint32_t nparams,
 {
 	struct sink *s = ctx;
 
-	s->commits++;
 	if (r->status >= 0 && r->status < RSW_STATUS_COUNT_)
 		s->by_status[r->status]++;
+	/* Skipped tasks (a drain) were never evaluated: not results. */
+	if (r->status == RSW_STATUS_SKIPPED)
+		return 0;
+	s->commits++;
 	if (s->csv == NULL)
 		return 0;
 	fprintf(s->csv, "%llu", (unsigned long long)r->seq);

@@ -185,6 +185,14 @@ const char *rsw_engine_arena_name(const rsw_engine *e);
 /* pid of the supervisor (0 in serial mode), for tests and tools. */
 int rsw_engine_supervisor_pid(const rsw_engine *e);
 
+/*
+ * Graceful stop: tasks not yet started are never started (they are handed
+ * out as RSW_STATUS_SKIPPED), running ones finish and failures are no
+ * longer retried; poll keeps delivering until everything submitted is
+ * accounted for.  Further submits return RSW_ECANCELED.
+ */
+void rsw_engine_drain(rsw_engine *e);
+
 /* Asks the engine to stop at the next poll (async-signal-safe). */
 void rsw_engine_cancel(rsw_engine *e);
 

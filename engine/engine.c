@@ -815,7 +815,9 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 		e->poll_seq++;
 		e->stats.committed++;
 		n++;
-		if (f->status != RSW_STATUS_OK) {
+		if (f->status == RSW_STATUS_SKIPPED) {
+			e->stats.skipped++;
+		} else if (f->status != RSW_STATUS_OK) {
 			e->stats.failed++;
 			if (++e->consecutive_failed >= e->cfg.crash_loop_failures) {
 				set_error(e, RSW_ECRASHLOOP);

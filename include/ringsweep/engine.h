@@ -134,7 +134,8 @@ typedef struct rsw_worker_stats {
 typedef struct rsw_stats {
 	uint64_t submitted;
 	uint64_t committed;
-	uint64_t failed;	   /* committed with status != OK */
+	uint64_t failed;	   /* committed failed (not OK, not skipped) */
+	uint64_t skipped;	   /* never started: drained */
 	uint64_t retries;	   /* re-queued attempts */
 	uint64_t deaths;	   /* worker deaths seen */
 	uint64_t timeouts;	   /* deadline kills */

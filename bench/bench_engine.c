@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "common.h"
 #include "ringsweep/ringsweep.h"
 
@@ -63,6 +64,54 @@ pingpong_ns(int rounds, uint64_t *samples)
 	}
 	waitpid(pid, NULL, 0);
 	munmap((void *)line, 4096);
+	return (double)bench_quantile(samples, (size_t)rounds, 0.5);
+}
+
+/* A ck MPMC ring there and an SPSC ring back, in shared memory between
+ * two pinned processes: the cost of the rings alone, without the engine's
+ * claim, slot and bookkeeping. */
+struct ring_pair {
+	struct rsw_ring there;
+	struct rsw_task_desc there_buf[1024];
+	struct rsw_ring back;
+	struct rsw_task_desc back_buf[1024];
+};
+
+static double
+ck_ring_rt_ns(int rounds, uint64_t *samples)
+{
+	struct ring_pair *rp = mmap(NULL, sizeof *rp, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct rsw_task_desc d = { 0, 1, 1 };
+	pid_t pid;
+
+	ck_ring_init(&rp->there.r, 1024);
+	ck_ring_init(&rp->back.r, 1024);
+	pid = fork();
+	if (pid == 0) {
+		bench_pin(1);
+		for (int r = 0; r < rounds; r++) {
+			while (!ck_ring_dequeue_mpmc_rsw_task(&rp->there.r,
+							     rp->there_buf, &d))
+				ck_pr_stall();
+			while (!ck_ring_enqueue_spsc_rsw_task(&rp->back.r,
+							     rp->back_buf, &d))
+				ck_pr_stall();
+		}
+		_exit(0);
+	}
+	bench_pin(0);
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t0 = bench_now_ns();
+
+		d.seq_first = (uint64_t)r;
+		ck_ring_enqueue_mpmc_rsw_task(&rp->there.r, rp->there_buf, &d);
+		while (!ck_ring_dequeue_spsc_rsw_task(&rp->back.r, rp->back_buf, &d))
+			ck_pr_stall();
+		samples[r] = bench_now_ns() - t0;
+	}
+	waitpid(pid, NULL, 0);
+	munmap(rp, sizeof *rp);
 	return (double)bench_quantile(samples, (size_t)rounds, 0.5);
 }
 
@@ -158,6 +207,8 @@ engine_latency(int idle, int rounds, uint64_t *samples, double *p99)
 	cfg.workers = 1;
 	cfg.idle = idle;
 	cfg.max_params = 1;
+	cfg.pin = 1; /* worker on CPU 0, this driver on CPU 1: as the baselines */
+	bench_pin(1);
 	if (rsw_engine_open(&e, &cfg, &obj) != 0)
 		return -1;
 	for (int i = -1000; i < rounds; i++) { /* 1000 warm-up rounds */
@@ -170,6 +221,7 @@ engine_latency(int idle, int rounds, uint64_t *samples, double *p99)
 			samples[i] = bench_now_ns() - t0;
 	}
 	rsw_engine_close(e);
+	bench_unpin();
 	*p99 = (double)bench_quantile(samples, (size_t)rounds, 0.99);
 	return (int)bench_quantile(samples, (size_t)rounds, 0.5);
 }
@@ -180,7 +232,7 @@ main(int argc, char **argv)
 	uint64_t tasks = 2000000;
 	int rounds = 100000, max_workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t *samples;
-	double pp, pipe_p50, pipe_tput = 1, p99 = 0;
+	double pp, ring_p50, pipe_p50, pipe_tput = 1, p99 = 0;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--tasks") == 0)
@@ -192,16 +244,12 @@ main(int argc, char **argv)
 	}
 	samples = malloc((size_t)rounds * sizeof *samples);
 	pp = pingpong_ns(rounds, samples);
+	ring_p50 = ck_ring_rt_ns(rounds, samples);
 	pipe_p50 = pipe_rt_ns(rounds, samples, &pipe_tput);
-	{
-		cpu_set_t all;
-
-		CPU_ZERO(&all);
-		for (int c = 0; c < 1024; c++)
-			CPU_SET(c, &all);
-		sched_setaffinity(0, sizeof all, &all);
-	}
+	bench_unpin();
 	printf("baseline  cache-line ping-pong p50  %8.0f ns\n", pp);
+	printf("baseline  ck MPMC ring there, SPSC back p50 %5.0f ns  = %.2fx ping-pong\n",
+	       ring_p50, ring_p50 / pp);
 	printf("baseline  pipe round trip      p50  %8.0f ns  (%.0f round trips/s)\n",
 	       pipe_p50, pipe_tput);
 	for (int idle = RSW_IDLE_SPIN; idle >= RSW_IDLE_SLEEP; idle--) {

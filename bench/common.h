@@ -30,6 +30,17 @@ bench_pin(int cpu)
 	return sched_setaffinity(0, sizeof set, &set);
 }
 
+static inline void
+bench_unpin(void)
+{
+	cpu_set_t all;
+
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	sched_setaffinity(0, sizeof all, &all);
+}
+
 static int
 bench_cmp_u64(const void *a, const void *b)
 {

@@ -30,6 +30,7 @@
  * and report RSW_DEATH_CRASH_LOOP.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,15 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(RSW_WORKER_EXIT_ORPHAN);
+	if (s->cfg->pin) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET((int)(slot % (uint32_t)(ncpu > 0 ? ncpu : 1)), &set);
+		/* Best effort: a CPU outside our cpuset just stays unpinned. */
+		(void)sched_setaffinity(0, sizeof set, &set);
+	}
 	close(s->epfd);
 	close(s->ctl_fd);
 	if (rsw__arena_attach(&a, s->arena.name, 0) != 0)

@@ -102,6 +102,7 @@ typedef struct rsw_config {
 	uint32_t max_metrics;	 /* <= RSW_MAX_METRICS_LIMIT */
 	uint32_t max_batch;	 /* tasks per descriptor cap; 1 disables batching */
 	uint32_t external_slots; /* extra slots for `ringsweep worker --arena` */
+	int pin;		 /* pin worker i to online CPU i mod ncpu */
 	const char *objective_name; /* recorded in the arena for external workers */
 } rsw_config;
 

@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -110,6 +109,14 @@ random_name(char *out, size_t n)
 	return 0;
 }
 
+static int
+lock_whole(int fd, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
 static void
 advise(void *p, size_t size)
 {
@@ -127,6 +134,7 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	void *map;
 
 	memset(a, 0, sizeof *a);
+	a->lock_fd = -1;
 	memset(&tmp, 0, sizeof tmp);
 	tmp.version = RSW_ARENA_VERSION;
 	tmp.nworkers = p->nworkers;
@@ -156,11 +164,18 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	}
 	map = mmap(NULL, tmp.total_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_POPULATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED) {
+	/* The owner keeps the object open with an OFD write lock for its
+	 * whole life: the kernel drops the lock when the owner dies, however
+	 * it dies, which is how a later start knows an arena is stale (no
+	 * pid test, so no confusion by pid reuse or pid namespaces). */
+	if (map == MAP_FAILED || lock_whole(fd, F_WRLCK) != 0) {
+		if (map != MAP_FAILED)
+			munmap(map, tmp.total_size);
+		close(fd);
 		shm_unlink(a->name);
 		return RSW_ESHM;
 	}
+	a->lock_fd = fd;
 	advise(map, tmp.total_size);
 	a->hdr = map;
 	a->size = tmp.total_size;
@@ -174,6 +189,7 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	h->owner_uid = (uint32_t)getuid();
 	snprintf(h->objective, sizeof h->objective, "%s",
 		 p->objective ? p->objective : "");
+	a->layout = *h;
 	ck_ring_init(rsw__task_ring(a), h->ring_capacity);
 	for (uint32_t w = 0; w < h->nslots; w++)
 		ck_ring_init(rsw__result_ring(a, w), h->result_capacity);
@@ -182,6 +198,8 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	ck_ec32_init(&h->result_ec, 0);
 	h->next_incarnation = 1;
 	h->checksum = header_checksum(h);
+	a->layout = *h;
+	a->layout.magic = RSW_ARENA_MAGIC;
 	/* Publish the magic last: whoever sees it sees a complete header. */
 	ck_pr_fence_store();
 	ck_pr_store_64(&h->magic, RSW_ARENA_MAGIC);
@@ -245,6 +263,7 @@ rsw__arena_attach(rsw_arena *a, const char *name, int read_only)
 	int fd, rc;
 
 	memset(a, 0, sizeof *a);
+	a->lock_fd = -1;
 	if (name == NULL || name[0] != '/' || strlen(name) >= sizeof a->name ||
 	    strchr(name + 1, '/') != NULL)
 		return RSW_EINVAL;
@@ -277,6 +296,7 @@ rsw__arena_attach(rsw_arena *a, const char *name, int read_only)
 	}
 	advise(map, (size_t)st.st_size);
 	a->hdr = map;
+	a->layout = *a->hdr;
 	a->size = (size_t)st.st_size;
 	snprintf(a->name, sizeof a->name, "%s", name);
 	return 0;
@@ -296,13 +316,52 @@ rsw__arena_destroy(rsw_arena *a)
 	if (a->owner && a->name[0] != '\0')
 		shm_unlink(a->name);
 	a->owner = 0;
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
 	rsw__arena_detach(a);
 }
 
+/* The owner's OFD write lock is gone: it died (or closed the engine). */
 static int
-owner_is_dead(const struct rsw_arena_header *h)
+owner_is_dead(const char *name)
 {
-	return kill((pid_t)h->owner_pid, 0) != 0 && errno == ESRCH;
+	int fd = shm_open(name, O_RDONLY, 0), dead;
+
+	if (fd < 0)
+		return 0;
+	dead = lock_whole(fd, F_RDLCK) == 0;
+	close(fd);
+	return dead;
+}
+
+uint64_t
+rsw__proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and ')': skip to the last ')'. */
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return 0;
+	/* Fields after it start at 3 (state); starttime is field 22. */
+	for (int field = 2; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
 }
 
 int
@@ -324,7 +383,7 @@ rsw_arena_reap_stale(void)
 			continue;
 		snprintf(name, sizeof name, "/%s", de->d_name);
 		if (rsw__arena_attach(&a, name, 1) == 0) {
-			if (owner_is_dead(a.hdr) && shm_unlink(name) == 0)
+			if (owner_is_dead(name) && shm_unlink(name) == 0)
 				removed++;
 			rsw__arena_detach(&a);
 		}

@@ -93,8 +93,7 @@ struct rsw_death_desc {
 	uint32_t incarnation;
 	int32_t kind;	     /* enum rsw_death_kind */
 	int32_t detail;	     /* exit code or signal */
-	uint32_t task_epoch; /* the task the deadline fired for (TIMEOUT) */
-	uint32_t pad_;
+	uint64_t task_seq;   /* the task the deadline fired for (TIMEOUT) */
 	uint64_t late_ns;    /* SIGKILL time minus deadline (TIMEOUT) */
 	uint64_t maxrss_kb;
 	uint64_t utime_us;
@@ -153,9 +152,12 @@ struct rsw_worker_slot {
 	uint32_t state;
 	uint32_t pid;
 	uint32_t incarnation;
-	uint32_t task_epoch;	/* 0 when idle; published after task_start_ns */
+	/* Seqlock over task_seq and task_start_ns: odd while they change.
+	 * An even value names one task start uniquely (a batch shares its
+	 * epoch, so the epoch cannot). */
+	uint32_t task_gen;
 	uint64_t task_seq;
-	uint64_t task_start_ns; /* CLOCK_MONOTONIC, system-wide */
+	uint64_t task_start_ns; /* CLOCK_MONOTONIC, system-wide; 0 = idle */
 	uint64_t heartbeat_ns;
 	uint64_t tasks_done;
 	uint64_t failures;
@@ -164,7 +166,8 @@ struct rsw_worker_slot {
 	uint32_t external_claim; /* CAS 0 -> pid by `ringsweep worker` */
 	uint32_t restarts;
 	uint64_t spawned_ns;
-	uint8_t pad_[RSW_CACHELINE - 16];
+	uint64_t proc_start;	 /* external worker: /proc starttime, vs pid reuse */
+	uint8_t pad_[RSW_CACHELINE - 24];
 } __attribute__((aligned(RSW_CACHELINE)));
 _Static_assert(sizeof(struct rsw_worker_slot) == 2 * RSW_CACHELINE,
 	       "worker slot ABI");
@@ -225,9 +228,14 @@ _Static_assert(offsetof(struct rsw_arena_header, checksum) % 8 == 0,
 /* A mapped arena, in the private memory of one process. */
 typedef struct rsw_arena {
 	struct rsw_arena_header *hdr;
+	/* A private copy of the validated header: every offset and size is
+	 * read from here, never from the shared (writable) header, so a wild
+	 * write into the arena cannot steer our accesses out of bounds. */
+	struct rsw_arena_header layout;
 	size_t size;
 	char name[64];
 	int owner; /* created (and will unlink) it */
+	int lock_fd; /* owner: holds an OFD lock while the owner lives */
 } rsw_arena;
 
 /* The parameters the layout is computed from. */
@@ -259,19 +267,19 @@ rsw__at(const rsw_arena *a, uint64_t off)
 static inline struct ck_ring *
 rsw__task_ring(const rsw_arena *a)
 {
-	return &((struct rsw_ring *)rsw__at(a, a->hdr->off_task_ring))->r;
+	return &((struct rsw_ring *)rsw__at(a, a->layout.off_task_ring))->r;
 }
 
 static inline struct rsw_task_desc *
 rsw__task_buf(const rsw_arena *a)
 {
-	return rsw__at(a, a->hdr->off_task_buf);
+	return rsw__at(a, a->layout.off_task_buf);
 }
 
 static inline struct rsw_task_slot *
 rsw__task_slot(const rsw_arena *a, uint64_t seq)
 {
-	const struct rsw_arena_header *h = a->hdr;
+	const struct rsw_arena_header *h = &a->layout;
 	uint64_t i = seq & (h->max_inflight - 1);
 	return rsw__at(a, h->off_task_slots + i * h->task_slot_size);
 }
@@ -285,19 +293,19 @@ rsw__slot_params(struct rsw_task_slot *s)
 static inline double *
 rsw__slot_metrics(const rsw_arena *a, struct rsw_task_slot *s)
 {
-	return (double *)(s + 1) + a->hdr->max_params;
+	return (double *)(s + 1) + a->layout.max_params;
 }
 
 static inline struct rsw_worker_slot *
 rsw__worker_slot(const rsw_arena *a, uint32_t w)
 {
-	return (struct rsw_worker_slot *)rsw__at(a, a->hdr->off_workers) + w;
+	return (struct rsw_worker_slot *)rsw__at(a, a->layout.off_workers) + w;
 }
 
 static inline struct ck_ring *
 rsw__result_ring(const rsw_arena *a, uint32_t w)
 {
-	const struct rsw_arena_header *h = a->hdr;
+	const struct rsw_arena_header *h = &a->layout;
 	return &((struct rsw_ring *)rsw__at(a, h->off_results +
 						   w * h->result_stride))->r;
 }
@@ -305,7 +313,7 @@ rsw__result_ring(const rsw_arena *a, uint32_t w)
 static inline struct rsw_result_desc *
 rsw__result_buf(const rsw_arena *a, uint32_t w)
 {
-	const struct rsw_arena_header *h = a->hdr;
+	const struct rsw_arena_header *h = &a->layout;
 	return rsw__at(a, h->off_results + w * h->result_stride +
 				  sizeof(struct rsw_ring));
 }
@@ -313,13 +321,26 @@ rsw__result_buf(const rsw_arena *a, uint32_t w)
 static inline struct ck_ring *
 rsw__death_ring(const rsw_arena *a)
 {
-	return &((struct rsw_ring *)rsw__at(a, a->hdr->off_death_ring))->r;
+	return &((struct rsw_ring *)rsw__at(a, a->layout.off_death_ring))->r;
 }
 
 static inline struct rsw_death_desc *
 rsw__death_buf(const rsw_arena *a)
 {
-	return rsw__at(a, a->hdr->off_death_buf);
+	return rsw__at(a, a->layout.off_death_buf);
 }
+
+/* Whether a ring's own geometry (in shared memory) is still what we laid
+ * out; ck indexes with ring->mask, so a damaged one must not be used. */
+static inline int
+rsw__ring_intact(const struct ck_ring *r, uint32_t capacity)
+{
+	return ck_pr_load_uint(&r->size) == capacity &&
+	       ck_pr_load_uint(&r->mask) == capacity - 1;
+}
+
+/* Start time of a process in clock ticks since boot (/proc/PID/stat field
+ * 22), or 0 if it is gone: with the pid, it names one process for good. */
+uint64_t rsw__proc_start_time(pid_t pid);
 
 #endif

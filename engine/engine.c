@@ -92,6 +92,8 @@ struct rsw_engine {
 	rsw_arena arena;
 	int serial;
 	pid_t sup_pid;
+	int sup_pidfd;	/* watched instead of waitpid: the application may
+			   reap children itself or ignore SIGCHLD */
 	int ctl_fd;
 	uint32_t mask;
 	struct flight *fl;
@@ -189,14 +191,12 @@ requeue_push(rsw_engine *e, uint64_t seq)
 
 /* Status of a task that was running in a worker that died so. */
 static void
-classify_death(const struct rsw_death_desc *d, uint32_t epoch, int32_t *status,
-	       int32_t *detail)
+classify_death(const struct rsw_death_desc *d, int32_t *status, int32_t *detail)
 {
 	*detail = d->detail;
 	switch (d->kind) {
 	case RSW_DEATH_TIMEOUT:
-		*status = d->task_epoch == epoch ? RSW_STATUS_TIMEOUT :
-						   RSW_STATUS_KILLED;
+		*status = RSW_STATUS_TIMEOUT;
 		return;
 	case RSW_DEATH_EXIT:
 		*status = RSW_STATUS_EXIT;
@@ -215,6 +215,25 @@ classify_death(const struct rsw_death_desc *d, uint32_t epoch, int32_t *status,
 	default:
 		*status = RSW_STATUS_KILLED;
 	}
+}
+
+/* Queues a task again under a new epoch, attempt unchanged (it never
+ * ran, or was interrupted through no fault of its own).  `st` is the state
+ * word the caller saw; the CAS fails if a live worker claimed it since. */
+static int
+requeue_unchanged(rsw_engine *e, struct flight *f, uint64_t st)
+{
+	struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
+	uint32_t ne = new_epoch(e);
+
+	/* Full-barrier CAS: either we win and a slow worker's claim of the
+	 * old epoch fails, or it claimed first and the task stays its. */
+	if (!ck_pr_cas_64(&ts->state, st, RSW_STATE(ne, 0)))
+		return 0;
+	f->epoch = ne;
+	f->state = F_REQUEUE;
+	requeue_push(e, f->seq);
+	return 1;
 }
 
 /* An attempt failed: retry it, or make the failure final. */
@@ -297,6 +316,10 @@ drain_results(rsw_engine *e, uint32_t w)
 	struct rsw_result_desc r;
 	unsigned n = 0;
 
+	if (!rsw__ring_intact(ring, e->arena.layout.result_capacity)) {
+		set_error(e, RSW_ECORRUPT);
+		return 0;
+	}
 	while (ck_ring_dequeue_spsc_rsw_result(ring, buf, &r)) {
 		accept_result(e, w, &r);
 		n++;
@@ -310,7 +333,9 @@ consumed(rsw_engine *e, uint32_t pos)
 {
 	uint32_t c_head = ck_pr_load_uint(&rsw__task_ring(&e->arena)->c_head);
 
-	/* Wrap-safe: counters are 32-bit and at most ring_capacity apart. */
+	/* Wrap-safe while pos is within 2^31 of c_head: a descriptor still
+	 * in the ring is at most ring_capacity behind p_head, and consumed
+	 * ones are settled long before 2^31 more descriptors pass. */
 	return (int32_t)(pos - c_head) < 0;
 }
 
@@ -318,8 +343,9 @@ static void
 on_death(rsw_engine *e, const struct rsw_death_desc *d)
 {
 	struct rsw_arena *a = &e->arena;
+	int owner_known;
 
-	if (d->slot >= a->hdr->nslots)
+	if (d->slot >= a->layout.nslots)
 		return;
 	if (d->kind == RSW_DEATH_CRASH_LOOP) {
 		set_error(e, RSW_ECRASHLOOP);
@@ -330,7 +356,7 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 		return;
 	}
 	e->stats.deaths++;
-	if (d->slot < a->hdr->nworkers) /* supervised: it is restarted */
+	if (d->slot < a->layout.nworkers) /* supervised: it is restarted */
 		e->stats.workers[d->slot].restarts++;
 	if (d->kind == RSW_DEATH_TIMEOUT) {
 		e->stats.timeouts++;
@@ -338,6 +364,10 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 			e->stats.max_kill_late_ns = d->late_ns;
 	}
 	drain_results(e, d->slot);
+	/* Incarnation 0 never claims (a worker that died before publishing
+	 * its incarnation claimed nothing), and no worker owns the
+	 * cancelled mark: matching those would fail innocent tasks. */
+	owner_known = d->incarnation != 0 && d->incarnation != RSW_OWNER_CANCELLED;
 	for (uint64_t s = e->poll_seq; s < e->next_seq; s++) {
 		struct flight *f = flight(e, s);
 		struct rsw_task_slot *ts;
@@ -352,23 +382,20 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 		st = ck_pr_load_64(&ts->state);
 		if (RSW_STATE_EPOCH(st) != f->epoch)
 			continue;
-		if (RSW_STATE_OWNER(st) == d->incarnation) {
+		if (owner_known && RSW_STATE_OWNER(st) == d->incarnation) {
 			int32_t status, detail;
 
-			classify_death(d, f->epoch, &status, &detail);
+			if (d->kind == RSW_DEATH_TIMEOUT && d->task_seq != s) {
+				/* Killed for a task it had just finished,
+				 * while running this one: not its fault. */
+				requeue_unchanged(e, f, st);
+				continue;
+			}
+			classify_death(d, &status, &detail);
 			e->stats.workers[d->slot].failures++;
 			fail_attempt(e, f, status, detail, (int32_t)d->slot, 0);
 		} else if (RSW_STATE_OWNER(st) == 0 && consumed(e, f->ring_pos)) {
-			uint32_t ne = new_epoch(e);
-
-			/* Full-barrier CAS: either we win and the slow
-			 * worker's claim of the old epoch fails, or it
-			 * already claimed and we leave the task to it. */
-			if (ck_pr_cas_64(&ts->state, st, RSW_STATE(ne, 0))) {
-				f->epoch = ne;
-				f->state = F_REQUEUE;
-				requeue_push(e, s);
-			}
+			requeue_unchanged(e, f, st);
 		}
 	}
 }
@@ -379,6 +406,11 @@ drain_deaths(rsw_engine *e)
 	struct rsw_death_desc d;
 	unsigned n = 0;
 
+	if (!rsw__ring_intact(rsw__death_ring(&e->arena),
+			      e->arena.layout.death_capacity)) {
+		set_error(e, RSW_ECORRUPT);
+		return 0;
+	}
 	while (ck_ring_dequeue_spsc_rsw_death(rsw__death_ring(&e->arena),
 					      rsw__death_buf(&e->arena), &d)) {
 		on_death(e, &d);
@@ -393,24 +425,39 @@ watch_externals(rsw_engine *e)
 {
 	rsw_arena *a = &e->arena;
 
-	for (uint32_t w = a->hdr->nworkers; w < a->hdr->nslots; w++) {
+	for (uint32_t w = a->layout.nworkers; w < a->layout.nslots; w++) {
 		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
-		struct external *x = &e->ext[w - a->hdr->nworkers];
+		struct external *x = &e->ext[w - a->layout.nworkers];
 		uint32_t claim = ck_pr_load_32(&ws->external_claim);
 		struct pollfd p;
-		int dead;
+		int dead = 0;
 
-		if (claim == 0)
+		if (claim == 0 || claim > INT32_MAX)
 			continue;
 		if (x->pid != (pid_t)claim) {
-			if (x->pidfd >= 0)
-				close(x->pidfd);
-			x->pid = (pid_t)claim;
-			x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+			uint64_t want = ck_pr_load_64(&ws->proc_start);
+			int fd = (int)syscall(SYS_pidfd_open, (pid_t)claim, 0);
+
+			if (fd < 0) {
+				/* Only "no such process" means dead; EMFILE
+				 * and the like mean: look again later. */
+				if (errno != ESRCH)
+					continue;
+				dead = 1;
+			} else if (want == 0) {
+				close(fd); /* start time not published yet */
+				continue;
+			} else if (rsw__proc_start_time((pid_t)claim) != want) {
+				close(fd); /* the pid now names another process */
+				dead = 1;
+			} else {
+				if (x->pidfd >= 0)
+					close(x->pidfd);
+				x->pid = (pid_t)claim;
+				x->pidfd = fd;
+			}
 		}
-		if (x->pidfd < 0) {
-			dead = 1;
-		} else {
+		if (!dead) {
 			p.fd = x->pidfd;
 			p.events = POLLIN;
 			dead = poll(&p, 1, 0) == 1;
@@ -481,6 +528,10 @@ enqueue(rsw_engine *e)
 
 	if (e->draining)
 		return 0;
+	if (!rsw__ring_intact(ring, e->arena.layout.ring_capacity)) {
+		set_error(e, RSW_ECORRUPT);
+		return 0;
+	}
 	while (e->rq_head != e->rq_tail) {
 		uint64_t seq = e->requeue[e->rq_head & e->mask];
 		struct flight *f = flight(e, seq);
@@ -520,9 +571,12 @@ enqueue(rsw_engine *e)
 static void
 check_supervisor(rsw_engine *e)
 {
-	int status;
+	struct pollfd p = { .fd = e->sup_pidfd, .events = POLLIN };
 
-	if (e->sup_pid > 0 && waitpid(e->sup_pid, &status, WNOHANG) == e->sup_pid) {
+	if (e->sup_pidfd >= 0 && poll(&p, 1, 0) == 1) {
+		waitpid(e->sup_pid, NULL, WNOHANG);
+		close(e->sup_pidfd);
+		e->sup_pidfd = -1;
 		e->sup_pid = 0;
 		set_error(e, RSW_ESUPERVISOR);
 	}
@@ -536,7 +590,7 @@ pump(rsw_engine *e)
 	unsigned n;
 
 	n = drain_deaths(e);
-	for (uint32_t w = 0; w < a->hdr->nslots; w++)
+	for (uint32_t w = 0; w < a->layout.nslots; w++)
 		n += drain_results(e, w);
 	n += enqueue(e);
 	/* Reading the clock costs ~25 ns: look at it every 64th pass only
@@ -561,7 +615,7 @@ anything_ready(rsw_engine *e)
 
 	if (ck_ring_size(rsw__death_ring(a)) != 0)
 		return 1;
-	for (uint32_t w = 0; w < a->hdr->nslots; w++)
+	for (uint32_t w = 0; w < a->layout.nslots; w++)
 		if (ck_ring_size(rsw__result_ring(a, w)) != 0)
 			return 1;
 	return 0;
@@ -592,13 +646,18 @@ wait_for_results(rsw_engine *e, uint64_t deadline)
 	{
 		/* Snapshot, re-check, sleep: a publish after the snapshot
 		 * changes the count and the wait returns at once. */
-		uint32_t seen, until_ring = ck_ring_size(rsw__task_ring(&e->arena));
+		uint32_t seen, queued = ck_ring_size(rsw__task_ring(&e->arena));
 		uint64_t until = now + DRIVER_SLEEP_SLICE_NS;
+		int more_to_send = e->enq_seq < e->next_seq ||
+				   e->rq_head != e->rq_tail;
 
-		/* Sleep until the ring is half drained: refilling earlier
-		 * would only cost wake-ups.  Stored before the snapshot so a
-		 * worker that reads the old value errs toward waking us. */
-		ck_pr_store_32(&h->driver_wake_below, until_ring / 2);
+		/* With more to send, sleep until the ring is half drained
+		 * (refilling earlier would only cost wake-ups); with nothing
+		 * to send, every result is what we wait for.  StoreLoad
+		 * fence: the threshold must be visible before we look at
+		 * the rings (the worker fences the other way). */
+		ck_pr_store_32(&h->driver_wake_below,
+			       more_to_send ? queued / 2 : UINT32_MAX);
 		ck_pr_fence_memory();
 		seen = ck_ec32_value(&h->result_ec);
 
@@ -656,7 +715,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	rsw_arena_params ap;
 	rsw_engine *e;
 	int ctl[2], rc;
-	pid_t pid;
+	pid_t pid, driver;
 
 	*out = NULL;
 	if (cfg == NULL || objective == NULL || objective->eval == NULL ||
@@ -670,6 +729,8 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	e->serial = cfg->workers == 0;
 	e->mask = cfg->max_inflight - 1;
 	e->ctl_fd = -1;
+	e->sup_pidfd = -1;
+	e->arena.lock_fd = -1;
 	e->fl = calloc(cfg->max_inflight, sizeof *e->fl);
 	e->params = calloc((size_t)cfg->max_inflight * cfg->max_params,
 			   sizeof(double));
@@ -716,6 +777,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		rsw_engine_close(e);
 		return RSW_ESYS;
 	}
+	driver = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(ctl[0]);
@@ -724,15 +786,20 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		return RSW_EFORK;
 	}
 	if (pid == 0) {
-		pid_t driver = getppid();
-
 		close(ctl[1]);
+		/* The owner's lock must die with the driver alone. */
+		close(e->arena.lock_fd);
 		rsw__supervisor_main(e->arena.name, ctl[0], driver, &e->obj,
 				     &e->cfg);
 	}
 	close(ctl[0]);
 	e->ctl_fd = ctl[1];
 	e->sup_pid = pid;
+	e->sup_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (e->sup_pidfd < 0) {
+		rsw_engine_close(e);
+		return RSW_ESYS;
+	}
 	*out = e;
 	return 0;
 }
@@ -884,7 +951,7 @@ rsw_engine_stats(const rsw_engine *e, rsw_stats *out)
 {
 	*out = e->stats;
 	if (!e->serial)
-		for (uint32_t w = 0; w < out->nworkers && w < 256; w++)
+		for (uint32_t w = 0; w < out->nworkers && w < e->arena.layout.nslots; w++)
 			out->workers[w].pid = (int32_t)ck_pr_load_32(
 			    &rsw__worker_slot(&e->arena, w)->pid);
 }
@@ -950,7 +1017,6 @@ rsw__engine_config(const rsw_engine *e)
 static void
 stop_supervisor(rsw_engine *e)
 {
-	int pidfd;
 	struct pollfd p;
 
 	if (e->arena.hdr != NULL) {
@@ -961,23 +1027,20 @@ stop_supervisor(rsw_engine *e)
 	if (e->ctl_fd >= 0)
 		close(e->ctl_fd);
 	e->ctl_fd = -1;
-	if (e->sup_pid <= 0)
+	if (e->sup_pidfd < 0)
 		return;
 	/* EOF on the control pipe makes the supervisor kill and reap its
 	 * workers and exit; if another engine's supervisor inherited our
-	 * pipe the EOF never comes, so bound the wait and SIGKILL (the
-	 * workers then die through PR_SET_PDEATHSIG). */
-	pidfd = (int)syscall(SYS_pidfd_open, e->sup_pid, 0);
-	if (pidfd >= 0) {
-		p.fd = pidfd;
-		p.events = POLLIN;
-		if (poll(&p, 1, (int)(CLOSE_GRACE_NS / 1000000)) != 1)
-			kill(e->sup_pid, SIGKILL);
-		close(pidfd);
-	} else {
-		kill(e->sup_pid, SIGKILL);
-	}
+	 * pipe the EOF never comes, so bound the wait and SIGKILL through
+	 * the pidfd (never a recycled pid; the workers then die through
+	 * PR_SET_PDEATHSIG). */
+	p.fd = e->sup_pidfd;
+	p.events = POLLIN;
+	if (poll(&p, 1, (int)(CLOSE_GRACE_NS / 1000000)) != 1)
+		syscall(SYS_pidfd_send_signal, e->sup_pidfd, SIGKILL, NULL, 0);
 	waitpid(e->sup_pid, NULL, 0);
+	close(e->sup_pidfd);
+	e->sup_pidfd = -1;
 	e->sup_pid = 0;
 }
 

@@ -52,7 +52,7 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 	rsw_result *polled = NULL;
 	rsw_stats st;
 	uint64_t k = 0, s = 0, u = 0, offset, window;
-	int stopped = 0, waiting = 0, rc = 0;
+	int stopped = 0, waiting = 0, algo_failed = 0, rc = 0;
 
 	if (e == NULL || algo == NULL || opt == NULL || algo->suggest == NULL ||
 	    algo->update == NULL)
@@ -111,9 +111,14 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 						stopped = 1;
 					}
 				}
-				arc = algo->update(algo, params_of(&b, u), r);
-				if (arc < 0 && rc == 0) {
-					rc = arc;
+				/* Once the algorithm failed it is not called
+				 * again; later results are only committed. */
+				arc = algo_failed ? 0 :
+					algo->update(algo, params_of(&b, u), r);
+				if (arc < 0) {
+					algo_failed = 1;
+					if (rc == 0)
+						rc = arc;
 					stopped = 1;
 				}
 				if (r->status != RSW_STATUS_OK &&
@@ -149,6 +154,7 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 					stopped = 1;
 				} else {
 					rc = sr < 0 ? sr : RSW_EALGO;
+					algo_failed = 1;
 					stopped = 1;
 				}
 			}
@@ -156,7 +162,7 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 		/* Hand suggestions to the engine in runs that are contiguous
 		 * in the reorder buffer, so it can pack them into batches; it
 		 * may push back (RSW_EAGAIN) until we poll. */
-		while (s < k) {
+		while (s < k && rc == 0) {
 			uint64_t run = k - s, to_wrap = b.mask + 1 - (s & b.mask);
 			int src;
 

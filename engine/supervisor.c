@@ -51,9 +51,10 @@ struct child {
 	pid_t pid;
 	int pidfd;
 	uint32_t incarnation;
-	uint32_t tracked_epoch; /* task whose deadline we watch; 0 = none */
+	uint32_t tracked_gen;	/* task start whose deadline we watch; 0 = none */
+	uint64_t tracked_seq;
 	uint64_t deadline_ns;
-	uint32_t killed_epoch;	/* we SIGKILLed it for this task */
+	int killed;		/* we SIGKILLed it at tracked_seq's deadline */
 	uint64_t late_ns;
 };
 
@@ -117,7 +118,7 @@ spawn(struct supervisor *s, uint32_t slot)
 
 	/* The previous process in this slot is reaped: nobody else writes
 	 * the worker line now. */
-	ck_pr_store_32(&ws->task_epoch, 0);
+	ck_pr_store_64(&ws->task_start_ns, 0);
 	ck_pr_store_32(&ws->pid, 0);
 	ck_pr_store_32(&ws->incarnation, inc);
 	ck_pr_store_32(&ws->state, RSW_WORKER_STARTING);
@@ -132,7 +133,15 @@ spawn(struct supervisor *s, uint32_t slot)
 	c->incarnation = inc;
 	c->pidfd = pidfd_open_(pid);
 	if (c->pidfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, c->pidfd, &ev) != 0) {
+		int saved = errno;
+
+		if (c->pidfd >= 0)
+			close(c->pidfd);
 		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		c->pid = 0;
+		c->pidfd = -1;
+		errno = saved;
 		return -1;
 	}
 	return 0;
@@ -159,8 +168,13 @@ total_progress(struct supervisor *s)
 {
 	uint64_t sum = 0;
 
-	for (uint32_t w = 0; w < s->arena.hdr->nslots; w++)
-		sum += ck_pr_load_64(&rsw__worker_slot(&s->arena, w)->tasks_done);
+	/* Finished tasks, failed or not: any of them means workers live
+	 * long enough to work. */
+	for (uint32_t w = 0; w < s->arena.layout.nslots; w++) {
+		struct rsw_worker_slot *ws = rsw__worker_slot(&s->arena, w);
+
+		sum += ck_pr_load_64(&ws->tasks_done) + ck_pr_load_64(&ws->failures);
+	}
 	return sum;
 }
 
@@ -192,10 +206,10 @@ reap(struct supervisor *s, uint32_t slot)
 	if (WIFEXITED(status)) {
 		d.kind = RSW_DEATH_EXIT;
 		d.detail = WEXITSTATUS(status);
-	} else if (WTERMSIG(status) == SIGKILL && c->killed_epoch != 0) {
+	} else if (WTERMSIG(status) == SIGKILL && c->killed) {
 		d.kind = RSW_DEATH_TIMEOUT;
 		d.detail = SIGKILL;
-		d.task_epoch = c->killed_epoch;
+		d.task_seq = c->tracked_seq;
 		d.late_ns = c->late_ns;
 	} else {
 		d.kind = RSW_DEATH_SIGNAL;
@@ -206,12 +220,16 @@ reap(struct supervisor *s, uint32_t slot)
 		return;
 	report(s, &d);
 
+	/* A deadline kill is the policy working, not a crash: it does not
+	 * count toward the crash loop (poison tasks are bounded by
+	 * max_attempts and the driver's failed-task limit). */
 	progress = total_progress(s);
 	if (progress != s->progress_mark) {
 		s->progress_mark = progress;
 		s->consecutive_deaths = 0;
 	}
-	if (++s->consecutive_deaths >= s->cfg->crash_loop_deaths) {
+	if (d.kind != RSW_DEATH_TIMEOUT &&
+	    ++s->consecutive_deaths >= s->cfg->crash_loop_deaths) {
 		memset(&d, 0, sizeof d);
 		d.slot = slot;
 		d.kind = RSW_DEATH_CRASH_LOOP;
@@ -235,39 +253,49 @@ reap(struct supervisor *s, uint32_t slot)
 static uint64_t
 check_deadlines(struct supervisor *s, uint64_t now)
 {
-	uint64_t timeout = s->arena.hdr->timeout_ns, next = UINT64_MAX;
+	uint64_t timeout = s->arena.layout.timeout_ns, next = UINT64_MAX;
 
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		struct rsw_worker_slot *ws = rsw__worker_slot(&s->arena, w);
 		struct child *c = &s->children[w];
-		uint32_t e1, e2;
-		uint64_t start;
+		uint32_t g1, g2;
+		uint64_t start, seq;
 
-		if (c->pid == 0 || c->killed_epoch != 0)
+		if (c->pid == 0 || c->killed)
 			continue;
-		/* Seqlock-style read: the worker stores task_start_ns, then
-		 * (release) task_epoch; epochs are unique, so an unchanged
-		 * epoch around the read validates the start time. */
-		e1 = ck_pr_load_32(&ws->task_epoch);
+		/* Seqlock read (see publish_task in worker.c): an even and
+		 * unchanged generation around the loads means start and seq
+		 * belong to one task start; the load fences keep the three
+		 * reads in order. */
+		g1 = ck_pr_load_32(&ws->task_gen);
 		ck_pr_fence_load();
+		seq = ck_pr_load_64(&ws->task_seq);
 		start = ck_pr_load_64(&ws->task_start_ns);
 		ck_pr_fence_load();
-		e2 = ck_pr_load_32(&ws->task_epoch);
-		if (e1 == 0 || e1 != e2) {
-			c->tracked_epoch = 0;
+		g2 = ck_pr_load_32(&ws->task_gen);
+		if ((g1 & 1) != 0 || g1 != g2) {
+			next = now; /* mid-update: look again at once */
 			continue;
 		}
-		if (c->tracked_epoch != e1) {
-			c->tracked_epoch = e1;
+		if (start == 0) {
+			c->tracked_gen = 0;
+			continue;
+		}
+		if (c->tracked_gen != g1) {
+			c->tracked_gen = g1;
+			c->tracked_seq = seq;
 			c->deadline_ns = start + timeout;
 		}
 		if (now >= c->deadline_ns) {
 			/* Re-check right before the kill: the task may have
-			 * finished since we looked. */
-			if (ck_pr_load_32(&ws->task_epoch) != e1)
+			 * finished since we looked.  What remains is a window
+			 * of a few instructions; the driver then sees the
+			 * killed seq differ from the one held and re-queues
+			 * that one without charging it an attempt. */
+			if (ck_pr_load_32(&ws->task_gen) != g1)
 				continue;
 			kill(c->pid, SIGKILL);
-			c->killed_epoch = e1;
+			c->killed = 1;
 			c->late_ns = rsw__mono_ns() - c->deadline_ns;
 		} else if (c->deadline_ns < next) {
 			next = c->deadline_ns;
@@ -288,6 +316,27 @@ shutdown_all(struct supervisor *s)
 			waitpid(s->children[w].pid, NULL, 0);
 }
 
+/* epoll_pwait2 (Linux 5.11) for a nanosecond timeout; epoll_wait with the
+ * timeout rounded up to a millisecond on older kernels. */
+static int
+wait_events(int epfd, struct epoll_event *evs, int max,
+	    const struct timespec *ts)
+{
+	static int no_pwait2;
+	int n;
+
+	if (!no_pwait2) {
+		n = epoll_pwait2(epfd, evs, max, ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		no_pwait2 = 1;
+	}
+	return epoll_wait(epfd, evs, max,
+			  ts == NULL ? -1 :
+				       (int)(ts->tv_sec * 1000 +
+					     (ts->tv_nsec + 999999) / 1000000));
+}
+
 _Noreturn void
 rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 		     const rsw_objective *obj, const rsw_config *cfg)
@@ -299,13 +348,16 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver_pid)
 		_exit(1);
 	signal(SIGINT, SIG_IGN); /* the driver decides how to stop */
+	/* An application that ignores SIGCHLD would make our children
+	 * auto-reaped, and wait4() could not tell how they died. */
+	signal(SIGCHLD, SIG_DFL);
 	memset(&s, 0, sizeof s);
 	s.obj = obj;
 	s.cfg = cfg;
 	s.ctl_fd = ctl_fd;
 	if (rsw__arena_attach(&s.arena, arena_name, 0) != 0)
 		_exit(2);
-	s.nworkers = s.arena.hdr->nworkers;
+	s.nworkers = s.arena.layout.nworkers;
 	s.children = calloc(s.nworkers, sizeof *s.children);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s.children == NULL || s.epfd < 0 ||
@@ -324,14 +376,14 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 		uint64_t now = rsw__mono_ns(), next;
 		int n;
 
-		if (s.arena.hdr->timeout_ns != 0) {
+		if (s.arena.layout.timeout_ns != 0) {
 			next = check_deadlines(&s, now);
 			if (next > now + DEADLINE_POLL_NS)
 				next = now + DEADLINE_POLL_NS;
 			ts = rsw__ns_to_ts(next > now ? next - now : 0);
 			tsp = &ts;
 		}
-		n = epoll_pwait2(s.epfd, evs, 16, tsp, NULL);
+		n = wait_events(s.epfd, evs, 16, tsp);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u64 == CTL_TAG) {
 				shutdown_all(&s);

@@ -51,10 +51,24 @@ static const struct ck_ec_ops ec_ops = {
 const struct ck_ec_mode rsw__ec_sp = { .ops = &ec_ops, .single_producer = true };
 const struct ck_ec_mode rsw__ec_mp = { .ops = &ec_ops, .single_producer = false };
 
+/* ck_ec sleeps in growing slices (2 ms, 16 ms, 128 ms...) that it does
+ * not cut at the caller's deadline; this predicate does. */
+static int
+clamp_to_deadline(const struct ck_ec_wait_state *st, struct timespec *slice)
+{
+	const struct timespec *limit = st->data;
+
+	if (slice->tv_sec > limit->tv_sec ||
+	    (slice->tv_sec == limit->tv_sec && slice->tv_nsec > limit->tv_nsec))
+		*slice = *limit;
+	return 0;
+}
+
 void
 rsw__ec_wait(struct ck_ec32 *ec, uint32_t seen, uint64_t deadline_ns)
 {
 	struct timespec dl = rsw__ns_to_ts(deadline_ns);
 
-	(void)ck_ec32_wait(ec, &rsw__ec_mp, seen, &dl);
+	(void)ck_ec32_wait_pred(ec, &rsw__ec_mp, seen, clamp_to_deadline, &dl,
+				&dl);
 }

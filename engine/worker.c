@@ -32,6 +32,7 @@
 
 #define SPIN_BEFORE_SLEEP_NS 10000ull
 #define SLEEP_SLICE_NS 100000000ull
+#define OWNER_CHECK_NS 100000000ull
 
 void
 rsw__evaluate(const rsw_objective *obj, const double *params,
@@ -52,6 +53,14 @@ rsw__evaluate(const rsw_objective *obj, const double *params,
 		res->value = NAN;
 		res->detail = out.error_code != 0 ? out.error_code : rc;
 	}
+}
+
+/* A separately started worker has no PR_SET_PDEATHSIG tie to the
+ * driver: it notices the driver's death here, at most every 100 ms. */
+static int
+owner_gone(const struct rsw_arena_header *h)
+{
+	return kill((pid_t)h->owner_pid, 0) != 0 && errno == ESRCH;
 }
 
 static int
@@ -83,8 +92,12 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
 
 			if (should_stop(a))
 				return -1;
-			ck_pr_store_64(&ws->heartbeat_ns, now);
-			if (h->idle != RSW_IDLE_SPIN &&
+			if (now - ws->heartbeat_ns > OWNER_CHECK_NS) {
+				ck_pr_store_64(&ws->heartbeat_ns, now);
+				if (owner_gone(h))
+					return -1;
+			}
+			if (a->layout.idle != RSW_IDLE_SPIN &&
 			    now - start > SPIN_BEFORE_SLEEP_NS)
 				break;
 		}
@@ -103,11 +116,29 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
 			return -1;
 		rsw__ec_wait(&h->task_ec, seen, rsw__mono_ns() + SLEEP_SLICE_NS);
 		ck_pr_store_64(&ws->heartbeat_ns, rsw__mono_ns());
-		/* A separately started worker has no PR_SET_PDEATHSIG tie to
-		 * the driver: notice its death here. */
-		if (kill((pid_t)h->owner_pid, 0) != 0 && errno == ESRCH)
+		if (owner_gone(h))
 			return -1;
 	}
+}
+
+/*
+ * Seqlock write of the running task, read by the supervisor for deadlines
+ * and by `ringsweep top`.  The generation is odd while the fields change;
+ * store fences keep the odd mark before the fields and the fields before
+ * the even mark (a reader that sees the same even value on both sides of
+ * its reads saw one consistent task).  start_ns 0 = idle.
+ */
+static void
+publish_task(struct rsw_worker_slot *ws, uint64_t seq, uint64_t start_ns)
+{
+	uint32_t gen = ws->task_gen;
+
+	ck_pr_store_32(&ws->task_gen, gen + 1);
+	ck_pr_fence_store();
+	ck_pr_store_64(&ws->task_seq, seq);
+	ck_pr_store_64(&ws->task_start_ns, start_ns);
+	ck_pr_fence_store();
+	ck_pr_store_32(&ws->task_gen, gen + 2);
 }
 
 static void
@@ -115,7 +146,6 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	 uint32_t incarnation, const rsw_objective *obj, uint64_t seq,
 	 uint32_t epoch)
 {
-	struct rsw_arena_header *h = a->hdr;
 	struct rsw_task_slot *ts = rsw__task_slot(a, seq);
 	double params[RSW_MAX_PARAMS_LIMIT];
 	double metrics[RSW_MAX_METRICS_LIMIT];
@@ -124,10 +154,15 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	uint32_t nparams;
 	uint64_t t0;
 
-	/* The claim.  ck_pr_cas_64 is a full barrier on x86 (lock cmpxchg):
-	 * the slot's params, written by the driver before the descriptor was
-	 * published, are visible after it, and our later writes to the slot
-	 * cannot move before it. */
+	/* The slot's params were written before the descriptor was
+	 * published; the dequeue's load fence after reading p_tail makes
+	 * them visible here.  Checking the seq first guards against a
+	 * descriptor that outlived a 32-bit epoch wrap. */
+	if (ck_pr_load_64(&ts->seq) != seq)
+		return;
+	/* The claim: one CAS decides the single owner of this queueing.
+	 * ck_pr_cas_64 is a full barrier (lock cmpxchg on x86), so our
+	 * writes below cannot move before it. */
 	if (!ck_pr_cas_64(&ts->state, RSW_STATE(epoch, 0),
 			  RSW_STATE(epoch, incarnation)))
 		return;
@@ -141,31 +176,26 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 		__builtin_prefetch(rsw__result_buf(a, slot) + (rr->p_tail & rr->mask), 1);
 	}
 	nparams = ck_pr_load_32(&ts->nparams);
-	if (nparams > h->max_params)
-		nparams = h->max_params;
+	if (nparams > a->layout.max_params)
+		nparams = a->layout.max_params;
 	memcpy(params, rsw__slot_params(ts), nparams * sizeof(double));
 	info.seq = seq;
 	info.attempt = ck_pr_load_32(&ts->attempt);
 	info.worker = (int32_t)slot;
 
 	t0 = rsw__mono_ns();
-	ck_pr_store_64(&ws->task_seq, seq);
-	ck_pr_store_64(&ws->task_start_ns, t0);
-	/* The supervisor reads task_epoch, then task_start_ns: publish the
-	 * start time before the epoch that validates it. */
-	ck_pr_fence_store();
-	ck_pr_store_32(&ws->task_epoch, epoch);
+	publish_task(ws, seq, t0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_BUSY);
 
 	memset(&res, 0, sizeof res);
 	rsw__evaluate(obj, params, nparams, &info, metrics, t0, &res);
 	res.seq = seq;
 	res.epoch = epoch;
-	if (res.nmetrics > h->max_metrics)
-		res.nmetrics = h->max_metrics;
+	if (res.nmetrics > a->layout.max_metrics)
+		res.nmetrics = a->layout.max_metrics;
 	memcpy(rsw__slot_metrics(a, ts), metrics, res.nmetrics * sizeof(double));
 
-	ck_pr_store_32(&ws->task_epoch, 0);
+	publish_task(ws, seq, 0);
 	ck_pr_store_64(&ws->busy_ns, ws->busy_ns + res.elapsed_ns);
 	if (res.status == RSW_STATUS_OK)
 		ck_pr_store_64(&ws->tasks_done, ws->tasks_done + 1);
@@ -187,7 +217,7 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 	struct rsw_worker_slot *ws = rsw__worker_slot(a, slot);
 	struct ck_ring *ring = rsw__task_ring(a);
 	struct rsw_task_desc *buf = rsw__task_buf(a);
-	int spin = h->idle == RSW_IDLE_SPIN;
+	int spin = a->layout.idle == RSW_IDLE_SPIN;
 
 	ck_pr_store_32(&ws->incarnation, incarnation);
 	ck_pr_store_32(&ws->pid, (uint32_t)getpid());
@@ -201,18 +231,24 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 		}
 		/* The driver never packs more than max_inflight tasks; clamp
 		 * anyway so a damaged descriptor cannot spin us for ages. */
-		if (d.count > h->max_inflight)
-			d.count = h->max_inflight;
+		if (d.count > a->layout.max_inflight)
+			d.count = a->layout.max_inflight;
 		for (uint32_t i = 0; i < d.count; i++)
 			run_task(a, ws, slot, incarnation, obj, d.seq_first + i,
 				 d.epoch);
 		ck_pr_store_32(&ws->state, RSW_WORKER_IDLE);
 		/* Wake the driver if it sleeps (no system call otherwise) and
-		 * the ring is low enough to need it.  A relaxed load of the
-		 * threshold is enough: a stale value costs one early or one
-		 * late wake-up, and the driver's sleep is bounded anyway. */
-		if (!spin && ck_ring_size(ring) <=
-				 ck_pr_load_32(&h->driver_wake_below))
-			ck_ec32_inc(&h->result_ec, &rsw__ec_mp);
+		 * the ring is low enough to need it, or it waits for results
+		 * only (threshold UINT32_MAX). */
+		if (!spin) {
+			/* StoreLoad: our result's p_tail store must be
+			 * visible before we read the threshold, or a driver
+			 * that just published a lower one could sleep past
+			 * our result (its sleep is bounded, but slow). */
+			ck_pr_fence_memory();
+			if (ck_ring_size(ring) <=
+			    ck_pr_load_32(&h->driver_wake_below))
+				ck_ec32_inc(&h->result_ec, &rsw__ec_mp);
+		}
 	}
 }

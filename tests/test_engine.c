@@ -327,3 +327,36 @@ Test(engine, drain_finishes_running_tasks_and_skips_the_rest, .timeout = 30)
 	cr_assert_eq(rsw_engine_pending(e), 0);
 	rsw_engine_close(e);
 }
+
+Test(engine, external_worker_dead_before_it_started_fails_nothing,
+     .timeout = 30)
+{
+	rsw_objective obj = { faulty_eval, NULL, NULL };
+	rsw_config c = config(1);
+	rsw_result out[300];
+	rsw_engine *e;
+	pid_t pid;
+	int status;
+
+	c.external_slots = 1;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	/* A `ringsweep worker` that takes the slot and dies before it ever
+	 * publishes an incarnation. */
+	pid = fork();
+	if (pid == 0) {
+		rsw_arena a;
+
+		if (rsw__arena_attach(&a, rsw_engine_arena_name(e), 0) != 0)
+			_exit(1);
+		ck_pr_cas_32(&rsw__worker_slot(&a, 1)->external_claim, 0,
+			     (uint32_t)getpid());
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_eq(WEXITSTATUS(status), 0);
+	run_all(e, 300, out);
+	for (int i = 0; i < 300; i++)
+		cr_assert_eq(out[i].status, RSW_STATUS_OK, "seq %d: %s", i,
+			     rsw_status_name(out[i].status));
+	rsw_engine_close(e);
+}

@@ -285,3 +285,86 @@ Test(faults, consecutive_permanent_failures_stop_as_crash_loop, .timeout = 60)
 	rsw_engine_close(e);
 	free(s.out);
 }
+
+/* Slow tasks after fast ones: the engine has learned to batch, and a batch
+ * shares one epoch; each task's deadline must still run from its own
+ * start. */
+static int
+fast_then_slow(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	       rsw_eval_out *out)
+{
+	if (t->seq >= 5000)
+		busy_wait_ns(10000000);
+	out->value = expected_value(x, n);
+	return 0;
+}
+
+Test(faults, deadline_runs_from_each_task_start_inside_a_batch, .timeout = 60)
+{
+	rsw_objective obj = { fast_then_slow, NULL, NULL };
+	struct sweep s = { .n = 5040 };
+	rsw_config c;
+	rsw_engine *e;
+	rsw_stats st;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.timeout_s = 0.05;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), 0);
+	rsw_engine_stats(e, &st);
+	rsw_engine_close(e);
+	cr_assert_eq(st.timeouts, 0, "10 ms tasks under a 50 ms deadline");
+	check_fault_free_values(&s);
+	free(s.out);
+}
+
+Test(faults, timeouts_do_not_count_as_a_crash_loop, .timeout = 60)
+{
+	/* Every task hangs; each is killed at its deadline.  That is the
+	 * timeout policy at work, not workers failing to start. */
+	struct fault_plan plan = { .hang_mod = 1, .hang_until = 100 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 20 };
+	rsw_config c;
+	rsw_engine *e;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.timeout_s = 0.02;
+	c.crash_loop_deaths = 3;
+	c.crash_loop_failures = 1000;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), 0);
+	rsw_engine_close(e);
+	for (uint64_t i = 0; i < s.n; i++)
+		cr_assert_eq(s.out[i].status, RSW_STATUS_TIMEOUT);
+	free(s.out);
+}
+
+Test(faults, application_ignoring_sigchld_does_not_break_supervision,
+     .timeout = 60)
+{
+	struct fault_plan plan = { .crash_mod = 9, .crash_rem = 4,
+				   .crash_until = 1, .crash_signal = SIGSEGV };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 300 };
+	rsw_config c;
+	rsw_engine *e;
+
+	signal(SIGCHLD, SIG_IGN);
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.max_attempts = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s, 0), 0);
+	rsw_engine_close(e);
+	check_fault_free_values(&s);
+	free(s.out);
+}

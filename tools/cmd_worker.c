@@ -76,24 +76,28 @@ rsw_cmd_worker(int argc, char **argv)
 		rsw_cli_errorf("--arena '%s': %s", name, attach_error(rc));
 		return RSW_EXIT_USAGE;
 	}
-	b = rsw_builtin_find(a.hdr->objective);
+	b = rsw_builtin_find(a.layout.objective);
 	if (b == NULL) {
 		rsw_cli_errorf("--arena '%s': its objective '%.64s' is not a built-in",
-			       name, a.hdr->objective);
+			       name, a.layout.objective);
 		rsw__arena_detach(&a);
 		return RSW_EXIT_USAGE;
 	}
-	for (slot = a.hdr->nworkers; slot < a.hdr->nslots; slot++)
+	for (slot = a.layout.nworkers; slot < a.layout.nslots; slot++)
 		/* CAS: several workers may race for the same free slot. */
 		if (ck_pr_cas_32(&rsw__worker_slot(&a, slot)->external_claim, 0,
 				 (uint32_t)getpid()))
 			break;
-	if (slot == a.hdr->nslots) {
+	if (slot == a.layout.nslots) {
 		rsw_cli_errorf("--arena '%s': no free external slot (start the "
 			       "sweep with --external N)", name);
 		rsw__arena_detach(&a);
 		return RSW_EXIT_FAILURE;
 	}
+	/* With the pid, our start time names this process for good: the
+	 * driver checks it so a recycled pid is never taken for us. */
+	ck_pr_store_64(&rsw__worker_slot(&a, slot)->proc_start,
+		       rsw__proc_start_time(getpid()));
 	/* Atomic: the supervisor takes incarnations from the same counter. */
 	inc = ck_pr_faa_32(&a.hdr->next_incarnation, 1);
 	obj.eval = b->eval;

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-dir=build
+dir=build-test
 flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRSW_WERROR=ON -DRSW_TESTS=ON)
 if [ "${RSW_SANITIZE:-0}" = 1 ]; then
 	dir=build-asan

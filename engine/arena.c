@@ -283,9 +283,12 @@ rsw__arena_attach(rsw_arena *a, const char *name, int read_only)
 		close(fd);
 		return st.st_size == 0 ? RSW_EARENA : RSW_ECORRUPT;
 	}
+	/* A worker populates its page tables up front: otherwise its first
+	 * pass over the slots and result ring takes a minor fault every few
+	 * dozen tasks (seen as a 10 us p99 in `ringsweep bench ipc`). */
 	map = mmap(NULL, (size_t)st.st_size,
-		   read_only ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
+		   read_only ? PROT_READ : PROT_READ | PROT_WRITE,
+		   read_only ? MAP_SHARED : MAP_SHARED | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return RSW_ESHM;

@@ -37,5 +37,6 @@ void rsw_builtin_list(void); /* to stderr, for --help and errors */
 
 int rsw_cmd_run(int argc, char **argv);
 int rsw_cmd_worker(int argc, char **argv);
+int rsw_cmd_bench(int argc, char **argv);
 
 #endif

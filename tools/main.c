@@ -15,6 +15,7 @@ usage(FILE *f)
 	      "commands:\n"
 	      "  run      run a parameter sweep (ringsweep run --help)\n"
 	      "  worker   attach a worker to a running sweep (--arena NAME)\n"
+	      "  bench    IPC overhead and scaling benchmarks (ipc | scaling)\n"
 	      "  version  print the version\n",
 	      f);
 }
@@ -30,6 +31,8 @@ main(int argc, char **argv)
 		return rsw_cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "worker") == 0)
 		return rsw_cmd_worker(argc - 1, argv + 1);
+	if (strcmp(argv[1], "bench") == 0)
+		return rsw_cmd_bench(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("ringsweep %s\n", RSW_VERSION_STRING);
 		return RSW_EXIT_OK;

@@ -32,14 +32,51 @@ kill_if_alive(pid_t pid)
 	return hit;
 }
 
-/* Submits n tasks and polls them all; every `kill_every` commits it
- * SIGKILLs a worker chosen by a fixed pseudo-random sequence. */
-static int
-sweep(rsw_engine *e, struct sweep *s, uint64_t kill_every)
+struct chaos {
+	uint32_t stop;
+	uint32_t kills;
+};
+
+/* A separate process that SIGKILLs a random worker of the arena every
+ * ~2 ms (each process at most once) until told to stop: deaths land at
+ * arbitrary instants of the workers' task loop, independent of how the
+ * driver happens to batch its polls. */
+static pid_t
+start_killer(const char *arena_name, struct chaos *c)
 {
-	uint64_t submitted = 0, got = 0, rng = 12345, want;
-	pid_t last_victim[256] = { 0 };
-	uint32_t slot;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pid_t last[256] = { 0 };
+		uint64_t rng = 12345;
+		rsw_arena a;
+
+		if (rsw__arena_attach(&a, arena_name, 1) != 0)
+			_exit(1);
+		while (!ck_pr_load_32(&c->stop)) {
+			struct timespec pace = { 0, 2000000 };
+			uint32_t w;
+			pid_t victim;
+
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			w = (uint32_t)((rng >> 33) % a.layout.nworkers);
+			victim = (pid_t)ck_pr_load_32(&rsw__worker_slot(&a, w)->pid);
+			if (victim > 0 && victim != last[w] && kill_if_alive(victim)) {
+				last[w] = victim;
+				ck_pr_faa_32(&c->kills, 1);
+			}
+			nanosleep(&pace, NULL);
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+/* Submits n tasks and polls them all. */
+static int
+sweep(rsw_engine *e, struct sweep *s)
+{
+	uint64_t submitted = 0, got = 0;
 
 	while (got < s->n) {
 		int k;
@@ -55,31 +92,10 @@ sweep(rsw_engine *e, struct sweep *s, uint64_t kill_every)
 				return k;
 			submitted++;
 		}
-		/* With kills, take at most kill_every results per poll so the
-		 * kills spread over the whole sweep. */
-		want = s->n - got;
-		if (kill_every && want > kill_every)
-			want = kill_every;
-		k = rsw_engine_poll(e, s->out + got, (uint32_t)want, -1);
+		k = rsw_engine_poll(e, s->out + got, (uint32_t)(s->n - got), -1);
 		if (k < 0)
 			return k;
 		got += (uint64_t)k;
-		if (kill_every && got / kill_every != (got - (uint64_t)k) / kill_every) {
-			rsw_stats st;
-			pid_t victim;
-
-			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-			rsw_engine_stats(e, &st);
-			slot = (rng >> 33) % st.nworkers;
-			victim = st.workers[slot].pid;
-			/* Once per process: a killed worker may still be
-			 * listed until its replacement starts. */
-			if (victim > 0 && victim != last_victim[slot] &&
-			    kill_if_alive(victim)) {
-				last_victim[slot] = victim;
-				s->kills++;
-			}
-		}
 	}
 	return 0;
 }
@@ -108,9 +124,12 @@ Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
 				   .crash_signal = SIGSEGV };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 40000 };
+	struct chaos *chaos = mmap(NULL, sizeof *chaos, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	rsw_config c;
 	rsw_engine *e;
 	rsw_stats st;
+	pid_t killer;
 	int rc;
 
 	s.out = calloc(s.n, sizeof *s.out);
@@ -120,7 +139,12 @@ Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
 	c.max_attempts = 100; /* a task may be hit by several kills */
 	c.crash_loop_deaths = 1000;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	rc = sweep(e, &s, 10);
+	killer = start_killer(rsw_engine_arena_name(e), chaos);
+	cr_assert_gt(killer, 0);
+	rc = sweep(e, &s);
+	ck_pr_store_32(&chaos->stop, 1);
+	waitpid(killer, NULL, 0);
+	s.kills = chaos->kills;
 	cr_assert_eq(rc, 0, "sweep: %s", rsw_strerror(rc));
 	rsw_engine_stats(e, &st);
 	rsw_engine_close(e);
@@ -128,6 +152,7 @@ Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
 		    (unsigned long long)s.kills, (unsigned long long)st.deaths,
 		    (unsigned long long)st.retries);
 	cr_assert_geq(s.kills, 200, "hundreds of live workers killed");
+	munmap(chaos, sizeof *chaos);
 	cr_assert_geq(st.deaths, s.kills, "every kill seen as a death");
 	check_fault_free_values(&s);
 	free(s.out);
@@ -148,7 +173,7 @@ Test(faults, segfault_reported_as_crash_when_out_of_attempts, .timeout = 60)
 	c.max_params = 2;
 	c.max_attempts = 2;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), 0);
+	cr_assert_eq(sweep(e, &s), 0);
 	rsw_engine_close(e);
 	for (uint64_t i = 0; i < s.n; i++) {
 		if (i % 10 == 3) {
@@ -179,7 +204,7 @@ Test(faults, hung_task_is_killed_at_deadline_and_retried, .timeout = 60)
 	c.max_attempts = 2;
 	c.timeout_s = 0.05;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), 0);
+	cr_assert_eq(sweep(e, &s), 0);
 	rsw_engine_stats(e, &st);
 	rsw_engine_close(e);
 	cr_assert_eq(st.timeouts, 4);
@@ -206,7 +231,7 @@ Test(faults, task_hung_on_every_attempt_is_a_timeout, .timeout = 60)
 	c.max_attempts = 2;
 	c.timeout_s = 0.05;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), 0, "the sweep finishes");
+	cr_assert_eq(sweep(e, &s), 0, "the sweep finishes");
 	rsw_engine_close(e);
 	for (uint64_t i = 0; i < s.n; i++) {
 		cr_assert_eq(s.out[i].status,
@@ -237,7 +262,7 @@ Test(faults, worker_setup_that_always_fails_stops_as_crash_loop, .timeout = 60)
 	c.max_params = 2;
 	c.crash_loop_deaths = 5;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), RSW_ECRASHLOOP);
+	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
 	rsw_engine_stats(e, &st);
 	rsw_engine_close(e);
 	cr_assert_leq(st.deaths, 8, "restarts stop (got %llu deaths)",
@@ -261,7 +286,7 @@ Test(faults, crash_on_every_task_stops_as_crash_loop, .timeout = 60)
 	c.max_attempts = 3;
 	c.crash_loop_deaths = 10;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), RSW_ECRASHLOOP);
+	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
 	rsw_engine_close(e);
 	free(s.out);
 }
@@ -281,7 +306,7 @@ Test(faults, consecutive_permanent_failures_stop_as_crash_loop, .timeout = 60)
 	c.max_params = 2;
 	c.crash_loop_failures = 8;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), RSW_ECRASHLOOP);
+	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
 	rsw_engine_close(e);
 	free(s.out);
 }
@@ -313,7 +338,7 @@ Test(faults, deadline_runs_from_each_task_start_inside_a_batch, .timeout = 60)
 	c.max_params = 2;
 	c.timeout_s = 0.05;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), 0);
+	cr_assert_eq(sweep(e, &s), 0);
 	rsw_engine_stats(e, &st);
 	rsw_engine_close(e);
 	cr_assert_eq(st.timeouts, 0, "10 ms tasks under a 50 ms deadline");
@@ -339,7 +364,7 @@ Test(faults, timeouts_do_not_count_as_a_crash_loop, .timeout = 60)
 	c.crash_loop_deaths = 3;
 	c.crash_loop_failures = 1000;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), 0);
+	cr_assert_eq(sweep(e, &s), 0);
 	rsw_engine_close(e);
 	for (uint64_t i = 0; i < s.n; i++)
 		cr_assert_eq(s.out[i].status, RSW_STATUS_TIMEOUT);
@@ -363,7 +388,7 @@ Test(faults, application_ignoring_sigchld_does_not_break_supervision,
 	c.max_params = 2;
 	c.max_attempts = 2;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s, 0), 0);
+	cr_assert_eq(sweep(e, &s), 0);
 	rsw_engine_close(e);
 	check_fault_free_values(&s);
 	free(s.out);

@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
-# bench/run.sh - the documented benchmark command: builds (Release) and runs
-# bench_engine, the end-to-end CLI sweep of empty tasks, and Python's
-# multiprocessing.Pool on the same machine in the same run.
+# bench/run.sh - the documented benchmark command: builds a Release tree in
+# build-bench/ and runs, in one go on this machine:
+#   1. ringsweep bench ipc       (all transports, 64-byte messages, plot)
+#   2. ringsweep bench scaling   (10 us .. 10 ms tasks, 1..N workers, plot)
+#   3. bench_engine              (the engine's own empty-task figures)
+#   4. bench/compare/            (Python multiprocessing, concurrent.futures,
+#                                 joblib on the same workloads)
+# Plots go to docs/ (needs gnuplot-nox, installed here when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
+if ! command -v gnuplot >/dev/null; then
+	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gnuplot-nox \
+		python3-joblib >/dev/null || echo "(no gnuplot: plots skipped)" >&2
+fi
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRSW_TESTS=OFF >/dev/null
 cmake --build build-bench -j "$(nproc)" >/dev/null
-echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+plot() { command -v gnuplot >/dev/null && echo "--plot docs/$1"; }
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Linux $(uname -r)"
+echo "== ringsweep bench ipc"
+build-bench/ringsweep bench ipc $(plot ipc-latency.png)
+echo
+echo "== ringsweep bench scaling"
+build-bench/ringsweep bench scaling $(plot scaling.png)
+echo
+echo "== bench_engine"
 build-bench/bench/bench_engine "$@"
 echo "== ringsweep run, 1,000,000 empty tasks, all CPUs (driver + run loop + CLI):"
 build-bench/ringsweep run -q --objective empty --param x=int:0:999999 -j 0 | grep wall
-if command -v python3 >/dev/null; then
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3   # Debian's, with python3-joblib
+if command -v "$py" >/dev/null; then
 	echo "== Python multiprocessing.Pool, empty tasks, all CPUs:"
-	python3 bench/compare/python_pool.py 100000 "$(nproc)"
+	"$py" bench/compare/python_pool.py 100000 "$(nproc)"
+	echo "== the same CPU-bound workloads through Python's tools:"
+	"$py" bench/compare/python_scaling.py --ringsweep build-bench/ringsweep
 fi

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(gcc make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
-          libcriterion-dev libsqlite3-dev)
+          libcriterion-dev libsqlite3-dev libjansson-dev)
 
 missing=()
 for p in "${packages[@]}"; do

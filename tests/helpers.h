@@ -170,6 +170,20 @@ run_cli(const char *const *args, const char *out_path, const char *err_path)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Creates (or replaces) a POSIX shared-memory object holding `bytes`. */
+static inline int
+make_shm_object(const char *name, const void *bytes, size_t n)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ssize_t w;
+
+	if (fd < 0)
+		return -1;
+	w = write(fd, bytes, n);
+	close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
 /* Whole file into a malloc'd string (NUL-terminated), or NULL. */
 static inline char *
 slurp(const char *path)

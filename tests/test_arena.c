@@ -52,16 +52,6 @@ Test(arena, create_attach_and_layout, .timeout = 10)
 	cr_assert_not(shm_exists(a.name), "destroy removes the name");
 }
 
-static void
-make_object(const char *name, const void *bytes, size_t n)
-{
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, bytes, n), (ssize_t)n);
-	close(fd);
-}
-
 /* Copies a real arena's bytes into `name`, applies `damage`, and returns
  * what attach says. */
 static int
@@ -81,7 +71,7 @@ attach_damaged(void (*damage)(struct rsw_arena_header *, size_t *))
 	rsw__arena_destroy(&a);
 	damage(copy, &size);
 	snprintf(name, sizeof name, "/ringsweep-test-%d", (int)getpid());
-	make_object(name, copy, size);
+	cr_assert_eq(make_shm_object(name, copy, size), 0);
 	free(copy);
 	rc = rsw__arena_attach(&b, name, 1);
 	shm_unlink(name);
@@ -135,9 +125,9 @@ Test(arena, refuses_foreign_object, .timeout = 10)
 	cr_assert_eq(attach_damaged(wrong_magic), RSW_EARENA);
 	memset(junk, 'x', sizeof junk);
 	snprintf(name, sizeof name, "/ringsweep-foreign-%d", (int)getpid());
-	make_object(name, junk, sizeof junk);
+	cr_assert_eq(make_shm_object(name, junk, sizeof junk), 0);
 	cr_assert_eq(rsw__arena_attach(&b, name, 1), RSW_EARENA);
-	make_object(name, junk, 10);
+	cr_assert_eq(make_shm_object(name, junk, 10), 0);
 	cr_assert_eq(rsw__arena_attach(&b, name, 1), RSW_ECORRUPT);
 	shm_unlink(name);
 	cr_assert_eq(rsw__arena_attach(&b, name, 1), RSW_ENOENT);

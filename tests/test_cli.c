@@ -160,16 +160,6 @@ Test(cli, bad_input_is_refused_naming_the_culprit, .timeout = 60,
 	}
 }
 
-static void
-make_object(const char *name, const void *bytes, size_t n)
-{
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, bytes, n), (ssize_t)n);
-	close(fd);
-}
-
 Test(cli, worker_refuses_foreign_corrupt_and_truncated_arenas, .timeout = 30,
      .init = make_tmpdir)
 {
@@ -182,7 +172,7 @@ Test(cli, worker_refuses_foreign_corrupt_and_truncated_arenas, .timeout = 30,
 
 	snprintf(name, sizeof name, "/ringsweep-clitest-%d", (int)getpid());
 	memset(junk, 'z', sizeof junk);
-	make_object(name, junk, sizeof junk);
+	cr_assert_eq(make_shm_object(name, junk, sizeof junk), 0);
 	{
 		const char *argv[] = { "worker", "--arena", name, NULL };
 		refused("not a ringsweep arena", argv);
@@ -191,13 +181,13 @@ Test(cli, worker_refuses_foreign_corrupt_and_truncated_arenas, .timeout = 30,
 	copy = malloc(a.size);
 	memcpy(copy, a.hdr, a.size);
 	((struct rsw_arena_header *)copy)->nslots = 9;
-	make_object(name, copy, a.size);
+	cr_assert_eq(make_shm_object(name, copy, a.size), 0);
 	{
 		const char *argv[] = { "worker", "--arena", name, NULL };
 		refused("truncated or corrupt", argv);
 	}
 	((struct rsw_arena_header *)copy)->nslots = 2;
-	make_object(name, copy, a.size / 3);
+	cr_assert_eq(make_shm_object(name, copy, a.size / 3), 0);
 	{
 		const char *argv[] = { "worker", "--arena", name, NULL };
 		refused("truncated or corrupt", argv);

@@ -66,19 +66,53 @@ check_plot_target(const char *png)
 	return 0;
 }
 
-/* Runs gnuplot on a script; returns 0 when it succeeded. */
-static int
-run_gnuplot(const char *script_path)
-{
-	char *argv[] = { "gnuplot", (char *)script_path, NULL };
-	pid_t pid;
-	int status;
+/* A gnuplot run: a data file and a script, both temporary. */
+struct plot_job {
+	char data_path[32], script_path[32];
+	FILE *data, *script;
+};
 
-	if (posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ) != 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+static int
+plot_begin(struct plot_job *j)
+{
+	int dfd, sfd;
+
+	snprintf(j->data_path, sizeof j->data_path, "/tmp/rsw-plot-XXXXXX");
+	snprintf(j->script_path, sizeof j->script_path, "/tmp/rsw-gp-XXXXXX");
+	dfd = mkstemp(j->data_path);
+	sfd = mkstemp(j->script_path);
+	j->data = dfd >= 0 ? fdopen(dfd, "w") : NULL;
+	j->script = sfd >= 0 ? fdopen(sfd, "w") : NULL;
+	if (j->data != NULL && j->script != NULL)
+		return 0;
+	if (j->data != NULL)
+		fclose(j->data);
+	if (j->script != NULL)
+		fclose(j->script);
+	if (dfd >= 0)
+		unlink(j->data_path);
+	if (sfd >= 0)
+		unlink(j->script_path);
+	return -1;
+}
+
+/* Closes both files, runs gnuplot on the script, removes both; returns 0
+ * when gnuplot succeeded. */
+static int
+plot_finish(struct plot_job *j)
+{
+	char *argv[] = { "gnuplot", j->script_path, NULL };
+	int status, rc = -1;
+	pid_t pid;
+
+	fclose(j->data);
+	fclose(j->script);
+	if (posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ) == 0 &&
+	    waitpid(pid, &status, 0) == pid)
+		rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	unlink(j->data_path);
+	unlink(j->script_path);
+	return rc;
 }
 
 static void
@@ -202,19 +236,15 @@ ipc_csv(const rsw_ipc_row *rows, int n)
 static int
 ipc_plot(const rsw_ipc_opts *o, const rsw_ipc_row *rows, int n, const char *png)
 {
-	char data[] = "/tmp/rsw-plot-XXXXXX", script[] = "/tmp/rsw-gp-XXXXXX";
-	int dfd = mkstemp(data), sfd = mkstemp(script), rc;
-	FILE *d = dfd >= 0 ? fdopen(dfd, "w") : NULL;
-	FILE *s = sfd >= 0 ? fdopen(sfd, "w") : NULL;
+	struct plot_job j;
 
-	if (d == NULL || s == NULL)
+	if (plot_begin(&j) != 0)
 		return -1;
 	for (int i = 0; i < n; i++)
 		if (rows[i].measured)
-			fprintf(d, "\"%s\" %.1f %.1f\n", rows[i].name,
+			fprintf(j.data, "\"%s\" %.1f %.1f\n", rows[i].name,
 				rows[i].lat.p50_ns / 1e3, rows[i].lat.p99_ns / 1e3);
-	fclose(d);
-	fprintf(s,
+	fprintf(j.script,
 		"set terminal pngcairo size 1000,560 noenhanced font ',10'\n"
 		"set output '%s'\n"
 		"set title 'Round-trip latency, %zu-byte messages, two pinned processes'\n"
@@ -226,12 +256,8 @@ ipc_plot(const rsw_ipc_opts *o, const rsw_ipc_row *rows, int n, const char *png)
 		"set xtics rotate by -35\n"
 		"set grid ytics\n"
 		"plot '%s' using 2:xtic(1) title 'p50', '' using 3 title 'p99'\n",
-		png, o->size, data);
-	fclose(s);
-	rc = run_gnuplot(script);
-	unlink(data);
-	unlink(script);
-	return rc;
+		png, o->size, j.data_path);
+	return plot_finish(&j);
 }
 
 static int
@@ -485,23 +511,20 @@ static int
 scaling_plot(const rsw_scaling_opts *o, const rsw_scaling_row *rows, int n,
 	     const char *png)
 {
-	char data[] = "/tmp/rsw-plot-XXXXXX", script[] = "/tmp/rsw-gp-XXXXXX";
-	int dfd = mkstemp(data), sfd = mkstemp(script), rc;
-	FILE *d = dfd >= 0 ? fdopen(dfd, "w") : NULL;
-	FILE *s = sfd >= 0 ? fdopen(sfd, "w") : NULL;
+	struct plot_job j;
 	char dur[32];
 
-	if (d == NULL || s == NULL)
+	if (plot_begin(&j) != 0)
 		return -1;
 	/* One gnuplot data block per duration (blank-line separated). */
 	for (int k = 0; k < o->ndurations; k++) {
 		for (int i = 0; i < n; i++)
 			if (rows[i].duration_ns == o->durations_ns[k])
-				fprintf(d, "%d %.4f\n", rows[i].workers, rows[i].speedup);
-		fprintf(d, "\n\n");
+				fprintf(j.data, "%d %.4f\n", rows[i].workers,
+					rows[i].speedup);
+		fprintf(j.data, "\n\n");
 	}
-	fclose(d);
-	fprintf(s,
+	fprintf(j.script,
 		"set terminal pngcairo size 900,600 noenhanced font ',11'\n"
 		"set output '%s'\n"
 		"set title 'ringsweep speedup vs workers (%d CPUs)'\n"
@@ -512,14 +535,11 @@ scaling_plot(const rsw_scaling_opts *o, const rsw_scaling_row *rows, int n,
 		png, (int)sysconf(_SC_NPROCESSORS_ONLN), o->max_workers + 1,
 		o->max_workers + 1);
 	for (int k = 0; k < o->ndurations; k++)
-		fprintf(s, ", '%s' index %d using 1:2 title '%s tasks' with linespoints",
-			data, k, fmt_duration(o->durations_ns[k], dur, sizeof dur));
-	fprintf(s, "\n");
-	fclose(s);
-	rc = run_gnuplot(script);
-	unlink(data);
-	unlink(script);
-	return rc;
+		fprintf(j.script, ", '%s' index %d using 1:2 title '%s tasks' with "
+			"linespoints", j.data_path, k,
+			fmt_duration(o->durations_ns[k], dur, sizeof dur));
+	fprintf(j.script, "\n");
+	return plot_finish(&j);
 }
 
 static int

@@ -158,7 +158,8 @@ config_valid(const rsw_config *c)
 	       is_pow2(c->max_inflight) && c->max_inflight <= (1u << 22) &&
 	       is_pow2(c->ring_capacity) && c->ring_capacity <= (1u << 22) &&
 	       c->max_params >= 1 && c->max_params <= RSW_MAX_PARAMS_LIMIT &&
-	       c->max_metrics <= RSW_MAX_METRICS_LIMIT && c->max_batch >= 1;
+	       c->max_metrics <= RSW_MAX_METRICS_LIMIT && c->max_batch >= 1 &&
+	       c->nice >= 0 && c->nice <= 19;
 }
 
 static struct flight *
@@ -895,14 +896,20 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 		n++;
 		if (f->status == RSW_STATUS_SKIPPED) {
 			e->stats.skipped++;
-		} else if (f->status != RSW_STATUS_OK) {
+		} else if (f->status == RSW_STATUS_OK) {
+			e->consecutive_failed = 0;
+		} else {
 			e->stats.failed++;
-			if (++e->consecutive_failed >= e->cfg.crash_loop_failures) {
+			/* Only tasks that kept killing their worker count toward
+			 * a crash loop: an objective's error is a result (a grid
+			 * may hold a region of invalid combinations), and a
+			 * timeout is the deadline policy at work. */
+			if (f->status != RSW_STATUS_ERROR &&
+			    f->status != RSW_STATUS_TIMEOUT &&
+			    ++e->consecutive_failed >= e->cfg.crash_loop_failures) {
 				set_error(e, RSW_ECRASHLOOP);
 				break;
 			}
-		} else {
-			e->consecutive_failed = 0;
 		}
 	}
 	return n;

@@ -94,6 +94,9 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 		/* Best effort: a CPU outside our cpuset just stays unpinned. */
 		(void)sched_setaffinity(0, sizeof set, &set);
 	}
+	/* Best effort too: lowering our own priority is always allowed. */
+	if (s->cfg->nice > 0)
+		(void)setpriority(PRIO_PROCESS, 0, s->cfg->nice);
 	close(s->epfd);
 	close(s->ctl_fd);
 	if (rsw__arena_attach(&a, s->arena.name, 0) != 0)

@@ -293,10 +293,36 @@ Test(faults, crash_on_every_task_stops_as_crash_loop, .timeout = 60)
 
 Test(faults, consecutive_permanent_failures_stop_as_crash_loop, .timeout = 60)
 {
-	/* Errors (no deaths): the task-failure limit is what stops it. */
-	struct fault_plan plan = { .error_mod = 1, .error_until = 1000 };
+	/* Every task kills its worker; restarts are allowed (the death
+	 * limit is high), so the failed-task limit is what stops it. */
+	struct fault_plan plan = { .crash_mod = 1, .crash_rem = 0,
+				   .crash_until = 1000, .crash_signal = SIGBUS };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 1000 };
+	rsw_config c;
+	rsw_engine *e;
+	rsw_stats st;
+
+	s.out = calloc(s.n, sizeof *s.out);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	c.crash_loop_deaths = 100000;
+	c.crash_loop_failures = 8;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
+	rsw_engine_stats(e, &st);
+	rsw_engine_close(e);
+	cr_assert_eq(st.committed, 8, "stopped at the 8th failed task");
+	free(s.out);
+}
+
+Test(faults, objective_errors_everywhere_are_results_not_a_crash_loop,
+     .timeout = 60)
+{
+	struct fault_plan plan = { .error_mod = 1, .error_until = 1000 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 500 };
 	rsw_config c;
 	rsw_engine *e;
 
@@ -306,8 +332,10 @@ Test(faults, consecutive_permanent_failures_stop_as_crash_loop, .timeout = 60)
 	c.max_params = 2;
 	c.crash_loop_failures = 8;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
+	cr_assert_eq(sweep(e, &s), 0);
 	rsw_engine_close(e);
+	for (uint64_t i = 0; i < s.n; i++)
+		cr_assert_eq(s.out[i].status, RSW_STATUS_ERROR);
 	free(s.out);
 }
 

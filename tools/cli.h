@@ -27,13 +27,52 @@ int rsw_cli_parse_double(const char *s, double lo, double hi, double *out);
 typedef struct rsw_builtin {
 	const char *name;
 	const char *help;
-	uint32_t min_params;
+	uint32_t min_params, max_params; /* max 0: any */
+	int needs_data;			 /* --data FILE --column NAME */
 	rsw_objective_fn eval;
 	rsw_worker_init_fn worker_init;
+	const char *const *metrics;	 /* NULL-terminated, or NULL */
 } rsw_builtin;
 
 const rsw_builtin *rsw_builtin_find(const char *name);
 void rsw_builtin_list(void); /* to stderr, for --help and errors */
+
+/* A daily close series (the ma_cross data), loaded once in the driver and
+ * inherited by the workers. */
+typedef struct rsw_prices {
+	double *close;
+	size_t n;
+} rsw_prices;
+
+int rsw_prices_load(const char *path, const char *column, rsw_prices *out,
+		    char *err, size_t errlen);
+void rsw_prices_free(rsw_prices *p);
+int rsw_ma_cross_eval(void *ctx, const double *x, uint32_t n,
+		      const rsw_task_info *task, rsw_eval_out *out);
+extern const char *const rsw_ma_cross_metrics[];
+
+/* The objective a run uses: a built-in, or a plugin loaded with dlopen. */
+typedef struct rsw_cli_objective {
+	char name[4096];
+	rsw_objective obj;	/* what the engine calls */
+	uint32_t min_params, max_params;
+	uint32_t nmetrics;
+	const char *metric_names[RSW_MAX_METRICS_LIMIT];
+	const rsw_builtin *builtin; /* NULL for a plugin */
+	rsw_prices prices;
+	void *dl;
+	void *plugin_state;
+	void *plugin_eval;	/* rsw_plugin_eval_fn */
+	void *plugin_fini;	/* rsw_plugin_fini_fn */
+} rsw_cli_objective;
+
+/* Resolves --objective SPEC (built-in name or PATH.so[:prefix]), loads
+ * its data or runs the plugin's init.  On failure returns -1 with one
+ * sentence naming the culprit in err; nothing is left loaded. */
+int rsw_cli_objective_open(rsw_cli_objective *o, const char *spec,
+			   const char *arg, const char *data, const char *column,
+			   char *err, size_t errlen);
+void rsw_cli_objective_close(rsw_cli_objective *o);
 
 int rsw_cmd_run(int argc, char **argv);
 int rsw_cmd_worker(int argc, char **argv);

@@ -21,7 +21,10 @@
 struct run_opts {
 	rsw_config cfg;
 	rsw_space space;
-	const rsw_builtin *objective;
+	const char *objective;
+	const char *objective_arg;
+	const char *data;
+	const char *column;
 	const char *algo;
 	long long evals;
 	long long seed;
@@ -37,8 +40,14 @@ static const struct option_help {
 	const char *arg;
 	const char *help;
 } options[] = {
-	{ { "objective", required_argument, NULL, 'o' }, "NAME",
-	  "built-in objective (default sphere; see list below)" },
+	{ { "objective", required_argument, NULL, 'o' }, "NAME|PATH.so[:prefix]",
+	  "built-in objective (default sphere; list below) or a plugin" },
+	{ { "objective-arg", required_argument, NULL, 'A' }, "STRING",
+	  "passed to the plugin's init (load data there, once)" },
+	{ { "data", required_argument, NULL, 'D' }, "FILE",
+	  "CSV of prices for ma_cross (header row, one column per series)" },
+	{ { "column", required_argument, NULL, 'c' }, "NAME",
+	  "the CSV column ma_cross trades" },
 	{ { "param", required_argument, NULL, 'p' }, "NAME=SPEC",
 	  "a parameter: int:LO:HI[:STEP] or float:LO:HI[:STEP] (repeatable)" },
 	{ { "algo", required_argument, NULL, 'a' }, "grid|random",
@@ -64,6 +73,10 @@ static const struct option_help {
 	  "idle workers sleep after ~10 us, or spin (default sleep)" },
 	{ { "max-batch", required_argument, NULL, 'b' }, "N",
 	  "cap on tasks per ring descriptor; 1 disables batching (default 64)" },
+	{ { "pin", no_argument, NULL, 'P' }, NULL,
+	  "pin worker i to CPU i (mod the CPU count)" },
+	{ { "nice", required_argument, NULL, 'N' }, "N",
+	  "run workers at this nice level (0 to 19)" },
 	{ { "external", required_argument, NULL, 'x' }, "N",
 	  "slots for workers started with `ringsweep worker` (default 0)" },
 	{ { "results", required_argument, NULL, 'R' }, "FILE",
@@ -128,7 +141,7 @@ parse(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof *o);
 	rsw_config_init(&o->cfg);
 	rsw_space_init(&o->space);
-	o->objective = rsw_builtin_find("sphere");
+	o->objective = "sphere";
 	o->algo = "grid";
 	o->minimize = 1;
 	o->window = 64;
@@ -139,13 +152,25 @@ parse(int argc, char **argv, struct run_opts *o)
 	while ((c = getopt_long(argc, argv, "j:hq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			o->objective = rsw_builtin_find(optarg);
-			if (o->objective == NULL) {
-				rsw_cli_errorf("unknown objective '%s'; built-ins are:",
-					       optarg);
-				rsw_builtin_list();
-				return -1;
-			}
+			o->objective = optarg;
+			break;
+		case 'A':
+			o->objective_arg = optarg;
+			break;
+		case 'D':
+			o->data = optarg;
+			break;
+		case 'c':
+			o->column = optarg;
+			break;
+		case 'P':
+			o->cfg.pin = 1;
+			break;
+		case 'N':
+			if (rsw_cli_parse_i64(optarg, 0, 19, &v) != 0)
+				return bad("--nice needs an integer from 0 to 19, got",
+					   optarg);
+			o->cfg.nice = (int)v;
 			break;
 		case 'p':
 			if (rsw_space_add(&o->space, optarg, err, sizeof err) != 0) {
@@ -253,11 +278,7 @@ parse(int argc, char **argv, struct run_opts *o)
 		rsw_cli_errorf("no parameters: give at least one --param NAME=SPEC");
 		return -1;
 	}
-	if (o->space.n < o->objective->min_params) {
-		rsw_cli_errorf("objective '%s' needs at least %u parameter(s)",
-			       o->objective->name, o->objective->min_params);
-		return -1;
-	}
+
 	if (strcmp(o->algo, "grid") == 0) {
 		for (uint32_t i = 0; i < o->space.n; i++)
 			if (rsw_param_levels(&o->space.params[i]) == 0) {
@@ -295,12 +316,58 @@ resolve_workers(int requested)
 	return requested;
 }
 
+#define TOP_N 5
+
+/* One evaluation kept for the summary's table of the best ones. */
+struct top_row {
+	uint64_t seq;
+	double value;
+	double params[RSW_MAX_PARAMS_LIMIT];
+	double metrics[RSW_MAX_METRICS_LIMIT];
+	uint32_t nmetrics;
+};
+
 struct sink {
 	FILE *csv;
 	const rsw_space *space;
+	uint32_t nmetrics;
+	int minimize;
 	uint64_t by_status[RSW_STATUS_COUNT_];
 	uint64_t commits;
+	struct top_row top[TOP_N];
+	int ntop;
 };
+
+static int
+better(const struct sink *s, double a, double b)
+{
+	return s->minimize ? a < b : a > b;
+}
+
+/* Keeps the TOP_N best successful evaluations, best first; ties keep the
+ * earlier seq, so the table is deterministic too. */
+static void
+keep_top(struct sink *s, const double *params, uint32_t nparams,
+	 const rsw_result *r)
+{
+	int at = s->ntop;
+
+	if (r->status != RSW_STATUS_OK || r->value != r->value)
+		return;
+	while (at > 0 && better(s, r->value, s->top[at - 1].value))
+		at--;
+	if (at >= TOP_N)
+		return;
+	if (s->ntop < TOP_N)
+		s->ntop++;
+	memmove(&s->top[at + 1], &s->top[at],
+		(size_t)(s->ntop - 1 - at) * sizeof s->top[0]);
+	s->top[at].seq = r->seq;
+	s->top[at].value = r->value;
+	memcpy(s->top[at].params, params, nparams * sizeof(double));
+	s->top[at].nmetrics = r->nmetrics;
+	memcpy(s->top[at].metrics, r->metrics, r->nmetrics * sizeof(double));
+}
 
 static int
 on_commit(void *ctx, const double *params, uint32_t nparams,
@@ -314,13 +381,45 @@ on_commit(void *ctx, const double *params, uint32_t nparams,
 	if (r->status == RSW_STATUS_SKIPPED)
 		return 0;
 	s->commits++;
+	keep_top(s, params, nparams, r);
 	if (s->csv == NULL)
 		return 0;
 	fprintf(s->csv, "%llu", (unsigned long long)r->seq);
 	for (uint32_t i = 0; i < nparams; i++)
 		fprintf(s->csv, ",%.17g", params[i]);
-	fprintf(s->csv, ",%s,%.17g\n", rsw_status_name(r->status), r->value);
+	fprintf(s->csv, ",%s,%.17g", rsw_status_name(r->status), r->value);
+	for (uint32_t i = 0; i < s->nmetrics; i++) {
+		if (i < r->nmetrics)
+			fprintf(s->csv, ",%.17g", r->metrics[i]);
+		else
+			fputc(',', s->csv);
+	}
+	fputc('\n', s->csv);
 	return 0;
+}
+
+static void
+print_top(const struct run_opts *o, const rsw_cli_objective *obj,
+	  const struct sink *s)
+{
+	if (s->ntop < 2)
+		return;
+	printf("top %d:\n  %6s", s->ntop, "seq");
+	for (uint32_t i = 0; i < o->space.n; i++)
+		printf(" %10.10s", o->space.params[i].name);
+	printf(" %12s", "value");
+	for (uint32_t i = 0; i < obj->nmetrics; i++)
+		printf(" %14.14s", obj->metric_names[i]);
+	printf("\n");
+	for (int k = 0; k < s->ntop; k++) {
+		printf("  %6llu", (unsigned long long)s->top[k].seq);
+		for (uint32_t i = 0; i < o->space.n; i++)
+			printf(" %10.6g", s->top[k].params[i]);
+		printf(" %12.6g", s->top[k].value);
+		for (uint32_t i = 0; i < s->top[k].nmetrics; i++)
+			printf(" %14.6g", s->top[k].metrics[i]);
+		printf("\n");
+	}
 }
 
 static void
@@ -363,6 +462,8 @@ rsw_cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct sink sink;
+	rsw_cli_objective objective;
+	char err[512];
 	rsw_algorithm *algo = NULL;
 	rsw_engine *e = NULL;
 	rsw_run_options ro;
@@ -372,9 +473,29 @@ rsw_cmd_run(int argc, char **argv)
 
 	if (parse(argc, argv, &o) != 0)
 		return RSW_EXIT_USAGE;
+	/* Loading the objective (its data, or the plugin and its init) is
+	 * the last check before anything starts. */
+	if (rsw_cli_objective_open(&objective, o.objective, o.objective_arg,
+				   o.data, o.column, err, sizeof err) != 0) {
+		rsw_cli_errorf("%s", err);
+		return RSW_EXIT_USAGE;
+	}
+	if (o.space.n < objective.min_params ||
+	    (objective.max_params > 0 && o.space.n > objective.max_params)) {
+		if (objective.max_params > 0)
+			rsw_cli_errorf("objective '%s' takes %u to %u parameters, got %u",
+				       objective.name, objective.min_params,
+				       objective.max_params, o.space.n);
+		else
+			rsw_cli_errorf("objective '%s' needs at least %u parameter(s)",
+				       objective.name, objective.min_params);
+		rsw_cli_objective_close(&objective);
+		return RSW_EXIT_USAGE;
+	}
 	o.cfg.workers = o.serial ? 0 : resolve_workers(o.cfg.workers);
 	o.cfg.max_params = o.space.n;
-	o.cfg.objective_name = o.objective->name;
+	o.cfg.max_metrics = objective.nmetrics;
+	o.cfg.objective_name = objective.builtin != NULL ? objective.name : "";
 	if (o.serial && o.cfg.timeout_s > 0)
 		rsw_cli_warnf("--timeout is not enforced with --serial");
 	if (strcmp(o.algo, "grid") == 0)
@@ -384,27 +505,34 @@ rsw_cmd_run(int argc, char **argv)
 					    (uint64_t)o.seed, o.minimize);
 	if (rc != 0) {
 		rsw_cli_errorf("--algo %s: %s", o.algo, rsw_strerror(rc));
+		rsw_cli_objective_close(&objective);
 		return RSW_EXIT_USAGE;
 	}
 	memset(&sink, 0, sizeof sink);
 	sink.space = &o.space;
+	sink.nmetrics = objective.nmetrics;
+	sink.minimize = o.minimize;
 	if (o.results != NULL) {
+		printf("results: %s\n", o.results);
 		snprintf(tmp_path, sizeof tmp_path, "%s.partial", o.results);
 		sink.csv = fopen(tmp_path, "w");
 		if (sink.csv == NULL) {
 			rsw_cli_errorf("--results '%s': cannot write there: %m",
 				       o.results);
 			rsw_algorithm_destroy(algo);
+			rsw_cli_objective_close(&objective);
 			return RSW_EXIT_USAGE;
 		}
 		fprintf(sink.csv, "seq");
 		for (uint32_t i = 0; i < o.space.n; i++)
 			fprintf(sink.csv, ",%s", o.space.params[i].name);
-		fprintf(sink.csv, ",status,value\n");
+		fprintf(sink.csv, ",status,value");
+		for (uint32_t i = 0; i < objective.nmetrics; i++)
+			fprintf(sink.csv, ",%s", objective.metric_names[i]);
+		fprintf(sink.csv, "\n");
 	}
 
-	rsw_objective obj = { o.objective->eval, o.objective->worker_init, NULL };
-	rc = rsw_engine_open(&e, &o.cfg, &obj);
+	rc = rsw_engine_open(&e, &o.cfg, &objective.obj);
 	if (rc != 0) {
 		rsw_cli_errorf("cannot start the engine: %s", rsw_strerror(rc));
 		if (sink.csv != NULL) {
@@ -412,6 +540,7 @@ rsw_cmd_run(int argc, char **argv)
 			unlink(tmp_path);
 		}
 		rsw_algorithm_destroy(algo);
+		rsw_cli_objective_close(&objective);
 		return RSW_EXIT_FAILURE;
 	}
 	g_engine = e;
@@ -420,7 +549,7 @@ rsw_cmd_run(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr, "ringsweep: %s over %u parameter(s), objective %s, "
 				"%d worker(s)%s%s\n",
-			o.algo, o.space.n, o.objective->name, o.cfg.workers,
+			o.algo, o.space.n, objective.name, o.cfg.workers,
 			o.serial ? " (serial)" : ", arena ",
 			o.serial ? "" : rsw_engine_arena_name(e));
 
@@ -436,9 +565,11 @@ rsw_cmd_run(int argc, char **argv)
 	print_summary(&o, algo, e, &sink,
 		      (double)(t1.tv_sec - t0.tv_sec) +
 			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	print_top(&o, &objective, &sink);
 	g_engine = NULL;
 	rsw_engine_close(e);
 	rsw_algorithm_destroy(algo);
+	rsw_cli_objective_close(&objective);
 	if (sink.csv != NULL) {
 		int werr = fflush(sink.csv) != 0 || ferror(sink.csv);
 

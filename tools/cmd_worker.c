@@ -77,6 +77,13 @@ rsw_cmd_worker(int argc, char **argv)
 		return RSW_EXIT_USAGE;
 	}
 	b = rsw_builtin_find(a.layout.objective);
+	if (b != NULL && b->needs_data) {
+		rsw_cli_errorf("--arena '%s': objective '%s' needs data; separately "
+			       "started workers run built-ins without data only",
+			       name, b->name);
+		rsw__arena_detach(&a);
+		return RSW_EXIT_USAGE;
+	}
 	if (b == NULL) {
 		rsw_cli_errorf("--arena '%s': its objective '%.64s' is not a built-in",
 			       name, a.layout.objective);

@@ -9,7 +9,12 @@
  *   a fault-free run).
  * badinit: every worker's set-up fails (exercises the crash-loop stop).
  * empty: returns 0 at once (overhead measurements).
+ * ma_cross: the moving-average crossover backtest (tools/backtest.c).
+ *
+ * And the plugin loader: --objective PATH.so[:prefix] (see
+ * include/ringsweep/objective.h for the ABI).
  */
+#include <dlfcn.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "ringsweep/objective.h"
 
 static int
 sphere(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
@@ -80,12 +86,19 @@ empty(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 }
 
 static const rsw_builtin builtins[] = {
-	{ "sphere", "sum of squares of all parameters", 1, sphere, NULL },
-	{ "rastrigin", "Rastrigin function of all parameters", 1, rastrigin, NULL },
-	{ "sleep", "sleeps PARAM1 milliseconds, returns PARAM1", 1, sleep_ms, NULL },
-	{ "crashy", "sphere; SIGSEGV on attempt 1 of seqs = 13 mod 97", 1, crashy, NULL },
-	{ "badinit", "every worker's set-up fails (crash-loop demo)", 1, sphere, badinit_init },
-	{ "empty", "returns 0 at once (overhead measurement)", 0, empty, NULL },
+	{ "sphere", "sum of squares of all parameters", 1, 0, 0, sphere, NULL, NULL },
+	{ "rastrigin", "Rastrigin function of all parameters", 1, 0, 0, rastrigin,
+	  NULL, NULL },
+	{ "sleep", "sleeps PARAM1 milliseconds, returns PARAM1", 1, 0, 0, sleep_ms,
+	  NULL, NULL },
+	{ "crashy", "sphere; SIGSEGV on attempt 1 of seqs = 13 mod 97", 1, 0, 0,
+	  crashy, NULL, NULL },
+	{ "badinit", "every worker's set-up fails (crash-loop demo)", 1, 0, 0,
+	  sphere, badinit_init, NULL },
+	{ "empty", "returns 0 at once (overhead measurement)", 0, 0, 0, empty, NULL,
+	  NULL },
+	{ "ma_cross", "MA crossover backtest: FAST SLOW [COST_BPS] on --data/--column",
+	  2, 3, 1, rsw_ma_cross_eval, NULL, rsw_ma_cross_metrics },
 };
 
 const rsw_builtin *
@@ -102,4 +115,151 @@ rsw_builtin_list(void)
 {
 	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
 		fprintf(stderr, "  %-10s %s\n", builtins[i].name, builtins[i].help);
+	fprintf(stderr, "  %-10s %s\n", "PATH.so", "a plugin (include/ringsweep/objective.h)");
+}
+
+/* ---------------------------------------------------------- resolution */
+
+/* The engine calls this; it forwards to the plugin's eval with its state. */
+static int
+plugin_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	    rsw_eval_out *out)
+{
+	const rsw_cli_objective *o = ctx;
+
+	return ((rsw_plugin_eval_fn)o->plugin_eval)(o->plugin_state, x, n, t, out);
+}
+
+static void *
+plugin_symbol(void *dl, const char *prefix, const char *name)
+{
+	char sym[256];
+
+	snprintf(sym, sizeof sym, "%s%s", prefix, name);
+	return dlsym(dl, sym);
+}
+
+static int
+open_plugin(rsw_cli_objective *o, const char *spec, const char *arg, char *err,
+	    size_t errlen)
+{
+	char path[4096];
+	const char *colon = strrchr(spec, ':'), *prefix = "rsw_objective_";
+	const int *abi;
+	const char *const *metrics;
+	rsw_plugin_init_fn init;
+
+	snprintf(path, sizeof path, "%s", spec);
+	if (colon != NULL && strstr(colon, ".so") == NULL) {
+		path[colon - spec] = '\0';
+		prefix = colon + 1;
+	}
+	/* RTLD_NOW: a missing symbol the plugin needs is an error now, not
+	 * a crash in a worker later. */
+	o->dl = dlopen(strchr(path, '/') ? path : spec, RTLD_NOW | RTLD_LOCAL);
+	if (o->dl == NULL) {
+		snprintf(err, errlen, "--objective '%s': cannot load the plugin: %s",
+			 path, dlerror());
+		return -1;
+	}
+	abi = plugin_symbol(o->dl, prefix, "abi_version");
+	o->plugin_eval = plugin_symbol(o->dl, prefix, "eval");
+	init = (rsw_plugin_init_fn)plugin_symbol(o->dl, prefix, "init");
+	o->plugin_fini = plugin_symbol(o->dl, prefix, "fini");
+	metrics = plugin_symbol(o->dl, prefix, "metrics");
+	if (abi == NULL) {
+		snprintf(err, errlen, "--objective '%s': no symbol '%sabi_version' "
+			 "(declare RSW_OBJECTIVE_PLUGIN;)", path, prefix);
+		return -1;
+	}
+	if (*abi != RSW_OBJECTIVE_ABI_VERSION) {
+		snprintf(err, errlen, "--objective '%s': built for objective ABI %d, "
+			 "this ringsweep has ABI %d; rebuild the plugin", path, *abi,
+			 RSW_OBJECTIVE_ABI_VERSION);
+		return -1;
+	}
+	if (o->plugin_eval == NULL) {
+		snprintf(err, errlen, "--objective '%s': no symbol '%seval'", path,
+			 prefix);
+		return -1;
+	}
+	for (; metrics != NULL && metrics[o->nmetrics] != NULL; o->nmetrics++) {
+		if (o->nmetrics == RSW_MAX_METRICS_LIMIT) {
+			snprintf(err, errlen, "--objective '%s': more than %d metrics",
+				 path, RSW_MAX_METRICS_LIMIT);
+			return -1;
+		}
+		o->metric_names[o->nmetrics] = metrics[o->nmetrics];
+	}
+	if (init != NULL) {
+		int rc = init(arg != NULL ? arg : "", &o->plugin_state);
+
+		if (rc != 0) {
+			o->plugin_fini = NULL; /* nothing to finish */
+			snprintf(err, errlen, "--objective '%s': %sinit(\"%s\") failed "
+				 "(returned %d)", path, prefix, arg != NULL ? arg : "", rc);
+			return -1;
+		}
+	}
+	snprintf(o->name, sizeof o->name, "%s", path);
+	o->obj.eval = plugin_eval;
+	o->obj.ctx = o;
+	o->min_params = 1;
+	return 0;
+}
+
+int
+rsw_cli_objective_open(rsw_cli_objective *o, const char *spec, const char *arg,
+		       const char *data, const char *column, char *err,
+		       size_t errlen)
+{
+	const rsw_builtin *b = rsw_builtin_find(spec);
+
+	memset(o, 0, sizeof *o);
+	if (b == NULL) {
+		if (strstr(spec, ".so") == NULL) {
+			snprintf(err, errlen, "unknown objective '%s' (a built-in name, "
+				 "or a plugin PATH.so)", spec);
+			return -1;
+		}
+		if (open_plugin(o, spec, arg, err, errlen) != 0) {
+			rsw_cli_objective_close(o);
+			return -1;
+		}
+		return 0;
+	}
+	o->builtin = b;
+	snprintf(o->name, sizeof o->name, "%s", b->name);
+	o->obj.eval = b->eval;
+	o->obj.worker_init = b->worker_init;
+	o->min_params = b->min_params;
+	o->max_params = b->max_params;
+	for (; b->metrics != NULL && b->metrics[o->nmetrics] != NULL; o->nmetrics++)
+		o->metric_names[o->nmetrics] = b->metrics[o->nmetrics];
+	if (b->needs_data) {
+		if (data == NULL || column == NULL) {
+			snprintf(err, errlen, "objective '%s' needs --data FILE and "
+				 "--column NAME", b->name);
+			return -1;
+		}
+		if (rsw_prices_load(data, column, &o->prices, err, errlen) != 0)
+			return -1;
+		o->obj.ctx = &o->prices;
+	} else if (data != NULL) {
+		snprintf(err, errlen, "--data: objective '%s' takes no data", b->name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+rsw_cli_objective_close(rsw_cli_objective *o)
+{
+	if (o->plugin_fini != NULL)
+		((rsw_plugin_fini_fn)o->plugin_fini)(o->plugin_state);
+	o->plugin_fini = NULL;
+	if (o->dl != NULL)
+		dlclose(o->dl);
+	o->dl = NULL;
+	rsw_prices_free(&o->prices);
 }

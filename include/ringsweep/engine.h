@@ -95,7 +95,8 @@ typedef struct rsw_config {
 	uint32_t max_attempts;	 /* >= 1; tries per task */
 	int on_error;		 /* enum rsw_on_error */
 	uint32_t crash_loop_deaths;   /* R consecutive deaths with no completion */
-	uint32_t crash_loop_failures; /* R consecutive permanently failed tasks */
+	uint32_t crash_loop_failures; /* R consecutive tasks failed for good by
+					 worker deaths (crash, exit, kill) */
 	uint32_t max_inflight;	 /* power of two: tasks in flight + awaiting poll */
 	uint32_t ring_capacity;	 /* power of two: task descriptors in the ring */
 	uint32_t max_params;	 /* <= RSW_MAX_PARAMS_LIMIT */
@@ -103,6 +104,7 @@ typedef struct rsw_config {
 	uint32_t max_batch;	 /* tasks per descriptor cap; 1 disables batching */
 	uint32_t external_slots; /* extra slots for `ringsweep worker --arena` */
 	int pin;		 /* pin worker i to online CPU i mod ncpu */
+	int nice;		 /* workers' nice level, 0 .. 19 */
 	const char *objective_name; /* recorded in the arena for external workers */
 } rsw_config;
 

@@ -1,0 +1,224 @@
+/*
+ * tests/test_objectives.c - what workers evaluate: the ma_cross backtest
+ * against an independent reference (tests/reference/ma_cross.awk) on the
+ * bundled real prices, objective plugins (loading, prefix, init argument,
+ * metrics) and every way a plugin or a data file can be wrong.
+ */
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+#define DATA RSW_SOURCE_DIR "/examples/data/eustockmarkets.csv"
+
+static char tmpdir[64];
+
+static void
+make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/rsw-obj-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void
+tmp_path(char *buf, size_t n, const char *leaf)
+{
+	snprintf(buf, n, "%s/%s", tmpdir, leaf);
+}
+
+/* Runs awk with the reference script; fills the 7 figures. */
+static void
+reference(const char *col, int fast, int slow, double cost, double *ref)
+{
+	char out[128], a1[64], a2[64], a3[64], a4[64];
+	const char *argv[] = { "awk", "-F,", "-v", a1, "-v", a2, "-v", a3, "-v", a4,
+			       "-f", RSW_SOURCE_DIR "/tests/reference/ma_cross.awk",
+			       DATA, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status;
+	FILE *f;
+
+	snprintf(a1, sizeof a1, "col=%s", col);
+	snprintf(a2, sizeof a2, "fast=%d", fast);
+	snprintf(a3, sizeof a3, "slow=%d", slow);
+	snprintf(a4, sizeof a4, "cost_bps=%.17g", cost);
+	tmp_path(out, sizeof out, "ref.txt");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC,
+					 0644);
+	cr_assert_eq(posix_spawnp(&pid, "awk", &fa, NULL, (char *const *)argv,
+				  environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "awk failed");
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%lf %lf %lf %lf %lf %lf %lf", &ref[0], &ref[1],
+			    &ref[2], &ref[3], &ref[4], &ref[5], &ref[6]), 7);
+	fclose(f);
+}
+
+static void
+assert_close(double got, double want, const char *what)
+{
+	double tol = 1e-9 * (fabs(want) > 1 ? fabs(want) : 1);
+
+	cr_assert(fabs(got - want) <= tol, "%s: ringsweep %.17g, reference %.17g",
+		  what, got, want);
+}
+
+Test(objectives, ma_cross_metrics_match_an_independent_reference,
+     .timeout = 60, .init = make_tmpdir)
+{
+	static const struct { const char *col; int fast, slow; double cost; } cases[] = {
+		{ "DAX", 5, 20, 0 }, { "DAX", 11, 15, 0 }, { "DAX", 10, 50, 10 },
+		{ "FTSE", 20, 100, 0 }, { "SMI", 3, 7, 5 }, { "CAC", 30, 60, 2.5 },
+	};
+	static const char *names[] = { "sharpe", "total_return", "ann_volatility",
+				       "sortino", "max_drawdown", "trades",
+				       "win_rate" };
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char csv[128], pf[64], ps[64], pc[64], *text, *row;
+		const char *argv[] = { "run", "--objective", "ma_cross", "--data", DATA,
+				       "--column", cases[i].col, "--param", pf,
+				       "--param", ps, "--param", pc, "--results",
+				       csv, "-q", NULL };
+		double got[7], ref[7];
+
+		tmp_path(csv, sizeof csv, "ma.csv");
+		snprintf(pf, sizeof pf, "fast=int:%d:%d", cases[i].fast, cases[i].fast);
+		snprintf(ps, sizeof ps, "slow=int:%d:%d", cases[i].slow, cases[i].slow);
+		snprintf(pc, sizeof pc, "cost=float:%g:%g:1", cases[i].cost,
+			 cases[i].cost);
+		cr_assert_eq(run_cli(argv, NULL, NULL), 0);
+		text = slurp(csv);
+		cr_assert_not_null(text);
+		cr_assert_eq(strncmp(text, "seq,fast,slow,cost,status,value,total_return,"
+				     "ann_volatility,sortino,max_drawdown,trades,win_rate\n",
+				     96), 0, "header: %s", text);
+		row = strchr(text, '\n') + 1;
+		cr_assert_eq(sscanf(row, "0,%*[^,],%*[^,],%*[^,],ok,%lf,%lf,%lf,%lf,%lf,%lf,%lf",
+				    &got[0], &got[1], &got[2], &got[3], &got[4],
+				    &got[5], &got[6]), 7, "row: %s", row);
+		free(text);
+		reference(cases[i].col, cases[i].fast, cases[i].slow, cases[i].cost, ref);
+		for (int k = 0; k < 7; k++)
+			assert_close(got[k], ref[k], names[k]);
+		cr_assert_gt(got[5], 0, "%s %d/%d trades", cases[i].col, cases[i].fast,
+			     cases[i].slow);
+	}
+}
+
+/* Runs argv; expects exit 2, a message containing `culprit`, no results. */
+static void
+refused(const char *culprit, const char **argv)
+{
+	char err[128], csv[128], partial[160], *msg;
+
+	tmp_path(err, sizeof err, "err");
+	tmp_path(csv, sizeof csv, "out.csv");
+	cr_assert_eq(run_cli(argv, NULL, err), 2, "not refused: %s", culprit);
+	msg = slurp(err);
+	cr_assert_not_null(strstr(msg, culprit), "'%s' lacks '%s'", msg, culprit);
+	free(msg);
+	snprintf(partial, sizeof partial, "%s.partial", csv);
+	cr_assert_eq(access(csv, F_OK), -1);
+	cr_assert_eq(access(partial, F_OK), -1);
+}
+
+Test(objectives, plugin_load_errors_are_clear_and_start_nothing, .timeout = 60,
+     .init = make_tmpdir)
+{
+	char csv[128];
+
+	tmp_path(csv, sizeof csv, "out.csv");
+	{
+		const char *a[] = { "run", "--objective", "/nonexistent/libx.so",
+				    "--param", "x=int:0:3", "--results", csv, NULL };
+		refused("cannot load the plugin", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", RSW_PLUGIN_DIR "/libnoeval.so",
+				    "--param", "x=int:0:3", "--results", csv, NULL };
+		refused("no symbol 'rsw_objective_eval'", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", RSW_PLUGIN_DIR "/libbadabi.so",
+				    "--param", "x=int:0:3", "--results", csv, NULL };
+		refused("built for objective ABI 99", a);
+	}
+	{
+		const char *a[] = { "run", "--objective",
+				    RSW_PLUGIN_DIR "/libprefixed.so:quad_",
+				    "--objective-arg", "fail", "--param", "x=int:0:3",
+				    "--results", csv, NULL };
+		refused("quad_init(\"fail\") failed (returned 7)", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", RSW_PLUGIN_DIR "/libprefixed.so",
+				    "--param", "x=int:0:3", "--results", csv, NULL };
+		refused("no symbol 'rsw_objective_abi_version'", a);
+	}
+}
+
+Test(objectives, plugin_with_prefix_argument_and_metrics, .timeout = 60,
+     .init = make_tmpdir)
+{
+	char csv[128], *text;
+	const char *argv[] = { "run", "--objective",
+			       RSW_PLUGIN_DIR "/libprefixed.so:quad_",
+			       "--objective-arg", "3", "--param", "x=int:-2:2",
+			       "--results", csv, "-q", "-j", "2", NULL };
+
+	tmp_path(csv, sizeof csv, "q.csv");
+	cr_assert_eq(run_cli(argv, NULL, NULL), 0);
+	text = slurp(csv);
+	cr_assert_str_eq(text, "seq,x,status,value,twice\n"
+			       "0,-2,ok,12,24\n"
+			       "1,-1,ok,3,6\n"
+			       "2,0,ok,0,0\n"
+			       "3,1,ok,3,6\n"
+			       "4,2,ok,12,24\n");
+	free(text);
+}
+
+Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
+     .init = make_tmpdir)
+{
+	char bad[128];
+	FILE *f;
+
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--param",
+				    "f=int:2:5", "--param", "s=int:10:20", NULL };
+		refused("needs --data FILE and --column NAME", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data",
+				    "/nonexistent.csv", "--column", "DAX", "--param",
+				    "f=int:2:5", "--param", "s=int:10:20", NULL };
+		refused("'/nonexistent.csv': cannot read it", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data", DATA,
+				    "--column", "NIKKEI", "--param", "f=int:2:5",
+				    "--param", "s=int:10:20", NULL };
+		refused("--column 'NIKKEI': no such column", a);
+	}
+	tmp_path(bad, sizeof bad, "bad.csv");
+	f = fopen(bad, "w");
+	fputs("day,close\n1,100\n2,101\n3,abc\n4,102\n", f);
+	fclose(f);
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data", bad,
+				    "--column", "close", "--param", "f=int:2:2",
+				    "--param", "s=int:3:3", NULL };
+		refused("line 4: column 'close' is not a positive price", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data", DATA,
+				    "--column", "DAX", "--param", "f=int:2:5", NULL };
+		refused("takes 2 to 3 parameters, got 1", a);
+	}
+}

@@ -1,0 +1,205 @@
+/*
+ * tools/backtest.c - the built-in `ma_cross` backtest and its price loader.
+ *
+ * Strategy: long one unit when the fast simple moving average of closes is
+ * above the slow one, flat otherwise; decided on day t's close, held from t
+ * to t + 1.  Parameters: fast, slow (days, fast < slow) and optionally a
+ * transaction cost in basis points, charged on each change of position.
+ *
+ * Definitions (what the reference test in tests/ recomputes):
+ *   pos[t]  = 1 if t >= slow - 1 and SMA_fast(t) > SMA_slow(t), else 0
+ *   R[t+1]  = pos[t] * (p[t+1] / p[t] - 1) - cost * |pos[t] - pos[t-1]|
+ *             for t = slow - 1 .. n - 2 (pos before slow - 1 is 0);
+ *             m = n - slow daily returns
+ *   value   = annualised Sharpe = mean(R) / sd(R) * sqrt(252), sd the
+ *             sample standard deviation (0 when sd is 0)
+ *   metrics = total_return = prod(1 + R) - 1
+ *             ann_volatility = sd(R) * sqrt(252)
+ *             sortino = mean(R) / sqrt(mean(min(R, 0)^2)) * sqrt(252)
+ *             max_drawdown = max_t (1 - E_t / max_{s<=t} E_s), E = prod(1+R)
+ *             trades = entries (pos 0 -> 1)
+ *             win_rate = share of trades whose return > 0: R compounded
+ *                        over the days from entry to exit, both costs
+ *                        included (a trade open at the end closes there)
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define ANNUAL 252.0
+
+const char *const rsw_ma_cross_metrics[] = {
+	"total_return", "ann_volatility", "sortino", "max_drawdown", "trades",
+	"win_rate", NULL,
+};
+
+static char *
+csv_field(char *line, int index)
+{
+	char *p = line;
+
+	for (int i = 0; i < index; i++) {
+		p = strchr(p, ',');
+		if (p == NULL)
+			return NULL;
+		p++;
+	}
+	return p;
+}
+
+int
+rsw_prices_load(const char *path, const char *column, rsw_prices *out,
+		char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int col = -1;
+	size_t cap = 4096, lineno = 1;
+
+	memset(out, 0, sizeof *out);
+	if (f == NULL) {
+		snprintf(err, errlen, "--data '%s': cannot read it: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (fgets(line, sizeof line, f) == NULL) {
+		snprintf(err, errlen, "--data '%s': empty file", path);
+		fclose(f);
+		return -1;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	{
+		char *save = NULL, *tok;
+		int i = 0;
+
+		for (tok = strtok_r(line, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save), i++) {
+			if (*tok == '"')
+				tok++;
+			tok[strcspn(tok, "\"")] = '\0';
+			if (strcmp(tok, column) == 0)
+				col = i;
+		}
+	}
+	if (col < 0) {
+		snprintf(err, errlen, "--column '%s': no such column in the header "
+			 "of '%s'", column, path);
+		fclose(f);
+		return -1;
+	}
+	out->close = malloc(cap * sizeof(double));
+	while (out->close != NULL && fgets(line, sizeof line, f) != NULL) {
+		char *field, *end;
+		double v;
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		field = csv_field(line, col);
+		errno = 0;
+		v = field != NULL ? strtod(field, &end) : NAN;
+		if (field == NULL || end == field || (*end != ',' && *end != '\0') ||
+		    errno == ERANGE || !(v > 0) || !isfinite(v)) {
+			snprintf(err, errlen, "--data '%s' line %zu: column '%s' is not "
+				 "a positive price", path, lineno, column);
+			rsw_prices_free(out);
+			fclose(f);
+			return -1;
+		}
+		if (out->n == cap) {
+			double *bigger = realloc(out->close, 2 * cap * sizeof(double));
+
+			if (bigger == NULL)
+				break;
+			out->close = bigger;
+			cap *= 2;
+		}
+		out->close[out->n++] = v;
+	}
+	fclose(f);
+	if (out->close == NULL || out->n < 3) {
+		snprintf(err, errlen, "--data '%s': fewer than 3 prices in column '%s'",
+			 path, column);
+		rsw_prices_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void
+rsw_prices_free(rsw_prices *p)
+{
+	free(p->close);
+	p->close = NULL;
+	p->n = 0;
+}
+
+int
+rsw_ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
+		  const rsw_task_info *task, rsw_eval_out *out)
+{
+	const rsw_prices *px = ctx;
+	const double *p = px->close;
+	size_t n = px->n, fast = (size_t)x[0], slow = (size_t)x[1], m = 0;
+	double cost = nparams > 2 ? x[2] / 1e4 : 0;
+	double fsum = 0, ssum = 0, sum = 0, sum2 = 0, down2 = 0;
+	double equity = 1, peak = 1, max_dd = 0, trade_growth = 1;
+	int pos_prev = 0, trades = 0, wins = 0;
+
+	if (x[0] < 1 || x[1] < 1 || fast >= slow || slow >= n) {
+		out->error_code = 22; /* EINVAL: not a meaningful crossover */
+		return -1;
+	}
+	for (size_t t = 0; t + 1 < n; t++) {
+		int pos;
+		double r;
+
+		fsum += p[t] - (t >= fast ? p[t - fast] : 0);
+		ssum += p[t] - (t >= slow ? p[t - slow] : 0);
+		if (t + 1 < slow)
+			continue;
+		pos = fsum / (double)fast > ssum / (double)slow;
+		r = pos * (p[t + 1] / p[t] - 1) - cost * abs(pos - pos_prev);
+		if (pos && !pos_prev) {
+			trades++;
+			trade_growth = 1;
+		}
+		if (pos || pos_prev)
+			trade_growth *= 1 + r;
+		if (!pos && pos_prev)
+			wins += trade_growth > 1;
+		pos_prev = pos;
+		sum += r;
+		sum2 += r * r;
+		down2 += r < 0 ? r * r : 0;
+		equity *= 1 + r;
+		if (equity > peak)
+			peak = equity;
+		if (1 - equity / peak > max_dd)
+			max_dd = 1 - equity / peak;
+		m++;
+	}
+	if (pos_prev)
+		wins += trade_growth > 1;
+	{
+		double mean = sum / (double)m;
+		double var = m > 1 ? (sum2 - (double)m * mean * mean) / (double)(m - 1) : 0;
+		double sd = var > 0 ? sqrt(var) : 0;
+		double dd = sqrt(down2 / (double)m);
+
+		out->value = sd > 0 ? mean / sd * sqrt(ANNUAL) : 0;
+		out->nmetrics = 6;
+		out->metrics[0] = equity - 1;
+		out->metrics[1] = sd * sqrt(ANNUAL);
+		out->metrics[2] = dd > 0 ? mean / dd * sqrt(ANNUAL) : 0;
+		out->metrics[3] = max_dd;
+		out->metrics[4] = trades;
+		out->metrics[5] = trades > 0 ? (double)wins / trades : 0;
+	}
+	return 0;
+}

@@ -55,7 +55,8 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 	int stopped = 0, waiting = 0, algo_failed = 0, rc = 0;
 
 	if (e == NULL || algo == NULL || opt == NULL || algo->suggest == NULL ||
-	    algo->update == NULL)
+	    algo->update == NULL ||
+	    (opt->replay_count > 0 && opt->replay == NULL))
 		return RSW_EINVAL;
 	cfg = rsw__engine_config(e);
 	if (algo->nparams > cfg->max_params)
@@ -140,6 +141,23 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 					break;
 				}
 				sr = algo->suggest(algo, k, params_of(&b, k));
+				if (sr == RSW_SUGGEST_OK && k < opt->replay_count) {
+					/* Committed by an earlier run: its result
+					 * is known, nothing to evaluate. */
+					int rr = opt->replay(opt->replay_ctx, k,
+							     params_of(&b, k),
+							     b.nparams,
+							     &b.res[k & b.mask]);
+
+					if (rr < 0) {
+						rc = rr;
+						algo_failed = 1;
+						stopped = 1;
+						break;
+					}
+					b.res[k & b.mask].seq = k;
+					b.have[k & b.mask] = 1;
+				}
 				if (sr == RSW_SUGGEST_OK) {
 					k++;
 					moved = 1;
@@ -162,6 +180,9 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 		/* Hand suggestions to the engine in runs that are contiguous
 		 * in the reorder buffer, so it can pack them into batches; it
 		 * may push back (RSW_EAGAIN) until we poll. */
+		/* Replayed seqs are never submitted. */
+		if (s < opt->replay_count)
+			s = k < opt->replay_count ? k : opt->replay_count;
 		while (s < k && rc == 0) {
 			uint64_t run = k - s, to_wrap = b.mask + 1 - (s & b.mask);
 			int src;
@@ -191,9 +212,12 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 			goto out;
 		}
 		for (int i = 0; i < got; i++) {
-			uint64_t q = polled[i].seq - offset;
+			/* Engine seqs count submissions; replayed seqs came
+			 * first and were not submitted. */
+			uint64_t q = polled[i].seq - offset + opt->replay_count;
 
 			b.res[q & b.mask] = polled[i];
+			b.res[q & b.mask].seq = q;
 			b.have[q & b.mask] = 1;
 		}
 	}

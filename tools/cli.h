@@ -77,5 +77,6 @@ void rsw_cli_objective_close(rsw_cli_objective *o);
 int rsw_cmd_run(int argc, char **argv);
 int rsw_cmd_worker(int argc, char **argv);
 int rsw_cmd_bench(int argc, char **argv);
+int rsw_cmd_export(int argc, char **argv);
 
 #endif

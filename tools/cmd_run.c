@@ -8,6 +8,7 @@
  * never half-written.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "store.h"
 
 struct run_opts {
 	rsw_config cfg;
@@ -32,6 +34,8 @@ struct run_opts {
 	int serial;
 	long long window;
 	const char *results;
+	const char *db;		/* NULL: a new file named after the sweep */
+	int no_db;
 	int quiet;
 };
 
@@ -81,6 +85,10 @@ static const struct option_help {
 	  "slots for workers started with `ringsweep worker` (default 0)" },
 	{ { "results", required_argument, NULL, 'R' }, "FILE",
 	  "write every committed evaluation as CSV, in sequence order" },
+	{ { "db", required_argument, NULL, 'B' }, "FILE|none",
+	  "SQLite results store (default: sweep-DATE-TIME-PID.db here)" },
+	{ { "resume", required_argument, NULL, 'Z' }, "FILE",
+	  "continue the sweep stored in FILE (killed or interrupted)" },
 	{ { "quiet", no_argument, NULL, 'q' }, NULL, "print only the summary" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, "this help" },
 };
@@ -257,6 +265,14 @@ parse(int argc, char **argv, struct run_opts *o)
 		case 'R':
 			o->results = optarg;
 			break;
+		case 'B':
+			if (strcmp(optarg, "none") == 0)
+				o->no_db = 1;
+			else
+				o->db = optarg;
+			break;
+		case 'Z':
+			break; /* handled before parsing */
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -329,6 +345,8 @@ struct top_row {
 
 struct sink {
 	FILE *csv;
+	rsw_store *store;
+	int store_failed;
 	const rsw_space *space;
 	uint32_t nmetrics;
 	int minimize;
@@ -382,6 +400,10 @@ on_commit(void *ctx, const double *params, uint32_t nparams,
 		return 0;
 	s->commits++;
 	keep_top(s, params, nparams, r);
+	if (s->store != NULL && rsw_store_add(s->store, params, nparams, r) != 0) {
+		s->store_failed = 1;
+		return RSW_ESYS; /* stops the sweep: results would be lost */
+	}
 	if (s->csv == NULL)
 		return 0;
 	fprintf(s->csv, "%llu", (unsigned long long)r->seq);
@@ -396,6 +418,96 @@ on_commit(void *ctx, const double *params, uint32_t nparams,
 	}
 	fputc('\n', s->csv);
 	return 0;
+}
+
+static int
+replay_row(void *ctx, uint64_t seq, const double *params, uint32_t nparams,
+	   rsw_result *out)
+{
+	return rsw_store_replay(ctx, seq, params, nparams, out);
+}
+
+/* Options that may change when a sweep is resumed: they change how it
+ * runs, never what it computes. */
+static int
+resume_may_change(const char *arg)
+{
+	static const char *const ok[] = { "-j", "--workers", "--idle", "--quiet",
+					  "-q", "--pin", "--nice", "--max-batch",
+					  "--results", "--external", NULL };
+	size_t len = strcspn(arg, "=");
+
+	for (int i = 0; ok[i] != NULL; i++)
+		if (strlen(ok[i]) == len && strncmp(arg, ok[i], len) == 0)
+			return 1;
+	return arg[0] != '-';
+}
+
+/* --resume FILE: the stored argument vector, then this command's own
+ * (execution) options.  Returns a malloc'd argv, or NULL after an error. */
+static char **
+resume_argv(int argc, char **argv, const char *store_argv, int *out_argc,
+	    const char *path)
+{
+	json_t *a = json_loads(store_argv, 0, NULL);
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+	char **v = calloc(n + (size_t)argc + 2, sizeof *v);
+	int k = 0;
+
+	if (v == NULL || !json_is_array(a)) {
+		rsw_cli_errorf("--resume '%s': corrupt sweep description", path);
+		json_decref(a);
+		free(v);
+		return NULL;
+	}
+	v[k++] = strdup("run");
+	for (size_t i = 0; i < n; i++)
+		v[k++] = strdup(json_string_value(json_array_get(a, i)) ?
+					json_string_value(json_array_get(a, i)) : "");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--resume") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--resume=", 9) == 0)
+			continue;
+		if (!resume_may_change(argv[i])) {
+			rsw_cli_errorf("option '%s' cannot change on --resume (the "
+				       "sweep is defined by its file)", argv[i]);
+			for (int j = 0; j < k; j++)
+				free(v[j]);
+			free(v);
+			json_decref(a);
+			return NULL;
+		}
+		v[k++] = strdup(argv[i]);
+	}
+	json_decref(a);
+	*out_argc = k;
+	return v;
+}
+
+/* The argument vector that defines the sweep, as JSON, for --resume:
+ * everything but --db and --resume. */
+static char *
+argv_json(int argc, char **argv)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--db") == 0 || strcmp(argv[i], "--resume") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--db=", 5) == 0 ||
+		    strncmp(argv[i], "--resume=", 9) == 0)
+			continue;
+		json_array_append_new(a, json_string(argv[i]));
+	}
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
 }
 
 static void
@@ -457,29 +569,98 @@ print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
 	       wall > 0 ? (double)s->commits / wall : 0.0);
 }
 
+/* Opens the results store: new (--db or a generated name) or, with
+ * --resume, the one given.  Returns 0 and prints where it is. */
+static int
+open_store(struct run_opts *o, rsw_store *resumed, const rsw_cli_objective *obj,
+	   int argc, char **argv, rsw_store **out, char *name, size_t n)
+{
+	char err[512], buf[64];
+	char *json;
+	int rc;
+
+	*out = resumed;
+	if (resumed != NULL || o->no_db)
+		return 0;
+	if (o->db == NULL) {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+		snprintf(name, n, "sweep-%s-%d.db", buf, (int)getpid());
+	} else {
+		snprintf(name, n, "%s", o->db);
+	}
+	json = argv_json(argc, argv);
+	rc = rsw_store_create(out, name, &o->space, obj->nmetrics, obj->metric_names,
+			      json, err, sizeof err);
+	free(json);
+	if (rc != 0) {
+		rsw_cli_errorf("%s", err);
+		return -1;
+	}
+	rsw_store_set(*out, "objective", obj->name);
+	rsw_store_set(*out, "algo", o->algo);
+	snprintf(buf, sizeof buf, "%lld", o->seed);
+	rsw_store_set(*out, "seed", buf);
+	snprintf(buf, sizeof buf, "%lld", o->window);
+	rsw_store_set(*out, "window", buf);
+	rsw_store_set(*out, "direction", o->minimize ? "minimize" : "maximize");
+	return 0;
+}
+
 int
 rsw_cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct sink sink;
 	rsw_cli_objective objective;
-	char err[512];
+	rsw_store *resumed = NULL;
+	char err[512], db_name[4096] = "", tmp_path[4096];
+	char **rargv = NULL;
+	int rargc = 0;
 	rsw_algorithm *algo = NULL;
 	rsw_engine *e = NULL;
 	rsw_run_options ro;
-	char tmp_path[4096];
 	struct timespec t0, t1;
-	int rc, exit_code;
+	int rc, exit_code = RSW_EXIT_USAGE, objective_open = 0;
 
+	memset(&sink, 0, sizeof sink);
+	/* --resume FILE: validate the file first, then run the sweep it
+	 * describes, with this command's execution options on top. */
+	for (int i = 1; i < argc; i++) {
+		const char *path = NULL;
+
+		if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--resume=", 9) == 0)
+			path = argv[i] + 9;
+		if (path == NULL)
+			continue;
+		if (rsw_store_open_resume(&resumed, path, err, sizeof err) != 0) {
+			rsw_cli_errorf("%s", err);
+			return RSW_EXIT_USAGE;
+		}
+		snprintf(db_name, sizeof db_name, "%s", path);
+		rargv = resume_argv(argc, argv, rsw_store_meta(resumed, "argv"),
+				    &rargc, path);
+		if (rargv == NULL)
+			goto out;
+		argc = rargc;
+		argv = rargv;
+		break;
+	}
 	if (parse(argc, argv, &o) != 0)
-		return RSW_EXIT_USAGE;
+		goto out;
 	/* Loading the objective (its data, or the plugin and its init) is
 	 * the last check before anything starts. */
 	if (rsw_cli_objective_open(&objective, o.objective, o.objective_arg,
 				   o.data, o.column, err, sizeof err) != 0) {
 		rsw_cli_errorf("%s", err);
-		return RSW_EXIT_USAGE;
+		goto out;
 	}
+	objective_open = 1;
 	if (o.space.n < objective.min_params ||
 	    (objective.max_params > 0 && o.space.n > objective.max_params)) {
 		if (objective.max_params > 0)
@@ -489,8 +670,7 @@ rsw_cmd_run(int argc, char **argv)
 		else
 			rsw_cli_errorf("objective '%s' needs at least %u parameter(s)",
 				       objective.name, objective.min_params);
-		rsw_cli_objective_close(&objective);
-		return RSW_EXIT_USAGE;
+		goto out;
 	}
 	o.cfg.workers = o.serial ? 0 : resolve_workers(o.cfg.workers);
 	o.cfg.max_params = o.space.n;
@@ -505,23 +685,18 @@ rsw_cmd_run(int argc, char **argv)
 					    (uint64_t)o.seed, o.minimize);
 	if (rc != 0) {
 		rsw_cli_errorf("--algo %s: %s", o.algo, rsw_strerror(rc));
-		rsw_cli_objective_close(&objective);
-		return RSW_EXIT_USAGE;
+		goto out;
 	}
-	memset(&sink, 0, sizeof sink);
 	sink.space = &o.space;
 	sink.nmetrics = objective.nmetrics;
 	sink.minimize = o.minimize;
 	if (o.results != NULL) {
-		printf("results: %s\n", o.results);
 		snprintf(tmp_path, sizeof tmp_path, "%s.partial", o.results);
 		sink.csv = fopen(tmp_path, "w");
 		if (sink.csv == NULL) {
 			rsw_cli_errorf("--results '%s': cannot write there: %m",
 				       o.results);
-			rsw_algorithm_destroy(algo);
-			rsw_cli_objective_close(&objective);
-			return RSW_EXIT_USAGE;
+			goto out;
 		}
 		fprintf(sink.csv, "seq");
 		for (uint32_t i = 0; i < o.space.n; i++)
@@ -531,17 +706,16 @@ rsw_cmd_run(int argc, char **argv)
 			fprintf(sink.csv, ",%s", objective.metric_names[i]);
 		fprintf(sink.csv, "\n");
 	}
+	if (open_store(&o, resumed, &objective, argc, argv, &sink.store, db_name,
+		       sizeof db_name) != 0)
+		goto out;
+	resumed = NULL; /* now sink.store */
 
 	rc = rsw_engine_open(&e, &o.cfg, &objective.obj);
 	if (rc != 0) {
 		rsw_cli_errorf("cannot start the engine: %s", rsw_strerror(rc));
-		if (sink.csv != NULL) {
-			fclose(sink.csv);
-			unlink(tmp_path);
-		}
-		rsw_algorithm_destroy(algo);
-		rsw_cli_objective_close(&objective);
-		return RSW_EXIT_FAILURE;
+		exit_code = RSW_EXIT_FAILURE;
+		goto out;
 	}
 	g_engine = e;
 	signal(SIGINT, on_signal);
@@ -552,12 +726,27 @@ rsw_cmd_run(int argc, char **argv)
 			o.algo, o.space.n, objective.name, o.cfg.workers,
 			o.serial ? " (serial)" : ", arena ",
 			o.serial ? "" : rsw_engine_arena_name(e));
+	if (sink.store != NULL)
+		printf("database: %s%s\n", db_name,
+		       rsw_store_rows(sink.store) > 0 ? " (resumed)" : "");
+	if (o.results != NULL)
+		printf("results: %s\n", o.results);
+	fflush(stdout);
 
 	memset(&ro, 0, sizeof ro);
 	ro.window = (uint32_t)o.window;
 	ro.on_commit = on_commit;
 	ro.commit_ctx = &sink;
 	ro.stop = (volatile int *)&g_stop;
+	if (sink.store != NULL && rsw_store_rows(sink.store) > 0) {
+		ro.replay_count = rsw_store_rows(sink.store);
+		ro.replay = replay_row;
+		ro.replay_ctx = sink.store;
+		if (!o.quiet)
+			fprintf(stderr, "ringsweep: replaying %llu committed "
+					"evaluations\n",
+				(unsigned long long)ro.replay_count);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = rsw_run(e, algo, &ro);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -568,25 +757,63 @@ rsw_cmd_run(int argc, char **argv)
 	print_top(&o, &objective, &sink);
 	g_engine = NULL;
 	rsw_engine_close(e);
-	rsw_algorithm_destroy(algo);
-	rsw_cli_objective_close(&objective);
-	if (sink.csv != NULL) {
-		int werr = fflush(sink.csv) != 0 || ferror(sink.csv);
-
-		werr |= fclose(sink.csv) != 0;
-		if (werr || rename(tmp_path, o.results) != 0) {
-			rsw_cli_errorf("--results '%s': write failed: %m", o.results);
-			unlink(tmp_path);
-			return RSW_EXIT_FAILURE;
-		}
-	}
+	e = NULL;
 	exit_code = RSW_EXIT_OK;
 	if (rc == RSW_ECANCELED && g_stop) {
-		fprintf(stderr, "ringsweep: interrupted; results so far are committed\n");
+		fprintf(stderr, "ringsweep: interrupted; committed results are "
+				"kept%s%s\n", sink.store ? ", continue with --resume " : "",
+			sink.store ? db_name : "");
 		exit_code = RSW_EXIT_INTERRUPTED;
+	} else if (rc == RSW_EINVAL && ro.replay_count > 0) {
+		rsw_cli_errorf("--resume '%s': its stored evaluations do not match "
+			       "this sweep's parameters", db_name);
+		exit_code = RSW_EXIT_USAGE;
+	} else if (sink.store_failed) {
+		rsw_cli_errorf("database '%s': write failed; the sweep stopped",
+			       db_name);
+		exit_code = RSW_EXIT_FAILURE;
 	} else if (rc != 0) {
 		rsw_cli_errorf("sweep failed: %s", rsw_strerror(rc));
 		exit_code = RSW_EXIT_FAILURE;
 	}
+	if (sink.store != NULL &&
+	    rsw_store_close(sink.store, exit_code == RSW_EXIT_OK ? "done" :
+					exit_code == RSW_EXIT_INTERRUPTED ? "interrupted" :
+									     "failed") != 0 &&
+	    exit_code == RSW_EXIT_OK) {
+		rsw_cli_errorf("database '%s': final write failed", db_name);
+		exit_code = RSW_EXIT_FAILURE;
+	}
+	sink.store = NULL;
+	if (sink.csv != NULL) {
+		int werr = fflush(sink.csv) != 0 || ferror(sink.csv);
+
+		werr |= fclose(sink.csv) != 0;
+		sink.csv = NULL;
+		if (werr || rename(tmp_path, o.results) != 0) {
+			rsw_cli_errorf("--results '%s': write failed: %m", o.results);
+			unlink(tmp_path);
+			exit_code = RSW_EXIT_FAILURE;
+		}
+	}
+out:
+	if (e != NULL) {
+		g_engine = NULL;
+		rsw_engine_close(e);
+	}
+	if (sink.csv != NULL) {
+		fclose(sink.csv);
+		unlink(tmp_path);
+	}
+	if (sink.store != NULL)
+		rsw_store_close(sink.store, "failed");
+	if (resumed != NULL)
+		rsw_store_discard(resumed);
+	rsw_algorithm_destroy(algo);
+	if (objective_open)
+		rsw_cli_objective_close(&objective);
+	for (int i = 0; rargv != NULL && i < rargc; i++)
+		free(rargv[i]);
+	free(rargv);
 	return exit_code;
 }

@@ -16,6 +16,7 @@ usage(FILE *f)
 	      "  run      run a parameter sweep (ringsweep run --help)\n"
 	      "  worker   attach a worker to a running sweep (--arena NAME)\n"
 	      "  bench    IPC overhead and scaling benchmarks (ipc | scaling)\n"
+	      "  export   a sweep's results store as CSV or JSON\n"
 	      "  version  print the version\n",
 	      f);
 }
@@ -33,6 +34,8 @@ main(int argc, char **argv)
 		return rsw_cmd_worker(argc - 1, argv + 1);
 	if (strcmp(argv[1], "bench") == 0)
 		return rsw_cmd_bench(argc - 1, argv + 1);
+	if (strcmp(argv[1], "export") == 0)
+		return rsw_cmd_export(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("ringsweep %s\n", RSW_VERSION_STRING);
 		return RSW_EXIT_OK;

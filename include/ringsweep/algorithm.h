@@ -73,6 +73,18 @@ typedef struct rsw_run_options {
 	rsw_commit_fn on_commit;
 	void *commit_ctx;
 	volatile int *stop;   /* set non-zero (e.g. by a signal) to drain out */
+	/*
+	 * Resume: an earlier run of this same sweep committed seqs
+	 * 0 .. replay_count-1.  Those are not evaluated again: when the
+	 * algorithm suggests seq k < replay_count, replay() fills *out with
+	 * the stored result (it may refuse, < 0, when the stored parameters
+	 * differ from the suggested ones: not the same sweep), and the call
+	 * order goes on exactly as in the uninterrupted run.
+	 */
+	uint64_t replay_count;
+	int (*replay)(void *ctx, uint64_t seq, const double *params,
+		      uint32_t nparams, rsw_result *out);
+	void *replay_ctx;
 } rsw_run_options;
 
 /*

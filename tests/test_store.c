@@ -1,0 +1,327 @@
+/*
+ * tests/test_store.c - the SQLite results store with real files and real
+ * signals: a sweep SIGKILLed mid-run and resumed ends with the table an
+ * uninterrupted run produces; exports round-trip; foreign, corrupt and
+ * truncated files are refused and left untouched; SIGINT leaves a store
+ * that --resume continues.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+
+static char dir[64];
+
+static void
+make_dir(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/rsw-store-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+/* The path of `leaf` in this test's directory: one stable buffer per leaf
+ * name, because argument arrays keep these pointers while later calls ask
+ * for more. */
+static const char *
+at(const char *leaf)
+{
+	static char leaves[32][64], paths[32][256];
+	static int n;
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(leaves[i], leaf) == 0)
+			return paths[i];
+	cr_assert_lt(n, 32);
+	snprintf(leaves[n], sizeof leaves[n], "%s", leaf);
+	snprintf(paths[n], sizeof paths[n], "%s/%s", dir, leaf);
+	return paths[n++];
+}
+
+#define SWEEP_ARGS "run", "--objective", "sleep", "--param", "ms=float:0.2:0.6", \
+		   "--param", "k=int:1:9", "--algo", "random", "--evals", "3000", \
+		   "--seed", "5", "-q"
+
+static uint64_t
+row_count(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	uint64_t n = 0;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(h);
+		return 0;
+	}
+	sqlite3_busy_timeout(h, 1000);
+	if (sqlite3_prepare_v2(h, "SELECT count(*) FROM results", -1, &s, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+/* The deterministic columns (seq, params, status, detail, value) of an
+ * export, as one string. */
+static char *
+deterministic_export(const char *db)
+{
+	const char *args[] = { "export", db, "--format", "csv", NULL };
+	const char *out = at("export.csv");
+	char *text, *w, *r;
+
+	cr_assert_eq(run_cli(args, out, NULL), 0, "export %s", db);
+	text = slurp(out);
+	cr_assert_not_null(text);
+	/* Keep the first 6 fields of each line: seq,ms,k,status,detail,value. */
+	for (r = w = text; *r;) {
+		int field = 0;
+
+		while (*r && *r != '\n') {
+			if (*r == ',' && ++field == 6) {
+				while (*r && *r != '\n')
+					r++;
+				break;
+			}
+			*w++ = *r++;
+		}
+		if (*r == '\n')
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return text;
+}
+
+Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,
+     .init = make_dir)
+{
+	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", at("ref.db"),
+				   "--results", at("ref.csv"), NULL };
+	const char *cut_argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
+				   at("cut.db"), NULL };
+	const char *resume_args[] = { "run", "--resume", at("cut.db"), "-j", "1",
+				      "--results", at("resumed.csv"), NULL };
+	char *ref, *resumed, *ref_csv, *resumed_csv;
+	uint64_t at_kill;
+	pid_t driver;
+	int status;
+
+	cr_assert_eq(run_cli(ref_args, NULL, NULL), 0);
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)cut_argv, environ), 0);
+	/* Wait (bounded) until a good part is committed, then SIGKILL. */
+	for (int tries = 0; tries < 20000 && row_count(at("cut.db")) < 800; tries++)
+		usleep(500);
+	cr_assert_eq(kill(driver, SIGKILL), 0);
+	cr_assert_eq(waitpid(driver, &status, 0), driver);
+	cr_assert(WIFSIGNALED(status), "the sweep was still running");
+	at_kill = row_count(at("cut.db"));
+	cr_log_info("SIGKILLed with %llu of 3000 rows committed",
+		    (unsigned long long)at_kill);
+	cr_assert_geq(at_kill, 800);
+	cr_assert_lt(at_kill, 3000, "killed before the end");
+	cr_assert_eq(run_cli(resume_args, NULL, NULL), 0);
+	cr_assert_eq(row_count(at("cut.db")), 3000);
+	ref = deterministic_export(at("ref.db"));
+	resumed = deterministic_export(at("cut.db"));
+	cr_assert_str_eq(resumed, ref, "resumed table differs");
+	ref_csv = slurp(at("ref.csv"));
+	resumed_csv = slurp(at("resumed.csv"));
+	cr_assert_str_eq(resumed_csv, ref_csv, "--results of the resumed run differs");
+	free(ref);
+	free(resumed);
+	free(ref_csv);
+	free(resumed_csv);
+}
+
+Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,
+     .init = make_dir)
+{
+	const char *argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
+			       at("int.db"), NULL };
+	const char *resume_args[] = { "run", "--resume", at("int.db"), NULL };
+	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", at("ref.db"), NULL };
+	char *a, *b;
+	pid_t driver;
+	int status;
+
+	posix_spawn_file_actions_t fa;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 2, at("driver.err"),
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, &fa, NULL,
+				 (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	for (int tries = 0; tries < 20000 && row_count(at("int.db")) < 300; tries++)
+		usleep(500);
+	cr_assert_eq(kill(driver, SIGINT), 0);
+	cr_assert_eq(waitpid(driver, &status, 0), driver);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130,
+		  "status %#x: %s", status, slurp(at("driver.err")));
+	cr_assert_lt(row_count(at("int.db")), 3000);
+	cr_assert_eq(run_cli(resume_args, NULL, NULL), 0);
+	cr_assert_eq(run_cli(ref_args, NULL, NULL), 0);
+	a = deterministic_export(at("int.db"));
+	b = deterministic_export(at("ref.db"));
+	cr_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}
+
+Test(store, export_json_round_trips_the_table, .timeout = 60, .init = make_dir)
+{
+	const char *run_args[] = { "run", "--objective", "ma_cross", "--data",
+				   RSW_SOURCE_DIR "/examples/data/eustockmarkets.csv",
+				   "--column", "SMI", "--param", "fast=int:2:12",
+				   "--param", "slow=int:5:40:5", "--maximize", "-q",
+				   "--db", at("m.db"), NULL };
+	const char *json_args[] = { "export", at("m.db"), "--format", "json", NULL };
+	const char *top_args[] = { "export", at("m.db"), "--top", "3", NULL };
+	json_error_t jerr;
+	json_t *root, *rows;
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	char *top;
+	size_t i = 0;
+
+	cr_assert_eq(run_cli(run_args, NULL, NULL), 0);
+	cr_assert_eq(run_cli(json_args, at("m.json"), NULL), 0);
+	root = json_load_file(at("m.json"), 0, &jerr);
+	cr_assert_not_null(root, "invalid JSON: %s", jerr.text);
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(root, "sweep"), "outcome")), "done");
+	rows = json_object_get(root, "results");
+	cr_assert_eq(sqlite3_open_v2(at("m.db"), &h, SQLITE_OPEN_READONLY, NULL),
+		     SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(h, "SELECT seq, fast, slow, status, value, "
+					   "sortino FROM results ORDER BY seq",
+					-1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *r = json_array_get(rows, i++);
+
+		cr_assert_not_null(r);
+		cr_assert_eq(json_integer_value(json_object_get(r, "seq")),
+			     sqlite3_column_int64(s, 0));
+		cr_assert_eq(json_integer_value(json_object_get(r, "fast")),
+			     sqlite3_column_int64(s, 1));
+		cr_assert_eq(json_integer_value(json_object_get(r, "slow")),
+			     sqlite3_column_int64(s, 2));
+		cr_assert_str_eq(json_string_value(json_object_get(r, "status")),
+				 (const char *)sqlite3_column_text(s, 3));
+		if (sqlite3_column_type(s, 4) == SQLITE_NULL) {
+			cr_assert(json_is_null(json_object_get(r, "value")));
+		} else {
+			/* 17 significant digits: every double comes back exactly. */
+			cr_assert_eq(json_real_value(json_object_get(r, "value")),
+				     sqlite3_column_double(s, 4));
+			cr_assert_eq(json_real_value(json_object_get(r, "sortino")),
+				     sqlite3_column_double(s, 5));
+		}
+	}
+	cr_assert_eq(i, json_array_size(rows));
+	cr_assert_eq(i, 11 * 8, "one row per evaluation");
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	json_decref(root);
+	cr_assert_eq(run_cli(top_args, at("top.csv"), NULL), 0);
+	top = slurp(at("top.csv"));
+	{
+		int lines = 0;
+		double prev = INFINITY, v;
+		char *line = strchr(top, '\n') + 1;
+
+		for (; *line; line = strchr(line, '\n') + 1, lines++) {
+			cr_assert_eq(sscanf(line, "%*[^,],%*[^,],%*[^,],ok,%*[^,],%lf", &v), 1);
+			cr_assert_leq(v, prev, "best first (maximize)");
+			prev = v;
+		}
+		cr_assert_eq(lines, 3);
+	}
+	free(top);
+}
+
+/* Expects `args` to exit 2 with `culprit` in its message and `path`
+ * byte-for-byte unchanged. */
+static void
+refused_untouched(const char **args, const char *culprit, const char *path)
+{
+	char *before = slurp(path), *after, *err;
+	struct stat a, b;
+
+	cr_assert_eq(stat(path, &a), 0);
+	cr_assert_eq(run_cli(args, NULL, at("err")), 2, "not refused: %s", path);
+	err = slurp(at("err"));
+	cr_assert_not_null(strstr(err, culprit), "'%s' lacks '%s'", err, culprit);
+	cr_assert_eq(stat(path, &b), 0);
+	after = slurp(path);
+	cr_assert_eq(a.st_size, b.st_size);
+	cr_assert_eq(memcmp(before, after, (size_t)a.st_size), 0, "file changed");
+	free(before);
+	free(after);
+	free(err);
+}
+
+Test(store, foreign_and_corrupt_files_are_refused_and_untouched, .timeout = 60,
+     .init = make_dir)
+{
+	const char *run_args[] = { "run", "--param", "x=int:0:50", "-q", "--db",
+				   at("good.db"), NULL };
+	sqlite3 *h;
+	FILE *f;
+
+	f = fopen(at("notes.txt"), "w");
+	fputs("this is not a database\n", f);
+	fclose(f);
+	{
+		const char *a[] = { "export", at("notes.txt"), NULL };
+		refused_untouched(a, "not a ringsweep results file", at("notes.txt"));
+	}
+	{
+		const char *a[] = { "run", "--resume", at("notes.txt"), NULL };
+		refused_untouched(a, "not a ringsweep results file", at("notes.txt"));
+	}
+	cr_assert_eq(sqlite3_open(at("other.db"), &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, "CREATE TABLE t (a); INSERT INTO t VALUES (1)",
+				  NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	{
+		const char *a[] = { "run", "--resume", at("other.db"), NULL };
+		refused_untouched(a, "not a ringsweep results file", at("other.db"));
+	}
+	cr_assert_eq(run_cli(run_args, NULL, NULL), 0);
+	{
+		const char *a[] = { "run", "--resume", at("good.db"), "--param",
+				    "y=int:0:1", NULL };
+		refused_untouched(a, "cannot change on --resume", at("good.db"));
+	}
+	{
+		/* A sweep file whose results lost a row in the middle. */
+		cr_assert_eq(sqlite3_open(at("good.db"), &h), SQLITE_OK);
+		cr_assert_eq(sqlite3_exec(h, "DELETE FROM results WHERE seq = 10",
+					  NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+	}
+	{
+		const char *a[] = { "run", "--resume", at("good.db"), NULL };
+		refused_untouched(a, "corrupt results table", at("good.db"));
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--db", at("good.db"),
+				    NULL };
+		refused_untouched(a, "already exists", at("good.db"));
+	}
+	{
+		const char *a[] = { "run", "--param", "x=int:0:3", "--db",
+				    "/nonexistent-dir/s.db", NULL };
+		char *err;
+
+		cr_assert_eq(run_cli(a, NULL, at("err")), 2);
+		err = slurp(at("err"));
+		cr_assert_not_null(strstr(err, "/nonexistent-dir/s.db"));
+		free(err);
+	}
+}

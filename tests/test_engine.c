@@ -247,6 +247,7 @@ Test(engine, external_worker_attaches_and_its_death_loses_nothing, .timeout = 60
 
 	c.external_slots = 1;
 	c.objective_name = "sphere";
+	c.max_attempts = 3; /* the task it holds when killed is retried */
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
 	ext = spawn_external_worker(rsw_engine_arena_name(e));
 	for (uint64_t s = 0; s < n; s++) {

@@ -284,6 +284,8 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		return; /* workers report only these two */
 	ws->tasks++;
 	ws->busy_ns += r->elapsed_ns;
+	if (r->elapsed_ns > ws->max_ns)
+		ws->max_ns = r->elapsed_ns;
 	e->avg_task_ns = e->avg_task_ns == 0 ?
 				 (double)r->elapsed_ns :
 				 0.9 * e->avg_task_ns + 0.1 * (double)r->elapsed_ns;
@@ -691,6 +693,8 @@ serial_run_pending(rsw_engine *e)
 			      f->nparams, &info, metrics, rsw__mono_ns(), &r);
 		e->stats.workers[0].tasks++;
 		e->stats.workers[0].busy_ns += r.elapsed_ns;
+		if (r.elapsed_ns > e->stats.workers[0].max_ns)
+			e->stats.workers[0].max_ns = r.elapsed_ns;
 		if (r.status != RSW_STATUS_OK) {
 			e->stats.workers[0].failures++;
 			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns);

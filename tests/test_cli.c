@@ -5,6 +5,7 @@
  * errors; SIGINT drains and removes the arena.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "helpers.h"
 
@@ -227,4 +228,41 @@ Test(cli, sigint_drains_and_removes_the_arena, .timeout = 60,
 	cr_assert_not_null(got, "committed results are kept");
 	cr_assert_eq(strncmp(got, "seq,ms,status,value\n", 20), 0);
 	free(got);
+}
+
+Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_tmpdir)
+{
+	const char *bar[] = { "run", "--objective", "sleep", "--param",
+			      "ms=float:0.1:0.3", "--algo", "random", "--evals",
+			      "2000", "-j", "2", "--db", "none", "--progress", "bar",
+			      NULL };
+	const char *js[] = { "run", "--param", "x=int:0:99", "-j", "2", "--db",
+			     "none", "--json", NULL };
+	json_error_t jerr;
+	json_t *root, *workers;
+	char *err;
+	uint64_t tasks = 0;
+
+	cr_assert_eq(run_cli(bar, NULL, path("err")), 0);
+	err = slurp(path("err"));
+	/* Redrawn in place, and the last state is the whole sweep. */
+	cr_assert_not_null(strchr(err, '\r'));
+	cr_assert_not_null(strstr(err, "2000/2000 (100.0%)"), "%s", err);
+	cr_assert_not_null(strstr(err, "best 0.1"), "%s", err);
+	free(err);
+	cr_assert_eq(run_cli(js, path("sum.json"), NULL), 0);
+	root = json_load_file(path("sum.json"), 0, &jerr);
+	cr_assert_not_null(root, "invalid JSON: %s", jerr.text);
+	cr_assert_eq(json_integer_value(json_object_get(root, "evals")), 100);
+	cr_assert_eq(json_integer_value(json_object_get(
+			     json_object_get(root, "status"), "ok")), 100);
+	cr_assert_eq(json_real_value(json_object_get(json_object_get(
+			     json_object_get(root, "best"), "params"), "x")), 0);
+	workers = json_object_get(root, "workers");
+	cr_assert_eq(json_array_size(workers), 2);
+	for (size_t i = 0; i < 2; i++)
+		tasks += (uint64_t)json_integer_value(
+			json_object_get(json_array_get(workers, i), "tasks"));
+	cr_assert_eq(tasks, 100, "every task counted once");
+	json_decref(root);
 }

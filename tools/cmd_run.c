@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "store.h"
 
 struct run_opts {
@@ -37,6 +38,8 @@ struct run_opts {
 	const char *db;		/* NULL: a new file named after the sweep */
 	int no_db;
 	int quiet;
+	int progress;	/* RSW_PROGRESS_* */
+	int json;
 };
 
 static const struct option_help {
@@ -89,7 +92,12 @@ static const struct option_help {
 	  "SQLite results store (default: sweep-DATE-TIME-PID.db here)" },
 	{ { "resume", required_argument, NULL, 'Z' }, "FILE",
 	  "continue the sweep stored in FILE (killed or interrupted)" },
-	{ { "quiet", no_argument, NULL, 'q' }, NULL, "print only the summary" },
+	{ { "progress", required_argument, NULL, 'G' }, "auto|bar|lines|none",
+	  "live progress on stderr (default auto: a bar on a terminal)" },
+	{ { "json", no_argument, NULL, 'J' }, NULL,
+	  "print the summary as JSON (for scripts)" },
+	{ { "quiet", no_argument, NULL, 'q' }, NULL,
+	  "no progress, no start banner: only the summary" },
 	{ { "help", no_argument, NULL, 'h' }, NULL, "this help" },
 };
 
@@ -141,7 +149,7 @@ parse(int argc, char **argv, struct run_opts *o)
 	char err[256];
 	long long v;
 	double d;
-	int c;
+	int c, progress_given = 0;
 
 	for (size_t i = 0; i < NOPTIONS; i++)
 		longopts[i] = options[i].opt;
@@ -155,6 +163,7 @@ parse(int argc, char **argv, struct run_opts *o)
 	o->window = 64;
 	o->cfg.workers = 0;
 	o->evals = -1;
+	rsw_progress_mode_parse("auto", &o->progress);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j:hq", longopts, NULL)) != -1) {
@@ -276,6 +285,15 @@ parse(int argc, char **argv, struct run_opts *o)
 		case 'q':
 			o->quiet = 1;
 			break;
+		case 'G':
+			if (rsw_progress_mode_parse(optarg, &o->progress) != 0)
+				return bad("--progress must be auto, bar, lines or none, got",
+					   optarg);
+			progress_given = 1;
+			break;
+		case 'J':
+			o->json = 1;
+			break;
 		case 'h':
 			run_usage(stdout);
 			exit(RSW_EXIT_OK);
@@ -290,6 +308,8 @@ parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument", argv[optind]);
+	if ((o->quiet || o->json) && !progress_given)
+		o->progress = RSW_PROGRESS_NONE;
 	if (o->space.n == 0) {
 		rsw_cli_errorf("no parameters: give at least one --param NAME=SPEC");
 		return -1;
@@ -346,6 +366,10 @@ struct top_row {
 struct sink {
 	FILE *csv;
 	rsw_store *store;
+	rsw_progress *progress;
+	rsw_engine *engine;
+	int workers;
+	uint64_t failed;
 	int store_failed;
 	const rsw_space *space;
 	uint32_t nmetrics;
@@ -387,6 +411,15 @@ keep_top(struct sink *s, const double *params, uint32_t nparams,
 	memcpy(s->top[at].metrics, r->metrics, r->nmetrics * sizeof(double));
 }
 
+/* Tasks being evaluated right now: in the engine, at most one a worker. */
+static uint64_t
+running_tasks(const struct sink *s)
+{
+	uint64_t pending = s->engine != NULL ? rsw_engine_pending(s->engine) : 0;
+
+	return pending < (uint64_t)s->workers ? pending : (uint64_t)s->workers;
+}
+
 static int
 on_commit(void *ctx, const double *params, uint32_t nparams,
 	  const rsw_result *r)
@@ -399,7 +432,12 @@ on_commit(void *ctx, const double *params, uint32_t nparams,
 	if (r->status == RSW_STATUS_SKIPPED)
 		return 0;
 	s->commits++;
+	s->failed += r->status != RSW_STATUS_OK;
 	keep_top(s, params, nparams, r);
+	rsw_progress_publish(s->progress, s->commits, s->failed,
+			     running_tasks(s), s->ntop > 0,
+			     s->ntop > 0 ? s->top[0].value : 0,
+			     s->ntop > 0 ? s->top[0].params : NULL, 0);
 	if (s->store != NULL && rsw_store_add(s->store, params, nparams, r) != 0) {
 		s->store_failed = 1;
 		return RSW_ESYS; /* stops the sweep: results would be lost */
@@ -534,15 +572,92 @@ print_top(const struct run_opts *o, const rsw_cli_objective *obj,
 	}
 }
 
+/* Peak resident memory of a live process (VmHWM), in KiB; 0 if unknown. */
+static uint64_t
+peak_rss_kb(int pid)
+{
+	char path[64], line[256];
+	unsigned long long kb = 0;
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+static void
+print_summary_json(const struct run_opts *o, rsw_algorithm *algo,
+		   const rsw_stats *st, const struct sink *s, double wall,
+		   const char *db)
+{
+	json_t *root = json_object(), *status = json_object(), *workers = json_array();
+	rsw_best best;
+
+	if (algo->best(algo, &best) == 0) {
+		json_t *b = json_object(), *params = json_object();
+
+		json_object_set_new(b, "seq", json_integer((json_int_t)best.seq));
+		json_object_set_new(b, "value", json_real(best.value));
+		for (uint32_t i = 0; i < best.nparams; i++)
+			json_object_set_new(params, o->space.params[i].name,
+					    json_real(best.params[i]));
+		json_object_set_new(b, "params", params);
+		json_object_set_new(root, "best", b);
+	} else {
+		json_object_set_new(root, "best", json_null());
+	}
+	json_object_set_new(root, "evals", json_integer((json_int_t)s->commits));
+	for (int i = 0; i < RSW_STATUS_COUNT_; i++)
+		if (s->by_status[i] > 0)
+			json_object_set_new(status, rsw_status_name(i),
+					    json_integer((json_int_t)s->by_status[i]));
+	json_object_set_new(root, "status", status);
+	json_object_set_new(root, "retries", json_integer((json_int_t)st->retries));
+	json_object_set_new(root, "wall_s", json_real(wall));
+	json_object_set_new(root, "evals_per_s",
+			    json_real(wall > 0 ? (double)s->commits / wall : 0));
+	json_object_set_new(root, "database", db[0] ? json_string(db) : json_null());
+	for (uint32_t w = 0; w < st->nworkers && w < 256; w++) {
+		const rsw_worker_stats *ws = &st->workers[w];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "worker", json_integer(w));
+		json_object_set_new(j, "tasks", json_integer((json_int_t)ws->tasks));
+		json_object_set_new(j, "failures", json_integer((json_int_t)ws->failures));
+		json_object_set_new(j, "restarts", json_integer((json_int_t)ws->restarts));
+		json_object_set_new(j, "mean_ms", json_real(ws->tasks ?
+			(double)ws->busy_ns / (double)ws->tasks / 1e6 : 0));
+		json_object_set_new(j, "max_ms", json_real((double)ws->max_ns / 1e6));
+		json_object_set_new(j, "peak_kb", json_integer((json_int_t)peak_rss_kb(ws->pid)));
+		json_array_append_new(workers, j);
+	}
+	json_object_set_new(root, "workers", workers);
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					JSON_REAL_PRECISION(17));
+	fputc('\n', stdout);
+	json_decref(root);
+}
+
 static void
 print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
-	      const struct sink *s, double wall)
+	      const struct sink *s, double wall, const char *db)
 {
 	rsw_best best;
 	rsw_stats st;
 	uint64_t restarts = 0;
 
 	rsw_engine_stats(e, &st);
+	if (o->json) {
+		print_summary_json(o, algo, &st, s, wall, db);
+		return;
+	}
 	for (uint32_t w = 0; w < st.nworkers && w < 256; w++)
 		restarts += st.workers[w].restarts;
 	if (algo->best(algo, &best) == 0) {
@@ -567,6 +682,20 @@ print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
 		       (unsigned long long)st.timeouts, st.max_kill_late_ns / 1e6);
 	printf("wall: %.3f s, %.0f evals/s\n", wall,
 	       wall > 0 ? (double)s->commits / wall : 0.0);
+	if (o->quiet)
+		return;
+	printf("  %6s %8s %10s %8s %8s %10s %10s %9s\n", "worker", "pid", "tasks",
+	       "failed", "restarts", "mean ms", "max ms", "peak MB");
+	for (uint32_t w = 0; w < st.nworkers && w < 256; w++) {
+		const rsw_worker_stats *ws = &st.workers[w];
+
+		printf("  %6u %8d %10llu %8llu %8llu %10.3f %10.3f %9.1f\n", w,
+		       ws->pid, (unsigned long long)ws->tasks,
+		       (unsigned long long)ws->failures,
+		       (unsigned long long)ws->restarts,
+		       ws->tasks ? (double)ws->busy_ns / (double)ws->tasks / 1e6 : 0,
+		       (double)ws->max_ns / 1e6, peak_rss_kb(ws->pid) / 1024.0);
+	}
 }
 
 /* Opens the results store: new (--db or a generated name) or, with
@@ -726,10 +855,10 @@ rsw_cmd_run(int argc, char **argv)
 			o.algo, o.space.n, objective.name, o.cfg.workers,
 			o.serial ? " (serial)" : ", arena ",
 			o.serial ? "" : rsw_engine_arena_name(e));
-	if (sink.store != NULL)
+	if (sink.store != NULL && !o.json)
 		printf("database: %s%s\n", db_name,
 		       rsw_store_rows(sink.store) > 0 ? " (resumed)" : "");
-	if (o.results != NULL)
+	if (o.results != NULL && !o.json)
 		printf("results: %s\n", o.results);
 	fflush(stdout);
 
@@ -747,14 +876,27 @@ rsw_cmd_run(int argc, char **argv)
 					"evaluations\n",
 				(unsigned long long)ro.replay_count);
 	}
+	sink.engine = e;
+	sink.workers = o.cfg.workers > 0 ? o.cfg.workers : 1;
+	sink.progress = rsw_progress_start(
+	    o.progress, &o.space,
+	    strcmp(o.algo, "grid") == 0 ? rsw_space_grid_size(&o.space) :
+					  (uint64_t)o.evals);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = rsw_run(e, algo, &ro);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rsw_progress_publish(sink.progress, sink.commits, sink.failed,
+			     running_tasks(&sink), sink.ntop > 0,
+			     sink.ntop > 0 ? sink.top[0].value : 0,
+			     sink.ntop > 0 ? sink.top[0].params : NULL, 1);
+	rsw_progress_stop(sink.progress);
+	sink.progress = NULL;
 
 	print_summary(&o, algo, e, &sink,
 		      (double)(t1.tv_sec - t0.tv_sec) +
-			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	print_top(&o, &objective, &sink);
+			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, db_name);
+	if (!o.json)
+		print_top(&o, &objective, &sink);
 	g_engine = NULL;
 	rsw_engine_close(e);
 	e = NULL;

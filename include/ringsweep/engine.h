@@ -130,8 +130,9 @@ typedef struct rsw_worker_stats {
 	uint64_t tasks;
 	uint64_t failures;
 	uint64_t restarts;
-	uint64_t busy_ns;
-	int32_t pid;
+	uint64_t busy_ns;	/* sum of evaluation times */
+	uint64_t max_ns;	/* longest evaluation */
+	int32_t pid;		/* the current process in this slot, 0 if none */
 } rsw_worker_stats;
 
 typedef struct rsw_stats {

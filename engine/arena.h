@@ -85,6 +85,8 @@ enum rsw_death_kind {
 	RSW_DEATH_TIMEOUT = 3,	 /* we SIGKILLed it at a task deadline */
 	RSW_DEATH_CRASH_LOOP = 4, /* supervisor gave up restarting */
 	RSW_DEATH_SPAWN_FAILED = 5,
+	RSW_DEATH_RECYCLED = 6,	 /* exited on purpose between tasks */
+	RSW_DEATH_OOM = 7,	 /* died at its hard memory limit */
 };
 
 /* Supervisor -> driver: a reaped worker (it can write nothing more). */

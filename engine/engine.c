@@ -202,6 +202,9 @@ classify_death(const struct rsw_death_desc *d, int32_t *status, int32_t *detail)
 	case RSW_DEATH_EXIT:
 		*status = RSW_STATUS_EXIT;
 		return;
+	case RSW_DEATH_OOM:
+		*status = RSW_STATUS_OOM;
+		return;
 	default:
 		break;
 	}
@@ -280,8 +283,9 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 	f = flight(e, r->seq);
 	if (f->seq != r->seq || f->state != F_QUEUED || f->epoch != r->epoch)
 		return; /* stale: an older queueing of this task */
-	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR)
-		return; /* workers report only these two */
+	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR &&
+	    r->status != RSW_STATUS_OOM)
+		return; /* workers report only these */
 	ws->tasks++;
 	ws->busy_ns += r->elapsed_ns;
 	if (r->elapsed_ns > ws->max_ns)
@@ -307,8 +311,7 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		return;
 	}
 	ws->failures++;
-	fail_attempt(e, f, RSW_STATUS_ERROR, r->detail, (int32_t)w,
-		     r->elapsed_ns);
+	fail_attempt(e, f, r->status, r->detail, (int32_t)w, r->elapsed_ns);
 }
 
 static unsigned
@@ -358,9 +361,13 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 		set_error(e, RSW_EFORK);
 		return;
 	}
-	e->stats.deaths++;
-	if (d->slot < a->layout.nworkers) /* supervised: it is restarted */
-		e->stats.workers[d->slot].restarts++;
+	if (d->kind == RSW_DEATH_RECYCLED) {
+		e->stats.recycled++;
+	} else {
+		e->stats.deaths++;
+		if (d->slot < a->layout.nworkers) /* supervised: restarted */
+			e->stats.workers[d->slot].restarts++;
+	}
 	if (d->kind == RSW_DEATH_TIMEOUT) {
 		e->stats.timeouts++;
 		if (d->late_ns > e->stats.max_kill_late_ns)
@@ -910,6 +917,7 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 			 * timeout is the deadline policy at work. */
 			if (f->status != RSW_STATUS_ERROR &&
 			    f->status != RSW_STATUS_TIMEOUT &&
+			    f->status != RSW_STATUS_OOM &&
 			    ++e->consecutive_failed >= e->cfg.crash_loop_failures) {
 				set_error(e, RSW_ECRASHLOOP);
 				break;

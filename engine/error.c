@@ -43,6 +43,7 @@ rsw_status_name(int status)
 		[RSW_STATUS_KILLED] = "killed",
 		[RSW_STATUS_CPULIMIT] = "cpulimit",
 		[RSW_STATUS_SKIPPED] = "skipped",
+		[RSW_STATUS_OOM] = "oom",
 	};
 
 	if (status < 0 || status >= RSW_STATUS_COUNT_)

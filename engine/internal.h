@@ -15,12 +15,15 @@ enum {
 	RSW_WORKER_EXIT_ATTACH = 70, /* could not attach the arena */
 	RSW_WORKER_EXIT_INIT = 71,   /* worker_init() failed */
 	RSW_WORKER_EXIT_ORPHAN = 72, /* parent died during start-up */
+	RSW_WORKER_EXIT_RECYCLE = 73, /* done its tasks or past its soft memory
+					 limit: replace me (between tasks) */
 };
 
 /* Runs the worker loop in slot `slot` until shutdown; returns the exit
  * code the process should use. */
 int rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
-		     const rsw_objective *obj);
+		     const rsw_objective *obj, uint64_t recycle_after,
+		     uint64_t soft_mem);
 
 /* Entry point of the supervisor process; never returns. */
 _Noreturn void rsw__supervisor_main(const char *arena_name, int ctl_fd,

@@ -94,6 +94,14 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 		/* Best effort: a CPU outside our cpuset just stays unpinned. */
 		(void)sched_setaffinity(0, sizeof set, &set);
 	}
+	if (s->cfg->max_mem != 0) {
+		/* RLIMIT_DATA counts private writable memory (heap, private
+		 * mmaps) but not the shared arena, so the limit bites the
+		 * objective's allocations only: malloc returns NULL. */
+		struct rlimit rl = { s->cfg->max_mem, s->cfg->max_mem };
+
+		(void)setrlimit(RLIMIT_DATA, &rl);
+	}
 	/* Best effort too: lowering our own priority is always allowed. */
 	if (s->cfg->nice > 0)
 		(void)setpriority(PRIO_PROCESS, 0, s->cfg->nice);
@@ -104,7 +112,8 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	if (s->obj->worker_init != NULL &&
 	    s->obj->worker_init(s->obj->ctx, (int)slot) != 0)
 		_exit(RSW_WORKER_EXIT_INIT);
-	code = rsw__worker_loop(&a, slot, incarnation, s->obj);
+	code = rsw__worker_loop(&a, slot, incarnation, s->obj,
+				s->cfg->recycle_after, s->cfg->soft_mem);
 	_exit(code);
 }
 
@@ -206,7 +215,17 @@ reap(struct supervisor *s, uint32_t slot)
 		     (uint64_t)ru.ru_utime.tv_usec;
 	d.stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u +
 		     (uint64_t)ru.ru_stime.tv_usec;
-	if (WIFEXITED(status)) {
+	if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_RECYCLE) {
+		d.kind = RSW_DEATH_RECYCLED;
+	} else if (s->cfg->max_mem != 0 &&
+		   (uint64_t)ru.ru_maxrss * 1024u >= s->cfg->max_mem / 10 * 9 &&
+		   !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+		     c->killed)) {
+		/* Died (any way) with its peak resident memory at the limit:
+		 * the allocation failure is what killed it. */
+		d.kind = RSW_DEATH_OOM;
+		d.detail = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+	} else if (WIFEXITED(status)) {
 		d.kind = RSW_DEATH_EXIT;
 		d.detail = WEXITSTATUS(status);
 	} else if (WTERMSIG(status) == SIGKILL && c->killed) {
@@ -231,7 +250,7 @@ reap(struct supervisor *s, uint32_t slot)
 		s->progress_mark = progress;
 		s->consecutive_deaths = 0;
 	}
-	if (d.kind != RSW_DEATH_TIMEOUT &&
+	if (d.kind != RSW_DEATH_TIMEOUT && d.kind != RSW_DEATH_RECYCLED &&
 	    ++s->consecutive_deaths >= s->cfg->crash_loop_deaths) {
 		memset(&d, 0, sizeof d);
 		d.slot = slot;
@@ -241,7 +260,8 @@ reap(struct supervisor *s, uint32_t slot)
 		report(s, &d);
 		return;
 	}
-	ck_pr_store_32(&ws->restarts, ws->restarts + 1);
+	if (d.kind != RSW_DEATH_RECYCLED)
+		ck_pr_store_32(&ws->restarts, ws->restarts + 1);
 	if (spawn(s, slot) != 0) {
 		memset(&d, 0, sizeof d);
 		d.slot = slot;

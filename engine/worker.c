@@ -22,6 +22,7 @@
  */
 #include <ck_backoff.h>
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <math.h>
 #include <string.h>
@@ -49,9 +50,43 @@ rsw__evaluate(const rsw_objective *obj, const double *params,
 		res->value = out.value;
 		res->detail = 0;
 	} else {
-		res->status = RSW_STATUS_ERROR;
+		/* ENOMEM from the objective: an allocation refused by the
+		 * memory limit, recorded as such. */
+		res->status = out.error_code == ENOMEM ? RSW_STATUS_OOM :
+							 RSW_STATUS_ERROR;
 		res->value = NAN;
 		res->detail = out.error_code != 0 ? out.error_code : rc;
+	}
+}
+
+/* jemalloc's mallctl when the program links jemalloc (the ringsweep
+ * command does); otherwise NULL and the soft limit reads the RSS. */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp,
+		   size_t newlen) __attribute__((weak));
+
+/* Bytes the worker's heap holds now: jemalloc's stats.allocated (after
+ * refreshing its epoch), or the resident set size. */
+static uint64_t
+heap_bytes(void)
+{
+	if (mallctl != NULL) {
+		uint64_t epoch = 1;
+		size_t allocated, len = sizeof allocated, elen = sizeof epoch;
+
+		if (mallctl("epoch", &epoch, &elen, &epoch, elen) == 0 &&
+		    mallctl("stats.allocated", &allocated, &len, NULL, 0) == 0)
+			return allocated;
+	}
+	{
+		unsigned long size, resident = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+
+		if (f != NULL) {
+			if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+				resident = 0;
+			fclose(f);
+		}
+		return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 	}
 }
 
@@ -211,8 +246,10 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 
 int
 rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
-		 const rsw_objective *obj)
+		 const rsw_objective *obj, uint64_t recycle_after,
+		 uint64_t soft_mem)
 {
+	uint64_t done_here = 0;
 	struct rsw_arena_header *h = a->hdr;
 	struct rsw_worker_slot *ws = rsw__worker_slot(a, slot);
 	struct ck_ring *ring = rsw__task_ring(a);
@@ -233,9 +270,19 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 		 * anyway so a damaged descriptor cannot spin us for ages. */
 		if (d.count > a->layout.max_inflight)
 			d.count = a->layout.max_inflight;
-		for (uint32_t i = 0; i < d.count; i++)
+		for (uint32_t i = 0; i < d.count; i++) {
 			run_task(a, ws, slot, incarnation, obj, d.seq_first + i,
 				 d.epoch);
+			/* Recycling happens between tasks: this process holds
+			 * no claim now, and the rest of its batch is found
+			 * below the consumer head and queued again. */
+			if ((recycle_after != 0 && ++done_here >= recycle_after) ||
+			    (soft_mem != 0 && heap_bytes() > soft_mem)) {
+				if (!spin)
+					ck_ec32_inc(&h->result_ec, &rsw__ec_mp);
+				return RSW_WORKER_EXIT_RECYCLE;
+			}
+		}
 		ck_pr_store_32(&ws->state, RSW_WORKER_IDLE);
 		/* Wake the driver if it sleeps (no system call otherwise) and
 		 * the ring is low enough to need it, or it waits for results

@@ -7,6 +7,7 @@
  * written to FILE.partial and renamed into place at the end, so FILE is
  * never half-written.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -80,6 +81,12 @@ static const struct option_help {
 	  "idle workers sleep after ~10 us, or spin (default sleep)" },
 	{ { "max-batch", required_argument, NULL, 'b' }, "N",
 	  "cap on tasks per ring descriptor; 1 disables batching (default 64)" },
+	{ { "max-mem", required_argument, NULL, 'X' }, "SIZE",
+	  "hard memory limit per worker (e.g. 512M, 2G): allocations fail -> oom" },
+	{ { "soft-mem", required_argument, NULL, 'Y' }, "SIZE",
+	  "replace a worker between tasks once its heap passes SIZE" },
+	{ { "recycle-after", required_argument, NULL, 'C' }, "N",
+	  "replace each worker after N tasks (a fork: microseconds)" },
 	{ { "pin", no_argument, NULL, 'P' }, NULL,
 	  "pin worker i to CPU i (mod the CPU count)" },
 	{ { "nice", required_argument, NULL, 'N' }, "N",
@@ -135,6 +142,36 @@ on_signal(int sig)
 		rsw_engine_cancel(g_engine);
 }
 
+/* "512M", "2G", "1048576": bytes, at least 16 MiB (less cannot even hold
+ * a worker). */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+	uint64_t mult = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || !(v > 0))
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ull << 30;
+	else if (*end != '\0')
+		return -1;
+	if (*end != '\0' && end[1] != '\0' && strcmp(end + 1, "iB") != 0 &&
+	    strcmp(end + 1, "B") != 0)
+		return -1;
+	if (v * (double)mult < 16.0 * (1 << 20) || v * (double)mult > 1e18)
+		return -1;
+	*out = (uint64_t)(v * (double)mult);
+	return 0;
+}
+
 static int
 bad(const char *what, const char *value)
 {
@@ -182,6 +219,22 @@ parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'P':
 			o->cfg.pin = 1;
+			break;
+		case 'X':
+		case 'Y':
+			if (parse_size(optarg, c == 'X' ? &o->cfg.max_mem :
+							  &o->cfg.soft_mem) != 0)
+				return bad(c == 'X' ? "--max-mem needs a size like 512M "
+						      "or 2G (at least 16M), got" :
+						      "--soft-mem needs a size like 512M "
+						      "or 2G (at least 16M), got",
+					   optarg);
+			break;
+		case 'C':
+			if (rsw_cli_parse_i64(optarg, 1, INT64_MAX, &v) != 0)
+				return bad("--recycle-after needs a positive integer, got",
+					   optarg);
+			o->cfg.recycle_after = (uint64_t)v;
 			break;
 		case 'N':
 			if (rsw_cli_parse_i64(optarg, 0, 19, &v) != 0)
@@ -620,6 +673,7 @@ print_summary_json(const struct run_opts *o, rsw_algorithm *algo,
 					    json_integer((json_int_t)s->by_status[i]));
 	json_object_set_new(root, "status", status);
 	json_object_set_new(root, "retries", json_integer((json_int_t)st->retries));
+	json_object_set_new(root, "recycled", json_integer((json_int_t)st->recycled));
 	json_object_set_new(root, "wall_s", json_real(wall));
 	json_object_set_new(root, "evals_per_s",
 			    json_real(wall > 0 ? (double)s->commits / wall : 0));
@@ -674,9 +728,9 @@ print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
 		if (s->by_status[i] > 0)
 			printf(", %llu %s", (unsigned long long)s->by_status[i],
 			       rsw_status_name(i));
-	printf("\nworkers: %s, %llu restarts, %llu retries\n",
+	printf("\nworkers: %s, %llu restarts, %llu recycled, %llu retries\n",
 	       o->serial ? "serial" : "processes", (unsigned long long)restarts,
-	       (unsigned long long)st.retries);
+	       (unsigned long long)st.recycled, (unsigned long long)st.retries);
 	if (st.timeouts > 0)
 		printf("timeouts: %llu, worst kill %.3f ms after the deadline\n",
 		       (unsigned long long)st.timeouts, st.max_kill_late_ns / 1e6);

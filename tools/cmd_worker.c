@@ -115,7 +115,7 @@ rsw_cmd_worker(int argc, char **argv)
 		rsw__arena_detach(&a);
 		return RSW_EXIT_FAILURE;
 	}
-	rc = rsw__worker_loop(&a, slot, inc, &obj);
+	rc = rsw__worker_loop(&a, slot, inc, &obj, 0, 0);
 	rsw__arena_detach(&a);
 	return rc;
 }

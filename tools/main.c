@@ -7,6 +7,15 @@
 
 #include "cli.h"
 
+/*
+ * jemalloc's options (read from this symbol when jemalloc is the
+ * allocator).  retain:false returns freed address space to the kernel:
+ * with the default (retain), address space once mapped stays counted in
+ * RLIMIT_DATA, and --max-mem would refuse allocations the objective has
+ * long freed.
+ */
+const char *malloc_conf = "retain:false";
+
 static void
 usage(FILE *f)
 {

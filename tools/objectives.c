@@ -10,11 +10,16 @@
  * badinit: every worker's set-up fails (exercises the crash-loop stop).
  * empty: returns 0 at once (overhead measurements).
  * ma_cross: the moving-average crossover backtest (tools/backtest.c).
+ * alloc: allocates and touches PARAM1 MiB, frees it, returns PARAM1; an
+ *   allocation refused (--max-mem) is reported as ENOMEM (status oom).
+ * leak: the same, but never frees (exercises --soft-mem recycling).
  *
  * And the plugin loader: --objective PATH.so[:prefix] (see
  * include/ringsweep/objective.h for the ABI).
  */
 #include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +77,37 @@ crashy(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 }
 
 static int
+touch_mib(double mib, int keep, rsw_eval_out *out)
+{
+	size_t n = (size_t)(mib * 1048576.0);
+	char *p = malloc(n ? n : 1);
+
+	if (p == NULL) {
+		out->error_code = ENOMEM;
+		return -1;
+	}
+	memset(p, 1, n);
+	out->value = mib;
+	if (!keep)
+		free(p);
+	return 0;
+}
+
+static int
+alloc_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	   rsw_eval_out *out)
+{
+	return touch_mib(x[0], 0, out);
+}
+
+static int
+leak_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	  rsw_eval_out *out)
+{
+	return touch_mib(x[0], 1, out);
+}
+
+static int
 badinit_init(void *ctx, int worker)
 {
 	return -1;
@@ -97,6 +133,10 @@ static const rsw_builtin builtins[] = {
 	  sphere, badinit_init, NULL },
 	{ "empty", "returns 0 at once (overhead measurement)", 0, 0, 0, empty, NULL,
 	  NULL },
+	{ "alloc", "allocates PARAM1 MiB, returns PARAM1 (memory limits)", 1, 0, 0,
+	  alloc_eval, NULL, NULL },
+	{ "leak", "allocates PARAM1 MiB and keeps it (soft limit)", 1, 0, 0,
+	  leak_eval, NULL, NULL },
 	{ "ma_cross", "MA crossover backtest: FAST SLOW [COST_BPS] on --data/--column",
 	  2, 3, 1, rsw_ma_cross_eval, NULL, rsw_ma_cross_metrics },
 };

@@ -39,6 +39,9 @@ enum rsw_status {
 	RSW_STATUS_KILLED = 5,	/* killed from outside (SIGKILL/SIGTERM not ours, OOM) */
 	RSW_STATUS_CPULIMIT = 6, /* SIGXCPU */
 	RSW_STATUS_SKIPPED = 7, /* canceled before it ran */
+	RSW_STATUS_OOM = 8,	/* the memory limit: the objective's allocation
+				   failed (it returned error_code ENOMEM) or
+				   its worker died at the limit */
 	RSW_STATUS_COUNT_
 };
 
@@ -105,6 +108,10 @@ typedef struct rsw_config {
 	uint32_t external_slots; /* extra slots for `ringsweep worker --arena` */
 	int pin;		 /* pin worker i to online CPU i mod ncpu */
 	int nice;		 /* workers' nice level, 0 .. 19 */
+	uint64_t recycle_after;	 /* a worker is replaced after N tasks; 0 = never */
+	uint64_t max_mem;	 /* hard per-worker limit (RLIMIT_DATA), bytes; 0 = none */
+	uint64_t soft_mem;	 /* replace a worker, between tasks, once its heap
+				    passes this many bytes; 0 = none */
 	const char *objective_name; /* recorded in the arena for external workers */
 } rsw_config;
 
@@ -144,6 +151,7 @@ typedef struct rsw_stats {
 	uint64_t deaths;	   /* worker deaths seen */
 	uint64_t timeouts;	   /* deadline kills */
 	uint64_t max_kill_late_ns; /* worst delay from deadline to SIGKILL */
+	uint64_t recycled;	   /* workers replaced by recycle_after/soft_mem */
 	uint32_t nworkers;	   /* entries in workers[] */
 	rsw_worker_stats workers[256];
 } rsw_stats;

@@ -76,20 +76,31 @@ crashy(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	return sphere(ctx, x, n, t, out);
 }
 
+/* What `leak` keeps: a chain through the first word of each block, so the
+ * blocks stay reachable and no compiler may drop the allocations. */
+static void *leaked;
+
 static int
 touch_mib(double mib, int keep, rsw_eval_out *out)
 {
 	size_t n = (size_t)(mib * 1048576.0);
-	char *p = malloc(n ? n : 1);
+	char *p = malloc(n >= sizeof(void *) ? n : sizeof(void *));
+	volatile char sum = 0;
 
 	if (p == NULL) {
 		out->error_code = ENOMEM;
 		return -1;
 	}
 	memset(p, 1, n);
-	out->value = mib;
-	if (!keep)
+	for (size_t i = 0; i < n; i += 4096)
+		sum += p[i];
+	out->value = mib + sum * 0.0;
+	if (keep) {
+		memcpy(p, &leaked, sizeof leaked);
+		leaked = p;
+	} else {
 		free(p);
+	}
 	return 0;
 }
 

@@ -169,7 +169,10 @@ struct rsw_worker_slot {
 	uint32_t restarts;
 	uint64_t spawned_ns;
 	uint64_t proc_start;	 /* external worker: /proc starttime, vs pid reuse */
-	uint8_t pad_[RSW_CACHELINE - 24];
+	/* Written by the worker: the process group its objective started
+	 * (rsw_worker_set_child_group), killed with the worker. */
+	uint32_t child_pgid;
+	uint8_t pad_[RSW_CACHELINE - 28];
 } __attribute__((aligned(RSW_CACHELINE)));
 _Static_assert(sizeof(struct rsw_worker_slot) == 2 * RSW_CACHELINE,
 	       "worker slot ABI");

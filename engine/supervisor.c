@@ -190,6 +190,19 @@ total_progress(struct supervisor *s)
 	return sum;
 }
 
+/* The process group a worker's objective started for its task (an
+ * external command and its children): it must not outlive the task. */
+static void
+kill_child_group(struct rsw_worker_slot *ws)
+{
+	pid_t pgid = (pid_t)ck_pr_load_32(&ws->child_pgid);
+
+	if (pgid > 1) {
+		kill(-pgid, SIGKILL);
+		ck_pr_store_32(&ws->child_pgid, 0);
+	}
+}
+
 static void
 reap(struct supervisor *s, uint32_t slot)
 {
@@ -205,6 +218,7 @@ reap(struct supervisor *s, uint32_t slot)
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
 	close(c->pidfd);
 	c->pidfd = -1;
+	kill_child_group(ws);
 	ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
 
 	memset(&d, 0, sizeof d);
@@ -317,6 +331,7 @@ check_deadlines(struct supervisor *s, uint64_t now)
 			 * that one without charging it an attempt. */
 			if (ck_pr_load_32(&ws->task_gen) != g1)
 				continue;
+			kill_child_group(ws);
 			kill(c->pid, SIGKILL);
 			c->killed = 1;
 			c->late_ns = rsw__mono_ns() - c->deadline_ns;
@@ -331,9 +346,12 @@ static void
 shutdown_all(struct supervisor *s)
 {
 	ck_pr_store_32(&s->arena.hdr->shutdown, 1);
-	for (uint32_t w = 0; w < s->nworkers; w++)
-		if (s->children[w].pid > 0)
+	for (uint32_t w = 0; w < s->nworkers; w++) {
+		if (s->children[w].pid > 0) {
+			kill_child_group(rsw__worker_slot(&s->arena, w));
 			kill(s->children[w].pid, SIGKILL);
+		}
+	}
 	for (uint32_t w = 0; w < s->nworkers; w++)
 		if (s->children[w].pid > 0)
 			waitpid(s->children[w].pid, NULL, 0);

@@ -90,6 +90,19 @@ heap_bytes(void)
 	}
 }
 
+/* This process's slot, for rsw_worker_set_child_group (a worker process
+ * runs one loop for its whole life). */
+static struct rsw_worker_slot *current_slot;
+
+void
+rsw_worker_set_child_group(int pgid)
+{
+	/* A plain store: the supervisor reads it only after this process
+	 * stopped (killed or reaped), or right before killing it. */
+	if (current_slot != NULL)
+		ck_pr_store_32(&current_slot->child_pgid, (uint32_t)pgid);
+}
+
 /* A separately started worker has no PR_SET_PDEATHSIG tie to the
  * driver: it notices the driver's death here, at most every 100 ms. */
 static int
@@ -256,6 +269,8 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 	struct rsw_task_desc *buf = rsw__task_buf(a);
 	int spin = a->layout.idle == RSW_IDLE_SPIN;
 
+	current_slot = ws;
+	ck_pr_store_32(&ws->child_pgid, 0);
 	ck_pr_store_32(&ws->incarnation, incarnation);
 	ck_pr_store_32(&ws->pid, (uint32_t)getpid());
 	for (;;) {

@@ -1,6 +1,6 @@
 /*
  * tests/test_objectives.c - what workers evaluate: the ma_cross backtest
- * against an independent reference (tests/reference/ma_cross.awk) on the
+ * against an independent reference (examples/cmd/ma_cross.awk) on the
  * bundled real prices, objective plugins (loading, prefix, init argument,
  * metrics) and every way a plugin or a data file can be wrong.
  */
@@ -31,7 +31,7 @@ reference(const char *col, int fast, int slow, double cost, double *ref)
 {
 	char out[128], a1[64], a2[64], a3[64], a4[64];
 	const char *argv[] = { "awk", "-F,", "-v", a1, "-v", a2, "-v", a3, "-v", a4,
-			       "-f", RSW_SOURCE_DIR "/tests/reference/ma_cross.awk",
+			       "-f", RSW_SOURCE_DIR "/examples/cmd/ma_cross.awk",
 			       DATA, NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;

@@ -5,6 +5,7 @@
 #ifndef RSW_TOOLS_CLI_H
 #define RSW_TOOLS_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ringsweep/ringsweep.h"
@@ -51,6 +52,16 @@ int rsw_ma_cross_eval(void *ctx, const double *x, uint32_t n,
 		      const rsw_task_info *task, rsw_eval_out *out);
 extern const char *const rsw_ma_cross_metrics[];
 
+/* --cmd: an external command per task (tools/cmdobj.c). */
+typedef struct rsw_cmd rsw_cmd;
+
+rsw_cmd *rsw_cmd_parse(const char *tmpl, const rsw_space *space,
+		       const char *metrics, char *err, size_t errlen);
+void rsw_cmd_free(rsw_cmd *c);
+uint32_t rsw_cmd_metrics(const rsw_cmd *c, const char **names);
+int rsw_cmd_eval(void *ctx, const double *x, uint32_t n,
+		 const rsw_task_info *task, rsw_eval_out *out);
+
 /* The objective a run uses: a built-in, or a plugin loaded with dlopen. */
 typedef struct rsw_cli_objective {
 	char name[4096];
@@ -64,6 +75,7 @@ typedef struct rsw_cli_objective {
 	void *plugin_state;
 	void *plugin_eval;	/* rsw_plugin_eval_fn */
 	void *plugin_fini;	/* rsw_plugin_fini_fn */
+	rsw_cmd *cmd;
 } rsw_cli_objective;
 
 /* Resolves --objective SPEC (built-in name or PATH.so[:prefix]), loads
@@ -72,6 +84,10 @@ typedef struct rsw_cli_objective {
 int rsw_cli_objective_open(rsw_cli_objective *o, const char *spec,
 			   const char *arg, const char *data, const char *column,
 			   char *err, size_t errlen);
+/* The --cmd form: the space must be parsed already (placeholders). */
+int rsw_cli_objective_open_cmd(rsw_cli_objective *o, const char *tmpl,
+			       const rsw_space *space, const char *metrics,
+			       char *err, size_t errlen);
 void rsw_cli_objective_close(rsw_cli_objective *o);
 
 int rsw_cmd_run(int argc, char **argv);

@@ -26,6 +26,8 @@ struct run_opts {
 	rsw_config cfg;
 	rsw_space space;
 	const char *objective;
+	const char *cmd;
+	const char *metrics;
 	const char *objective_arg;
 	const char *data;
 	const char *column;
@@ -50,6 +52,10 @@ static const struct option_help {
 } options[] = {
 	{ { "objective", required_argument, NULL, 'o' }, "NAME|PATH.so[:prefix]",
 	  "built-in objective (default sphere; list below) or a plugin" },
+	{ { "cmd", required_argument, NULL, 'K' }, "'PROG ARGS {name}...'",
+	  "run a command per task; its last stdout line is the score" },
+	{ { "metrics", required_argument, NULL, 'T' }, "A,B,...",
+	  "--cmd: JSON fields of the score line to keep as metrics" },
 	{ { "objective-arg", required_argument, NULL, 'A' }, "STRING",
 	  "passed to the plugin's init (load data there, once)" },
 	{ { "data", required_argument, NULL, 'D' }, "FILE",
@@ -186,7 +192,7 @@ parse(int argc, char **argv, struct run_opts *o)
 	char err[256];
 	long long v;
 	double d;
-	int c, progress_given = 0;
+	int c, progress_given = 0, objective_given = 0;
 
 	for (size_t i = 0; i < NOPTIONS; i++)
 		longopts[i] = options[i].opt;
@@ -207,9 +213,16 @@ parse(int argc, char **argv, struct run_opts *o)
 		switch (c) {
 		case 'o':
 			o->objective = optarg;
+			objective_given = 1;
 			break;
 		case 'A':
 			o->objective_arg = optarg;
+			break;
+		case 'K':
+			o->cmd = optarg;
+			break;
+		case 'T':
+			o->metrics = optarg;
 			break;
 		case 'D':
 			o->data = optarg;
@@ -361,6 +374,14 @@ parse(int argc, char **argv, struct run_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument", argv[optind]);
+	if (o->cmd != NULL && objective_given) {
+		rsw_cli_errorf("--cmd and --objective are exclusive: choose one");
+		return -1;
+	}
+	if (o->metrics != NULL && o->cmd == NULL) {
+		rsw_cli_errorf("--metrics applies to --cmd only");
+		return -1;
+	}
 	if ((o->quiet || o->json) && !progress_given)
 		o->progress = RSW_PROGRESS_NONE;
 	if (o->space.n == 0) {
@@ -838,8 +859,11 @@ rsw_cmd_run(int argc, char **argv)
 		goto out;
 	/* Loading the objective (its data, or the plugin and its init) is
 	 * the last check before anything starts. */
-	if (rsw_cli_objective_open(&objective, o.objective, o.objective_arg,
-				   o.data, o.column, err, sizeof err) != 0) {
+	if (o.cmd != NULL ?
+		    rsw_cli_objective_open_cmd(&objective, o.cmd, &o.space,
+					       o.metrics, err, sizeof err) :
+		    rsw_cli_objective_open(&objective, o.objective, o.objective_arg,
+					   o.data, o.column, err, sizeof err)) {
 		rsw_cli_errorf("%s", err);
 		goto out;
 	}

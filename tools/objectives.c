@@ -303,9 +303,28 @@ rsw_cli_objective_open(rsw_cli_objective *o, const char *spec, const char *arg,
 	return 0;
 }
 
+int
+rsw_cli_objective_open_cmd(rsw_cli_objective *o, const char *tmpl,
+			   const rsw_space *space, const char *metrics, char *err,
+			   size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	o->cmd = rsw_cmd_parse(tmpl, space, metrics, err, errlen);
+	if (o->cmd == NULL)
+		return -1;
+	snprintf(o->name, sizeof o->name, "cmd");
+	o->obj.eval = rsw_cmd_eval;
+	o->obj.ctx = o->cmd;
+	o->min_params = 0;
+	o->nmetrics = rsw_cmd_metrics(o->cmd, o->metric_names);
+	return 0;
+}
+
 void
 rsw_cli_objective_close(rsw_cli_objective *o)
 {
+	rsw_cmd_free(o->cmd);
+	o->cmd = NULL;
 	if (o->plugin_fini != NULL)
 		((rsw_plugin_fini_fn)o->plugin_fini)(o->plugin_state);
 	o->plugin_fini = NULL;

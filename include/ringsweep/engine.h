@@ -85,6 +85,15 @@ typedef int (*rsw_objective_fn)(void *ctx, const double *params,
  * return: the worker exits (counted toward the crash-loop limit). */
 typedef int (*rsw_worker_init_fn)(void *ctx, int worker);
 
+/*
+ * For objectives that start processes (an external backtest): register the
+ * process group the current task runs in (0 when it is over).  If the task
+ * passes its deadline, or the worker dies, the supervisor SIGKILLs that
+ * whole group too, so no grandchild outlives its task.  A no-op outside a
+ * worker process.
+ */
+void rsw_worker_set_child_group(int pgid);
+
 typedef struct rsw_objective {
 	rsw_objective_fn eval;
 	rsw_worker_init_fn worker_init; /* may be NULL */

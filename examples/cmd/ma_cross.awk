@@ -1,4 +1,4 @@
-# tests/reference/ma_cross.awk - an independent computation of the ma_cross
+# examples/cmd/ma_cross.awk - an independent computation of the ma_cross
 # backtest (definitions in tools/backtest.c), written plainly: moving
 # averages summed afresh each day, two-pass mean and variance, drawdown
 # from the running peak, trades walked one by one.

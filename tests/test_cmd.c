@@ -1,0 +1,148 @@
+/*
+ * tests/test_cmd.c - `--cmd`: an external command per task.  Success with
+ * a plain number and with a JSON score carrying metrics; failure by exit
+ * code and by unparsable output, each stored with its reason; a command
+ * that hangs with a grandchild is killed at the deadline with its whole
+ * process group, leaving nothing running.
+ */
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+static char tmpdir[64];
+
+static void
+make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/rsw-cmd-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static const char *
+path(const char *leaf)
+{
+	static char buf[8][256];
+	static int n;
+	int i = n++ % 8; /* each test asks for fewer than 8 paths */
+
+	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, leaf);
+	return buf[i];
+}
+
+Test(cmd, number_and_json_scores, .timeout = 60, .init = make_tmpdir)
+{
+	const char *csv1 = path("n.csv"), *csv2 = path("j.csv");
+	const char *number[] = { "run", "--cmd", "sh -c 'echo noise; echo $(( {a} * {b} ))'",
+				 "--param", "a=int:1:3", "--param", "b=int:2:3",
+				 "--db", "none", "-q", "--results", csv1, NULL };
+	const char *json[] = { "run", "--cmd",
+			       "sh -c 'printf \"{\\\"value\\\": %s.25, \\\"sharpe\\\": 3, "
+			       "\\\"other\\\": 1}\\n\" {a}'",
+			       "--metrics", "sharpe,missing", "--param", "a=int:1:2",
+			       "--db", "none", "-q", "--results", csv2, NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(number, NULL, NULL), 0);
+	text = slurp(csv1);
+	cr_assert_str_eq(text, "seq,a,b,status,value\n"
+			       "0,1,2,ok,2\n1,1,3,ok,3\n2,2,2,ok,4\n"
+			       "3,2,3,ok,6\n4,3,2,ok,6\n5,3,3,ok,9\n");
+	free(text);
+	cr_assert_eq(run_cli(json, NULL, NULL), 0);
+	text = slurp(csv2);
+	cr_assert_str_eq(text, "seq,a,status,value,sharpe,missing\n"
+			       "0,1,ok,1.25,3,nan\n1,2,ok,2.25,3,nan\n");
+	free(text);
+}
+
+Test(cmd, failures_keep_their_reason, .timeout = 60, .init = make_tmpdir)
+{
+	const char *csv = path("f.csv");
+	const char *args[] = { "run", "--cmd", "sh -c 'case {a} in 0) echo oops;; "
+			       "1) exit 3;; 2) kill -9 $$;; esac'",
+			       "--param", "a=int:0:2", "--db", path("f.db"), "-q",
+			       "--results", csv, NULL };
+	const char *export[] = { "export", path("f.db"), NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(args, NULL, NULL), 0, "failed tasks do not stop it");
+	cr_assert_eq(run_cli(export, path("f.export"), NULL), 0);
+	text = slurp(path("f.export"));
+	/* seq,a,status,detail,...: unparsable = 74 (EBADMSG), exit code 3,
+	 * SIGKILL = 128 + 9. */
+	cr_assert_not_null(strstr(text, "\n0,0,error,74,"), "%s", text);
+	cr_assert_not_null(strstr(text, "\n1,1,error,3,"), "%s", text);
+	cr_assert_not_null(strstr(text, "\n2,2,error,137,"), "%s", text);
+	free(text);
+}
+
+/* Whether a process whose command line is exactly `sleep ARG` exists. */
+static int
+sleeper_alive(const char *arg)
+{
+	char want[64], buf[256], p[300];
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+	size_t wlen;
+
+	wlen = (size_t)snprintf(want, sizeof want, "sleep%c%s", '\0', arg) + 1;
+	while (d != NULL && (de = readdir(d)) != NULL && !found) {
+		FILE *f;
+		size_t n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof p, "/proc/%s/cmdline", de->d_name);
+		f = fopen(p, "r");
+		if (f == NULL)
+			continue;
+		n = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		found = n == wlen && memcmp(buf, want, wlen) == 0;
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+
+Test(cmd, timeout_kills_the_whole_process_group, .timeout = 60,
+     .init = make_tmpdir)
+{
+	/* The command starts a grandchild and hangs: both must go. */
+	const char *args[] = { "run", "--cmd", "sh -c 'sleep 47.25 & sleep 47.5'",
+			       "--param", "a=int:1:3", "--timeout", "0.3", "-j", "2",
+			       "--db", path("t.db"), "-q", NULL };
+	const char *export[] = { "export", path("t.db"), NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(args, NULL, NULL), 0);
+	cr_assert_not(sleeper_alive("47.25"), "the grandchild outlived its task");
+	cr_assert_not(sleeper_alive("47.5"), "the command outlived its task");
+	cr_assert_eq(run_cli(export, path("t.csv"), NULL), 0);
+	text = slurp(path("t.csv"));
+	cr_assert_not_null(strstr(text, "\n0,1,timeout,"), "%s", text);
+	cr_assert_not_null(strstr(text, "\n2,3,timeout,"), "%s", text);
+	free(text);
+}
+
+Test(cmd, bad_templates_are_refused, .timeout = 30, .init = make_tmpdir)
+{
+	const char *a1[] = { "run", "--cmd", "prog {nope}", "--param", "a=int:1:2",
+			     "--db", "none", NULL };
+	const char *a2[] = { "run", "--cmd", "prog 'unterminated", "--param",
+			     "a=int:1:2", "--db", "none", NULL };
+	const char *a3[] = { "run", "--cmd", "prog", "--objective", "sphere",
+			     "--param", "a=int:1:2", "--db", "none", NULL };
+	char *err;
+
+	cr_assert_eq(run_cli(a1, NULL, path("e1")), 2);
+	err = slurp(path("e1"));
+	cr_assert_not_null(strstr(err, "'{nope}' is not a parameter"), "%s", err);
+	free(err);
+	cr_assert_eq(run_cli(a2, NULL, path("e2")), 2);
+	err = slurp(path("e2"));
+	cr_assert_not_null(strstr(err, "unterminated ' quote"), "%s", err);
+	free(err);
+	cr_assert_eq(run_cli(a3, NULL, NULL), 2);
+}

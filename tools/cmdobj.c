@@ -1,0 +1,341 @@
+/*
+ * tools/cmdobj.c - `--cmd 'prog --fast {fast} --slow {slow}'`: an external
+ * command as the objective, so a sweep can drive a backtest written in any
+ * language.
+ *
+ * The template is split into words once, at start (single and double
+ * quotes group, backslash escapes; no shell: write `sh -c '...'` for one),
+ * and every {name} (a name of letters, digits and '_' in braces) must be a
+ * parameter, or the sweep does not start; other braces are literal, so a
+ * JSON text in the template needs no escaping.  Per
+ * task the worker forks the command in a new process group, registered
+ * with the engine (rsw_worker_set_child_group) so that a deadline kill or
+ * a worker crash takes the command and all its children with it.
+ *
+ * The score is the last non-empty line of stdout: a number, or a JSON
+ * object whose "value" is the score and whose fields named by --metrics are
+ * the metrics.  Non-zero exit, death by signal or unparsable output is a
+ * failed task (status error; detail: the exit code, 128 + signal, or 74 =
+ * EBADMSG for output that is not a score).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_WORDS 256
+#define OUTPUT_KEEP 65536
+
+struct word {
+	char *text;	/* with {name} placeholders */
+};
+
+struct rsw_cmd {
+	int nwords;
+	struct word words[MAX_WORDS];
+	const rsw_space *space;
+	uint32_t nmetrics;
+	char metric_names[RSW_MAX_METRICS_LIMIT][64];
+};
+
+/* Splits a template into words: quotes group, backslash escapes. */
+static int
+split(struct rsw_cmd *c, const char *tmpl, char *err, size_t errlen)
+{
+	const char *p = tmpl;
+
+	while (*p) {
+		char buf[4096];
+		size_t n = 0;
+		char quote = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		while (*p && (quote || (*p != ' ' && *p != '\t'))) {
+			if (quote && *p == quote) {
+				quote = 0;
+			} else if (!quote && (*p == '\'' || *p == '"')) {
+				quote = *p;
+			} else {
+				if (*p == '\\' && quote != '\'' && p[1])
+					p++;
+				if (n + 1 >= sizeof buf) {
+					snprintf(err, errlen, "--cmd: a word is longer "
+						 "than %zu characters", sizeof buf);
+					return -1;
+				}
+				buf[n++] = *p;
+			}
+			p++;
+		}
+		if (quote) {
+			snprintf(err, errlen, "--cmd: unterminated %c quote", quote);
+			return -1;
+		}
+		if (c->nwords == MAX_WORDS) {
+			snprintf(err, errlen, "--cmd: more than %d words", MAX_WORDS);
+			return -1;
+		}
+		buf[n] = '\0';
+		c->words[c->nwords++].text = strdup(buf);
+	}
+	if (c->nwords == 0) {
+		snprintf(err, errlen, "--cmd: empty command");
+		return -1;
+	}
+	return 0;
+}
+
+/* Length of the placeholder name at p (just past a '{') when it is
+ * {identifier}; 0 when this brace is literal. */
+static size_t
+placeholder(const char *p)
+{
+	size_t n = 0;
+
+	while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+	       (p[n] >= '0' && p[n] <= '9') || p[n] == '_')
+		n++;
+	return n > 0 && p[n] == '}' ? n : 0;
+}
+
+static int
+param_index(const rsw_space *s, const char *name, size_t len)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if (strlen(s->params[i].name) == len &&
+		    strncmp(s->params[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+rsw_cmd *
+rsw_cmd_parse(const char *tmpl, const rsw_space *space, const char *metrics,
+	      char *err, size_t errlen)
+{
+	rsw_cmd *c = calloc(1, sizeof *c);
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->space = space;
+	if (split(c, tmpl, err, errlen) != 0) {
+		rsw_cmd_free(c);
+		return NULL;
+	}
+	for (int w = 0; w < c->nwords; w++) {
+		for (const char *p = strchr(c->words[w].text, '{'); p != NULL;
+		     p = strchr(p + 1, '{')) {
+			size_t len = placeholder(p + 1);
+
+			if (len > 0 && param_index(space, p + 1, len) < 0) {
+				snprintf(err, errlen, "--cmd: '{%.*s}' is not a parameter "
+					 "(placeholders are {name} of a --param)",
+					 (int)len, p + 1);
+				rsw_cmd_free(c);
+				return NULL;
+			}
+		}
+	}
+	if (metrics != NULL) {
+		char buf[1024], *save = NULL;
+
+		snprintf(buf, sizeof buf, "%s", metrics);
+		for (char *t = strtok_r(buf, ",", &save); t != NULL;
+		     t = strtok_r(NULL, ",", &save)) {
+			if (c->nmetrics == RSW_MAX_METRICS_LIMIT || strlen(t) >= 64) {
+				snprintf(err, errlen, "--metrics: too many, or '%s' too "
+					 "long", t);
+				rsw_cmd_free(c);
+				return NULL;
+			}
+			snprintf(c->metric_names[c->nmetrics++], 64, "%s", t);
+		}
+	}
+	return c;
+}
+
+void
+rsw_cmd_free(rsw_cmd *c)
+{
+	if (c == NULL)
+		return;
+	for (int w = 0; w < c->nwords; w++)
+		free(c->words[w].text);
+	free(c);
+}
+
+uint32_t
+rsw_cmd_metrics(const rsw_cmd *c, const char **names)
+{
+	for (uint32_t i = 0; i < c->nmetrics; i++)
+		names[i] = c->metric_names[i];
+	return c->nmetrics;
+}
+
+/* One word with its placeholders replaced (malloc'd). */
+static char *
+expand(const rsw_cmd *c, const char *text, const double *x)
+{
+	size_t cap = strlen(text) + 64, n = 0;
+	char *out = malloc(cap);
+
+	for (const char *p = text; out != NULL && *p;) {
+		char num[64];
+		const char *piece = p, *end;
+		size_t len = 1;
+
+		if (*p == '{' && placeholder(p + 1) > 0) {
+			int i = param_index(c->space, p + 1, placeholder(p + 1));
+
+			end = p + 1 + placeholder(p + 1);
+
+			snprintf(num, sizeof num, "%.17g", x[i]);
+			piece = num;
+			len = strlen(num);
+			p = end + 1;
+		} else {
+			p++;
+		}
+		if (n + len + 1 > cap) {
+			char *bigger = realloc(out, cap = 2 * (n + len + 1));
+
+			if (bigger == NULL) {
+				free(out);
+				return NULL;
+			}
+			out = bigger;
+		}
+		memcpy(out + n, piece, len);
+		n += len;
+	}
+	if (out != NULL)
+		out[n] = '\0';
+	return out;
+}
+
+/* Parses the last non-empty line of the output into value and metrics. */
+static int
+parse_score(const rsw_cmd *c, char *buf, size_t n, rsw_eval_out *out)
+{
+	char *line, *end;
+
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+			 buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	buf[n] = '\0';
+	line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '{') {
+		json_t *o = json_loads(line, 0, NULL), *v;
+
+		if (!json_is_object(o) || !json_is_number(v = json_object_get(o, "value"))) {
+			json_decref(o);
+			return -1;
+		}
+		out->value = json_number_value(v);
+		out->nmetrics = c->nmetrics;
+		for (uint32_t i = 0; i < c->nmetrics; i++) {
+			json_t *m = json_object_get(o, c->metric_names[i]);
+
+			out->metrics[i] = json_is_number(m) ? json_number_value(m) : NAN;
+		}
+		json_decref(o);
+		return 0;
+	}
+	errno = 0;
+	out->value = strtod(line, &end);
+	return end != line && *end == '\0' && errno == 0 ? 0 : -1;
+}
+
+int
+rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
+	     const rsw_task_info *task, rsw_eval_out *out)
+{
+	const rsw_cmd *c = ctx;
+	char *argv[MAX_WORDS + 1];
+	static char buf[OUTPUT_KEEP + 1];
+	size_t n = 0;
+	int fds[2], status, rc = 0;
+	pid_t pid;
+
+	for (int w = 0; w < c->nwords; w++)
+		argv[w] = expand(c, c->words[w].text, x);
+	argv[c->nwords] = NULL;
+	if (pipe(fds) != 0) {
+		out->error_code = errno;
+		rc = -1;
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Its own process group (the unit a timeout kills), and it
+		 * dies with this worker. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "ringsweep: --cmd: cannot run '%s': %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		out->error_code = errno;
+		rc = -1;
+		goto out;
+	}
+	setpgid(pid, pid); /* also here: whichever runs first */
+	rsw_worker_set_child_group(pid);
+	for (;;) {
+		ssize_t r;
+
+		if (n == OUTPUT_KEEP) {
+			/* Keep the tail: the score is on the last line. */
+			memmove(buf, buf + OUTPUT_KEEP / 2, OUTPUT_KEEP / 2);
+			n = OUTPUT_KEEP / 2;
+		}
+		r = read(fds[0], buf + n, OUTPUT_KEEP - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* Children it left behind in its group do not outlive the task. */
+	kill(-pid, SIGKILL);
+	rsw_worker_set_child_group(0);
+	if (WIFSIGNALED(status)) {
+		out->error_code = 128 + WTERMSIG(status);
+		rc = -1;
+	} else if (WEXITSTATUS(status) != 0) {
+		out->error_code = WEXITSTATUS(status);
+		rc = -1;
+	} else if (parse_score(c, buf, n, out) != 0) {
+		out->error_code = EBADMSG;
+		rc = -1;
+	}
+out:
+	for (int w = 0; w < c->nwords; w++)
+		free(argv[w]);
+	return rc;
+}

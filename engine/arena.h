@@ -223,7 +223,10 @@ struct rsw_arena_header {
 	 * a deep ring needs no refill yet, so no wake-up per batch. */
 	uint32_t driver_wake_below;
 	uint32_t next_incarnation __attribute__((aligned(RSW_CACHELINE)));
-	uint8_t pad1_[RSW_CACHELINE - 4];
+	/* Written by the driver after each poll, for `ringsweep top`. */
+	uint64_t submitted __attribute__((aligned(RSW_CACHELINE)));
+	uint64_t committed;
+	uint8_t pad1_[RSW_CACHELINE - 16];
 };
 _Static_assert(sizeof(struct rsw_arena_header) % RSW_CACHELINE == 0,
 	       "header padding");

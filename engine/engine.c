@@ -948,6 +948,12 @@ rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 		else
 			pump(e);
 		n = deliver(e, out, max);
+		if (n > 0 && !e->serial) {
+			/* For observers (`ringsweep top`): plain stores,
+			 * nobody acts on them. */
+			ck_pr_store_64(&e->arena.hdr->submitted, e->stats.submitted);
+			ck_pr_store_64(&e->arena.hdr->committed, e->stats.committed);
+		}
 		if (n > 0)
 			return (int)n;
 		if (e->error != 0)

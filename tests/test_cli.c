@@ -266,3 +266,40 @@ Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_tmpdir)
 	cr_assert_eq(tasks, 100, "every task counted once");
 	json_decref(root);
 }
+
+Test(cli, top_lists_and_watches_a_running_sweep, .timeout = 60,
+     .init = make_tmpdir)
+{
+	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
+			       "--param", "ms=int:20:20", "--param", "i=int:1:300",
+			       "-j", "2", "--db", "none", "-q", NULL };
+	const char *list[] = { "top", NULL };
+	char name[128], pid_text[2][32], *out;
+	pid_t driver, sup = 0, w[2] = { 0, 0 };
+	const char *watch[] = { "top", name, "--once", NULL };
+	int status;
+
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)argv, environ), 0);
+	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 2), 0);
+	cr_assert_eq(run_cli(list, path("list"), NULL), 0);
+	out = slurp(path("list"));
+	cr_assert_not_null(strstr(out, name), "%s", out);
+	cr_assert_not_null(strstr(out, "sleep"), "%s", out);
+	free(out);
+	cr_assert_eq(run_cli(watch, path("watch"), NULL), 0);
+	out = slurp(path("watch"));
+	for (int i = 0; i < 2; i++) {
+		snprintf(pid_text[i], sizeof pid_text[i], " %d ", (int)w[i]);
+		cr_assert_not_null(strstr(out, pid_text[i]), "worker %d: %s", w[i], out);
+	}
+	cr_assert(strstr(out, "busy") != NULL || strstr(out, "idle") != NULL, "%s", out);
+	free(out);
+	kill(driver, SIGTERM);
+	cr_assert_eq(waitpid(driver, &status, 0), driver);
+	{
+		const char *gone[] = { "top", name, "--once", NULL };
+
+		cr_assert_eq(run_cli(gone, NULL, path("err")), 2, "the sweep is over");
+	}
+}

@@ -26,6 +26,7 @@ usage(FILE *f)
 	      "  worker   attach a worker to a running sweep (--arena NAME)\n"
 	      "  bench    IPC overhead and scaling benchmarks (ipc | scaling)\n"
 	      "  export   a sweep's results store as CSV or JSON\n"
+	      "  top      list running sweeps, or watch one's workers\n"
 	      "  version  print the version\n",
 	      f);
 }
@@ -45,6 +46,8 @@ main(int argc, char **argv)
 		return rsw_cmd_bench(argc - 1, argv + 1);
 	if (strcmp(argv[1], "export") == 0)
 		return rsw_cmd_export(argc - 1, argv + 1);
+	if (strcmp(argv[1], "top") == 0)
+		return rsw_cmd_top(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("ringsweep %s\n", RSW_VERSION_STRING);
 		return RSW_EXIT_OK;

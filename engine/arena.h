@@ -51,7 +51,7 @@
 
 #define RSW_CACHELINE 64
 #define RSW_ARENA_MAGIC 0x3157535347474e52ull /* "RNGGSSW1" little-endian */
-#define RSW_ARENA_VERSION 1u
+#define RSW_ARENA_VERSION 2u
 #define RSW_ARENA_PREFIX "/ringsweep-"
 #define RSW_OBJECTIVE_NAME_MAX 64
 
@@ -76,8 +76,9 @@ struct rsw_result_desc {
 	uint64_t elapsed_ns;
 	int32_t detail;
 	uint32_t nmetrics;
+	uint64_t peak_kb;	/* the worker's peak RSS after the task; 0 = not read */
 };
-_Static_assert(sizeof(struct rsw_result_desc) == 40, "result descriptor ABI");
+_Static_assert(sizeof(struct rsw_result_desc) == 48, "result descriptor ABI");
 
 enum rsw_death_kind {
 	RSW_DEATH_EXIT = 1,	 /* exited; detail = exit code */

@@ -79,6 +79,7 @@ struct flight {
 	uint32_t nmetrics;
 	double value;
 	uint64_t elapsed_ns;
+	uint64_t peak_kb;
 };
 
 struct external {
@@ -249,6 +250,7 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 	f->detail = detail;
 	f->worker = worker;
 	f->elapsed_ns = elapsed_ns;
+	f->peak_kb = 0;
 	f->value = NAN;
 	f->nmetrics = 0;
 	if (f->attempt < e->cfg.max_attempts && !e->draining) {
@@ -303,6 +305,7 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		f->value = r->value;
 		f->worker = (int32_t)w;
 		f->elapsed_ns = r->elapsed_ns;
+		f->peak_kb = r->peak_kb;
 		f->nmetrics = nm;
 		memcpy(e->metrics + (r->seq & e->mask) * e->cfg.max_metrics,
 		       rsw__slot_metrics(&e->arena,
@@ -898,6 +901,7 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 		r->attempts = f->attempt;
 		r->worker = f->worker;
 		r->elapsed_ns = f->elapsed_ns;
+		r->peak_kb = f->peak_kb;
 		r->nmetrics = f->nmetrics;
 		memcpy(r->metrics, e->metrics + (f->seq & e->mask) * e->cfg.max_metrics,
 		       f->nmetrics * sizeof(double));

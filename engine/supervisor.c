@@ -388,7 +388,11 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver_pid)
 		_exit(1);
-	signal(SIGINT, SIG_IGN); /* the driver decides how to stop */
+	/* The driver decides how to stop (a terminal's Ctrl-C reaches us
+	 * all); whatever handlers the driver installed are not ours. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	/* An application that ignores SIGCHLD would make our children
 	 * auto-reaped, and wait4() could not tell how they died. */
 	signal(SIGCHLD, SIG_DFL);

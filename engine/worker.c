@@ -23,6 +23,7 @@
 #include <ck_backoff.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <math.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #define SPIN_BEFORE_SLEEP_NS 10000ull
 #define SLEEP_SLICE_NS 100000000ull
 #define OWNER_CHECK_NS 100000000ull
+#define PEAK_READ_MIN_NS 50000ull
 
 void
 rsw__evaluate(const rsw_objective *obj, const double *params,
@@ -239,6 +241,14 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	rsw__evaluate(obj, params, nparams, &info, metrics, t0, &res);
 	res.seq = seq;
 	res.epoch = epoch;
+	/* The worker's peak resident memory so far (a system call, so only
+	 * after tasks long enough for it not to matter). */
+	if (res.elapsed_ns >= PEAK_READ_MIN_NS) {
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			res.peak_kb = (uint64_t)ru.ru_maxrss;
+	}
 	if (res.nmetrics > a->layout.max_metrics)
 		res.nmetrics = a->layout.max_metrics;
 	memcpy(rsw__slot_metrics(a, ts), metrics, res.nmetrics * sizeof(double));

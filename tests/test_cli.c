@@ -303,3 +303,45 @@ Test(cli, top_lists_and_watches_a_running_sweep, .timeout = 60,
 		cr_assert_eq(run_cli(gone, NULL, path("err")), 2, "the sweep is over");
 	}
 }
+
+Test(cli, second_signal_stops_at_once, .timeout = 30, .init = make_tmpdir)
+{
+	/* Tasks of a minute: a drain would wait for them, past this test's
+	 * timeout; the second signal must not. */
+	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
+			       "--param", "ms=int:60000:60000", "--param",
+			       "i=int:1:4", "-j", "2", "--db", path("two.db"), "-q",
+			       NULL };
+	char name[128];
+	pid_t driver, sup = 0, w[2] = { 0, 0 };
+	int status;
+
+	posix_spawn_file_actions_t fa;
+	char *err = NULL;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 2, path("two.err"),
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, &fa, NULL,
+				 (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 2), 0);
+	cr_assert_eq(kill(driver, SIGINT), 0);
+	/* Signals do not queue: send the second only once the first has
+	 * been taken (the driver says it drains). */
+	for (int tries = 0; tries < 10000; tries++) {
+		free(err);
+		err = slurp(path("two.err"));
+		if (err != NULL && strstr(err, "draining") != NULL)
+			break;
+		usleep(1000);
+	}
+	cr_assert_not_null(strstr(err, "draining"), "first signal taken");
+	free(err);
+	cr_assert_eq(kill(driver, SIGINT), 0);
+	cr_assert_eq(waitpid(driver, &status, 0), driver);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130);
+	cr_assert_not(shm_exists(name), "arena removed");
+	cr_assert_geq(wait_exit_ms(w[0], 5000), 0, "workers gone");
+	cr_assert_geq(wait_exit_ms(w[1], 5000), 0, "workers gone");
+}

@@ -140,12 +140,22 @@ static rsw_engine *volatile g_engine;
 static void
 on_signal(int sig)
 {
+	static const char drain[] = "\nringsweep: draining: running tasks finish, "
+				    "queued ones are skipped (signal again to "
+				    "stop now)\n";
+	ssize_t ignored;
+
 	(void)sig;
 	/* First signal: drain (no new tasks, in-flight ones finish).  Second:
 	 * stop at once.  Both end through rsw_engine_close(), which removes
-	 * the arena. */
-	if (g_stop++ > 0 && g_engine != NULL)
-		rsw_engine_cancel(g_engine);
+	 * the arena.  write() is async-signal-safe; stdio is not. */
+	if (g_stop++ > 0) {
+		if (g_engine != NULL)
+			rsw_engine_cancel(g_engine);
+	} else {
+		ignored = write(STDERR_FILENO, drain, sizeof drain - 1);
+		(void)ignored;
+	}
 }
 
 /* "512M", "2G", "1048576": bytes, at least 16 MiB (less cannot even hold
@@ -918,6 +928,11 @@ rsw_cmd_run(int argc, char **argv)
 		goto out;
 	resumed = NULL; /* now sink.store */
 
+	/* Handlers first: a signal that arrives while the engine starts
+	 * already drains.  The supervisor and workers ignore SIGINT (a
+	 * Ctrl-C reaches the whole process group): the driver decides. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	rc = rsw_engine_open(&e, &o.cfg, &objective.obj);
 	if (rc != 0) {
 		rsw_cli_errorf("cannot start the engine: %s", rsw_strerror(rc));
@@ -925,8 +940,8 @@ rsw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	g_engine = e;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	if (g_stop > 1)
+		rsw_engine_cancel(e);
 	if (!o.quiet)
 		fprintf(stderr, "ringsweep: %s over %u parameter(s), objective %s, "
 				"%d worker(s)%s%s\n",

@@ -29,7 +29,8 @@
 #define BUSY_TIMEOUT_MS 10000
 
 static const char *const reserved[] = { "seq", "status", "detail", "value",
-					"attempts", "worker", "elapsed_ms", NULL };
+					"attempts", "worker", "elapsed_ms",
+					"peak_kb", NULL };
 
 struct rsw_store {
 	sqlite3 *db;
@@ -107,7 +108,7 @@ static int
 prepare_insert(rsw_store *st)
 {
 	char sql[256];
-	uint32_t cols = 1 + st->nparams + 3 + st->nmetrics + 3;
+	uint32_t cols = 1 + st->nparams + 3 + st->nmetrics + 4;
 	size_t len;
 
 	snprintf(sql, sizeof sql, "INSERT INTO results VALUES (?");
@@ -234,7 +235,8 @@ rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
 		strcat(sql, " REAL");
 		json_array_append_new(mnames, json_string(metric_names[i]));
 	}
-	strcat(sql, ", attempts INTEGER, worker INTEGER, elapsed_ms REAL)");
+	strcat(sql, ", attempts INTEGER, worker INTEGER, elapsed_ms REAL, "
+		    "peak_kb INTEGER)");
 	if (exec(st->db, "PRAGMA journal_mode=WAL") != 0 ||
 	    exec(st->db, "PRAGMA synchronous=NORMAL") != 0 ||
 	    exec(st->db, "CREATE TABLE sweep (key TEXT PRIMARY KEY, value TEXT)") != 0 ||
@@ -351,7 +353,7 @@ rsw_store_open_resume(rsw_store **out, const char *path, char *err,
 	    sqlite3_prepare_v2(st->db, "SELECT * FROM results ORDER BY seq", -1,
 			       &st->cursor, NULL) != SQLITE_OK ||
 	    (uint32_t)sqlite3_column_count(st->cursor) !=
-		    1 + st->nparams + 3 + st->nmetrics + 3) {
+		    1 + st->nparams + 3 + st->nmetrics + 4) {
 		snprintf(err, errlen, "--resume '%s': the results table does not match "
 			 "its sweep description", path);
 		store_free(st);
@@ -415,7 +417,8 @@ rsw_store_replay(rsw_store *st, uint64_t seq, const double *params,
 					  NAN : sqlite3_column_double(c, col);
 	out->attempts = (uint32_t)sqlite3_column_int(c, col++);
 	out->worker = sqlite3_column_int(c, col++);
-	out->elapsed_ns = (uint64_t)(sqlite3_column_double(c, col) * 1e6);
+	out->elapsed_ns = (uint64_t)(sqlite3_column_double(c, col++) * 1e6);
+	out->peak_kb = (uint64_t)sqlite3_column_int64(c, col);
 	return 0;
 }
 
@@ -475,6 +478,10 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 	sqlite3_bind_int(s, col++, (int)r->attempts);
 	sqlite3_bind_int(s, col++, r->worker);
 	sqlite3_bind_double(s, col++, (double)r->elapsed_ns / 1e6);
+	if (r->peak_kb > 0)
+		sqlite3_bind_int64(s, col++, (sqlite3_int64)r->peak_kb);
+	else
+		sqlite3_bind_null(s, col++);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

@@ -7,7 +7,9 @@
  *       outcome;
  *   results(seq INTEGER PRIMARY KEY, <one typed column per parameter>,
  *       status TEXT, detail INTEGER, value REAL, <one REAL column per
- *       metric>, attempts INTEGER, worker INTEGER, elapsed_ms REAL).
+ *       metric>, attempts INTEGER, worker INTEGER, elapsed_ms REAL,
+ *       peak_kb INTEGER: the worker's peak RSS after the task, NULL for
+ *       tasks under 50 us).
  *
  * Rows arrive in sequence order and are written in batched transactions
  * (WAL mode), so a sweep killed at any instant leaves a prefix 0 .. N-1

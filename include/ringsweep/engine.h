@@ -138,6 +138,8 @@ typedef struct rsw_result {
 	uint32_t attempts;
 	int32_t worker;		/* who produced the final attempt; -1 if none */
 	uint64_t elapsed_ns;	/* of the final attempt */
+	uint64_t peak_kb;	/* peak RSS of the worker that ran it, after it
+				   (0 when not read: tasks under 50 us) */
 	uint32_t nmetrics;
 	double metrics[RSW_MAX_METRICS_LIMIT];
 } rsw_result;

@@ -1,12 +1,16 @@
 /*
  * algorithms/space.c - parsing and mapping of parameter specs.
  *
- * "NAME=int:LO:HI[:STEP]" and "NAME=float:LO:HI[:STEP]".  Every malformed
- * spec is rejected with one sentence naming the parameter and the bad part.
- * A stepped parameter has levels LO, LO+STEP, ... <= HI; grid and unit-cube
- * mapping both go through those levels, so integers and steps are exact.
+ * "NAME=int:LO:HI[:STEP]", "float:LO:HI[:STEP]", "log:LO:HI",
+ * "logint:LO:HI", "cat:A,B,C", on the command line or as the values of a
+ * JSON space file.  Every malformed spec is rejected with one sentence
+ * naming the parameter and the bad part.  A stepped parameter has levels
+ * LO, LO+STEP, ... <= HI; grid and unit-cube mapping both go through those
+ * levels, so integers, steps and categories are exact; log and logint map
+ * the unit interval log-uniformly.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +41,49 @@ parse_number(const char *tok, double *out)
 		snprintf(err, errlen, __VA_ARGS__);      \
 		return RSW_EINVAL;                       \
 	} while (0)
+
+static int
+add_categories(rsw_space *s, rsw_param *p, const char *list, char *err,
+	       size_t errlen)
+{
+	const char *c = list;
+
+	p->kind = RSW_PARAM_CAT;
+	if (*c == '\0')
+		FAIL("parameter '%s': empty category list (expected cat:A,B,...)",
+		     p->name);
+	while (*c) {
+		size_t len = strcspn(c, ",");
+
+		if (len == 0)
+			FAIL("parameter '%s': empty category name in '%s'", p->name,
+			     list);
+		if (len >= RSW_CATEGORY_MAX)
+			FAIL("parameter '%s': category '%.*s' is longer than %d "
+			     "characters", p->name, (int)len, c, RSW_CATEGORY_MAX - 1);
+		if (p->ncat == RSW_MAX_CATEGORIES)
+			FAIL("parameter '%s': more than %d categories", p->name,
+			     RSW_MAX_CATEGORIES);
+		memcpy(p->cat[p->ncat], c, len);
+		p->cat[p->ncat][len] = '\0';
+		for (uint32_t i = 0; i < p->ncat; i++)
+			if (strcmp(p->cat[i], p->cat[p->ncat]) == 0)
+				FAIL("parameter '%s': category '%s' is given twice",
+				     p->name, p->cat[i]);
+		p->ncat++;
+		c += len;
+		if (*c == ',' && c[1] == '\0')
+			FAIL("parameter '%s': empty category name in '%s'", p->name,
+			     list);
+		if (*c == ',')
+			c++;
+	}
+	p->lo = 0;
+	p->hi = p->ncat - 1;
+	p->step = 1;
+	s->params[s->n++] = *p;
+	return 0;
+}
 
 int
 rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
@@ -72,18 +119,24 @@ rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
 	for (tok = strtok_r(eq + 1, ":", &save); tok != NULL && nf < 5;
 	     tok = strtok_r(NULL, ":", &save))
 		fields[nf++] = tok;
+	memset(&p, 0, sizeof p);
+	snprintf(p.name, sizeof p.name, "%s", name);
+	if (nf >= 1 && strcmp(fields[0], "cat") == 0)
+		return add_categories(s, &p, strchr(spec, '=') + 1 + 4, err, errlen);
 	if (nf < 3 || nf > 4 || tok != NULL)
 		FAIL("parameter '%s': expected TYPE:LO:HI[:STEP], got '%s'", name,
 		     strchr(spec, '=') + 1);
-	memset(&p, 0, sizeof p);
-	snprintf(p.name, sizeof p.name, "%s", name);
 	if (strcmp(fields[0], "int") == 0)
 		p.kind = RSW_PARAM_INT;
 	else if (strcmp(fields[0], "float") == 0)
 		p.kind = RSW_PARAM_FLOAT;
+	else if (strcmp(fields[0], "log") == 0)
+		p.kind = RSW_PARAM_LOG;
+	else if (strcmp(fields[0], "logint") == 0)
+		p.kind = RSW_PARAM_LOGINT;
 	else
-		FAIL("parameter '%s': unknown type '%s' (expected int or float)",
-		     name, fields[0]);
+		FAIL("parameter '%s': unknown type '%s' (expected int, float, log, "
+		     "logint or cat)", name, fields[0]);
 	if (parse_number(fields[1], &p.lo) != 0)
 		FAIL("parameter '%s': LO '%s' is not a number", name, fields[1]);
 	if (parse_number(fields[2], &p.hi) != 0)
@@ -91,7 +144,13 @@ rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
 	if (p.lo > p.hi)
 		FAIL("parameter '%s': LO %s is greater than HI %s", name,
 		     fields[1], fields[2]);
-	p.step = p.kind == RSW_PARAM_INT ? 1 : 0;
+	if ((p.kind == RSW_PARAM_LOG && !(p.lo > 0)) ||
+	    (p.kind == RSW_PARAM_LOGINT && !(p.lo >= 1)))
+		FAIL("parameter '%s': a log scale needs LO > 0 (>= 1 for logint), "
+		     "got %s", name, fields[1]);
+	if ((p.kind == RSW_PARAM_LOG || p.kind == RSW_PARAM_LOGINT) && nf == 4)
+		FAIL("parameter '%s': %s takes no STEP", name, fields[0]);
+	p.step = p.kind == RSW_PARAM_INT || p.kind == RSW_PARAM_LOGINT ? 1 : 0;
 	if (nf == 4) {
 		if (parse_number(fields[3], &p.step) != 0)
 			FAIL("parameter '%s': STEP '%s' is not a number", name,
@@ -100,7 +159,7 @@ rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
 			FAIL("parameter '%s': STEP '%s' must be greater than 0",
 			     name, fields[3]);
 	}
-	if (p.kind == RSW_PARAM_INT &&
+	if ((p.kind == RSW_PARAM_INT || p.kind == RSW_PARAM_LOGINT) &&
 	    (p.lo != floor(p.lo) || p.hi != floor(p.hi) ||
 	     p.step != floor(p.step) || fabs(p.lo) > 9e15 || fabs(p.hi) > 9e15))
 		FAIL("parameter '%s': int bounds and step must be whole numbers",
@@ -143,6 +202,17 @@ rsw_param_from_unit(const rsw_param *p, double u)
 
 	if (u < 0)
 		u = 0;
+	if (p->kind == RSW_PARAM_LOG || p->kind == RSW_PARAM_LOGINT) {
+		/* Log-uniform; logint rounds on the log scale's own terms:
+		 * [lo - 0.5, hi + 0.5) so every integer gets its share. */
+		double lo = p->kind == RSW_PARAM_LOG ? p->lo : p->lo - 0.5;
+		double hi = p->kind == RSW_PARAM_LOG ? p->hi : p->hi + 0.5;
+		double x = exp(log(lo) + u * (log(hi) - log(lo)));
+
+		if (p->kind == RSW_PARAM_LOGINT)
+			x = floor(x + 0.5);
+		return x < p->lo ? p->lo : x > p->hi ? p->hi : x;
+	}
 	if (levels == 0) {
 		double x = p->lo + u * (p->hi - p->lo);
 		return x > p->hi ? p->hi : x;
@@ -151,4 +221,78 @@ rsw_param_from_unit(const rsw_param *p, double u)
 	if (i >= levels)
 		i = levels - 1;
 	return p->lo + (double)i * p->step;
+}
+
+int
+rsw_param_is_integral(const rsw_param *p)
+{
+	return p->kind == RSW_PARAM_INT || p->kind == RSW_PARAM_LOGINT ||
+	       p->kind == RSW_PARAM_CAT;
+}
+
+const char *
+rsw_param_format(const rsw_param *p, double v, char *buf, size_t n)
+{
+	if (p->kind == RSW_PARAM_CAT && v >= 0 && v < p->ncat && v == floor(v))
+		snprintf(buf, n, "%s", p->cat[(uint32_t)v]);
+	else
+		snprintf(buf, n, "%.17g", v);
+	return buf;
+}
+
+int
+rsw_param_parse_value(const rsw_param *p, const char *text, double *out)
+{
+	char *end;
+
+	if (p->kind == RSW_PARAM_CAT) {
+		for (uint32_t i = 0; i < p->ncat; i++)
+			if (strcmp(p->cat[i], text) == 0) {
+				*out = i;
+				return 0;
+			}
+		return RSW_EINVAL;
+	}
+	errno = 0;
+	*out = strtod(text, &end);
+	return end != text && *end == '\0' && errno == 0 ? 0 : RSW_EINVAL;
+}
+
+int
+rsw_space_load_json(rsw_space *s, const char *path, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, 0, &jerr), *v;
+	const char *key;
+
+	if (root == NULL) {
+		snprintf(err, errlen, "--space '%s': %s (line %d)", path, jerr.text,
+			 jerr.line);
+		return RSW_EINVAL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "--space '%s': expected an object mapping each "
+			 "parameter name to its spec", path);
+		json_decref(root);
+		return RSW_EINVAL;
+	}
+	json_object_foreach(root, key, v) {
+		char spec[512];
+		int rc;
+
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "--space '%s': parameter '%s' needs a spec "
+				 "string such as \"int:1:10\"", path, key);
+			json_decref(root);
+			return RSW_EINVAL;
+		}
+		snprintf(spec, sizeof spec, "%s=%s", key, json_string_value(v));
+		rc = rsw_space_add(s, spec, err, errlen);
+		if (rc != 0) {
+			json_decref(root);
+			return rc;
+		}
+	}
+	json_decref(root);
+	return 0;
 }

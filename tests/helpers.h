@@ -184,6 +184,31 @@ make_shm_object(const char *name, const void *bytes, size_t n)
 	return w == (ssize_t)n ? 0 : -1;
 }
 
+/* Cuts every line of a CSV text to its first n fields, in place (the
+ * deterministic columns of an export come first). */
+static inline char *
+keep_fields(char *text, int n)
+{
+	char *r = text, *w = text;
+
+	while (*r) {
+		int field = 0;
+
+		while (*r && *r != '\n') {
+			if (*r == ',' && ++field == n) {
+				while (*r && *r != '\n')
+					r++;
+				break;
+			}
+			*w++ = *r++;
+		}
+		if (*r == '\n')
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return text;
+}
+
 /* Whole file into a malloc'd string (NUL-terminated), or NULL. */
 static inline char *
 slurp(const char *path)

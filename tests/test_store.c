@@ -71,28 +71,13 @@ deterministic_export(const char *db)
 {
 	const char *args[] = { "export", db, "--format", "csv", NULL };
 	const char *out = at("export.csv");
-	char *text, *w, *r;
+	char *text;
 
 	cr_assert_eq(run_cli(args, out, NULL), 0, "export %s", db);
 	text = slurp(out);
 	cr_assert_not_null(text);
-	/* Keep the first 6 fields of each line: seq,ms,k,status,detail,value. */
-	for (r = w = text; *r;) {
-		int field = 0;
-
-		while (*r && *r != '\n') {
-			if (*r == ',' && ++field == 6) {
-				while (*r && *r != '\n')
-					r++;
-				break;
-			}
-			*w++ = *r++;
-		}
-		if (*r == '\n')
-			*w++ = *r++;
-	}
-	*w = '\0';
-	return text;
+	/* seq,ms,k,status,detail,value */
+	return keep_fields(text, 6);
 }
 
 Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,

@@ -63,7 +63,10 @@ static const struct option_help {
 	{ { "column", required_argument, NULL, 'c' }, "NAME",
 	  "the CSV column ma_cross trades" },
 	{ { "param", required_argument, NULL, 'p' }, "NAME=SPEC",
-	  "a parameter: int:LO:HI[:STEP] or float:LO:HI[:STEP] (repeatable)" },
+	  "a parameter: int:LO:HI[:STEP], float:LO:HI[:STEP], log:LO:HI, "
+	  "logint:LO:HI or cat:A,B,... (repeatable)" },
+	{ { "space", required_argument, NULL, 'E' }, "FILE",
+	  "parameters from a JSON file: {\"name\": \"SPEC\", ...}" },
 	{ { "algo", required_argument, NULL, 'a' }, "grid|random",
 	  "search algorithm (default grid)" },
 	{ { "evals", required_argument, NULL, 'n' }, "N",
@@ -267,6 +270,12 @@ parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'p':
 			if (rsw_space_add(&o->space, optarg, err, sizeof err) != 0) {
+				rsw_cli_errorf("%s", err);
+				return -1;
+			}
+			break;
+		case 'E':
+			if (rsw_space_load_json(&o->space, optarg, err, sizeof err) != 0) {
 				rsw_cli_errorf("%s", err);
 				return -1;
 			}
@@ -529,8 +538,12 @@ on_commit(void *ctx, const double *params, uint32_t nparams,
 	if (s->csv == NULL)
 		return 0;
 	fprintf(s->csv, "%llu", (unsigned long long)r->seq);
-	for (uint32_t i = 0; i < nparams; i++)
-		fprintf(s->csv, ",%.17g", params[i]);
+	for (uint32_t i = 0; i < nparams; i++) {
+		char v[64];
+
+		fprintf(s->csv, ",%s", rsw_param_format(&s->space->params[i],
+							params[i], v, sizeof v));
+	}
 	fprintf(s->csv, ",%s,%.17g", rsw_status_name(r->status), r->value);
 	for (uint32_t i = 0; i < s->nmetrics; i++) {
 		if (i < r->nmetrics)
@@ -648,7 +661,16 @@ print_top(const struct run_opts *o, const rsw_cli_objective *obj,
 	for (int k = 0; k < s->ntop; k++) {
 		printf("  %6llu", (unsigned long long)s->top[k].seq);
 		for (uint32_t i = 0; i < o->space.n; i++)
-			printf(" %10.6g", s->top[k].params[i]);
+		{
+			const rsw_param *p = &o->space.params[i];
+			char v[64];
+
+			if (p->kind == RSW_PARAM_CAT)
+				printf(" %10.10s", rsw_param_format(p, s->top[k].params[i],
+								    v, sizeof v));
+			else
+				printf(" %10.6g", s->top[k].params[i]);
+		}
 		printf(" %12.6g", s->top[k].value);
 		for (uint32_t i = 0; i < s->top[k].nmetrics; i++)
 			printf(" %14.6g", s->top[k].metrics[i]);
@@ -691,7 +713,10 @@ print_summary_json(const struct run_opts *o, rsw_algorithm *algo,
 		json_object_set_new(b, "value", json_real(best.value));
 		for (uint32_t i = 0; i < best.nparams; i++)
 			json_object_set_new(params, o->space.params[i].name,
-					    json_real(best.params[i]));
+					    o->space.params[i].kind == RSW_PARAM_CAT ?
+						    json_string(o->space.params[i].cat[
+							(uint32_t)best.params[i]]) :
+						    json_real(best.params[i]));
 		json_object_set_new(b, "params", params);
 		json_object_set_new(root, "best", b);
 	} else {
@@ -749,7 +774,13 @@ print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
 		printf("best: %.17g at seq %llu:", best.value,
 		       (unsigned long long)best.seq);
 		for (uint32_t i = 0; i < best.nparams; i++)
-			printf(" %s=%.17g", o->space.params[i].name, best.params[i]);
+		{
+			char v[64];
+
+			printf(" %s=%s", o->space.params[i].name,
+			       rsw_param_format(&o->space.params[i], best.params[i],
+						v, sizeof v));
+		}
 		printf("\n");
 	} else {
 		printf("best: none (no evaluation succeeded)\n");
@@ -794,7 +825,16 @@ open_store(struct run_opts *o, rsw_store *resumed, const rsw_cli_objective *obj,
 	int rc;
 
 	*out = resumed;
-	if (resumed != NULL || o->no_db)
+	if (resumed != NULL) {
+		if (rsw_store_bind_space(resumed, &o->space) != 0) {
+			rsw_cli_errorf("--resume '%s': its results table does not match "
+				       "its own sweep description", name);
+			*out = NULL; /* still the caller's to discard */
+			return -1;
+		}
+		return 0;
+	}
+	if (o->no_db)
 		return 0;
 	if (o->db == NULL) {
 		time_t t = time(NULL);

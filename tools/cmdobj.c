@@ -201,7 +201,7 @@ expand(const rsw_cmd *c, const char *text, const double *x)
 
 			end = p + 1 + placeholder(p + 1);
 
-			snprintf(num, sizeof num, "%.17g", x[i]);
+			rsw_param_format(&c->space->params[i], x[i], num, sizeof num);
 			piece = num;
 			len = strlen(num);
 			p = end + 1;

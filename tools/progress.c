@@ -90,9 +90,17 @@ draw(struct rsw_progress *p, const struct snap *s, int final)
 		n += snprintf(line + n, sizeof line - (size_t)n, " | best %.6g",
 			      s->best);
 		for (uint32_t i = 0; i < p->space->n && n > 0 &&
-				     (size_t)n < sizeof line; i++)
-			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%.6g",
-				      p->space->params[i].name, s->best_params[i]);
+				     (size_t)n < sizeof line; i++) {
+			const rsw_param *prm = &p->space->params[i];
+			char v[64];
+
+			if (prm->kind == RSW_PARAM_CAT)
+				rsw_param_format(prm, s->best_params[i], v, sizeof v);
+			else
+				snprintf(v, sizeof v, "%.6g", s->best_params[i]);
+			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%s",
+				      prm->name, v);
+		}
 	}
 	if (p->mode == RSW_PROGRESS_BAR)
 		fprintf(stderr, "\r%s\x1b[K%s", line, final ? "\n" : "");

@@ -39,6 +39,7 @@ struct rsw_store {
 	uint64_t rows;		  /* seqs 0 .. rows-1 are stored */
 	uint32_t nparams, nmetrics;
 	int int_param[RSW_MAX_PARAMS_LIMIT];
+	rsw_param params[RSW_MAX_PARAMS_LIMIT]; /* for categories' names */
 	int in_txn;
 	int writing;
 	uint32_t pending;
@@ -222,10 +223,14 @@ rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
 	st->nparams = space->n;
 	st->nmetrics = nmetrics;
 	for (uint32_t i = 0; i < space->n; i++) {
-		st->int_param[i] = space->params[i].kind == RSW_PARAM_INT;
+		const rsw_param *p = &space->params[i];
+
+		st->params[i] = *p;
+		st->int_param[i] = rsw_param_is_integral(p);
 		strcat(sql, ", ");
-		append_ident(sql, sizeof sql, space->params[i].name);
-		strcat(sql, st->int_param[i] ? " INTEGER" : " REAL");
+		append_ident(sql, sizeof sql, p->name);
+		strcat(sql, p->kind == RSW_PARAM_CAT ? " TEXT" :
+			    st->int_param[i] ? " INTEGER" : " REAL");
 		json_array_append_new(names, json_string(space->params[i].name));
 	}
 	strcat(sql, ", status TEXT NOT NULL, detail INTEGER, value REAL");
@@ -368,6 +373,27 @@ rsw_store_open_resume(rsw_store **out, const char *path, char *err,
 	return 0;
 }
 
+int
+rsw_store_bind_space(rsw_store *st, const rsw_space *space)
+{
+	if (space->n != st->nparams)
+		return RSW_EINVAL;
+	for (uint32_t i = 0; i < space->n; i++) {
+		const char *type = sqlite3_column_decltype(st->cursor, (int)i + 1);
+		const char *want = space->params[i].kind == RSW_PARAM_CAT ? "TEXT" :
+				   rsw_param_is_integral(&space->params[i]) ?
+				   "INTEGER" : "REAL";
+
+		if (type == NULL || strcmp(type, want) != 0 ||
+		    strcmp(sqlite3_column_name(st->cursor, (int)i + 1),
+			   space->params[i].name) != 0)
+			return RSW_EINVAL;
+		st->params[i] = space->params[i];
+		st->int_param[i] = rsw_param_is_integral(&space->params[i]);
+	}
+	return 0;
+}
+
 void
 rsw_store_discard(rsw_store *st)
 {
@@ -399,9 +425,21 @@ rsw_store_replay(rsw_store *st, uint64_t seq, const double *params,
 	if (c == NULL || nparams != st->nparams || sqlite3_step(c) != SQLITE_ROW ||
 	    (uint64_t)sqlite3_column_int64(c, col++) != seq)
 		return RSW_EINVAL;
-	for (uint32_t i = 0; i < nparams; i++, col++)
-		if (sqlite3_column_double(c, col) != params[i])
+	for (uint32_t i = 0; i < nparams; i++, col++) {
+		double stored;
+
+		if (st->params[i].kind == RSW_PARAM_CAT) {
+			const char *t = (const char *)sqlite3_column_text(c, col);
+
+			if (t == NULL ||
+			    rsw_param_parse_value(&st->params[i], t, &stored) != 0)
+				return RSW_EINVAL;
+		} else {
+			stored = sqlite3_column_double(c, col);
+		}
+		if (stored != params[i])
 			return RSW_EINVAL; /* another sweep's row */
+	}
 	memset(out, 0, sizeof *out);
 	out->seq = seq;
 	out->status = status_from_name((const char *)sqlite3_column_text(c, col++));
@@ -458,7 +496,10 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 	}
 	sqlite3_bind_int64(s, col++, (sqlite3_int64)r->seq);
 	for (uint32_t i = 0; i < nparams; i++, col++) {
-		if (st->int_param[i])
+		if (st->params[i].kind == RSW_PARAM_CAT)
+			sqlite3_bind_text(s, col, st->params[i].cat[(uint32_t)params[i]],
+					  -1, SQLITE_STATIC);
+		else if (st->int_param[i])
 			sqlite3_bind_int64(s, col, (sqlite3_int64)params[i]);
 		else
 			sqlite3_bind_double(s, col, params[i]);

@@ -56,6 +56,10 @@ int rsw_store_replay(rsw_store *st, uint64_t seq, const double *params,
 int rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 		  const rsw_result *r);
 
+/* --resume: the space the stored arguments describe; checks it matches
+ * the table's parameter columns (name and type).  0, or RSW_EINVAL. */
+int rsw_store_bind_space(rsw_store *st, const rsw_space *space);
+
 /* Closes without writing anything (an opened file that will not be
  * used after all). */
 void rsw_store_discard(rsw_store *st);

@@ -1,7 +1,13 @@
 /*
  * ringsweep/space.h - the parameter space of a sweep.
  *
- * A parameter is named and typed: int:LO:HI[:STEP] or float:LO:HI[:STEP].
+ * A parameter is named and typed:
+ *   int:LO:HI[:STEP]     integers (step 1 by default)
+ *   float:LO:HI[:STEP]   reals, continuous unless a step is given
+ *   log:LO:HI            log-uniform reals (0 < LO), continuous
+ *   logint:LO:HI         log-uniform integers (1 <= LO)
+ *   cat:A,B,C            categories, passed to objectives as their index
+ *                        and shown by name wherever a person reads them
  * Values travel to objectives as doubles, in the order the parameters were
  * added.  Parsing errors name the parameter and the bad part.
  */
@@ -18,17 +24,24 @@ extern "C" {
 #endif
 
 #define RSW_PARAM_NAME_MAX 48
+#define RSW_MAX_CATEGORIES 32
+#define RSW_CATEGORY_MAX 32
 
 enum rsw_param_kind {
 	RSW_PARAM_INT = 0,
 	RSW_PARAM_FLOAT = 1,
+	RSW_PARAM_LOG = 2,
+	RSW_PARAM_LOGINT = 3,
+	RSW_PARAM_CAT = 4,
 };
 
 typedef struct rsw_param {
 	char name[RSW_PARAM_NAME_MAX];
 	int kind;	/* enum rsw_param_kind */
-	double lo, hi;
-	double step;	/* 0: continuous (float) or 1 (int) */
+	double lo, hi;	/* cat: 0 .. ncat - 1 */
+	double step;	/* 0: continuous; 1 for int, logint and cat */
+	uint32_t ncat;
+	char cat[RSW_MAX_CATEGORIES][RSW_CATEGORY_MAX];
 } rsw_param;
 
 typedef struct rsw_space {
@@ -50,8 +63,25 @@ uint64_t rsw_param_levels(const rsw_param *p);
 /* Grid cardinality; 0 if any parameter is continuous or it overflows. */
 uint64_t rsw_space_grid_size(const rsw_space *s);
 
-/* Maps u in [0,1) to the parameter's domain, honouring type and step. */
+/* Maps u in [0,1) to the parameter's domain, honouring type and step
+ * (log-uniform for log and logint). */
 double rsw_param_from_unit(const rsw_param *p, double u);
+
+/* Whether values are whole numbers (int, logint, cat). */
+int rsw_param_is_integral(const rsw_param *p);
+
+/* Writes a value as a person reads it: the category name for cat, the
+ * shortest exact decimal (%.17g) otherwise.  Returns buf. */
+const char *rsw_param_format(const rsw_param *p, double v, char *buf,
+			     size_t n);
+
+/* The inverse of rsw_param_format; 0, or RSW_EINVAL. */
+int rsw_param_parse_value(const rsw_param *p, const char *text, double *out);
+
+/* Adds every parameter of a JSON space file: an object mapping each name
+ * to its spec string ("int:2:100", "cat:a,b"), in file order. */
+int rsw_space_load_json(rsw_space *s, const char *path, char *err,
+			size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,8 @@ struct run_opts {
 	const char *algo;
 	long long evals;
 	long long seed;
+	long long population, generations;
+	int window_given;
 	int minimize;
 	int serial;
 	long long window;
@@ -67,8 +69,12 @@ static const struct option_help {
 	  "logint:LO:HI or cat:A,B,... (repeatable)" },
 	{ { "space", required_argument, NULL, 'E' }, "FILE",
 	  "parameters from a JSON file: {\"name\": \"SPEC\", ...}" },
-	{ { "algo", required_argument, NULL, 'a' }, "grid|random",
+	{ { "algo", required_argument, NULL, 'a' }, "grid|random|genetic",
 	  "search algorithm (default grid)" },
+	{ { "population", required_argument, NULL, 'O' }, "N",
+	  "genetic: individuals a generation (default 50)" },
+	{ { "generations", required_argument, NULL, 'g' }, "N",
+	  "genetic: generations (default 20)" },
 	{ { "evals", required_argument, NULL, 'n' }, "N",
 	  "number of evaluations (random)" },
 	{ { "seed", required_argument, NULL, 's' }, "S", "random seed (default 0)" },
@@ -281,10 +287,21 @@ parse(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		case 'a':
-			if (strcmp(optarg, "grid") != 0 && strcmp(optarg, "random") != 0)
-				return bad("unknown --algo (expected grid or random):",
-					   optarg);
+			if (strcmp(optarg, "grid") != 0 && strcmp(optarg, "random") != 0 &&
+			    strcmp(optarg, "genetic") != 0)
+				return bad("unknown --algo (expected grid, random or "
+					   "genetic):", optarg);
 			o->algo = optarg;
+			break;
+		case 'O':
+			if (rsw_cli_parse_i64(optarg, 4, 4096, &o->population) != 0)
+				return bad("--population needs an integer from 4 to 4096, got",
+					   optarg);
+			break;
+		case 'g':
+			if (rsw_cli_parse_i64(optarg, 1, 1000000, &o->generations) != 0)
+				return bad("--generations needs a positive integer, got",
+					   optarg);
 			break;
 		case 'n':
 			if (rsw_cli_parse_i64(optarg, 1, INT64_MAX, &o->evals) != 0)
@@ -335,6 +352,7 @@ parse(int argc, char **argv, struct run_opts *o)
 					      &o->window) != 0)
 				return bad("--window needs an integer from 1 to 8191, got",
 					   optarg);
+			o->window_given = 1;
 			break;
 		case 'i':
 			if (strcmp(optarg, "sleep") == 0)
@@ -421,9 +439,19 @@ parse(int argc, char **argv, struct run_opts *o)
 		}
 		if (o->evals > 0)
 			rsw_cli_warnf("--evals is ignored by --algo grid");
-	} else if (o->evals < 0) {
+	} else if (strcmp(o->algo, "random") == 0 && o->evals < 0) {
 		rsw_cli_errorf("--algo random needs --evals N");
 		return -1;
+	}
+	if (strcmp(o->algo, "genetic") == 0) {
+		if (o->population == 0)
+			o->population = 50;
+		if (o->generations == 0)
+			o->generations = 20;
+		/* A whole generation in flight at once, unless told otherwise;
+		 * it depends on the population, never on the workers. */
+		if (!o->window_given)
+			o->window = o->population;
 	}
 	return 0;
 }
@@ -937,6 +965,10 @@ rsw_cmd_run(int argc, char **argv)
 		rsw_cli_warnf("--timeout is not enforced with --serial");
 	if (strcmp(o.algo, "grid") == 0)
 		rc = rsw_algo_grid_create(&algo, &o.space, o.minimize);
+	else if (strcmp(o.algo, "genetic") == 0)
+		rc = rsw_algo_genetic_create(&algo, &o.space, (uint32_t)o.population,
+					     (uint64_t)o.generations,
+					     (uint64_t)o.seed, o.minimize);
 	else
 		rc = rsw_algo_random_create(&algo, &o.space, (uint64_t)o.evals,
 					    (uint64_t)o.seed, o.minimize);
@@ -1014,7 +1046,9 @@ rsw_cmd_run(int argc, char **argv)
 	sink.progress = rsw_progress_start(
 	    o.progress, &o.space,
 	    strcmp(o.algo, "grid") == 0 ? rsw_space_grid_size(&o.space) :
-					  (uint64_t)o.evals);
+	    strcmp(o.algo, "genetic") == 0 ?
+		    (uint64_t)(o.population * o.generations) :
+		    (uint64_t)o.evals);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = rsw_run(e, algo, &ro);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

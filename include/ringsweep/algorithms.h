@@ -22,6 +22,14 @@ int rsw_algo_grid_create(rsw_algorithm **out, const rsw_space *space,
 int rsw_algo_random_create(rsw_algorithm **out, const rsw_space *space,
 			   uint64_t evals, uint64_t seed, int minimize);
 
+/* A real-coded genetic algorithm: `population` individuals a generation,
+ * `generations` generations (budget population x generations); a
+ * generation is a batch (WAIT at its end).  Run it with a window of at
+ * least `population` for a whole generation in parallel. */
+int rsw_algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
+			    uint32_t population, uint64_t generations,
+			    uint64_t seed, int minimize);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,232 @@
+/*
+ * algorithms/genetic.c - a real-coded genetic algorithm for mixed spaces.
+ *
+ * DESIGN
+ * Individuals live in the unit cube; a parameter's value is decoded with
+ * rsw_param_from_unit, so integers, steps, log scales and categories are
+ * all handled by the space.  Generation g is the block of seqs
+ * g*P .. g*P+P-1 (P = population); generation 0 is uniform random.
+ * Generation g > 0 is bred from generation g-1 once all of it is known:
+ * suggest() answers RSW_SUGGEST_WAIT at the boundary (the barrier), which
+ * the deterministic run loop turns into "apply results, ask again".
+ *
+ * Breeding: the E best of the previous generation are copied unchanged
+ * (elitism: they are evaluated again, so a noisy objective is re-sampled);
+ * the rest are children of two parents chosen by binary tournaments, mixed
+ * by simulated binary crossover (SBX, eta 15) and perturbed by polynomial
+ * mutation (eta 20, each coordinate with probability 1/d), clipped to the
+ * cube.  Failed evaluations rank below every success.
+ *
+ * Every random draw is a pure function of (seed, generation, individual,
+ * purpose): the run is reproducible at any worker count.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms.h"
+
+#define SBX_ETA 15.0
+#define MUT_ETA 20.0
+
+enum draw_purpose { D_INIT, D_TOURNAMENT, D_CROSS, D_MUTATE, D_MUT_SIZE };
+
+struct genetic {
+	rsw_space space;
+	uint32_t pop, elite;
+	uint64_t generations;
+	uint64_t seed;
+	int minimize;
+	uint64_t gen;	     /* generation held in `cur` */
+	double *cur;	     /* pop x d unit coordinates of generation `gen` */
+	double *fit;	     /* pop fitness of generation `gen` (higher better) */
+	uint32_t known;	     /* results of generation `gen` applied so far */
+	double *next;	     /* scratch for breeding */
+	struct rsw__best_tracker best;
+};
+
+static double
+draw(const struct genetic *g, uint64_t gen, uint32_t ind, uint32_t purpose,
+     uint32_t j)
+{
+	uint64_t k = ((gen * 0x9e3779b1u + ind) << 8) ^ purpose;
+
+	return rsw__uniform(g->seed, k, j);
+}
+
+/* Index of the winner of a binary tournament in the current generation. */
+static uint32_t
+tournament(const struct genetic *g, uint32_t ind, uint32_t which)
+{
+	uint32_t a = (uint32_t)(draw(g, g->gen, ind, D_TOURNAMENT, 2 * which) * g->pop);
+	uint32_t b = (uint32_t)(draw(g, g->gen, ind, D_TOURNAMENT, 2 * which + 1) *
+				g->pop);
+
+	if (a >= g->pop)
+		a = g->pop - 1;
+	if (b >= g->pop)
+		b = g->pop - 1;
+	return g->fit[a] >= g->fit[b] ? a : b;
+}
+
+static double
+clip(double u)
+{
+	return u < 0 ? 0 : u > 0.999999999 ? 0.999999999 : u;
+}
+
+static int
+by_fitness_desc(const void *x, const void *y, void *ctx)
+{
+	const double *fit = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	if (fit[a] != fit[b])
+		return fit[a] > fit[b] ? -1 : 1;
+	return a < b ? -1 : a > b; /* ties: earlier individual first */
+}
+
+/* Builds generation gen + 1 from the complete generation gen. */
+static void
+breed(struct genetic *g)
+{
+	uint32_t d = g->space.n, order[4096], ne = g->elite < g->pop ? g->elite : 0;
+
+	for (uint32_t i = 0; i < g->pop; i++)
+		order[i] = i;
+	qsort_r(order, g->pop, sizeof order[0], by_fitness_desc, g->fit);
+	for (uint32_t i = 0; i < ne; i++)
+		memcpy(&g->next[i * d], &g->cur[order[i] * d], d * sizeof(double));
+	for (uint32_t i = ne; i < g->pop; i++) {
+		const double *p1 = &g->cur[tournament(g, i, 0) * d];
+		const double *p2 = &g->cur[tournament(g, i, 1) * d];
+		double *child = &g->next[i * d];
+
+		for (uint32_t j = 0; j < d; j++) {
+			/* SBX: a spread factor beta around the parents' mean. */
+			double u = draw(g, g->gen, i, D_CROSS, j);
+			double beta = u <= 0.5 ? pow(2 * u, 1 / (SBX_ETA + 1)) :
+						 pow(1 / (2 * (1 - u)), 1 / (SBX_ETA + 1));
+			double c = 0.5 * ((1 + beta) * p1[j] + (1 - beta) * p2[j]);
+
+			/* Polynomial mutation with probability 1/d. */
+			if (draw(g, g->gen, i, D_MUTATE, j) < 1.0 / d) {
+				double r = draw(g, g->gen, i, D_MUT_SIZE, j);
+				double delta = r < 0.5 ? pow(2 * r, 1 / (MUT_ETA + 1)) - 1 :
+							 1 - pow(2 * (1 - r), 1 / (MUT_ETA + 1));
+				c += delta;
+			}
+			child[j] = clip(c);
+		}
+	}
+	memcpy(g->cur, g->next, (size_t)g->pop * d * sizeof(double));
+	g->gen++;
+	g->known = 0;
+}
+
+static int
+genetic_suggest(rsw_algorithm *a, uint64_t seq, double *params)
+{
+	struct genetic *g = a->state;
+	uint64_t gen = seq / g->pop;
+	uint32_t ind = (uint32_t)(seq % g->pop), d = g->space.n;
+
+	if (gen >= g->generations)
+		return RSW_SUGGEST_DONE;
+	if (gen > g->gen) {
+		if (g->known < g->pop)
+			return RSW_SUGGEST_WAIT; /* the generation barrier */
+		breed(g);
+	}
+	for (uint32_t j = 0; j < d; j++)
+		params[j] = rsw_param_from_unit(&g->space.params[j],
+						g->cur[ind * d + j]);
+	return RSW_SUGGEST_OK;
+}
+
+static int
+genetic_update(rsw_algorithm *a, const double *params, const rsw_result *r)
+{
+	struct genetic *g = a->state;
+	uint64_t gen = r->seq / g->pop;
+	uint32_t ind = (uint32_t)(r->seq % g->pop);
+	int ok = r->status == RSW_STATUS_OK && !isnan(r->value);
+
+	rsw__best_track(&g->best, a->nparams, params, r);
+	if (gen != g->gen)
+		return RSW_EALGO; /* the run loop never does this */
+	g->fit[ind] = !ok ? -INFINITY : g->minimize ? -r->value : r->value;
+	g->known++;
+	return 0;
+}
+
+static int
+genetic_best(const rsw_algorithm *a, rsw_best *out)
+{
+	const struct genetic *g = a->state;
+
+	return rsw__best_get(&g->best, out);
+}
+
+static void
+genetic_destroy(rsw_algorithm *a)
+{
+	struct genetic *g = a->state;
+
+	free(g->cur);
+	free(g->fit);
+	free(g->next);
+	free(g);
+	free(a);
+}
+
+int
+rsw_algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
+			uint32_t population, uint64_t generations, uint64_t seed,
+			int minimize)
+{
+	struct genetic *g;
+	rsw_algorithm *a;
+	uint32_t d = space->n;
+
+	*out = NULL;
+	if (d == 0 || population < 4 || population > 4096 || generations == 0)
+		return RSW_EINVAL;
+	a = calloc(1, sizeof *a);
+	g = calloc(1, sizeof *g);
+	if (a == NULL || g == NULL)
+		goto nomem;
+	g->cur = calloc((size_t)population * d, sizeof(double));
+	g->next = calloc((size_t)population * d, sizeof(double));
+	g->fit = calloc(population, sizeof(double));
+	if (g->cur == NULL || g->next == NULL || g->fit == NULL)
+		goto nomem;
+	g->space = *space;
+	g->pop = population;
+	g->elite = population / 20 > 0 ? population / 20 : 1;
+	g->generations = generations;
+	g->seed = seed;
+	g->minimize = minimize;
+	for (uint32_t i = 0; i < population; i++)
+		for (uint32_t j = 0; j < d; j++)
+			g->cur[i * d + j] = draw(g, 0, i, D_INIT, j);
+	rsw__best_init(&g->best, minimize);
+	a->name = "genetic";
+	a->nparams = d;
+	a->state = g;
+	a->suggest = genetic_suggest;
+	a->update = genetic_update;
+	a->best = genetic_best;
+	a->destroy = genetic_destroy;
+	*out = a;
+	return 0;
+nomem:
+	if (g != NULL) {
+		free(g->cur);
+		free(g->next);
+		free(g->fit);
+	}
+	free(g);
+	free(a);
+	return RSW_ENOMEM;
+}

@@ -69,10 +69,10 @@ static const struct option_help {
 	  "logint:LO:HI or cat:A,B,... (repeatable)" },
 	{ { "space", required_argument, NULL, 'E' }, "FILE",
 	  "parameters from a JSON file: {\"name\": \"SPEC\", ...}" },
-	{ { "algo", required_argument, NULL, 'a' }, "grid|random|genetic",
+	{ { "algo", required_argument, NULL, 'a' }, "grid|random|genetic|cmaes",
 	  "search algorithm (default grid)" },
 	{ { "population", required_argument, NULL, 'O' }, "N",
-	  "genetic: individuals a generation (default 50)" },
+	  "genetic: individuals a generation (default 50); cmaes: lambda" },
 	{ { "generations", required_argument, NULL, 'g' }, "N",
 	  "genetic: generations (default 20)" },
 	{ { "evals", required_argument, NULL, 'n' }, "N",
@@ -288,9 +288,9 @@ parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'a':
 			if (strcmp(optarg, "grid") != 0 && strcmp(optarg, "random") != 0 &&
-			    strcmp(optarg, "genetic") != 0)
-				return bad("unknown --algo (expected grid, random or "
-					   "genetic):", optarg);
+			    strcmp(optarg, "genetic") != 0 && strcmp(optarg, "cmaes") != 0)
+				return bad("unknown --algo (expected grid, random, genetic "
+					   "or cmaes):", optarg);
 			o->algo = optarg;
 			break;
 		case 'O':
@@ -439,10 +439,14 @@ parse(int argc, char **argv, struct run_opts *o)
 		}
 		if (o->evals > 0)
 			rsw_cli_warnf("--evals is ignored by --algo grid");
-	} else if (strcmp(o->algo, "random") == 0 && o->evals < 0) {
-		rsw_cli_errorf("--algo random needs --evals N");
+	} else if ((strcmp(o->algo, "random") == 0 ||
+		    strcmp(o->algo, "cmaes") == 0) && o->evals < 0) {
+		rsw_cli_errorf("--algo %s needs --evals N", o->algo);
 		return -1;
 	}
+	if (strcmp(o->algo, "cmaes") == 0 && !o->window_given)
+		o->window = o->population > 0 ? o->population :
+			    4 + (long long)floor(3 * log((double)o->space.n));
 	if (strcmp(o->algo, "genetic") == 0) {
 		if (o->population == 0)
 			o->population = 50;
@@ -969,6 +973,10 @@ rsw_cmd_run(int argc, char **argv)
 		rc = rsw_algo_genetic_create(&algo, &o.space, (uint32_t)o.population,
 					     (uint64_t)o.generations,
 					     (uint64_t)o.seed, o.minimize);
+	else if (strcmp(o.algo, "cmaes") == 0)
+		rc = rsw_algo_cmaes_create(&algo, &o.space, (uint32_t)o.population,
+					   (uint64_t)o.evals, (uint64_t)o.seed,
+					   o.minimize);
 	else
 		rc = rsw_algo_random_create(&algo, &o.space, (uint64_t)o.evals,
 					    (uint64_t)o.seed, o.minimize);

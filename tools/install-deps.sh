@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(gcc make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
-          libcriterion-dev libsqlite3-dev libjansson-dev)
+          libcriterion-dev libsqlite3-dev libjansson-dev liblapacke-dev
+          libopenblas-dev)
 
 missing=()
 for p in "${packages[@]}"; do

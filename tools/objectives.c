@@ -54,6 +54,19 @@ rastrigin(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 }
 
 static int
+rosenbrock(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	   rsw_eval_out *out)
+{
+	double s = 0;
+
+	for (uint32_t i = 0; i + 1 < n; i++)
+		s += 100 * (x[i + 1] - x[i] * x[i]) * (x[i + 1] - x[i] * x[i]) +
+		     (1 - x[i]) * (1 - x[i]);
+	out->value = s;
+	return 0;
+}
+
+static int
 sleep_ms(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	 rsw_eval_out *out)
 {
@@ -136,6 +149,8 @@ static const rsw_builtin builtins[] = {
 	{ "sphere", "sum of squares of all parameters", 1, 0, 0, sphere, NULL, NULL },
 	{ "rastrigin", "Rastrigin function of all parameters", 1, 0, 0, rastrigin,
 	  NULL, NULL },
+	{ "rosenbrock", "Rosenbrock function of all parameters (minimum 0 at 1)", 2,
+	  0, 0, rosenbrock, NULL, NULL },
 	{ "sleep", "sleeps PARAM1 milliseconds, returns PARAM1", 1, 0, 0, sleep_ms,
 	  NULL, NULL },
 	{ "crashy", "sphere; SIGSEGV on attempt 1 of seqs = 13 mod 97", 1, 0, 0,

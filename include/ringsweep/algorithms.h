@@ -30,6 +30,12 @@ int rsw_algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 			    uint32_t population, uint64_t generations,
 			    uint64_t seed, int minimize);
 
+/* CMA-ES: `lambda` samples a generation (0: 4 + 3 ln d), `evals` in all;
+ * a generation is a batch (WAIT at its end). */
+int rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
+			  uint32_t lambda, uint64_t evals, uint64_t seed,
+			  int minimize);
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -76,6 +77,22 @@ pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* This process's VmData (what RLIMIT_DATA counts), in bytes. */
+static uint64_t
+vm_data_bytes(void)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmData: %llu kB", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return (uint64_t)kb * 1024u;
+}
+
 _Noreturn static void
 worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	       pid_t parent)
@@ -97,8 +114,12 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	if (s->cfg->max_mem != 0) {
 		/* RLIMIT_DATA counts private writable memory (heap, private
 		 * mmaps) but not the shared arena, so the limit bites the
-		 * objective's allocations only: malloc returns NULL. */
-		struct rlimit rl = { s->cfg->max_mem, s->cfg->max_mem };
+		 * objective's allocations only: malloc returns NULL.  It is
+		 * set above what the worker inherited (the driver's heap, the
+		 * stacks of its threads, a BLAS library's buffers): max_mem is
+		 * what the objective may add. */
+		uint64_t limit = s->cfg->max_mem + vm_data_bytes();
+		struct rlimit rl = { limit, limit };
 
 		(void)setrlimit(RLIMIT_DATA, &rl);
 	}

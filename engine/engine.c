@@ -689,8 +689,10 @@ serial_run_pending(rsw_engine *e)
 {
 	double metrics[RSW_MAX_METRICS_LIMIT];
 
-	while (!e->draining &&
-	       (e->enq_seq < e->next_seq || e->rq_head != e->rq_tail)) {
+	/* One task a call: a poll returns between tasks, so the caller (and
+	 * a signal's drain or cancel) gets control back after each. */
+	if (!e->draining && !e->cancel &&
+	    (e->enq_seq < e->next_seq || e->rq_head != e->rq_tail)) {
 		uint64_t seq = e->rq_head != e->rq_tail ?
 				       e->requeue[e->rq_head++ & e->mask] :
 				       e->enq_seq++;
@@ -708,7 +710,7 @@ serial_run_pending(rsw_engine *e)
 		if (r.status != RSW_STATUS_OK) {
 			e->stats.workers[0].failures++;
 			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns);
-			continue;
+			return;
 		}
 		f->state = F_DONE;
 		f->status = RSW_STATUS_OK;
@@ -947,11 +949,21 @@ rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 		/* An engine error is final: nothing more is handed out. */
 		if (e->error != 0)
 			return e->error;
-		if (e->serial)
+		if (e->serial) {
+			/* One task, then hand out what is ready; a failed
+			 * attempt that is retried delivers nothing yet, so
+			 * go on until something is ready or all is done. */
+			uint64_t before = e->enq_seq + e->rq_head;
+
 			serial_run_pending(e);
-		else
+			n = deliver(e, out, max);
+			if (n == 0 && e->error == 0 && !e->cancel &&
+			    e->enq_seq + e->rq_head != before)
+				continue;
+		} else {
 			pump(e);
-		n = deliver(e, out, max);
+			n = deliver(e, out, max);
+		}
 		if (n > 0 && !e->serial) {
 			/* For observers (`ringsweep top`): plain stores,
 			 * nobody acts on them. */

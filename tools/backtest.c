@@ -51,14 +51,35 @@ csv_field(char *line, int index)
 	return p;
 }
 
+/* Index of `column` in a header line, fields split on every comma (an
+ * empty field counts: pandas writes ",close"); -1 if absent. */
+static int
+header_index(char *header, const char *column)
+{
+	int i = 0;
+
+	for (char *f = header, *next; f != NULL; f = next, i++) {
+		next = strchr(f, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*f == '"')
+			f++;
+		f[strcspn(f, "\"")] = '\0';
+		if (strcmp(f, column) == 0)
+			return i;
+	}
+	return -1;
+}
+
 int
 rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 		char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char line[4096];
-	int col = -1;
-	size_t cap = 4096, lineno = 1;
+	char *line = NULL;
+	size_t linecap = 0, cap = 4096, lineno = 1;
+	ssize_t len;
+	int col;
 
 	memset(out, 0, sizeof *out);
 	if (f == NULL) {
@@ -66,33 +87,24 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 			 strerror(errno));
 		return -1;
 	}
-	if (fgets(line, sizeof line, f) == NULL) {
+	/* getline: a line of any length is one line. */
+	if ((len = getline(&line, &linecap, f)) <= 0) {
 		snprintf(err, errlen, "--data '%s': empty file", path);
+		free(line);
 		fclose(f);
 		return -1;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
-	{
-		char *save = NULL, *tok;
-		int i = 0;
-
-		for (tok = strtok_r(line, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save), i++) {
-			if (*tok == '"')
-				tok++;
-			tok[strcspn(tok, "\"")] = '\0';
-			if (strcmp(tok, column) == 0)
-				col = i;
-		}
-	}
+	col = header_index(line, column);
 	if (col < 0) {
 		snprintf(err, errlen, "--column '%s': no such column in the header "
 			 "of '%s'", column, path);
+		free(line);
 		fclose(f);
 		return -1;
 	}
 	out->close = malloc(cap * sizeof(double));
-	while (out->close != NULL && fgets(line, sizeof line, f) != NULL) {
+	while (out->close != NULL && (len = getline(&line, &linecap, f)) > 0) {
 		char *field, *end;
 		double v;
 
@@ -108,6 +120,7 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 			snprintf(err, errlen, "--data '%s' line %zu: column '%s' is not "
 				 "a positive price", path, lineno, column);
 			rsw_prices_free(out);
+			free(line);
 			fclose(f);
 			return -1;
 		}
@@ -121,6 +134,7 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 		}
 		out->close[out->n++] = v;
 	}
+	free(line);
 	fclose(f);
 	if (out->close == NULL || out->n < 3) {
 		snprintf(err, errlen, "--data '%s': fewer than 3 prices in column '%s'",
@@ -145,13 +159,14 @@ rsw_ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 {
 	const rsw_prices *px = ctx;
 	const double *p = px->close;
-	size_t n = px->n, fast = (size_t)x[0], slow = (size_t)x[1], m = 0;
+	size_t n = px->n, fast, slow, m = 0;
 	double cost = nparams > 2 ? x[2] / 1e4 : 0;
 	double fsum = 0, ssum = 0, sum = 0, sum2 = 0, down2 = 0;
 	double equity = 1, peak = 1, max_dd = 0, trade_growth = 1;
 	int pos_prev = 0, trades = 0, wins = 0;
 
-	if (x[0] < 1 || x[1] < 1 || fast >= slow || slow >= n) {
+	if (!(x[0] >= 1 && x[1] >= 1 && x[0] < 1e9 && x[1] < 1e9) ||
+	    (fast = (size_t)x[0]) >= (slow = (size_t)x[1]) || slow >= n) {
 		out->error_code = 22; /* EINVAL: not a meaningful crossover */
 		return -1;
 	}

@@ -228,7 +228,7 @@ parse(int argc, char **argv, struct run_opts *o)
 	rsw_progress_mode_parse("auto", &o->progress);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:hq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:hq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->objective = optarg;
@@ -595,19 +595,34 @@ replay_row(void *ctx, uint64_t seq, const double *params, uint32_t nparams,
 }
 
 /* Options that may change when a sweep is resumed: they change how it
- * runs, never what it computes. */
+ * runs, never what it computes.  Returns 2 when the option takes the next
+ * word as its value, 1 when it stands alone, 0 when it may not change. */
 static int
 resume_may_change(const char *arg)
 {
-	static const char *const ok[] = { "-j", "--workers", "--idle", "--quiet",
-					  "-q", "--pin", "--nice", "--max-batch",
-					  "--results", "--external", NULL };
+	static const char *const with_value[] = { "-j", "--workers", "--idle",
+						  "--nice", "--max-batch",
+						  "--results", "--external",
+						  "--progress", NULL };
+	static const char *const alone[] = { "--quiet", "--pin", "--json", NULL };
 	size_t len = strcspn(arg, "=");
 
-	for (int i = 0; ok[i] != NULL; i++)
-		if (strlen(ok[i]) == len && strncmp(arg, ok[i], len) == 0)
+	for (int i = 0; with_value[i] != NULL; i++)
+		if (strcmp(arg, with_value[i]) == 0)
+			return 2;
+		else if (strlen(with_value[i]) == len && arg[len] == '=' &&
+			 strncmp(arg, with_value[i], len) == 0)
 			return 1;
-	return arg[0] != '-';
+	for (int i = 0; alone[i] != NULL; i++)
+		if (strcmp(arg, alone[i]) == 0)
+			return 1;
+	/* Short forms: -q, -jN, -qjN, -qj N. */
+	if (arg[0] == '-' && arg[1] != '-' && strspn(arg + 1, "q") == strlen(arg + 1))
+		return 1;
+	if (arg[0] == '-' && arg[1] != '-' && strchr(arg, 'j') != NULL &&
+	    strspn(arg + 1, "qj") == (size_t)(strchr(arg, 'j') - arg))
+		return arg[strchr(arg, 'j') - arg + 1] == '\0' ? 2 : 1;
+	return 0;
 }
 
 /* --resume FILE: the stored argument vector, then this command's own
@@ -638,7 +653,16 @@ resume_argv(int argc, char **argv, const char *store_argv, int *out_argc,
 		}
 		if (strncmp(argv[i], "--resume=", 9) == 0)
 			continue;
-		if (!resume_may_change(argv[i])) {
+		switch (resume_may_change(argv[i])) {
+		case 2:
+			v[k++] = strdup(argv[i]);
+			if (i + 1 < argc)
+				v[k++] = strdup(argv[++i]);
+			break;
+		case 1:
+			v[k++] = strdup(argv[i]);
+			break;
+		default:
 			rsw_cli_errorf("option '%s' cannot change on --resume (the "
 				       "sweep is defined by its file)", argv[i]);
 			for (int j = 0; j < k; j++)
@@ -647,7 +671,6 @@ resume_argv(int argc, char **argv, const char *store_argv, int *out_argc,
 			json_decref(a);
 			return NULL;
 		}
-		v[k++] = strdup(argv[i]);
 	}
 	json_decref(a);
 	*out_argc = k;
@@ -743,11 +766,14 @@ print_summary_json(const struct run_opts *o, rsw_algorithm *algo,
 
 		json_object_set_new(b, "seq", json_integer((json_int_t)best.seq));
 		json_object_set_new(b, "value", json_real(best.value));
+		char v[64];
+
 		for (uint32_t i = 0; i < best.nparams; i++)
 			json_object_set_new(params, o->space.params[i].name,
 					    o->space.params[i].kind == RSW_PARAM_CAT ?
-						    json_string(o->space.params[i].cat[
-							(uint32_t)best.params[i]]) :
+						    json_string(rsw_param_format(
+							&o->space.params[i], best.params[i],
+							v, sizeof v)) :
 						    json_real(best.params[i]));
 		json_object_set_new(b, "params", params);
 		json_object_set_new(root, "best", b);

@@ -14,13 +14,15 @@
  *
  * The score is the last non-empty line of stdout: a number, or a JSON
  * object whose "value" is the score and whose fields named by --metrics are
- * the metrics.  Non-zero exit, death by signal or unparsable output is a
- * failed task (status error; detail: the exit code, 128 + signal, or 74 =
+ * the metrics (not NaN or infinite).  Non-zero exit, death by signal or
+ * unparsable output is a failed task (status error; detail: the exit code, 128 + signal, or 74 =
  * EBADMSG for output that is not a score).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +249,10 @@ parse_score(const rsw_cmd *c, char *buf, size_t n, rsw_eval_out *out)
 			return -1;
 		}
 		out->value = json_number_value(v);
+		if (!isfinite(out->value)) {
+			json_decref(o);
+			return -1;
+		}
 		out->nmetrics = c->nmetrics;
 		for (uint32_t i = 0; i < c->nmetrics; i++) {
 			json_t *m = json_object_get(o, c->metric_names[i]);
@@ -258,7 +264,8 @@ parse_score(const rsw_cmd *c, char *buf, size_t n, rsw_eval_out *out)
 	}
 	errno = 0;
 	out->value = strtod(line, &end);
-	return end != line && *end == '\0' && errno == 0 ? 0 : -1;
+	return end != line && *end == '\0' && errno == 0 && isfinite(out->value) ?
+		       0 : -1;
 }
 
 int
@@ -282,16 +289,24 @@ rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	}
 	pid = fork();
 	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		static const char msg[] = "ringsweep: --cmd: cannot run the command\n";
+		ssize_t ignored;
+
 		/* Its own process group (the unit a timeout kills), and it
-		 * dies with this worker. */
+		 * dies with this worker.  No terminal input: in a background
+		 * group, a read would stop it (SIGTTIN) forever. */
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
 		execvp(argv[0], argv);
-		fprintf(stderr, "ringsweep: --cmd: cannot run '%s': %s\n", argv[0],
-			strerror(errno));
+		/* write(), not stdio: a lock held at fork time stays held. */
+		ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+		(void)ignored;
 		_exit(127);
 	}
 	close(fds[1]);
@@ -303,9 +318,23 @@ rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	}
 	setpgid(pid, pid); /* also here: whichever runs first */
 	rsw_worker_set_child_group(pid);
-	for (;;) {
+	/* Read until the command exits, not until EOF: a background child
+	 * it left holding stdout must not keep the task open. */
+	for (int exited = 0;;) {
+		struct pollfd pf = { .fd = fds[0], .events = POLLIN };
 		ssize_t r;
 
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = 1;
+			/* Its leftovers die with the task; the pipe then
+			 * reaches EOF once drained. */
+			kill(-pid, SIGKILL);
+		}
+		if (poll(&pf, 1, exited ? 0 : 50) <= 0) {
+			if (exited)
+				break;
+			continue;
+		}
 		if (n == OUTPUT_KEEP) {
 			/* Keep the tail: the score is on the last line. */
 			memmove(buf, buf + OUTPUT_KEEP / 2, OUTPUT_KEEP / 2);
@@ -314,15 +343,17 @@ rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		r = read(fds[0], buf + n, OUTPUT_KEEP - n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r <= 0) {
+			if (!exited) {
+				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+					;
+				kill(-pid, SIGKILL);
+			}
 			break;
+		}
 		n += (size_t)r;
 	}
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	/* Children it left behind in its group do not outlive the task. */
-	kill(-pid, SIGKILL);
 	rsw_worker_set_child_group(0);
 	if (WIFSIGNALED(status)) {
 		out->error_code = 128 + WTERMSIG(status);

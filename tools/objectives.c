@@ -222,7 +222,7 @@ open_plugin(rsw_cli_objective *o, const char *spec, const char *arg, char *err,
 	}
 	/* RTLD_NOW: a missing symbol the plugin needs is an error now, not
 	 * a crash in a worker later. */
-	o->dl = dlopen(strchr(path, '/') ? path : spec, RTLD_NOW | RTLD_LOCAL);
+	o->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (o->dl == NULL) {
 		snprintf(err, errlen, "--objective '%s': cannot load the plugin: %s",
 			 path, dlerror());
@@ -253,6 +253,12 @@ open_plugin(rsw_cli_objective *o, const char *spec, const char *arg, char *err,
 		if (o->nmetrics == RSW_MAX_METRICS_LIMIT) {
 			snprintf(err, errlen, "--objective '%s': more than %d metrics",
 				 path, RSW_MAX_METRICS_LIMIT);
+			return -1;
+		}
+		if (strlen(metrics[o->nmetrics]) > 63) {
+			snprintf(err, errlen, "--objective '%s': metric name '%.20s...' "
+				 "is longer than 63 characters", path,
+				 metrics[o->nmetrics]);
 			return -1;
 		}
 		o->metric_names[o->nmetrics] = metrics[o->nmetrics];

@@ -123,14 +123,26 @@ display(void *arg)
 		nanosleep(&tick, NULL);
 		if (p->mode == RSW_PROGRESS_LINES && ++ticks % LINES_EVERY_TICKS != 0)
 			continue;
-		urcu_memb_read_lock();
 		{
-			struct snap *s = rcu_dereference(p->current);
+			struct snap copy;
+			int have = 0;
 
-			if (s != NULL && !ck_pr_load_int(&p->stop))
-				draw(p, s, 0);
+			/* Copy under the read lock, draw outside it: a slow
+			 * stderr must never hold up the committer's grace
+			 * period. */
+			urcu_memb_read_lock();
+			{
+				struct snap *s = rcu_dereference(p->current);
+
+				if (s != NULL) {
+					copy = *s;
+					have = 1;
+				}
+			}
+			urcu_memb_read_unlock();
+			if (have && !ck_pr_load_int(&p->stop))
+				draw(p, &copy, 0);
 		}
-		urcu_memb_read_unlock();
 	}
 	urcu_memb_unregister_thread();
 	return NULL;

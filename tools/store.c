@@ -42,6 +42,8 @@ struct rsw_store {
 	rsw_param params[RSW_MAX_PARAMS_LIMIT]; /* for categories' names */
 	int in_txn;
 	int writing;
+	int frozen;	/* a row was skipped or lost: later rows would leave a gap */
+	uint64_t last_commit_ns;
 	uint32_t pending;
 	uint64_t txn_start_ns;
 	int nmeta;
@@ -479,12 +481,23 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 
 	if (r->seq < st->rows)
 		return 0; /* replayed from this very file */
-	if (r->status == RSW_STATUS_SKIPPED)
-		return 0; /* never evaluated: not a result */
+	/* The table must stay a prefix of seqs (that is what --resume
+	 * replays): after a skipped row (a drain) or a failed write, later
+	 * rows are not stored; a resume evaluates them again. */
+	if (st->frozen)
+		return 0;
+	if (r->status == RSW_STATUS_SKIPPED || r->seq != st->rows) {
+		st->frozen = 1;
+		return 0;
+	}
 	if (!st->writing) {
 		/* First write of this process: a resumed file is validated
 		 * by now and becomes ours. */
 		st->writing = 1;
+		/* Replay is over: release its read snapshot, or the WAL
+		 * could never be checkpointed during the resumed run. */
+		if (st->cursor != NULL)
+			sqlite3_reset(st->cursor);
 		exec(st->db, "PRAGMA synchronous=NORMAL");
 		set_meta(st, "outcome", "running");
 	}
@@ -496,9 +509,12 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 	}
 	sqlite3_bind_int64(s, col++, (sqlite3_int64)r->seq);
 	for (uint32_t i = 0; i < nparams; i++, col++) {
-		if (st->params[i].kind == RSW_PARAM_CAT)
+		if (st->params[i].kind == RSW_PARAM_CAT &&
+		    params[i] >= 0 && params[i] < st->params[i].ncat)
 			sqlite3_bind_text(s, col, st->params[i].cat[(uint32_t)params[i]],
 					  -1, SQLITE_STATIC);
+		else if (st->params[i].kind == RSW_PARAM_CAT)
+			sqlite3_bind_null(s, col);
 		else if (st->int_param[i])
 			sqlite3_bind_int64(s, col, (sqlite3_int64)params[i]);
 		else
@@ -525,11 +541,21 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 		sqlite3_bind_null(s, col++);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		st->frozen = 1;
 		return -1;
+	}
 	st->rows = r->seq + 1;
-	if (++st->pending >= BATCH_ROWS || now_ns() - st->txn_start_ns >= BATCH_NS)
-		return commit_batch(st);
+	/* Commit when the batch is big, or when the last commit is 200 ms
+	 * old: slow sweeps then commit every row as it comes, fast ones a
+	 * few times a second. */
+	if (++st->pending >= BATCH_ROWS || now_ns() - st->last_commit_ns >= BATCH_NS) {
+		st->last_commit_ns = now_ns();
+		if (commit_batch(st) != 0) {
+			st->frozen = 1;
+			return -1;
+		}
+	}
 	return 0;
 }
 

@@ -146,3 +146,37 @@ Test(cmd, bad_templates_are_refused, .timeout = 30, .init = make_tmpdir)
 	free(err);
 	cr_assert_eq(run_cli(a3, NULL, NULL), 2);
 }
+
+Test(cmd, a_child_holding_stdout_does_not_hold_the_task, .timeout = 20,
+     .init = make_tmpdir)
+{
+	/* The command answers at once and leaves a child with its stdout:
+	 * the task ends with the command, and the child goes too.  Broken,
+	 * this waits for the child's 28.75 s, past this test's timeout. */
+	const char *args[] = { "run", "--cmd", "sh -c 'sleep 28.75 & echo 7'",
+			       "--param", "a=int:1:2", "--db", "none", "-q",
+			       "--results", path("c.csv"), NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(args, NULL, NULL), 0);
+	text = slurp(path("c.csv"));
+	cr_assert_str_eq(text, "seq,a,status,value\n0,1,ok,7\n1,2,ok,7\n");
+	free(text);
+	cr_assert_not(sleeper_alive("28.75"));
+}
+
+Test(cmd, non_finite_scores_and_terminal_input_fail_cleanly, .timeout = 20,
+     .init = make_tmpdir)
+{
+	const char *args[] = { "run", "--cmd", "sh -c 'read x; echo ${x:-nan}'",
+			       "--param", "a=int:1:1", "--db", path("n.db"), "-q",
+			       NULL };
+	const char *export[] = { "export", path("n.db"), NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(args, NULL, NULL), 0, "stdin is /dev/null: no hang");
+	cr_assert_eq(run_cli(export, path("n.csv"), NULL), 0);
+	text = slurp(path("n.csv"));
+	cr_assert_not_null(strstr(text, "\n0,1,error,74,"), "%s", text);
+	free(text);
+}

@@ -127,7 +127,9 @@ Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,
 {
 	const char *argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
 			       at("int.db"), NULL };
-	const char *resume_args[] = { "run", "--resume", at("int.db"), NULL };
+	const char *resume_args[] = { "run", "--resume", at("int.db"), "-qj2",
+				      "--workers", "-2", "--json", "--progress",
+				      "none", NULL };
 	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", at("ref.db"), NULL };
 	char *a, *b;
 	pid_t driver;

@@ -189,6 +189,8 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	h->owner_uid = (uint32_t)getuid();
 	snprintf(h->objective, sizeof h->objective, "%s",
 		 p->objective ? p->objective : "");
+	snprintf(h->objective_arg, sizeof h->objective_arg, "%s",
+		 p->objective_arg ? p->objective_arg : "");
 	a->layout = *h;
 	ck_ring_init(rsw__task_ring(a), h->ring_capacity);
 	for (uint32_t w = 0; w < h->nslots; w++)

@@ -51,9 +51,10 @@
 
 #define RSW_CACHELINE 64
 #define RSW_ARENA_MAGIC 0x3157535347474e52ull /* "RNGGSSW1" little-endian */
-#define RSW_ARENA_VERSION 2u
+#define RSW_ARENA_VERSION 3u
 #define RSW_ARENA_PREFIX "/ringsweep-"
 #define RSW_OBJECTIVE_NAME_MAX 64
+#define RSW_OBJECTIVE_ARG_MAX 1024
 
 /* ---------------------------------------------------------------- rings */
 
@@ -211,6 +212,7 @@ struct rsw_arena_header {
 	uint64_t off_death_ring;
 	uint64_t off_death_buf;
 	char objective[RSW_OBJECTIVE_NAME_MAX];
+	char objective_arg[RSW_OBJECTIVE_ARG_MAX]; /* for external workers */
 	uint64_t checksum;	 /* FNV-1a of everything above */
 	uint8_t pad0_[RSW_CACHELINE - 8];
 
@@ -255,6 +257,7 @@ typedef struct rsw_arena_params {
 	uint32_t idle;
 	uint64_t timeout_ns;
 	const char *objective;
+	const char *objective_arg;
 } rsw_arena_params;
 
 int rsw__arena_create(rsw_arena *a, const rsw_arena_params *p);

@@ -777,6 +777,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	ap.idle = (uint32_t)cfg->idle;
 	ap.timeout_ns = (uint64_t)(cfg->timeout_s * 1e9);
 	ap.objective = cfg->objective_name;
+	ap.objective_arg = cfg->objective_arg;
 	rc = rsw__arena_create(&e->arena, &ap);
 	if (rc != 0) {
 		rsw_engine_close(e);

@@ -222,3 +222,68 @@ Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
 		refused("takes 2 to 3 parameters, got 1", a);
 	}
 }
+
+Test(objectives, external_worker_loads_the_sweeps_data, .timeout = 60,
+     .init = make_tmpdir)
+{
+	char csv_a[128], csv_b[128], js[128];
+	const char *base[] = { "run", "--objective", "ma_cross", "--data", DATA,
+			       "--column", "FTSE", "--param", "fast=int:2:100",
+			       "--param", "slow=int:5:300", "--db", "none", "-q",
+			       "-j", "1", NULL };
+	const char *argv[32];
+	char name[128], *a, *b, *summary;
+	pid_t driver, sup = 0, w[1] = { 0 }, ext;
+	posix_spawn_file_actions_t fa;
+	int n = 0, status;
+
+	tmp_path(csv_a, sizeof csv_a, "a.csv");
+	tmp_path(csv_b, sizeof csv_b, "b.csv");
+	tmp_path(js, sizeof js, "b.json");
+	/* Reference: one supervised worker. */
+	for (int i = 0; base[i] != NULL; i++)
+		argv[n++] = base[i];
+	argv[n++] = "--results";
+	argv[n++] = csv_a;
+	argv[n] = NULL;
+	cr_assert_eq(run_cli(argv, NULL, NULL), 0);
+	/* The same sweep, joined by a worker started by hand. */
+	argv[0] = RSW_CLI_PATH;
+	n = 1;
+	for (int i = 0; base[i] != NULL; i++)
+		argv[n++] = base[i];
+	argv[n++] = "--external";
+	argv[n++] = "1";
+	argv[n++] = "--json";
+	argv[n++] = "--results";
+	argv[n++] = csv_b;
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, js, O_WRONLY | O_CREAT | O_TRUNC,
+					 0644);
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, &fa, NULL,
+				 (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 1), 0);
+	{
+		const char *wargv[] = { RSW_CLI_PATH, "worker", "--arena", name, NULL };
+
+		cr_assert_eq(posix_spawn(&ext, RSW_CLI_PATH, NULL, NULL,
+					 (char *const *)wargv, environ), 0);
+	}
+	cr_assert_eq(waitpid(driver, &status, 0), driver);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert_eq(waitpid(ext, &status, 0), ext);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the external worker ends with the sweep");
+	a = slurp(csv_a);
+	b = slurp(csv_b);
+	cr_assert_str_eq(a, b, "same results with the external worker");
+	summary = slurp(js);
+	/* workers[1] is the external slot: it took part. */
+	cr_assert_null(strstr(summary, "\"worker\": 1,\n      \"tasks\": 0,"),
+		       "the external worker did no task: %s", summary);
+	free(a);
+	free(b);
+	free(summary);
+}

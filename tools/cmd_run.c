@@ -929,7 +929,7 @@ rsw_cmd_run(int argc, char **argv)
 	struct sink sink;
 	rsw_cli_objective objective;
 	rsw_store *resumed = NULL;
-	char err[512], db_name[4096] = "", tmp_path[4096];
+	char err[512], db_name[4096] = "", tmp_path[4096], objective_arg[1024];
 	char **rargv = NULL;
 	int rargc = 0;
 	rsw_algorithm *algo = NULL;
@@ -991,6 +991,16 @@ rsw_cmd_run(int argc, char **argv)
 	o.cfg.max_params = o.space.n;
 	o.cfg.max_metrics = objective.nmetrics;
 	o.cfg.objective_name = objective.builtin != NULL ? objective.name : "";
+	if (objective.builtin != NULL && objective.builtin->needs_data) {
+		/* A `ringsweep worker` started by hand loads the same data:
+		 * tell it where (absolute, it may run elsewhere). */
+		char *abs = realpath(o.data, NULL);
+
+		snprintf(objective_arg, sizeof objective_arg, "%s\n%s",
+			 abs != NULL ? abs : o.data, o.column);
+		free(abs);
+		o.cfg.objective_arg = objective_arg;
+	}
 	if (o.serial && o.cfg.timeout_s > 0)
 		rsw_cli_warnf("--timeout is not enforced with --serial");
 	if (strcmp(o.algo, "grid") == 0)

@@ -48,6 +48,7 @@ rsw_cmd_worker(int argc, char **argv)
 	};
 	const char *name = NULL;
 	const rsw_builtin *b;
+	rsw_prices prices = { NULL, 0 };
 	rsw_objective obj;
 	rsw_arena a;
 	uint32_t slot, inc;
@@ -78,11 +79,23 @@ rsw_cmd_worker(int argc, char **argv)
 	}
 	b = rsw_builtin_find(a.layout.objective);
 	if (b != NULL && b->needs_data) {
-		rsw_cli_errorf("--arena '%s': objective '%s' needs data; separately "
-			       "started workers run built-ins without data only",
-			       name, b->name);
-		rsw__arena_detach(&a);
-		return RSW_EXIT_USAGE;
+		/* The sweep recorded "PATH\nCOLUMN": load the same prices. */
+		char arg[RSW_OBJECTIVE_ARG_MAX], err[512], *nl;
+
+		snprintf(arg, sizeof arg, "%s", a.layout.objective_arg);
+		nl = strchr(arg, '\n');
+		if (nl == NULL) {
+			rsw_cli_errorf("--arena '%s': objective '%s' needs data the "
+				       "sweep did not record", name, b->name);
+			rsw__arena_detach(&a);
+			return RSW_EXIT_USAGE;
+		}
+		*nl = '\0';
+		if (rsw_prices_load(arg, nl + 1, &prices, err, sizeof err) != 0) {
+			rsw_cli_errorf("--arena '%s': %s", name, err);
+			rsw__arena_detach(&a);
+			return RSW_EXIT_USAGE;
+		}
 	}
 	if (b == NULL) {
 		rsw_cli_errorf("--arena '%s': its objective '%.64s' is not a built-in",
@@ -109,7 +122,7 @@ rsw_cmd_worker(int argc, char **argv)
 	inc = ck_pr_faa_32(&a.hdr->next_incarnation, 1);
 	obj.eval = b->eval;
 	obj.worker_init = b->worker_init;
-	obj.ctx = NULL;
+	obj.ctx = b->needs_data ? &prices : NULL;
 	if (obj.worker_init != NULL && obj.worker_init(NULL, (int)slot) != 0) {
 		rsw_cli_errorf("objective '%s': worker set-up failed", b->name);
 		rsw__arena_detach(&a);
@@ -117,5 +130,6 @@ rsw_cmd_worker(int argc, char **argv)
 	}
 	rc = rsw__worker_loop(&a, slot, inc, &obj, 0, 0);
 	rsw__arena_detach(&a);
+	rsw_prices_free(&prices);
 	return rc;
 }

@@ -124,6 +124,8 @@ typedef struct rsw_config {
 	uint64_t soft_mem;	 /* replace a worker, between tasks, once its heap
 				    passes this many bytes; 0 = none */
 	const char *objective_name; /* recorded in the arena for external workers */
+	const char *objective_arg;  /* likewise: what they need to set it up
+				       (at most 1023 bytes) */
 } rsw_config;
 
 /* Fills *cfg with defaults: 1 worker, sleep idle, no timeout, 1 attempt,

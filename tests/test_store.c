@@ -312,3 +312,24 @@ Test(store, foreign_and_corrupt_files_are_refused_and_untouched, .timeout = 60,
 		free(err);
 	}
 }
+
+Test(store, resume_refuses_a_file_still_being_written, .timeout = 60,
+     .init = make_dir)
+{
+	const char *argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
+			       at("live.db"), NULL };
+	const char *resume[] = { "run", "--resume", at("live.db"), NULL };
+	pid_t driver;
+	char *err;
+
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)argv, environ), 0);
+	for (int tries = 0; tries < 20000 && row_count(at("live.db")) < 100; tries++)
+		usleep(500);
+	cr_assert_eq(run_cli(resume, NULL, at("err")), 2);
+	err = slurp(at("err"));
+	cr_assert_not_null(strstr(err, "still being written by process"), "%s", err);
+	free(err);
+	kill(driver, SIGKILL);
+	waitpid(driver, NULL, 0);
+}

@@ -20,7 +20,9 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #define BATCH_ROWS 2048
@@ -339,6 +341,20 @@ rsw_store_open_resume(rsw_store **out, const char *path, char *err,
 	if (open_validated(&st, path, SQLITE_OPEN_READWRITE, "--resume", err,
 			   errlen) != 0)
 		return -1;
+	{
+		/* Two runs appending to one file would collide: refuse while
+		 * the run that wrote it last is alive. */
+		const char *outcome = rsw_store_meta(st, "outcome");
+		const char *pid = rsw_store_meta(st, "pid");
+
+		if (outcome != NULL && strcmp(outcome, "running") == 0 &&
+		    pid != NULL && atoi(pid) > 0 && kill(atoi(pid), 0) == 0) {
+			snprintf(err, errlen, "--resume '%s': still being written by "
+				 "process %s", path, pid);
+			store_free(st);
+			return -1;
+		}
+	}
 	ps = rsw_store_meta(st, "params");
 	ms = rsw_store_meta(st, "metrics");
 	p = ps ? json_loads(ps, 0, NULL) : NULL;
@@ -500,6 +516,12 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 			sqlite3_reset(st->cursor);
 		exec(st->db, "PRAGMA synchronous=NORMAL");
 		set_meta(st, "outcome", "running");
+		{
+			char pid[32];
+
+			snprintf(pid, sizeof pid, "%d", (int)getpid());
+			set_meta(st, "pid", pid);
+		}
 	}
 	if (!st->in_txn) {
 		if (exec(st->db, "BEGIN") != 0)

@@ -342,6 +342,27 @@ rsw__death_buf(const rsw_arena *a)
 	return rsw__at(a, a->layout.off_death_buf);
 }
 
+/*
+ * Seqlock read of the task a worker runs (see publish_task in worker.c):
+ * an even generation unchanged around the loads means seq and start belong
+ * to one task start; the load fences keep the three reads in order.
+ * Returns an identity of that task start (the generation + 2, never 0),
+ * or 0 when the fields were changing; *start_ns is 0 when idle.
+ */
+static inline uint32_t
+rsw__read_task(const struct rsw_worker_slot *ws, uint64_t *seq,
+	       uint64_t *start_ns)
+{
+	uint32_t g1 = ck_pr_load_32((uint32_t *)&ws->task_gen), g2;
+
+	ck_pr_fence_load();
+	*seq = ck_pr_load_64((uint64_t *)&ws->task_seq);
+	*start_ns = ck_pr_load_64((uint64_t *)&ws->task_start_ns);
+	ck_pr_fence_load();
+	g2 = ck_pr_load_32((uint32_t *)&ws->task_gen);
+	return (g1 & 1) == 0 && g1 == g2 ? g1 + 2 : 0;
+}
+
 /* Whether a ring's own geometry (in shared memory) is still what we laid
  * out; ck indexes with ring->mask, so a damaged one must not be used. */
 static inline int

@@ -316,22 +316,13 @@ check_deadlines(struct supervisor *s, uint64_t now)
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		struct rsw_worker_slot *ws = rsw__worker_slot(&s->arena, w);
 		struct child *c = &s->children[w];
-		uint32_t g1, g2;
+		uint32_t g1;
 		uint64_t start, seq;
 
 		if (c->pid == 0 || c->killed)
 			continue;
-		/* Seqlock read (see publish_task in worker.c): an even and
-		 * unchanged generation around the loads means start and seq
-		 * belong to one task start; the load fences keep the three
-		 * reads in order. */
-		g1 = ck_pr_load_32(&ws->task_gen);
-		ck_pr_fence_load();
-		seq = ck_pr_load_64(&ws->task_seq);
-		start = ck_pr_load_64(&ws->task_start_ns);
-		ck_pr_fence_load();
-		g2 = ck_pr_load_32(&ws->task_gen);
-		if ((g1 & 1) != 0 || g1 != g2) {
+		g1 = rsw__read_task(ws, &seq, &start);
+		if (g1 == 0) {
 			next = now; /* mid-update: look again at once */
 			continue;
 		}
@@ -350,8 +341,12 @@ check_deadlines(struct supervisor *s, uint64_t now)
 			 * of a few instructions; the driver then sees the
 			 * killed seq differ from the one held and re-queues
 			 * that one without charging it an attempt. */
-			if (ck_pr_load_32(&ws->task_gen) != g1)
-				continue;
+			{
+				uint64_t s2, t2;
+
+				if (rsw__read_task(ws, &s2, &t2) != g1)
+					continue;
+			}
 			kill_child_group(ws);
 			kill(c->pid, SIGKILL);
 			c->killed = 1;

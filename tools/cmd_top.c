@@ -92,21 +92,15 @@ draw(const rsw_arena *a, int clear)
 	       "task", "running", "done", "failed", "restarts", "rss MB");
 	for (uint32_t w = 0; w < a->layout.nslots; w++) {
 		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
-		uint32_t state = ck_pr_load_32(&ws->state), g1, g2;
+		uint32_t state = ck_pr_load_32(&ws->state);
 		uint32_t pid = ck_pr_load_32(&ws->pid);
 		uint64_t seq, start;
 		char task[32] = "-", running[32] = "-";
 
 		if (state == 0 && pid == 0)
 			continue;
-		/* Seqlock read, as the supervisor does (worker.c). */
-		g1 = ck_pr_load_32(&ws->task_gen);
-		ck_pr_fence_load();
-		seq = ck_pr_load_64(&ws->task_seq);
-		start = ck_pr_load_64(&ws->task_start_ns);
-		ck_pr_fence_load();
-		g2 = ck_pr_load_32(&ws->task_gen);
-		if (g1 == g2 && !(g1 & 1) && start != 0 && now >= start) {
+		if (rsw__read_task(ws, &seq, &start) != 0 && start != 0 &&
+		    now >= start) {
 			snprintf(task, sizeof task, "%llu", (unsigned long long)seq);
 			snprintf(running, sizeof running, "%.3f s",
 				 (double)(now - start) / 1e9);

@@ -209,6 +209,37 @@ keep_fields(char *text, int n)
 	return text;
 }
 
+/* A fresh directory per test (Criterion runs each test in its own
+ * process, so these statics start empty every time). */
+static char rsw_test_dir[64];
+
+static inline void
+make_test_dir(void)
+{
+	snprintf(rsw_test_dir, sizeof rsw_test_dir, "/tmp/rsw-test-XXXXXX");
+	if (mkdtemp(rsw_test_dir) == NULL)
+		abort(); /* test set-up, not user input */
+}
+
+/* The path of `leaf` in the test's directory: one stable buffer per leaf
+ * name, because argument arrays keep these pointers while later calls ask
+ * for more. */
+static inline const char *
+in_test_dir(const char *leaf)
+{
+	static char leaves[32][64], paths[32][256];
+	static int n;
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(leaves[i], leaf) == 0)
+			return paths[i];
+	if (n == 32)
+		abort(); /* a test asking for more than 32 paths */
+	snprintf(leaves[n], sizeof leaves[n], "%s", leaf);
+	snprintf(paths[n], sizeof paths[n], "%s/%s", rsw_test_dir, leaf);
+	return paths[n++];
+}
+
 /* Whole file into a malloc'd string (NUL-terminated), or NULL. */
 static inline char *
 slurp(const char *path)

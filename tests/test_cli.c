@@ -9,28 +9,8 @@
 
 #include "helpers.h"
 
-static char tmpdir[64];
-
-static void
-make_tmpdir(void)
-{
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/rsw-cli-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static char *
-path(const char *leaf)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, leaf);
-	return buf[i];
-}
-
 Test(cli, random_results_identical_for_serial_and_any_worker_count,
-     .timeout = 120, .init = make_tmpdir)
+     .timeout = 120, .init = make_test_dir)
 {
 	const char *modes[][3] = { { "--serial", NULL, NULL }, { "-j", "1", NULL },
 				   { "-j", "2", NULL }, { "-j", "7", NULL } };
@@ -42,7 +22,7 @@ Test(cli, random_results_identical_for_serial_and_any_worker_count,
 		int n = 0;
 		char *got;
 
-		snprintf(csv, sizeof csv, "%s", path("r.csv"));
+		snprintf(csv, sizeof csv, "%s", in_test_dir("r.csv"));
 		argv[n++] = "run";
 		argv[n++] = "--objective";
 		argv[n++] = "rastrigin";
@@ -64,7 +44,7 @@ Test(cli, random_results_identical_for_serial_and_any_worker_count,
 		for (int i = 0; modes[m][i] != NULL; i++)
 			argv[n++] = modes[m][i];
 		argv[n] = NULL;
-		cr_assert_eq(run_cli(argv, NULL, path("err")), 0, "mode %d", m);
+		cr_assert_eq(run_cli(argv, NULL, in_test_dir("err")), 0, "mode %d", m);
 		got = slurp(csv);
 		cr_assert_not_null(got);
 		if (reference == NULL) {
@@ -88,9 +68,9 @@ refused(const char *culprit, const char **argv)
 	char *err;
 	int lines = 0;
 
-	cr_assert_eq(run_cli(argv, NULL, path("err")), 2, "'%s' not refused",
+	cr_assert_eq(run_cli(argv, NULL, in_test_dir("err")), 2, "'%s' not refused",
 		     culprit);
-	err = slurp(path("err"));
+	err = slurp(in_test_dir("err"));
 	cr_assert_not_null(err);
 	cr_assert_not_null(strstr(err, culprit), "message '%s' lacks '%s'", err,
 			   culprit);
@@ -98,14 +78,14 @@ refused(const char *culprit, const char **argv)
 		lines++;
 	cr_assert_eq(lines, 1, "one error message, got: %s", err);
 	free(err);
-	cr_assert_eq(access(path("out.csv"), F_OK), -1, "nothing written");
-	cr_assert_eq(access(path("out.csv.partial"), F_OK), -1, "nothing written");
+	cr_assert_eq(access(in_test_dir("out.csv"), F_OK), -1, "nothing written");
+	cr_assert_eq(access(in_test_dir("out.csv.partial"), F_OK), -1, "nothing written");
 }
 
 Test(cli, bad_input_is_refused_naming_the_culprit, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
-	const char *csv = path("out.csv");
+	const char *csv = in_test_dir("out.csv");
 	{
 		const char *a[] = { "run", "--param", "x=int:0:3", "--bogus", NULL };
 		refused("--bogus", a);
@@ -162,7 +142,7 @@ Test(cli, bad_input_is_refused_naming_the_culprit, .timeout = 60,
 }
 
 Test(cli, worker_refuses_foreign_corrupt_and_truncated_arenas, .timeout = 30,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	char name[64], junk[4096];
 	rsw_arena_params p = { .nworkers = 1, .nslots = 2, .ring_capacity = 16,
@@ -203,9 +183,9 @@ Test(cli, worker_refuses_foreign_corrupt_and_truncated_arenas, .timeout = 30,
 }
 
 Test(cli, sigint_drains_and_removes_the_arena, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
-	const char *csv = path("int.csv");
+	const char *csv = in_test_dir("int.csv");
 	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
 			       "--param", "ms=int:5:5", "--algo", "random",
 			       "--evals", "100000", "-j", "2", "-q", "--results",
@@ -230,7 +210,7 @@ Test(cli, sigint_drains_and_removes_the_arena, .timeout = 60,
 	free(got);
 }
 
-Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_tmpdir)
+Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_test_dir)
 {
 	const char *bar[] = { "run", "--objective", "sleep", "--param",
 			      "ms=float:0.1:0.3", "--algo", "random", "--evals",
@@ -243,15 +223,15 @@ Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_tmpdir)
 	char *err;
 	uint64_t tasks = 0;
 
-	cr_assert_eq(run_cli(bar, NULL, path("err")), 0);
-	err = slurp(path("err"));
+	cr_assert_eq(run_cli(bar, NULL, in_test_dir("err")), 0);
+	err = slurp(in_test_dir("err"));
 	/* Redrawn in place, and the last state is the whole sweep. */
 	cr_assert_not_null(strchr(err, '\r'));
 	cr_assert_not_null(strstr(err, "2000/2000 (100.0%)"), "%s", err);
 	cr_assert_not_null(strstr(err, "best 0.1"), "%s", err);
 	free(err);
-	cr_assert_eq(run_cli(js, path("sum.json"), NULL), 0);
-	root = json_load_file(path("sum.json"), 0, &jerr);
+	cr_assert_eq(run_cli(js, in_test_dir("sum.json"), NULL), 0);
+	root = json_load_file(in_test_dir("sum.json"), 0, &jerr);
 	cr_assert_not_null(root, "invalid JSON: %s", jerr.text);
 	cr_assert_eq(json_integer_value(json_object_get(root, "evals")), 100);
 	cr_assert_eq(json_integer_value(json_object_get(
@@ -268,7 +248,7 @@ Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_tmpdir)
 }
 
 Test(cli, top_lists_and_watches_a_running_sweep, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
 			       "--param", "ms=int:20:20", "--param", "i=int:1:300",
@@ -282,13 +262,13 @@ Test(cli, top_lists_and_watches_a_running_sweep, .timeout = 60,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
 	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 2), 0);
-	cr_assert_eq(run_cli(list, path("list"), NULL), 0);
-	out = slurp(path("list"));
+	cr_assert_eq(run_cli(list, in_test_dir("list"), NULL), 0);
+	out = slurp(in_test_dir("list"));
 	cr_assert_not_null(strstr(out, name), "%s", out);
 	cr_assert_not_null(strstr(out, "sleep"), "%s", out);
 	free(out);
-	cr_assert_eq(run_cli(watch, path("watch"), NULL), 0);
-	out = slurp(path("watch"));
+	cr_assert_eq(run_cli(watch, in_test_dir("watch"), NULL), 0);
+	out = slurp(in_test_dir("watch"));
 	for (int i = 0; i < 2; i++) {
 		snprintf(pid_text[i], sizeof pid_text[i], " %d ", (int)w[i]);
 		cr_assert_not_null(strstr(out, pid_text[i]), "worker %d: %s", w[i], out);
@@ -300,17 +280,17 @@ Test(cli, top_lists_and_watches_a_running_sweep, .timeout = 60,
 	{
 		const char *gone[] = { "top", name, "--once", NULL };
 
-		cr_assert_eq(run_cli(gone, NULL, path("err")), 2, "the sweep is over");
+		cr_assert_eq(run_cli(gone, NULL, in_test_dir("err")), 2, "the sweep is over");
 	}
 }
 
-Test(cli, second_signal_stops_at_once, .timeout = 30, .init = make_tmpdir)
+Test(cli, second_signal_stops_at_once, .timeout = 30, .init = make_test_dir)
 {
 	/* Tasks of a minute: a drain would wait for them, past this test's
 	 * timeout; the second signal must not. */
 	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
 			       "--param", "ms=int:60000:60000", "--param",
-			       "i=int:1:4", "-j", "2", "--db", path("two.db"), "-q",
+			       "i=int:1:4", "-j", "2", "--db", in_test_dir("two.db"), "-q",
 			       NULL };
 	char name[128];
 	pid_t driver, sup = 0, w[2] = { 0, 0 };
@@ -320,7 +300,7 @@ Test(cli, second_signal_stops_at_once, .timeout = 30, .init = make_tmpdir)
 	char *err = NULL;
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 2, path("two.err"),
+	posix_spawn_file_actions_addopen(&fa, 2, in_test_dir("two.err"),
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, &fa, NULL,
 				 (char *const *)argv, environ), 0);
@@ -331,7 +311,7 @@ Test(cli, second_signal_stops_at_once, .timeout = 30, .init = make_tmpdir)
 	 * been taken (the driver says it drains). */
 	for (int tries = 0; tries < 10000; tries++) {
 		free(err);
-		err = slurp(path("two.err"));
+		err = slurp(in_test_dir("two.err"));
 		if (err != NULL && strstr(err, "draining") != NULL)
 			break;
 		usleep(1000);

@@ -9,29 +9,9 @@
 
 #include "helpers.h"
 
-static char tmpdir[64];
-
-static void
-make_tmpdir(void)
+Test(cmd, number_and_json_scores, .timeout = 60, .init = make_test_dir)
 {
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/rsw-cmd-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static const char *
-path(const char *leaf)
-{
-	static char buf[8][256];
-	static int n;
-	int i = n++ % 8; /* each test asks for fewer than 8 paths */
-
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, leaf);
-	return buf[i];
-}
-
-Test(cmd, number_and_json_scores, .timeout = 60, .init = make_tmpdir)
-{
-	const char *csv1 = path("n.csv"), *csv2 = path("j.csv");
+	const char *csv1 = in_test_dir("n.csv"), *csv2 = in_test_dir("j.csv");
 	const char *number[] = { "run", "--cmd", "sh -c 'echo noise; echo $(( {a} * {b} ))'",
 				 "--param", "a=int:1:3", "--param", "b=int:2:3",
 				 "--db", "none", "-q", "--results", csv1, NULL };
@@ -55,19 +35,19 @@ Test(cmd, number_and_json_scores, .timeout = 60, .init = make_tmpdir)
 	free(text);
 }
 
-Test(cmd, failures_keep_their_reason, .timeout = 60, .init = make_tmpdir)
+Test(cmd, failures_keep_their_reason, .timeout = 60, .init = make_test_dir)
 {
-	const char *csv = path("f.csv");
+	const char *csv = in_test_dir("f.csv");
 	const char *args[] = { "run", "--cmd", "sh -c 'case {a} in 0) echo oops;; "
 			       "1) exit 3;; 2) kill -9 $$;; esac'",
-			       "--param", "a=int:0:2", "--db", path("f.db"), "-q",
+			       "--param", "a=int:0:2", "--db", in_test_dir("f.db"), "-q",
 			       "--results", csv, NULL };
-	const char *export[] = { "export", path("f.db"), NULL };
+	const char *export[] = { "export", in_test_dir("f.db"), NULL };
 	char *text;
 
 	cr_assert_eq(run_cli(args, NULL, NULL), 0, "failed tasks do not stop it");
-	cr_assert_eq(run_cli(export, path("f.export"), NULL), 0);
-	text = slurp(path("f.export"));
+	cr_assert_eq(run_cli(export, in_test_dir("f.export"), NULL), 0);
+	text = slurp(in_test_dir("f.export"));
 	/* seq,a,status,detail,...: unparsable = 74 (EBADMSG), exit code 3,
 	 * SIGKILL = 128 + 9. */
 	cr_assert_not_null(strstr(text, "\n0,0,error,74,"), "%s", text);
@@ -107,26 +87,26 @@ sleeper_alive(const char *arg)
 }
 
 Test(cmd, timeout_kills_the_whole_process_group, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	/* The command starts a grandchild and hangs: both must go. */
 	const char *args[] = { "run", "--cmd", "sh -c 'sleep 47.25 & sleep 47.5'",
 			       "--param", "a=int:1:3", "--timeout", "0.3", "-j", "2",
-			       "--db", path("t.db"), "-q", NULL };
-	const char *export[] = { "export", path("t.db"), NULL };
+			       "--db", in_test_dir("t.db"), "-q", NULL };
+	const char *export[] = { "export", in_test_dir("t.db"), NULL };
 	char *text;
 
 	cr_assert_eq(run_cli(args, NULL, NULL), 0);
 	cr_assert_not(sleeper_alive("47.25"), "the grandchild outlived its task");
 	cr_assert_not(sleeper_alive("47.5"), "the command outlived its task");
-	cr_assert_eq(run_cli(export, path("t.csv"), NULL), 0);
-	text = slurp(path("t.csv"));
+	cr_assert_eq(run_cli(export, in_test_dir("t.csv"), NULL), 0);
+	text = slurp(in_test_dir("t.csv"));
 	cr_assert_not_null(strstr(text, "\n0,1,timeout,"), "%s", text);
 	cr_assert_not_null(strstr(text, "\n2,3,timeout,"), "%s", text);
 	free(text);
 }
 
-Test(cmd, bad_templates_are_refused, .timeout = 30, .init = make_tmpdir)
+Test(cmd, bad_templates_are_refused, .timeout = 30, .init = make_test_dir)
 {
 	const char *a1[] = { "run", "--cmd", "prog {nope}", "--param", "a=int:1:2",
 			     "--db", "none", NULL };
@@ -136,47 +116,47 @@ Test(cmd, bad_templates_are_refused, .timeout = 30, .init = make_tmpdir)
 			     "--param", "a=int:1:2", "--db", "none", NULL };
 	char *err;
 
-	cr_assert_eq(run_cli(a1, NULL, path("e1")), 2);
-	err = slurp(path("e1"));
+	cr_assert_eq(run_cli(a1, NULL, in_test_dir("e1")), 2);
+	err = slurp(in_test_dir("e1"));
 	cr_assert_not_null(strstr(err, "'{nope}' is not a parameter"), "%s", err);
 	free(err);
-	cr_assert_eq(run_cli(a2, NULL, path("e2")), 2);
-	err = slurp(path("e2"));
+	cr_assert_eq(run_cli(a2, NULL, in_test_dir("e2")), 2);
+	err = slurp(in_test_dir("e2"));
 	cr_assert_not_null(strstr(err, "unterminated ' quote"), "%s", err);
 	free(err);
 	cr_assert_eq(run_cli(a3, NULL, NULL), 2);
 }
 
 Test(cmd, a_child_holding_stdout_does_not_hold_the_task, .timeout = 20,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	/* The command answers at once and leaves a child with its stdout:
 	 * the task ends with the command, and the child goes too.  Broken,
 	 * this waits for the child's 28.75 s, past this test's timeout. */
 	const char *args[] = { "run", "--cmd", "sh -c 'sleep 28.75 & echo 7'",
 			       "--param", "a=int:1:2", "--db", "none", "-q",
-			       "--results", path("c.csv"), NULL };
+			       "--results", in_test_dir("c.csv"), NULL };
 	char *text;
 
 	cr_assert_eq(run_cli(args, NULL, NULL), 0);
-	text = slurp(path("c.csv"));
+	text = slurp(in_test_dir("c.csv"));
 	cr_assert_str_eq(text, "seq,a,status,value\n0,1,ok,7\n1,2,ok,7\n");
 	free(text);
 	cr_assert_not(sleeper_alive("28.75"));
 }
 
 Test(cmd, non_finite_scores_and_terminal_input_fail_cleanly, .timeout = 20,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	const char *args[] = { "run", "--cmd", "sh -c 'read x; echo ${x:-nan}'",
-			       "--param", "a=int:1:1", "--db", path("n.db"), "-q",
+			       "--param", "a=int:1:1", "--db", in_test_dir("n.db"), "-q",
 			       NULL };
-	const char *export[] = { "export", path("n.db"), NULL };
+	const char *export[] = { "export", in_test_dir("n.db"), NULL };
 	char *text;
 
 	cr_assert_eq(run_cli(args, NULL, NULL), 0, "stdin is /dev/null: no hang");
-	cr_assert_eq(run_cli(export, path("n.csv"), NULL), 0);
-	text = slurp(path("n.csv"));
+	cr_assert_eq(run_cli(export, in_test_dir("n.csv"), NULL), 0);
+	text = slurp(in_test_dir("n.csv"));
 	cr_assert_not_null(strstr(text, "\n0,1,error,74,"), "%s", text);
 	free(text);
 }

@@ -10,30 +10,10 @@
 
 #include "helpers.h"
 
-static char tmpdir[64];
-
-static void
-make_tmpdir(void)
-{
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/rsw-lim-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static const char *
-path(const char *leaf)
-{
-	static char buf[8][256];
-	static int n;
-	int i = n++ % 8; /* each test asks for fewer than 8 paths */
-
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, leaf);
-	return buf[i];
-}
-
 static json_t *
 summary(const char **args)
 {
-	const char *out = path("summary.json");
+	const char *out = in_test_dir("summary.json");
 	json_error_t err;
 	json_t *root;
 
@@ -51,9 +31,9 @@ count(json_t *root, const char *status)
 }
 
 Test(limits, hard_memory_limit_turns_big_allocations_into_oom, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
-	const char *csv = path("mem.csv");
+	const char *csv = in_test_dir("mem.csv");
 	const char *args[] = { "run", "--objective", "alloc", "--param",
 			       "mb=int:8:128:8", "--max-mem", "64M", "-j", "2",
 			       "--db", "none", "--results", csv, "-q", NULL };
@@ -81,7 +61,7 @@ Test(limits, hard_memory_limit_turns_big_allocations_into_oom, .timeout = 60,
 }
 
 Test(limits, soft_memory_limit_recycles_and_loses_nothing, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	/* Each task keeps 10 MiB: past 50 MiB a worker is replaced. */
 	const char *args[] = { "run", "--objective", "leak", "--param", "mb=int:10:10",
@@ -94,9 +74,9 @@ Test(limits, soft_memory_limit_recycles_and_loses_nothing, .timeout = 60,
 	json_decref(root);
 }
 
-Test(limits, recycle_after_changes_no_result, .timeout = 60, .init = make_tmpdir)
+Test(limits, recycle_after_changes_no_result, .timeout = 60, .init = make_test_dir)
 {
-	const char *a_csv = path("a.csv"), *b_csv = path("b.csv");
+	const char *a_csv = in_test_dir("a.csv"), *b_csv = in_test_dir("b.csv");
 	const char *plain[] = { "run", "--objective", "rastrigin", "--param",
 				"x=float:-5:5", "--param", "y=int:-3:3", "--algo",
 				"random", "--evals", "600", "--seed", "3", "-j", "2",
@@ -124,7 +104,7 @@ Test(limits, recycle_after_changes_no_result, .timeout = 60, .init = make_tmpdir
 	free(b);
 }
 
-Test(limits, bad_sizes_are_refused, .timeout = 30, .init = make_tmpdir)
+Test(limits, bad_sizes_are_refused, .timeout = 30, .init = make_test_dir)
 {
 	const char *a1[] = { "run", "--param", "x=int:0:3", "--max-mem", "lots", NULL };
 	const char *a2[] = { "run", "--param", "x=int:0:3", "--soft-mem", "1K", NULL };

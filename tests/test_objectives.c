@@ -10,21 +10,6 @@
 
 #define DATA RSW_SOURCE_DIR "/examples/data/eustockmarkets.csv"
 
-static char tmpdir[64];
-
-static void
-make_tmpdir(void)
-{
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/rsw-obj-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void
-tmp_path(char *buf, size_t n, const char *leaf)
-{
-	snprintf(buf, n, "%s/%s", tmpdir, leaf);
-}
-
 /* Runs awk with the reference script; fills the 7 figures. */
 static void
 reference(const char *col, int fast, int slow, double cost, double *ref)
@@ -42,7 +27,7 @@ reference(const char *col, int fast, int slow, double cost, double *ref)
 	snprintf(a2, sizeof a2, "fast=%d", fast);
 	snprintf(a3, sizeof a3, "slow=%d", slow);
 	snprintf(a4, sizeof a4, "cost_bps=%.17g", cost);
-	tmp_path(out, sizeof out, "ref.txt");
+	snprintf(out, sizeof out, "%s", in_test_dir("ref.txt"));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC,
 					 0644);
@@ -68,7 +53,7 @@ assert_close(double got, double want, const char *what)
 }
 
 Test(objectives, ma_cross_metrics_match_an_independent_reference,
-     .timeout = 60, .init = make_tmpdir)
+     .timeout = 60, .init = make_test_dir)
 {
 	static const struct { const char *col; int fast, slow; double cost; } cases[] = {
 		{ "DAX", 5, 20, 0 }, { "DAX", 11, 15, 0 }, { "DAX", 10, 50, 10 },
@@ -86,7 +71,7 @@ Test(objectives, ma_cross_metrics_match_an_independent_reference,
 				       csv, "-q", NULL };
 		double got[7], ref[7];
 
-		tmp_path(csv, sizeof csv, "ma.csv");
+		snprintf(csv, sizeof csv, "%s", in_test_dir("ma.csv"));
 		snprintf(pf, sizeof pf, "fast=int:%d:%d", cases[i].fast, cases[i].fast);
 		snprintf(ps, sizeof ps, "slow=int:%d:%d", cases[i].slow, cases[i].slow);
 		snprintf(pc, sizeof pc, "cost=float:%g:%g:1", cases[i].cost,
@@ -116,8 +101,8 @@ refused(const char *culprit, const char **argv)
 {
 	char err[128], csv[128], partial[160], *msg;
 
-	tmp_path(err, sizeof err, "err");
-	tmp_path(csv, sizeof csv, "out.csv");
+	snprintf(err, sizeof err, "%s", in_test_dir("err"));
+	snprintf(csv, sizeof csv, "%s", in_test_dir("out.csv"));
 	cr_assert_eq(run_cli(argv, NULL, err), 2, "not refused: %s", culprit);
 	msg = slurp(err);
 	cr_assert_not_null(strstr(msg, culprit), "'%s' lacks '%s'", msg, culprit);
@@ -128,11 +113,11 @@ refused(const char *culprit, const char **argv)
 }
 
 Test(objectives, plugin_load_errors_are_clear_and_start_nothing, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	char csv[128];
 
-	tmp_path(csv, sizeof csv, "out.csv");
+	snprintf(csv, sizeof csv, "%s", in_test_dir("out.csv"));
 	{
 		const char *a[] = { "run", "--objective", "/nonexistent/libx.so",
 				    "--param", "x=int:0:3", "--results", csv, NULL };
@@ -163,7 +148,7 @@ Test(objectives, plugin_load_errors_are_clear_and_start_nothing, .timeout = 60,
 }
 
 Test(objectives, plugin_with_prefix_argument_and_metrics, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	char csv[128], *text;
 	const char *argv[] = { "run", "--objective",
@@ -171,7 +156,7 @@ Test(objectives, plugin_with_prefix_argument_and_metrics, .timeout = 60,
 			       "--objective-arg", "3", "--param", "x=int:-2:2",
 			       "--results", csv, "-q", "-j", "2", NULL };
 
-	tmp_path(csv, sizeof csv, "q.csv");
+	snprintf(csv, sizeof csv, "%s", in_test_dir("q.csv"));
 	cr_assert_eq(run_cli(argv, NULL, NULL), 0);
 	text = slurp(csv);
 	cr_assert_str_eq(text, "seq,x,status,value,twice\n"
@@ -184,7 +169,7 @@ Test(objectives, plugin_with_prefix_argument_and_metrics, .timeout = 60,
 }
 
 Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	char bad[128];
 	FILE *f;
@@ -206,7 +191,7 @@ Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
 				    "--param", "s=int:10:20", NULL };
 		refused("--column 'NIKKEI': no such column", a);
 	}
-	tmp_path(bad, sizeof bad, "bad.csv");
+	snprintf(bad, sizeof bad, "%s", in_test_dir("bad.csv"));
 	f = fopen(bad, "w");
 	fputs("day,close\n1,100\n2,101\n3,abc\n4,102\n", f);
 	fclose(f);
@@ -224,7 +209,7 @@ Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
 }
 
 Test(objectives, external_worker_loads_the_sweeps_data, .timeout = 60,
-     .init = make_tmpdir)
+     .init = make_test_dir)
 {
 	char csv_a[128], csv_b[128], js[128];
 	const char *base[] = { "run", "--objective", "ma_cross", "--data", DATA,
@@ -237,9 +222,9 @@ Test(objectives, external_worker_loads_the_sweeps_data, .timeout = 60,
 	posix_spawn_file_actions_t fa;
 	int n = 0, status;
 
-	tmp_path(csv_a, sizeof csv_a, "a.csv");
-	tmp_path(csv_b, sizeof csv_b, "b.csv");
-	tmp_path(js, sizeof js, "b.json");
+	snprintf(csv_a, sizeof csv_a, "%s", in_test_dir("a.csv"));
+	snprintf(csv_b, sizeof csv_b, "%s", in_test_dir("b.csv"));
+	snprintf(js, sizeof js, "%s", in_test_dir("b.json"));
 	/* Reference: one supervised worker. */
 	for (int i = 0; base[i] != NULL; i++)
 		argv[n++] = base[i];

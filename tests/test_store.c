@@ -12,33 +12,6 @@
 
 #include "helpers.h"
 
-static char dir[64];
-
-static void
-make_dir(void)
-{
-	snprintf(dir, sizeof dir, "/tmp/rsw-store-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-/* The path of `leaf` in this test's directory: one stable buffer per leaf
- * name, because argument arrays keep these pointers while later calls ask
- * for more. */
-static const char *
-at(const char *leaf)
-{
-	static char leaves[32][64], paths[32][256];
-	static int n;
-
-	for (int i = 0; i < n; i++)
-		if (strcmp(leaves[i], leaf) == 0)
-			return paths[i];
-	cr_assert_lt(n, 32);
-	snprintf(leaves[n], sizeof leaves[n], "%s", leaf);
-	snprintf(paths[n], sizeof paths[n], "%s/%s", dir, leaf);
-	return paths[n++];
-}
-
 #define SWEEP_ARGS "run", "--objective", "sleep", "--param", "ms=float:0.2:0.6", \
 		   "--param", "k=int:1:9", "--algo", "random", "--evals", "3000", \
 		   "--seed", "5", "-q"
@@ -70,7 +43,7 @@ static char *
 deterministic_export(const char *db)
 {
 	const char *args[] = { "export", db, "--format", "csv", NULL };
-	const char *out = at("export.csv");
+	const char *out = in_test_dir("export.csv");
 	char *text;
 
 	cr_assert_eq(run_cli(args, out, NULL), 0, "export %s", db);
@@ -81,14 +54,14 @@ deterministic_export(const char *db)
 }
 
 Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,
-     .init = make_dir)
+     .init = make_test_dir)
 {
-	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", at("ref.db"),
-				   "--results", at("ref.csv"), NULL };
+	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", in_test_dir("ref.db"),
+				   "--results", in_test_dir("ref.csv"), NULL };
 	const char *cut_argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
-				   at("cut.db"), NULL };
-	const char *resume_args[] = { "run", "--resume", at("cut.db"), "-j", "1",
-				      "--results", at("resumed.csv"), NULL };
+				   in_test_dir("cut.db"), NULL };
+	const char *resume_args[] = { "run", "--resume", in_test_dir("cut.db"), "-j", "1",
+				      "--results", in_test_dir("resumed.csv"), NULL };
 	char *ref, *resumed, *ref_csv, *resumed_csv;
 	uint64_t at_kill;
 	pid_t driver;
@@ -98,23 +71,23 @@ Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)cut_argv, environ), 0);
 	/* Wait (bounded) until a good part is committed, then SIGKILL. */
-	for (int tries = 0; tries < 20000 && row_count(at("cut.db")) < 800; tries++)
+	for (int tries = 0; tries < 20000 && row_count(in_test_dir("cut.db")) < 800; tries++)
 		usleep(500);
 	cr_assert_eq(kill(driver, SIGKILL), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFSIGNALED(status), "the sweep was still running");
-	at_kill = row_count(at("cut.db"));
+	at_kill = row_count(in_test_dir("cut.db"));
 	cr_log_info("SIGKILLed with %llu of 3000 rows committed",
 		    (unsigned long long)at_kill);
 	cr_assert_geq(at_kill, 800);
 	cr_assert_lt(at_kill, 3000, "killed before the end");
 	cr_assert_eq(run_cli(resume_args, NULL, NULL), 0);
-	cr_assert_eq(row_count(at("cut.db")), 3000);
-	ref = deterministic_export(at("ref.db"));
-	resumed = deterministic_export(at("cut.db"));
+	cr_assert_eq(row_count(in_test_dir("cut.db")), 3000);
+	ref = deterministic_export(in_test_dir("ref.db"));
+	resumed = deterministic_export(in_test_dir("cut.db"));
 	cr_assert_str_eq(resumed, ref, "resumed table differs");
-	ref_csv = slurp(at("ref.csv"));
-	resumed_csv = slurp(at("resumed.csv"));
+	ref_csv = slurp(in_test_dir("ref.csv"));
+	resumed_csv = slurp(in_test_dir("resumed.csv"));
 	cr_assert_str_eq(resumed_csv, ref_csv, "--results of the resumed run differs");
 	free(ref);
 	free(resumed);
@@ -123,14 +96,14 @@ Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,
 }
 
 Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,
-     .init = make_dir)
+     .init = make_test_dir)
 {
 	const char *argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
-			       at("int.db"), NULL };
-	const char *resume_args[] = { "run", "--resume", at("int.db"), "-qj2",
+			       in_test_dir("int.db"), NULL };
+	const char *resume_args[] = { "run", "--resume", in_test_dir("int.db"), "-qj2",
 				      "--workers", "-2", "--json", "--progress",
 				      "none", NULL };
-	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", at("ref.db"), NULL };
+	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", in_test_dir("ref.db"), NULL };
 	char *a, *b;
 	pid_t driver;
 	int status;
@@ -138,36 +111,36 @@ Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,
 	posix_spawn_file_actions_t fa;
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 2, at("driver.err"),
+	posix_spawn_file_actions_addopen(&fa, 2, in_test_dir("driver.err"),
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, &fa, NULL,
 				 (char *const *)argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
-	for (int tries = 0; tries < 20000 && row_count(at("int.db")) < 300; tries++)
+	for (int tries = 0; tries < 20000 && row_count(in_test_dir("int.db")) < 300; tries++)
 		usleep(500);
 	cr_assert_eq(kill(driver, SIGINT), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130,
-		  "status %#x: %s", status, slurp(at("driver.err")));
-	cr_assert_lt(row_count(at("int.db")), 3000);
+		  "status %#x: %s", status, slurp(in_test_dir("driver.err")));
+	cr_assert_lt(row_count(in_test_dir("int.db")), 3000);
 	cr_assert_eq(run_cli(resume_args, NULL, NULL), 0);
 	cr_assert_eq(run_cli(ref_args, NULL, NULL), 0);
-	a = deterministic_export(at("int.db"));
-	b = deterministic_export(at("ref.db"));
+	a = deterministic_export(in_test_dir("int.db"));
+	b = deterministic_export(in_test_dir("ref.db"));
 	cr_assert_str_eq(a, b);
 	free(a);
 	free(b);
 }
 
-Test(store, export_json_round_trips_the_table, .timeout = 60, .init = make_dir)
+Test(store, export_json_round_trips_the_table, .timeout = 60, .init = make_test_dir)
 {
 	const char *run_args[] = { "run", "--objective", "ma_cross", "--data",
 				   RSW_SOURCE_DIR "/examples/data/eustockmarkets.csv",
 				   "--column", "SMI", "--param", "fast=int:2:12",
 				   "--param", "slow=int:5:40:5", "--maximize", "-q",
-				   "--db", at("m.db"), NULL };
-	const char *json_args[] = { "export", at("m.db"), "--format", "json", NULL };
-	const char *top_args[] = { "export", at("m.db"), "--top", "3", NULL };
+				   "--db", in_test_dir("m.db"), NULL };
+	const char *json_args[] = { "export", in_test_dir("m.db"), "--format", "json", NULL };
+	const char *top_args[] = { "export", in_test_dir("m.db"), "--top", "3", NULL };
 	json_error_t jerr;
 	json_t *root, *rows;
 	sqlite3 *h;
@@ -176,13 +149,13 @@ Test(store, export_json_round_trips_the_table, .timeout = 60, .init = make_dir)
 	size_t i = 0;
 
 	cr_assert_eq(run_cli(run_args, NULL, NULL), 0);
-	cr_assert_eq(run_cli(json_args, at("m.json"), NULL), 0);
-	root = json_load_file(at("m.json"), 0, &jerr);
+	cr_assert_eq(run_cli(json_args, in_test_dir("m.json"), NULL), 0);
+	root = json_load_file(in_test_dir("m.json"), 0, &jerr);
 	cr_assert_not_null(root, "invalid JSON: %s", jerr.text);
 	cr_assert_str_eq(json_string_value(json_object_get(
 				 json_object_get(root, "sweep"), "outcome")), "done");
 	rows = json_object_get(root, "results");
-	cr_assert_eq(sqlite3_open_v2(at("m.db"), &h, SQLITE_OPEN_READONLY, NULL),
+	cr_assert_eq(sqlite3_open_v2(in_test_dir("m.db"), &h, SQLITE_OPEN_READONLY, NULL),
 		     SQLITE_OK);
 	cr_assert_eq(sqlite3_prepare_v2(h, "SELECT seq, fast, slow, status, value, "
 					   "sortino FROM results ORDER BY seq",
@@ -214,8 +187,8 @@ Test(store, export_json_round_trips_the_table, .timeout = 60, .init = make_dir)
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 	json_decref(root);
-	cr_assert_eq(run_cli(top_args, at("top.csv"), NULL), 0);
-	top = slurp(at("top.csv"));
+	cr_assert_eq(run_cli(top_args, in_test_dir("top.csv"), NULL), 0);
+	top = slurp(in_test_dir("top.csv"));
 	{
 		int lines = 0;
 		double prev = INFINITY, v;
@@ -240,8 +213,8 @@ refused_untouched(const char **args, const char *culprit, const char *path)
 	struct stat a, b;
 
 	cr_assert_eq(stat(path, &a), 0);
-	cr_assert_eq(run_cli(args, NULL, at("err")), 2, "not refused: %s", path);
-	err = slurp(at("err"));
+	cr_assert_eq(run_cli(args, NULL, in_test_dir("err")), 2, "not refused: %s", path);
+	err = slurp(in_test_dir("err"));
 	cr_assert_not_null(strstr(err, culprit), "'%s' lacks '%s'", err, culprit);
 	cr_assert_eq(stat(path, &b), 0);
 	after = slurp(path);
@@ -253,81 +226,81 @@ refused_untouched(const char **args, const char *culprit, const char *path)
 }
 
 Test(store, foreign_and_corrupt_files_are_refused_and_untouched, .timeout = 60,
-     .init = make_dir)
+     .init = make_test_dir)
 {
 	const char *run_args[] = { "run", "--param", "x=int:0:50", "-q", "--db",
-				   at("good.db"), NULL };
+				   in_test_dir("good.db"), NULL };
 	sqlite3 *h;
 	FILE *f;
 
-	f = fopen(at("notes.txt"), "w");
+	f = fopen(in_test_dir("notes.txt"), "w");
 	fputs("this is not a database\n", f);
 	fclose(f);
 	{
-		const char *a[] = { "export", at("notes.txt"), NULL };
-		refused_untouched(a, "not a ringsweep results file", at("notes.txt"));
+		const char *a[] = { "export", in_test_dir("notes.txt"), NULL };
+		refused_untouched(a, "not a ringsweep results file", in_test_dir("notes.txt"));
 	}
 	{
-		const char *a[] = { "run", "--resume", at("notes.txt"), NULL };
-		refused_untouched(a, "not a ringsweep results file", at("notes.txt"));
+		const char *a[] = { "run", "--resume", in_test_dir("notes.txt"), NULL };
+		refused_untouched(a, "not a ringsweep results file", in_test_dir("notes.txt"));
 	}
-	cr_assert_eq(sqlite3_open(at("other.db"), &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_open(in_test_dir("other.db"), &h), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(h, "CREATE TABLE t (a); INSERT INTO t VALUES (1)",
 				  NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	{
-		const char *a[] = { "run", "--resume", at("other.db"), NULL };
-		refused_untouched(a, "not a ringsweep results file", at("other.db"));
+		const char *a[] = { "run", "--resume", in_test_dir("other.db"), NULL };
+		refused_untouched(a, "not a ringsweep results file", in_test_dir("other.db"));
 	}
 	cr_assert_eq(run_cli(run_args, NULL, NULL), 0);
 	{
-		const char *a[] = { "run", "--resume", at("good.db"), "--param",
+		const char *a[] = { "run", "--resume", in_test_dir("good.db"), "--param",
 				    "y=int:0:1", NULL };
-		refused_untouched(a, "cannot change on --resume", at("good.db"));
+		refused_untouched(a, "cannot change on --resume", in_test_dir("good.db"));
 	}
 	{
 		/* A sweep file whose results lost a row in the middle. */
-		cr_assert_eq(sqlite3_open(at("good.db"), &h), SQLITE_OK);
+		cr_assert_eq(sqlite3_open(in_test_dir("good.db"), &h), SQLITE_OK);
 		cr_assert_eq(sqlite3_exec(h, "DELETE FROM results WHERE seq = 10",
 					  NULL, NULL, NULL), SQLITE_OK);
 		sqlite3_close(h);
 	}
 	{
-		const char *a[] = { "run", "--resume", at("good.db"), NULL };
-		refused_untouched(a, "corrupt results table", at("good.db"));
+		const char *a[] = { "run", "--resume", in_test_dir("good.db"), NULL };
+		refused_untouched(a, "corrupt results table", in_test_dir("good.db"));
 	}
 	{
-		const char *a[] = { "run", "--param", "x=int:0:3", "--db", at("good.db"),
+		const char *a[] = { "run", "--param", "x=int:0:3", "--db", in_test_dir("good.db"),
 				    NULL };
-		refused_untouched(a, "already exists", at("good.db"));
+		refused_untouched(a, "already exists", in_test_dir("good.db"));
 	}
 	{
 		const char *a[] = { "run", "--param", "x=int:0:3", "--db",
 				    "/nonexistent-dir/s.db", NULL };
 		char *err;
 
-		cr_assert_eq(run_cli(a, NULL, at("err")), 2);
-		err = slurp(at("err"));
+		cr_assert_eq(run_cli(a, NULL, in_test_dir("err")), 2);
+		err = slurp(in_test_dir("err"));
 		cr_assert_not_null(strstr(err, "/nonexistent-dir/s.db"));
 		free(err);
 	}
 }
 
 Test(store, resume_refuses_a_file_still_being_written, .timeout = 60,
-     .init = make_dir)
+     .init = make_test_dir)
 {
 	const char *argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
-			       at("live.db"), NULL };
-	const char *resume[] = { "run", "--resume", at("live.db"), NULL };
+			       in_test_dir("live.db"), NULL };
+	const char *resume[] = { "run", "--resume", in_test_dir("live.db"), NULL };
 	pid_t driver;
 	char *err;
 
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
-	for (int tries = 0; tries < 20000 && row_count(at("live.db")) < 100; tries++)
+	for (int tries = 0; tries < 20000 && row_count(in_test_dir("live.db")) < 100; tries++)
 		usleep(500);
-	cr_assert_eq(run_cli(resume, NULL, at("err")), 2);
-	err = slurp(at("err"));
+	cr_assert_eq(run_cli(resume, NULL, in_test_dir("err")), 2);
+	err = slurp(in_test_dir("err"));
 	cr_assert_not_null(strstr(err, "still being written by process"), "%s", err);
 	free(err);
 	kill(driver, SIGKILL);

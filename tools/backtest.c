@@ -7,7 +7,11 @@
  * transaction cost in basis points, charged on each change of position.
  *
  * Definitions (what the reference test in tests/ recomputes):
- *   pos[t]  = 1 if t >= slow - 1 and SMA_fast(t) > SMA_slow(t), else 0
+ *   pos[t]  = 1 if t >= slow - 1 and SMA_fast(t) > SMA_slow(t), else 0;
+ *             when every close has at most 6 decimals (market data does)
+ *             the comparison is exact, on integer millionths, so a flat
+ *             stretch where the two averages are equal is never "above"
+ *             by a rounding residue of rolling sums
  *   R[t+1]  = pos[t] * (p[t+1] / p[t] - 1) - cost * |pos[t] - pos[t-1]|
  *             for t = slow - 1 .. n - 2 (pos before slow - 1 is 0);
  *             m = n - slow daily returns
@@ -136,6 +140,23 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 	}
 	free(line);
 	fclose(f);
+	if (out->close != NULL && out->n >= 3) {
+		/* Integer millionths, if they represent every close exactly
+		 * (to well within a double's precision). */
+		out->micro = malloc(out->n * sizeof(int64_t));
+		for (size_t i = 0; out->micro != NULL && i < out->n; i++) {
+			double m = out->close[i] * 1e6, r = nearbyint(m);
+
+			/* Up to 1e6 per unit, a double holds millionths to
+			 * within 3e-4: a residue above 1e-3 is a 7th decimal. */
+			if (fabs(m - r) > 1e-3 || r > 1e12) {
+				free(out->micro);
+				out->micro = NULL;
+			} else {
+				out->micro[i] = (int64_t)r;
+			}
+		}
+	}
 	if (out->close == NULL || out->n < 3) {
 		snprintf(err, errlen, "--data '%s': fewer than 3 prices in column '%s'",
 			 path, column);
@@ -149,7 +170,9 @@ void
 rsw_prices_free(rsw_prices *p)
 {
 	free(p->close);
+	free(p->micro);
 	p->close = NULL;
+	p->micro = NULL;
 	p->n = 0;
 }
 
@@ -162,6 +185,8 @@ rsw_ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 	size_t n = px->n, fast, slow, m = 0;
 	double cost = nparams > 2 ? x[2] / 1e4 : 0;
 	double fsum = 0, ssum = 0, sum = 0, sum2 = 0, down2 = 0;
+	int64_t ifsum = 0, issum = 0;
+	const int64_t *q = px->micro;
 	double equity = 1, peak = 1, max_dd = 0, trade_growth = 1;
 	int pos_prev = 0, trades = 0, wins = 0;
 
@@ -174,11 +199,20 @@ rsw_ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		int pos;
 		double r;
 
-		fsum += p[t] - (t >= fast ? p[t - fast] : 0);
-		ssum += p[t] - (t >= slow ? p[t - slow] : 0);
+		if (q != NULL) {
+			ifsum += q[t] - (t >= fast ? q[t - fast] : 0);
+			issum += q[t] - (t >= slow ? q[t - slow] : 0);
+		} else {
+			fsum += p[t] - (t >= fast ? p[t - fast] : 0);
+			ssum += p[t] - (t >= slow ? p[t - slow] : 0);
+		}
 		if (t + 1 < slow)
 			continue;
-		pos = fsum / (double)fast > ssum / (double)slow;
+		/* fast_sum/fast > slow_sum/slow, cross-multiplied: exact in
+		 * 128-bit integers. */
+		pos = q != NULL ? (__int128)ifsum * (__int128)slow >
+					  (__int128)issum * (__int128)fast :
+				  fsum / (double)fast > ssum / (double)slow;
 		r = pos * (p[t + 1] / p[t] - 1) - cost * abs(pos - pos_prev);
 		if (pos && !pos_prev) {
 			trades++;

@@ -42,6 +42,7 @@ void rsw_builtin_list(void); /* to stderr, for --help and errors */
  * inherited by the workers. */
 typedef struct rsw_prices {
 	double *close;
+	int64_t *micro;	/* closes in millionths when all are exact so, else NULL */
 	size_t n;
 } rsw_prices;
 

@@ -48,7 +48,7 @@ rsw_cmd_worker(int argc, char **argv)
 	};
 	const char *name = NULL;
 	const rsw_builtin *b;
-	rsw_prices prices = { NULL, 0 };
+	rsw_prices prices = { NULL, NULL, 0 };
 	rsw_objective obj;
 	rsw_arena a;
 	uint32_t slot, inc;

@@ -160,3 +160,18 @@ Test(cmd, non_finite_scores_and_terminal_input_fail_cleanly, .timeout = 20,
 	cr_assert_not_null(strstr(text, "\n0,1,error,74,"), "%s", text);
 	free(text);
 }
+
+Test(cmd, csv_quotes_names_that_need_it, .timeout = 20, .init = make_test_dir)
+{
+	const char *args[] = { "run", "--cmd", "echo 2", "--metrics", "say \"hi\"",
+			       "--param", "m=cat:x y,q\"z", "--db", "none", "-q",
+			       "--results", in_test_dir("q.csv"), NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(args, NULL, NULL), 0);
+	text = slurp(in_test_dir("q.csv"));
+	cr_assert_str_eq(text, "seq,m,status,value,\"say \"\"hi\"\"\"\n"
+			       "0,x y,ok,2,\n"
+			       "1,\"q\"\"z\",ok,2,\n");
+	free(text);
+}

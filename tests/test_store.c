@@ -306,3 +306,34 @@ Test(store, resume_refuses_a_file_still_being_written, .timeout = 60,
 	kill(driver, SIGKILL);
 	waitpid(driver, NULL, 0);
 }
+
+Test(store, resume_refuses_when_an_input_file_changed, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *data = in_test_dir("prices.csv"), *db = in_test_dir("in.db");
+	const char *run[] = { "run", "--objective", "ma_cross", "--data", data,
+			      "--column", "close", "--param", "f=int:2:6", "--param",
+			      "s=int:8:20", "-q", "--db", db, NULL };
+	const char *resume[] = { "run", "--resume", db, NULL };
+	FILE *f = fopen(data, "w");
+	sqlite3 *h;
+	char *err;
+
+	fputs("day,close\n", f);
+	for (int i = 0; i < 200; i++)
+		fprintf(f, "%d,%.2f\n", i, 100 + 10 * sin(i / 7.0) + i * 0.05);
+	fclose(f);
+	cr_assert_eq(run_cli(run, NULL, NULL), 0);
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, "DELETE FROM results WHERE seq >= 20", NULL,
+				  NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	f = fopen(data, "a");
+	fputs("200,123.45\n", f);
+	fclose(f);
+	cr_assert_eq(run_cli(resume, NULL, in_test_dir("err")), 2);
+	err = slurp(in_test_dir("err"));
+	cr_assert_not_null(strstr(err, "changed since it started"), "%s", err);
+	free(err);
+	cr_assert_eq(row_count(db), 20, "nothing written");
+}

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ringsweep/ringsweep.h"
 
@@ -20,6 +21,9 @@ enum {
 
 void rsw_cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rsw_cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes one CSV field, quoted only when it must be (RFC 4180). */
+void rsw_cli_csv_field(FILE *f, const char *text);
 
 /* Strict parsers: the whole token must be a number in range. */
 int rsw_cli_parse_i64(const char *s, long long lo, long long hi, long long *out);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -31,6 +32,7 @@ struct run_opts {
 	const char *objective_arg;
 	const char *data;
 	const char *column;
+	const char *space_file;
 	const char *algo;
 	long long evals;
 	long long seed;
@@ -281,6 +283,7 @@ parse(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		case 'E':
+			o->space_file = optarg;
 			if (rsw_space_load_json(&o->space, optarg, err, sizeof err) != 0) {
 				rsw_cli_errorf("%s", err);
 				return -1;
@@ -573,8 +576,9 @@ on_commit(void *ctx, const double *params, uint32_t nparams,
 	for (uint32_t i = 0; i < nparams; i++) {
 		char v[64];
 
-		fprintf(s->csv, ",%s", rsw_param_format(&s->space->params[i],
-							params[i], v, sizeof v));
+		fputc(',', s->csv);
+		rsw_cli_csv_field(s->csv, rsw_param_format(&s->space->params[i],
+							   params[i], v, sizeof v));
 	}
 	fprintf(s->csv, ",%s,%.17g", rsw_status_name(r->status), r->value);
 	for (uint32_t i = 0; i < s->nmetrics; i++) {
@@ -872,6 +876,52 @@ print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
 	}
 }
 
+/* Adds "path": "SIZE:MTIME_NS" for a file the sweep reads, if it exists. */
+static void
+stamp_file(json_t *inputs, const char *path)
+{
+	struct stat st;
+	char buf[64];
+
+	if (path == NULL || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	snprintf(buf, sizeof buf, "%lld:%lld", (long long)st.st_size,
+		 (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
+	json_object_set_new(inputs, path, json_string(buf));
+}
+
+/* The files whose content decides the results: the data, the space file,
+ * the plugin, the command's program.  --resume refuses if one changed. */
+static char *
+inputs_json(const struct run_opts *o)
+{
+	json_t *inputs = json_object();
+	char *s;
+
+	stamp_file(inputs, o->data);
+	stamp_file(inputs, o->space_file);
+	if (o->objective != NULL && strstr(o->objective, ".so") != NULL) {
+		char path[4096], *colon;
+
+		snprintf(path, sizeof path, "%s", o->objective);
+		colon = strrchr(path, ':');
+		if (colon != NULL && strstr(colon, ".so") == NULL)
+			*colon = '\0';
+		stamp_file(inputs, path);
+	}
+	if (o->cmd != NULL) {
+		char prog[4096];
+
+		snprintf(prog, sizeof prog, "%.*s", (int)strcspn(o->cmd, " \t"),
+			 o->cmd);
+		if (strchr(prog, '/') != NULL)
+			stamp_file(inputs, prog);
+	}
+	s = json_dumps(inputs, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(inputs);
+	return s;
+}
+
 /* Opens the results store: new (--db or a generated name) or, with
  * --resume, the one given.  Returns 0 and prints where it is. */
 static int
@@ -884,10 +934,30 @@ open_store(struct run_opts *o, rsw_store *resumed, const rsw_cli_objective *obj,
 
 	*out = resumed;
 	if (resumed != NULL) {
+		const char *was = rsw_store_meta(resumed, "inputs");
+		const char *version = rsw_store_meta(resumed, "version");
+		char *now = inputs_json(o);
+		int same = was == NULL || strcmp(was, now) == 0;
+
+		free(now);
 		if (rsw_store_bind_space(resumed, &o->space) != 0) {
 			rsw_cli_errorf("--resume '%s': its results table does not match "
 				       "its own sweep description", name);
 			*out = NULL; /* still the caller's to discard */
+			return -1;
+		}
+		if (!same) {
+			rsw_cli_errorf("--resume '%s': a file the sweep reads (data, "
+				       "space, plugin or command) changed since it "
+				       "started; the rest would not match", name);
+			*out = NULL;
+			return -1;
+		}
+		if (version == NULL || strcmp(version, RSW_VERSION_STRING) != 0) {
+			rsw_cli_errorf("--resume '%s': written by ringsweep %s, this is "
+				       "%s", name, version ? version : "?",
+				       RSW_VERSION_STRING);
+			*out = NULL;
 			return -1;
 		}
 		return 0;
@@ -919,6 +989,9 @@ open_store(struct run_opts *o, rsw_store *resumed, const rsw_cli_objective *obj,
 	snprintf(buf, sizeof buf, "%lld", o->window);
 	rsw_store_set(*out, "window", buf);
 	rsw_store_set(*out, "direction", o->minimize ? "minimize" : "maximize");
+	json = inputs_json(o);
+	rsw_store_set(*out, "inputs", json);
+	free(json);
 	return 0;
 }
 
@@ -1033,10 +1106,16 @@ rsw_cmd_run(int argc, char **argv)
 		}
 		fprintf(sink.csv, "seq");
 		for (uint32_t i = 0; i < o.space.n; i++)
-			fprintf(sink.csv, ",%s", o.space.params[i].name);
+		{
+			fputc(',', sink.csv);
+			rsw_cli_csv_field(sink.csv, o.space.params[i].name);
+		}
 		fprintf(sink.csv, ",status,value");
 		for (uint32_t i = 0; i < objective.nmetrics; i++)
-			fprintf(sink.csv, ",%s", objective.metric_names[i]);
+		{
+			fputc(',', sink.csv);
+			rsw_cli_csv_field(sink.csv, objective.metric_names[i]);
+		}
 		fprintf(sink.csv, "\n");
 	}
 	if (open_store(&o, resumed, &objective, argc, argv, &sink.store, db_name,

@@ -14,6 +14,8 @@
  */
 #include "store.h"
 
+#include "cli.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -625,7 +627,7 @@ column_csv(FILE *out, sqlite3_stmt *s, int i)
 		fprintf(out, "%.17g", sqlite3_column_double(s, i));
 		break;
 	case SQLITE_TEXT:
-		fputs((const char *)sqlite3_column_text(s, i), out);
+		rsw_cli_csv_field(out, (const char *)sqlite3_column_text(s, i));
 		break;
 	default:
 		break;
@@ -665,7 +667,11 @@ rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 	ncol = sqlite3_column_count(s);
 	if (format == RSW_EXPORT_CSV) {
 		for (int i = 0; i < ncol; i++)
-			fprintf(out, "%s%s", i ? "," : "", sqlite3_column_name(s, i));
+		{
+			if (i)
+				fputc(',', out);
+			rsw_cli_csv_field(out, sqlite3_column_name(s, i));
+		}
 		fputc('\n', out);
 	} else {
 		root = json_object();

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -63,4 +64,22 @@ rsw_cli_parse_double(const char *s, double lo, double hi, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void
+rsw_cli_csv_field(FILE *f, const char *text)
+{
+	/* RFC 4180: quote a field holding a comma, a quote or a line
+	 * break, doubling its quotes; leave every other field bare. */
+	if (strpbrk(text, ",\"\r\n") == NULL) {
+		fputs(text, f);
+		return;
+	}
+	fputc('"', f);
+	for (const char *c = text; *c; c++) {
+		if (*c == '"')
+			fputc('"', f);
+		fputc(*c, f);
+	}
+	fputc('"', f);
 }

@@ -240,6 +240,22 @@ in_test_dir(const char *leaf)
 	return paths[n++];
 }
 
+/* The median of n values (sorts them in place). */
+static inline int
+cmp_double_(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static inline double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double_);
+	return v[n / 2];
+}
+
 /* Whole file into a malloc'd string (NUL-terminated), or NULL. */
 static inline char *
 slurp(const char *path)

@@ -346,6 +346,9 @@ drain_results(rsw_engine *e, uint32_t w)
 static int
 consumed(rsw_engine *e, uint32_t pos)
 {
+	/* A plain atomic load is enough: c_head only grows, so a stale value
+	 * can only say "not consumed yet", and that task is left for the
+	 * live worker whose claim the caller's CAS then arbitrates. */
 	uint32_t c_head = ck_pr_load_uint(&rsw__task_ring(&e->arena)->c_head);
 
 	/* Wrap-safe while pos is within 2^31 of c_head: a descriptor still
@@ -447,6 +450,9 @@ watch_externals(rsw_engine *e)
 	for (uint32_t w = a->layout.nworkers; w < a->layout.nslots; w++) {
 		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
 		struct external *x = &e->ext[w - a->layout.nworkers];
+		/* Relaxed loads of claim and proc_start: a value we read too
+		 * early is caught next period (claim 0 or start 0 mean "look
+		 * again"); liveness itself comes from the pidfd, not memory. */
 		uint32_t claim = ck_pr_load_32(&ws->external_claim);
 		struct pollfd p;
 		int dead = 0;
@@ -495,6 +501,9 @@ watch_externals(rsw_engine *e)
 			x->pid = 0;
 			on_death(e, &d);
 			ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
+			/* The slot is free again only after its ring was drained
+			 * and its tasks re-queued (on_death above); the CAS is a
+			 * full barrier, so a new worker claiming it sees that. */
 			ck_pr_cas_32(&ws->external_claim, claim, 0);
 		}
 	}
@@ -999,6 +1008,7 @@ void
 rsw_engine_stats(const rsw_engine *e, rsw_stats *out)
 {
 	*out = e->stats;
+	/* The pids are for display: a relaxed load, possibly a moment old. */
 	if (!e->serial)
 		for (uint32_t w = 0; w < out->nworkers && w < e->arena.layout.nslots; w++)
 			out->workers[w].pid = (int32_t)ck_pr_load_32(

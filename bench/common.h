@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "stats.h"
+
 static inline uint64_t
 bench_now_ns(void)
 {
@@ -41,25 +43,15 @@ bench_unpin(void)
 	sched_setaffinity(0, sizeof all, &all);
 }
 
-static int
-bench_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* q-quantile (0..1) of n samples; sorts them in place. */
+/* q-quantile (0..1) of n samples, nearest rank as in stats.c; sorts
+ * them in place. */
 static inline uint64_t
 bench_quantile(uint64_t *v, size_t n, double q)
 {
-	size_t i;
-
 	if (n == 0)
 		return 0;
-	qsort(v, n, sizeof *v, bench_cmp_u64);
-	i = (size_t)(q * (double)(n - 1) + 0.5);
-	return v[i < n ? i : n - 1];
+	rsw_sort_samples(v, n);
+	return (uint64_t)rsw_quantile_sorted(v, n, q);
 }
 
 #endif

@@ -40,6 +40,12 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+void
+rsw_sort_samples(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_u64);
+}
+
 double
 rsw_quantile_sorted(const uint64_t *sorted, size_t n, double q)
 {
@@ -71,7 +77,7 @@ rsw_sampler_summary(rsw_sampler *s, rsw_latency_summary *out)
 		    out->p999_ns = out->max_ns = out->mean_ns = NAN;
 		return;
 	}
-	qsort(s->v, n, sizeof *s->v, cmp_u64);
+	rsw_sort_samples(s->v, n);
 	for (uint64_t i = 0; i < n; i++)
 		sum += (double)s->v[i];
 	out->min_ns = (double)s->v[0];

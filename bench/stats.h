@@ -27,6 +27,9 @@ void rsw_sampler_add(rsw_sampler *s, uint64_t ns);
 void rsw_sampler_summary(rsw_sampler *s, rsw_latency_summary *out);
 void rsw_sampler_free(rsw_sampler *s);
 
+/* Sorts n samples ascending, in place. */
+void rsw_sort_samples(uint64_t *v, size_t n);
+
 /* Nearest-rank quantile (0 <= q <= 1) of n sorted samples. */
 double rsw_quantile_sorted(const uint64_t *sorted, size_t n, double q);
 

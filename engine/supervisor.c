@@ -218,10 +218,12 @@ kill_child_group(struct rsw_worker_slot *ws)
 {
 	pid_t pgid = (pid_t)ck_pr_load_32(&ws->child_pgid);
 
-	if (pgid > 1) {
+	/* Kept (not cleared) until the worker is reaped: a deadline kill
+	 * and the reap both send it, so nothing the group forked between
+	 * the two survives.  A relaxed load: the worker stored it before
+	 * the task could reach its deadline. */
+	if (pgid > 1)
 		kill(-pgid, SIGKILL);
-		ck_pr_store_32(&ws->child_pgid, 0);
-	}
 }
 
 static void
@@ -240,6 +242,7 @@ reap(struct supervisor *s, uint32_t slot)
 	close(c->pidfd);
 	c->pidfd = -1;
 	kill_child_group(ws);
+	ck_pr_store_32(&ws->child_pgid, 0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
 
 	memset(&d, 0, sizeof d);

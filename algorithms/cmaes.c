@@ -288,6 +288,7 @@ rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 		c->B[i * n + i] = 1;
 		c->C[i * n + i] = 1;
 	}
+	rsw__blas_single_thread();
 	sample(c);
 	rsw__best_init(&c->best, minimize);
 	a->name = "cmaes";

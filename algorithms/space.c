@@ -223,6 +223,28 @@ rsw_param_from_unit(const rsw_param *p, double u)
 	return p->lo + (double)i * p->step;
 }
 
+double
+rsw_param_to_unit(const rsw_param *p, double v)
+{
+	uint64_t levels = rsw_param_levels(p);
+	double u;
+
+	if (p->kind == RSW_PARAM_LOG || p->kind == RSW_PARAM_LOGINT) {
+		double lo = p->kind == RSW_PARAM_LOG ? p->lo : p->lo - 0.5;
+		double hi = p->kind == RSW_PARAM_LOG ? p->hi : p->hi + 0.5;
+
+		u = hi > lo ? (log(v) - log(lo)) / (log(hi) - log(lo)) : 0;
+	} else if (levels == 0) {
+		u = p->hi > p->lo ? (v - p->lo) / (p->hi - p->lo) : 0;
+	} else {
+		double i = floor((v - p->lo) / p->step + 0.5);
+
+		u = (i + 0.5) / (double)levels;
+	}
+	/* The largest double below 1: from_unit's domain is [0, 1). */
+	return u < 0 || u != u ? 0 : u >= 1 ? 0x1.fffffffffffffp-1 : u;
+}
+
 int
 rsw_param_is_integral(const rsw_param *p)
 {

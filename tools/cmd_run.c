@@ -37,6 +37,7 @@ struct run_opts {
 	long long evals;
 	long long seed;
 	long long population, generations;
+	long long init;		/* bayes: initial design; 0 = default */
 	int window_given;
 	int minimize;
 	int serial;
@@ -71,14 +72,17 @@ static const struct option_help {
 	  "logint:LO:HI or cat:A,B,... (repeatable)" },
 	{ { "space", required_argument, NULL, 'E' }, "FILE",
 	  "parameters from a JSON file: {\"name\": \"SPEC\", ...}" },
-	{ { "algo", required_argument, NULL, 'a' }, "grid|random|genetic|cmaes",
+	{ { "algo", required_argument, NULL, 'a' }, "grid|random|bayes|genetic|cmaes",
 	  "search algorithm (default grid)" },
+	{ { "init", required_argument, NULL, 'I' }, "N",
+	  "bayes: space-filling points before the model (default 10, or 2(d+1) "
+	  "for d > 4)" },
 	{ { "population", required_argument, NULL, 'O' }, "N",
 	  "genetic: individuals a generation (default 50); cmaes: lambda" },
 	{ { "generations", required_argument, NULL, 'g' }, "N",
 	  "genetic: generations (default 20)" },
 	{ { "evals", required_argument, NULL, 'n' }, "N",
-	  "number of evaluations (random, cmaes)" },
+	  "number of evaluations (random, bayes, cmaes)" },
 	{ { "seed", required_argument, NULL, 's' }, "S", "random seed (default 0)" },
 	{ { "minimize", no_argument, NULL, 'm' }, NULL, "lower is better (default)" },
 	{ { "maximize", no_argument, NULL, 'M' }, NULL, "higher is better" },
@@ -93,7 +97,8 @@ static const struct option_help {
 	{ { "on-error", required_argument, NULL, 'e' }, "fail|skip",
 	  "stop at the first permanently failed task, or record it (default skip)" },
 	{ { "window", required_argument, NULL, 'w' }, "W",
-	  "results an adaptive algorithm may run ahead of (default 64; genetic/cmaes: a generation)" },
+	  "results an adaptive algorithm may run ahead of (default 64; "
+	  "genetic/cmaes: a generation; bayes: 4)" },
 	{ { "idle", required_argument, NULL, 'i' }, "sleep|spin",
 	  "idle workers sleep after ~10 us, or spin (default sleep)" },
 	{ { "max-batch", required_argument, NULL, 'b' }, "N",
@@ -291,10 +296,15 @@ parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case 'a':
 			if (strcmp(optarg, "grid") != 0 && strcmp(optarg, "random") != 0 &&
+			    strcmp(optarg, "bayes") != 0 &&
 			    strcmp(optarg, "genetic") != 0 && strcmp(optarg, "cmaes") != 0)
-				return bad("unknown --algo (expected grid, random, genetic "
-					   "or cmaes):", optarg);
+				return bad("unknown --algo (expected grid, random, bayes, "
+					   "genetic or cmaes):", optarg);
 			o->algo = optarg;
+			break;
+		case 'I':
+			if (rsw_cli_parse_i64(optarg, 1, UINT32_MAX, &o->init) != 0)
+				return bad("--init needs a positive integer, got", optarg);
 			break;
 		case 'O':
 			if (rsw_cli_parse_i64(optarg, 4, 4096, &o->population) != 0)
@@ -443,9 +453,29 @@ parse(int argc, char **argv, struct run_opts *o)
 		if (o->evals > 0)
 			rsw_cli_warnf("--evals is ignored by --algo grid");
 	} else if ((strcmp(o->algo, "random") == 0 ||
+		    strcmp(o->algo, "bayes") == 0 ||
 		    strcmp(o->algo, "cmaes") == 0) && o->evals < 0) {
 		rsw_cli_errorf("--algo %s needs --evals N", o->algo);
 		return -1;
+	}
+	if (strcmp(o->algo, "bayes") == 0) {
+		if (o->evals > UINT32_MAX) {
+			rsw_cli_errorf("--algo bayes: --evals %lld is more than a "
+				       "Gaussian process can use; at most %u",
+				       o->evals, UINT32_MAX);
+			return -1;
+		}
+		if (o->init > o->evals) {
+			rsw_cli_errorf("--init %lld is more than --evals %lld",
+				       o->init, o->evals);
+			return -1;
+		}
+		/* Each suggestion sees all but the last W results; W is a
+		 * constant, never the worker count, so runs repeat exactly. */
+		if (!o->window_given)
+			o->window = 4;
+	} else if (o->init > 0) {
+		rsw_cli_warnf("--init is used by --algo bayes only");
 	}
 	if (strcmp(o->algo, "cmaes") == 0 && !o->window_given)
 		o->window = o->population > 0 ? o->population :
@@ -1051,7 +1081,11 @@ rsw_cmd_run(int argc, char **argv)
 	objective_open = 1;
 	if (o.space.n < objective.min_params ||
 	    (objective.max_params > 0 && o.space.n > objective.max_params)) {
-		if (objective.max_params > 0)
+		if (objective.max_params == objective.min_params)
+			rsw_cli_errorf("objective '%s' takes exactly %u parameters "
+				       "(its dimension), got %u",
+				       objective.name, objective.min_params, o.space.n);
+		else if (objective.max_params > 0)
 			rsw_cli_errorf("objective '%s' takes %u to %u parameters, got %u",
 				       objective.name, objective.min_params,
 				       objective.max_params, o.space.n);
@@ -1085,6 +1119,10 @@ rsw_cmd_run(int argc, char **argv)
 	else if (strcmp(o.algo, "cmaes") == 0)
 		rc = rsw_algo_cmaes_create(&algo, &o.space, (uint32_t)o.population,
 					   (uint64_t)o.evals, (uint64_t)o.seed,
+					   o.minimize);
+	else if (strcmp(o.algo, "bayes") == 0)
+		rc = rsw_algo_bayes_create(&algo, &o.space, (uint64_t)o.evals,
+					   (uint32_t)o.init, (uint64_t)o.seed,
 					   o.minimize);
 	else
 		rc = rsw_algo_random_create(&algo, &o.space, (uint64_t)o.evals,

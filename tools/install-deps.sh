@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(gcc make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
           libcriterion-dev libsqlite3-dev libjansson-dev liblapacke-dev
-          libopenblas-dev)
+          libopenblas-dev libnlopt-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,11 @@
 /*
  * tools/objectives.c - the command's built-in objectives.
  *
- * sphere, rastrigin: standard test functions over all parameters.
+ * sphere, rastrigin, rosenbrock: standard test functions over all
+ *   parameters (their dimension is the parameter count).
+ * branin (2-D, minimum 0.397887), hartmann6 (6-D on [0,1]^6, minimum
+ *   -3.32237): the fixed-dimension benchmarks of Bayesian optimisation;
+ *   inputs are the parameters in the order given, whatever their names.
  * sleep: sleeps for its first parameter in milliseconds and returns it (for
  *   timeouts and fault tests).
  * crashy: sphere, but the first attempt of every task whose seq is
@@ -63,6 +67,48 @@ rosenbrock(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 		s += 100 * (x[i + 1] - x[i] * x[i]) * (x[i + 1] - x[i] * x[i]) +
 		     (1 - x[i]) * (1 - x[i]);
 	out->value = s;
+	return 0;
+}
+
+static int
+branin(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+       rsw_eval_out *out)
+{
+	const double b = 5.1 / (4 * M_PI * M_PI), c = 5 / M_PI,
+		     s = 1 / (8 * M_PI);
+	double q = x[1] - b * x[0] * x[0] + c * x[0] - 6;
+
+	out->value = q * q + 10 * (1 - s) * cos(x[0]) + 10;
+	return 0;
+}
+
+static int
+hartmann6(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	  rsw_eval_out *out)
+{
+	static const double alpha[4] = { 1.0, 1.2, 3.0, 3.2 };
+	static const double A[4][6] = {
+		{ 10, 3, 17, 3.5, 1.7, 8 },
+		{ 0.05, 10, 17, 0.1, 8, 14 },
+		{ 3, 3.5, 1.7, 10, 17, 8 },
+		{ 17, 8, 0.05, 10, 0.1, 14 },
+	};
+	static const double P[4][6] = {
+		{ 0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886 },
+		{ 0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991 },
+		{ 0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650 },
+		{ 0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381 },
+	};
+	double v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		double e = 0;
+
+		for (int j = 0; j < 6; j++)
+			e += A[i][j] * (x[j] - P[i][j]) * (x[j] - P[i][j]);
+		v -= alpha[i] * exp(-e);
+	}
+	out->value = v;
 	return 0;
 }
 
@@ -151,6 +197,10 @@ static const rsw_builtin builtins[] = {
 	  NULL, NULL },
 	{ "rosenbrock", "Rosenbrock function of all parameters (minimum 0 at 1)", 2,
 	  0, 0, rosenbrock, NULL, NULL },
+	{ "branin", "Branin, 2-D (usually x1 in [-5,10], x2 in [0,15]; min 0.397887)",
+	  2, 2, 0, branin, NULL, NULL },
+	{ "hartmann6", "Hartmann, 6-D on [0,1]^6 (min -3.32237)", 6, 6, 0,
+	  hartmann6, NULL, NULL },
 	{ "sleep", "sleeps PARAM1 milliseconds, returns PARAM1", 1, 0, 0, sleep_ms,
 	  NULL, NULL },
 	{ "crashy", "sphere; SIGSEGV on attempt 1 of seqs = 13 mod 97", 1, 0, 0,

@@ -45,45 +45,24 @@
 #include <string.h>
 
 #include "algorithms.h"
-
-#define SQRT5 2.2360679774997896964
+#include "gp.h"
 
 #define MODEL_MAX 1000		/* observations in the posterior */
 #define FANTASY_MAX 512		/* pending points fantasised (the latest) */
 #define FIT_MAX 250		/* observations the likelihood sees */
 #define REFIT_EVERY_UNTIL 64	/* refit at every observation up to this */
 #define REFIT_GROWTH 0.1	/* then when the data grew by this fraction */
-#define FIT_RANDOM_STARTS 3
-#define FIT_MAXEVAL 100
 #define RANDOM_CANDIDATES 512
 #define LOCAL_CENTRES 5		/* best observations sampled around */
 #define LOCAL_CANDIDATES 32	/* around each of them */
+#define NCAND (RANDOM_CANDIDATES + LOCAL_CENTRES * LOCAL_CANDIDATES)
 #define LOCAL_SPREAD 0.05
 #define ACQ_STARTS 4
 #define ACQ_MAXEVAL 60
-
-/* Hyperparameter bounds, on the log scale; lengths are in unit-cube
- * units, variances in standardised output units. */
-#define LOG_LEN_LO (-4.6)	/* 0.01 */
-#define LOG_LEN_HI 3.0		/* 20 */
-#define LOG_SIG_LO (-3.0)
-#define LOG_SIG_HI 3.0
-#define LOG_NOISE_LO (-13.8)	/* 1e-6 */
-#define LOG_NOISE_HI 0.0
+#define VAR_FLOOR 1e-12		/* relative to the signal variance */
 
 /* Independent streams of the counter-based generator. */
 enum draw_stream { S_DESIGN = 1, S_JITTER, S_CAND, S_FIT };
-
-struct gp {
-	uint32_t m, nreal;	/* points in the model; the first nreal real */
-	double *X;		/* m x n, row i at X + i*n */
-	double *y;		/* m standardised values (fantasies last) */
-	double *L;		/* m x m lower Cholesky factor, column-major */
-	double *alpha;		/* K^-1 y */
-	double inv_l2[RSW_MAX_PARAMS_LIMIT], s2, sn2;
-	double fbest;		/* best standardised real value */
-	double *k, *w, *gfac;	/* scratch, m each */
-};
 
 struct bayes {
 	rsw_space space;
@@ -94,16 +73,18 @@ struct bayes {
 	double *f;		/* evals: value to minimise, NaN when failed */
 	uint32_t *strata;	/* init x n: the Latin hypercube permutations */
 	uint64_t nupd;		/* seqs 0 .. nupd-1 are known */
-	double theta[RSW_MAX_PARAMS_LIMIT + 2]; /* log lengths, signal, noise */
+	double theta[RSW_GP_THETA_MAX];
 	int fitted;
-	uint64_t fit_at;	/* real observations at the last refit */
+	uint64_t fit_at;	/* observations at the last refit */
 	uint64_t fits;		/* refits so far (keys the random restarts) */
-	struct gp gp;
-	uint32_t *idx;		/* scratch: model membership */
-	uint8_t *chosen;	/* scratch: model membership */
+	rsw__gp gp;
+	double fbest;		/* best standardised real value in gp */
+	uint32_t *idx;		/* scratch: the model's observations */
+	uint8_t *chosen;	/* scratch: the model's observations */
 	double *fy;		/* scratch: imputed values */
-	uint32_t cap;		/* points the model buffers hold */
-	double *cand, *cand_k;	/* candidates and their kernel columns */
+	double *cand;		/* NCAND x n candidates, then their means */
+	double *cand_k;		/* their kernel columns, cap x NCAND */
+	uint32_t cand_cap;
 	double *fit_K, *fit_X, *fit_y, *fit_alpha;
 	struct rsw__best_tracker best;
 };
@@ -112,172 +93,6 @@ static double
 draw(const struct bayes *b, enum draw_stream s, uint64_t k, uint32_t d)
 {
 	return rsw__uniform(b->seed ^ ((uint64_t)s * 0x9e3779b97f4a7c15ull), k, d);
-}
-
-/* Matérn 5/2 with precomputed 1/l^2.  *g gets 5/3 s2 (1 + sqrt5 r)
- * e^(-sqrt5 r), the factor shared by every derivative of the kernel. */
-static double
-matern(const double *a, const double *b, const double *inv_l2, uint32_t n,
-       double s2, double *g)
-{
-	double r2 = 0, r, e;
-
-	for (uint32_t d = 0; d < n; d++)
-		r2 += (a[d] - b[d]) * (a[d] - b[d]) * inv_l2[d];
-	r = sqrt(r2);
-	e = exp(-SQRT5 * r);
-	if (g != NULL)
-		*g = 5.0 / 3.0 * s2 * (1 + SQRT5 * r) * e;
-	return s2 * (1 + SQRT5 * r + 5.0 / 3.0 * r2) * e;
-}
-
-static void
-unpack_theta(const double *theta, uint32_t n, double *inv_l2, double *s2,
-	     double *sn2)
-{
-	for (uint32_t d = 0; d < n; d++)
-		inv_l2[d] = exp(-2 * theta[d]);
-	*s2 = exp(theta[n]);
-	*sn2 = exp(theta[n + 1]);
-}
-
-/* The lower triangle of K + sn2 I, column-major. */
-static void
-covariance(double *K, const double *X, uint32_t m, uint32_t n,
-	   const double *inv_l2, double s2, double sn2)
-{
-	for (uint32_t j = 0; j < m; j++)
-		for (uint32_t i = j; i < m; i++)
-			K[i + (size_t)j * m] =
-				matern(&X[(size_t)i * n], &X[(size_t)j * n], inv_l2, n,
-				       s2, NULL) + (i == j ? sn2 : 0);
-}
-
-/* ------------------------------------------------ hyperparameter fit */
-
-struct fit {
-	const struct bayes *b;
-	uint32_t m;
-	double best_lml;
-	double best_theta[RSW_MAX_PARAMS_LIMIT + 2];
-};
-
-/*
- * log p(y | theta) = -y'a/2 - sum log L_ii - m/2 log 2 pi, a = K^-1 y;
- * d/dtheta_j = tr((a a' - K^-1) dK/dtheta_j) / 2.
- */
-static double
-log_likelihood(unsigned dim, const double *theta, double *grad, void *data)
-{
-	struct fit *ft = data;
-	const struct bayes *b = ft->b;
-	uint32_t n = b->n, m = ft->m;
-	double inv_l2[RSW_MAX_PARAMS_LIMIT], s2, sn2, lml = 0;
-	double *K = b->fit_K, *a = b->fit_alpha;
-
-	unpack_theta(theta, n, inv_l2, &s2, &sn2);
-	covariance(K, b->fit_X, m, n, inv_l2, s2, sn2);
-	if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)m, K,
-			   (lapack_int)m) != 0) {
-		/* Not positive definite at this theta: a cliff the line
-		 * search backs away from. */
-		if (grad != NULL)
-			memset(grad, 0, dim * sizeof(double));
-		return -1e30;
-	}
-	memcpy(a, b->fit_y, m * sizeof(double));
-	LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)m, 1, K,
-		       (lapack_int)m, a, (lapack_int)m);
-	for (uint32_t i = 0; i < m; i++)
-		lml -= 0.5 * b->fit_y[i] * a[i] + log(K[i + (size_t)i * m]);
-	lml -= 0.5 * m * log(2 * M_PI);
-	if (grad != NULL) {
-		memset(grad, 0, dim * sizeof(double));
-		LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', (lapack_int)m, K,
-			       (lapack_int)m);
-		for (uint32_t j = 0; j < m; j++) {
-			const double *xj = &b->fit_X[(size_t)j * n];
-
-			for (uint32_t i = j; i < m; i++) {
-				const double *xi = &b->fit_X[(size_t)i * n];
-				/* The full trace counts an off-diagonal
-				 * pair twice. */
-				double w = (i == j ? 0.5 : 1.0) *
-					   (a[i] * a[j] - K[i + (size_t)j * m]);
-				double g, k = matern(xi, xj, inv_l2, n, s2, &g);
-
-				grad[n] += w * k;
-				if (i == j) {
-					grad[n + 1] += w * sn2;
-					continue;
-				}
-				for (uint32_t d = 0; d < n; d++)
-					grad[d] += w * g * (xi[d] - xj[d]) *
-						   (xi[d] - xj[d]) * inv_l2[d];
-			}
-		}
-	}
-	if (lml > ft->best_lml) {
-		ft->best_lml = lml;
-		memcpy(ft->best_theta, theta, dim * sizeof(double));
-	}
-	return lml;
-}
-
-static void
-theta_bounds(uint32_t n, double *lo, double *hi)
-{
-	for (uint32_t d = 0; d < n; d++) {
-		lo[d] = LOG_LEN_LO;
-		hi[d] = LOG_LEN_HI;
-	}
-	lo[n] = LOG_SIG_LO;
-	hi[n] = LOG_SIG_HI;
-	lo[n + 1] = LOG_NOISE_LO;
-	hi[n + 1] = LOG_NOISE_HI;
-}
-
-/* Maximises the likelihood of the first m rows of fit_X / fit_y into
- * b->theta: from the previous optimum (or a neutral start) and from
- * FIT_RANDOM_STARTS random points. */
-static int
-fit_hyperparameters(struct bayes *b, uint32_t m)
-{
-	uint32_t dim = b->n + 2;
-	double lo[RSW_MAX_PARAMS_LIMIT + 2], hi[RSW_MAX_PARAMS_LIMIT + 2];
-	double x[RSW_MAX_PARAMS_LIMIT + 2], val;
-	struct fit ft = { .b = b, .m = m, .best_lml = -HUGE_VAL };
-	nlopt_opt opt = nlopt_create(NLOPT_LD_LBFGS, dim);
-
-	if (opt == NULL)
-		return RSW_ENOMEM;
-	theta_bounds(b->n, lo, hi);
-	nlopt_set_lower_bounds(opt, lo);
-	nlopt_set_upper_bounds(opt, hi);
-	nlopt_set_max_objective(opt, log_likelihood, &ft);
-	nlopt_set_maxeval(opt, FIT_MAXEVAL);
-	nlopt_set_ftol_rel(opt, 1e-9);
-	for (uint32_t s = 0; s <= FIT_RANDOM_STARTS; s++) {
-		for (uint32_t j = 0; j < dim; j++) {
-			if (s == 0 && b->fitted)
-				x[j] = b->theta[j];
-			else if (s == 0) /* lengths 0.5, unit signal, small noise */
-				x[j] = j < b->n ? log(0.5) : j == b->n ? 0 : log(1e-4);
-			else
-				x[j] = lo[j] + (hi[j] - lo[j]) *
-					       draw(b, S_FIT, b->fits * 64 + s, j);
-		}
-		/* Whatever the return code, the best point seen is kept by
-		 * the objective itself. */
-		nlopt_optimize(opt, x, &val);
-	}
-	nlopt_destroy(opt);
-	if (ft.best_lml == -HUGE_VAL || ft.best_lml <= -1e30)
-		return RSW_EALGO;
-	memcpy(b->theta, ft.best_theta, dim * sizeof(double));
-	b->fitted = 1;
-	b->fits++;
-	return 0;
 }
 
 /* ------------------------------------------------------------ model */
@@ -354,49 +169,34 @@ refit_due(const struct bayes *b, uint64_t nreal)
 	return (double)nreal >= (double)b->fit_at * (1 + REFIT_GROWTH);
 }
 
-/* Grows the buffers whose size follows the model's (m points). */
+/* Room for m model points in the model and the candidates' columns. */
 static int
 reserve_model(struct bayes *b, uint32_t m)
 {
-	uint32_t n = b->n, ncand = RANDOM_CANDIDATES + LOCAL_CENTRES * LOCAL_CANDIDATES;
-	double *X, *L, *ck;
+	int rc = rsw__gp_reserve(&b->gp, b->n, m);
 
-	if (m <= b->cap)
-		return 0;
-	if (m < 2 * b->cap)
-		m = 2 * b->cap;
-	X = malloc((size_t)m * (n + 5) * sizeof(double));
-	L = malloc((size_t)m * m * sizeof(double));
-	ck = malloc((size_t)ncand * m * sizeof(double));
-	if (X == NULL || L == NULL || ck == NULL) {
-		free(X);
-		free(L);
-		free(ck);
-		return RSW_ENOMEM;
+	if (rc != 0)
+		return rc;
+	if (b->cand_cap < b->gp.cap) {
+		double *ck = malloc((size_t)NCAND * b->gp.cap * sizeof(double));
+
+		if (ck == NULL)
+			return RSW_ENOMEM;
+		free(b->cand_k);
+		b->cand_k = ck;
+		b->cand_cap = b->gp.cap;
 	}
-	free(b->gp.X);
-	free(b->gp.L);
-	free(b->cand_k);
-	b->gp.X = X;
-	b->gp.L = L;
-	b->cand_k = ck;
-	b->gp.y = X + (size_t)m * n;
-	b->gp.alpha = b->gp.y + m;
-	b->gp.k = b->gp.alpha + m;
-	b->gp.w = b->gp.k + m;
-	b->gp.gfac = b->gp.w + m;
-	b->cap = m;
 	return 0;
 }
 
 /* The posterior for suggestion `seq`: real observations, then the latest
  * pending seqs (at most FANTASY_MAX of nupd .. seq-1) as kriging-believer
- * fantasies. */
+ * fantasies.  RSW_ENOENT while nothing has succeeded. */
 static int
 build_model(struct bayes *b, uint64_t seq)
 {
-	struct gp *gp = &b->gp;
-	uint32_t n = b->n, nreal, succeeded, m;
+	rsw__gp *gp = &b->gp;
+	uint32_t n = b->n, nreal, succeeded;
 	uint64_t pending = seq - b->nupd;
 	uint64_t first_pending = pending > FANTASY_MAX ? seq - FANTASY_MAX : b->nupd;
 	double mean = 0, sd = 0;
@@ -417,25 +217,25 @@ build_model(struct bayes *b, uint64_t seq)
 	sd = nreal > 1 ? sqrt(sd / (nreal - 1)) : 0;
 	if (!(sd > 0))
 		sd = 1;
-	m = nreal + (uint32_t)pending;
-	gp->m = m;
+	gp->m = nreal + (uint32_t)pending;
 	gp->nreal = nreal;
-	gp->fbest = HUGE_VAL;
+	b->fbest = HUGE_VAL;
 	for (uint32_t i = 0; i < nreal; i++) {
 		uint32_t s = b->idx[i];
 
 		memcpy(&gp->X[(size_t)i * n], &b->U[(size_t)s * n], n * sizeof(double));
 		gp->y[i] = (b->fy[s] - mean) / sd;
-		if (!isnan(b->f[s]) && gp->y[i] < gp->fbest)
-			gp->fbest = gp->y[i];
+		if (!isnan(b->f[s]) && gp->y[i] < b->fbest)
+			b->fbest = gp->y[i];
 	}
-	for (uint32_t i = nreal; i < m; i++)
+	for (uint32_t i = nreal; i < gp->m; i++)
 		memcpy(&gp->X[(size_t)i * n], &b->U[(first_pending + i - nreal) * n],
 		       n * sizeof(double));
 
 	if (refit_due(b, b->nupd)) {
 		/* A deterministic, evenly spread subset when there are many. */
 		uint32_t f = nreal <= FIT_MAX ? nreal : FIT_MAX;
+		rsw__gp_data data = { n, f, b->fit_X, b->fit_y, b->fit_K, b->fit_alpha };
 
 		for (uint32_t i = 0; i < f; i++) {
 			uint32_t r = (uint32_t)((uint64_t)i * nreal / f);
@@ -444,158 +244,36 @@ build_model(struct bayes *b, uint64_t seq)
 			       n * sizeof(double));
 			b->fit_y[i] = gp->y[r];
 		}
-		rc = fit_hyperparameters(b, f);
-		if (rc != 0 && !b->fitted)
+		rc = rsw__gp_fit(&data, b->theta, b->fitted,
+				 b->seed ^ ((uint64_t)S_FIT * 0x9e3779b97f4a7c15ull),
+				 b->fits);
+		if (rc == 0) {
+			b->fitted = 1;
+			b->fits++;
+		} else if (!b->fitted) {
 			return rc;
+		}
 		b->fit_at = b->nupd;
 	}
-	unpack_theta(b->theta, n, gp->inv_l2, &gp->s2, &gp->sn2);
-	/* A factorisation can still fail on near-duplicate points: more
-	 * noise until it holds. */
-	for (int tries = 0;; tries++) {
-		covariance(gp->L, gp->X, m, n, gp->inv_l2, gp->s2, gp->sn2);
-		if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)m, gp->L,
-				   (lapack_int)m) == 0)
-			break;
-		if (tries == 12)
-			return RSW_EALGO;
-		gp->sn2 *= 10;
-	}
-	/* The leading nreal block of L is the factor of the real points
-	 * alone: the fantasies are the posterior mean given those. */
-	memcpy(gp->alpha, gp->y, nreal * sizeof(double));
-	LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)nreal, 1, gp->L,
-		       (lapack_int)m, gp->alpha, (lapack_int)nreal);
-	for (uint32_t i = nreal; i < m; i++) {
-		double mu = 0;
-
-		for (uint32_t j = 0; j < nreal; j++)
-			mu += gp->alpha[j] * matern(&gp->X[(size_t)i * n],
-						    &gp->X[(size_t)j * n],
-						    gp->inv_l2, n, gp->s2, NULL);
-		gp->y[i] = mu;
-	}
-	memcpy(gp->alpha, gp->y, m * sizeof(double));
-	LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)m, 1, gp->L,
-		       (lapack_int)m, gp->alpha, (lapack_int)m);
-	return 0;
-}
-
-/* Posterior mean and variance at x, and their gradients when dmu is not
- * NULL. */
-static void
-predict(struct gp *gp, uint32_t n, const double *x, double *mu, double *var,
-	double *dmu, double *dvar)
-{
-	uint32_t m = gp->m;
-	double vv = 0;
-
-	*mu = 0;
-	for (uint32_t i = 0; i < m; i++) {
-		gp->k[i] = matern(x, &gp->X[(size_t)i * n], gp->inv_l2, n, gp->s2,
-				  &gp->gfac[i]);
-		*mu += gp->k[i] * gp->alpha[i];
-	}
-	memcpy(gp->w, gp->k, m * sizeof(double));
-	LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'L', 'N', 'N', (lapack_int)m, 1, gp->L,
-		       (lapack_int)m, gp->w, (lapack_int)m);
-	for (uint32_t i = 0; i < m; i++)
-		vv += gp->w[i] * gp->w[i];
-	*var = gp->s2 - vv;
-	if (dmu == NULL)
-		return;
-	/* w = K^-1 k; dk_i/dx_d = -gfac_i (x_d - X_id) / l_d^2. */
-	LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'L', 'T', 'N', (lapack_int)m, 1, gp->L,
-		       (lapack_int)m, gp->w, (lapack_int)m);
-	for (uint32_t d = 0; d < n; d++) {
-		dmu[d] = 0;
-		dvar[d] = 0;
-	}
-	for (uint32_t i = 0; i < m; i++) {
-		const double *xi = &gp->X[(size_t)i * n];
-
-		for (uint32_t d = 0; d < n; d++) {
-			double dk = -gp->gfac[i] * (x[d] - xi[d]) * gp->inv_l2[d];
-
-			dmu[d] += gp->alpha[i] * dk;
-			dvar[d] -= 2 * gp->w[i] * dk;
-		}
-	}
+	return rsw__gp_condition(gp, b->theta);
 }
 
 /* ------------------------------------------------------ acquisition */
 
 static double
-norm_cdf(double z)
+acquisition(unsigned n, const double *x, double *grad, void *ctx)
 {
-	return 0.5 * erfc(-z / M_SQRT2);
-}
-
-/*
- * log h(z), h(z) = phi(z) + z Phi(z), so that EI = sigma h(z); and
- * Phi(z) / h(z), the derivative of log h.  Below z = -6 both come from
- * the asymptotic series, where phi and Phi would cancel or underflow.
- */
-static double
-log_h(double z, double *dlog_h)
-{
-	double phi = exp(-0.5 * z * z) / sqrt(2 * M_PI), h;
-
-	if (z > -6) {
-		h = phi + z * norm_cdf(z);
-		*dlog_h = norm_cdf(z) / h;
-		return log(h);
-	}
-	{
-		double z2 = z * z, z4 = z2 * z2, z6 = z4 * z2;
-		double hs = 1 - 3 / z2 + 15 / z4 - 105 / z6;
-		double cs = 1 - 1 / z2 + 3 / z4 - 15 / z6;
-
-		*dlog_h = -z * cs / hs;
-		return -0.5 * z2 - 0.5 * log(2 * M_PI) - 2 * log(-z) + log(hs);
-	}
-}
-
-#define VAR_FLOOR 1e-12
-
-/* log EI from the posterior at a point (and its gradient when dmu). */
-static double
-log_ei(const struct gp *gp, uint32_t n, double mu, double var,
-       const double *dmu, const double *dvar, double *grad)
-{
-	double sigma, z, v, dlh;
-
-	if (var < VAR_FLOOR * gp->s2)
-		var = VAR_FLOOR * gp->s2;
-	sigma = sqrt(var);
-	z = (gp->fbest - mu) / sigma;
-	v = log(sigma) + log_h(z, &dlh);
-	if (grad != NULL)
-		for (uint32_t d = 0; d < n; d++) {
-			double dsigma = dvar[d] / (2 * sigma);
-			double dz = -(dmu[d] + z * dsigma) / sigma;
-
-			grad[d] = dsigma / sigma + dlh * dz;
-		}
-	return v;
-}
-
-struct acq_ctx {
-	struct bayes *b;
-};
-
-static double
-acquisition(unsigned n, const double *x, double *grad, void *data)
-{
-	struct bayes *b = ((struct acq_ctx *)data)->b;
+	struct bayes *b = ctx;
 	double mu, var, dmu[RSW_MAX_PARAMS_LIMIT], dvar[RSW_MAX_PARAMS_LIMIT];
 
 	if (grad == NULL) {
-		predict(&b->gp, n, x, &mu, &var, NULL, NULL);
-		return log_ei(&b->gp, n, mu, var, NULL, NULL, NULL);
+		rsw__gp_predict(&b->gp, x, &mu, &var, NULL, NULL);
+		return rsw__log_ei(b->fbest, mu, var, VAR_FLOOR * b->gp.s2, n, NULL,
+				   NULL, NULL);
 	}
-	predict(&b->gp, n, x, &mu, &var, dmu, dvar);
-	return log_ei(&b->gp, n, mu, var, dmu, dvar, grad);
+	rsw__gp_predict(&b->gp, x, &mu, &var, dmu, dvar);
+	return rsw__log_ei(b->fbest, mu, var, VAR_FLOOR * b->gp.s2, n, dmu, dvar,
+			   grad);
 }
 
 static double
@@ -640,12 +318,11 @@ candidate(const struct bayes *b, uint64_t seq, uint32_t c,
 static int
 maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 {
-	struct gp *gp = &b->gp;
+	rsw__gp *gp = &b->gp;
 	uint32_t n = b->n, m = gp->m, nbest = 0, ncand, starts[ACQ_STARTS];
 	uint32_t best_rows[LOCAL_CENTRES];
 	double start_val[ACQ_STARTS], lo[RSW_MAX_PARAMS_LIMIT],
 		hi[RSW_MAX_PARAMS_LIMIT], best = -HUGE_VAL;
-	struct acq_ctx ctx = { b };
 	nlopt_opt opt;
 
 	/* The best real rows (ties: the earlier). */
@@ -672,8 +349,8 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 		candidate(b, seq, c, best_rows, nbest, x);
 		for (uint32_t i = 0; i < m; i++)
 			b->cand_k[i + (size_t)c * m] =
-				matern(x, &gp->X[(size_t)i * n], gp->inv_l2, n, gp->s2,
-				       NULL);
+				rsw__matern52(x, &gp->X[(size_t)i * n], gp->inv_l2, n,
+					      gp->s2, NULL);
 	}
 	for (uint32_t s = 0; s < ACQ_STARTS; s++) {
 		start_val[s] = -HUGE_VAL;
@@ -695,8 +372,8 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 
 		for (uint32_t i = 0; i < m; i++)
 			vv += b->cand_k[i + (size_t)c * m] * b->cand_k[i + (size_t)c * m];
-		v = log_ei(gp, n, b->cand[(size_t)ncand * n + c], gp->s2 - vv, NULL,
-			   NULL, NULL);
+		v = rsw__log_ei(b->fbest, b->cand[(size_t)ncand * n + c], gp->s2 - vv,
+				VAR_FLOOR * gp->s2, n, NULL, NULL, NULL);
 		/* Keep the ACQ_STARTS best, in order. */
 		if (!(v > start_val[ACQ_STARTS - 1]))
 			continue;
@@ -719,7 +396,7 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 	}
 	nlopt_set_lower_bounds(opt, lo);
 	nlopt_set_upper_bounds(opt, hi);
-	nlopt_set_max_objective(opt, acquisition, &ctx);
+	nlopt_set_max_objective(opt, acquisition, b);
 	nlopt_set_maxeval(opt, ACQ_MAXEVAL);
 	nlopt_set_xtol_abs1(opt, 1e-7);
 	for (uint32_t s = 0; s < ACQ_STARTS && start_val[s] > -HUGE_VAL; s++) {
@@ -817,8 +494,7 @@ bayes_destroy(rsw_algorithm *a)
 		free(b->idx);
 		free(b->chosen);
 		free(b->fy);
-		free(b->gp.X);
-		free(b->gp.L);
+		rsw__gp_free(&b->gp);
 		free(b->cand);
 		free(b->cand_k);
 		free(b->fit_K);
@@ -837,7 +513,7 @@ int
 rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 		      uint64_t evals, uint32_t init, uint64_t seed, int minimize)
 {
-	uint32_t n = space->n, ncand, fmax;
+	uint32_t n = space->n, fmax;
 	struct bayes *b;
 	rsw_algorithm *a;
 
@@ -863,7 +539,6 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	b->evals = evals;
 	b->seed = seed;
 	b->minimize = minimize;
-	ncand = RANDOM_CANDIDATES + LOCAL_CENTRES * LOCAL_CANDIDATES;
 	fmax = FIT_MAX < evals ? FIT_MAX : (uint32_t)evals;
 	b->U = calloc(evals * n, sizeof(double));
 	b->f = calloc(evals, sizeof(double));
@@ -871,7 +546,7 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	b->idx = calloc(evals, sizeof(uint32_t));
 	b->chosen = calloc(evals, 1);
 	b->fy = calloc(evals, sizeof(double));
-	b->cand = calloc((size_t)ncand * (n + 1), sizeof(double));
+	b->cand = calloc((size_t)NCAND * (n + 1), sizeof(double));
 	b->fit_K = calloc((size_t)fmax * (fmax + n + 2), sizeof(double));
 	if (b->U == NULL || b->f == NULL || b->strata == NULL || b->idx == NULL ||
 	    b->chosen == NULL || b->fy == NULL || b->cand == NULL ||

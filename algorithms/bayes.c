@@ -255,7 +255,14 @@ build_model(struct bayes *b, uint64_t seq)
 		}
 		b->fit_at = b->nupd;
 	}
-	return rsw__gp_condition(gp, b->theta);
+	if ((rc = rsw__gp_condition(gp, b->theta)) != 0)
+		return rc;
+	/* The believer believes its fantasies: one below the incumbent is
+	 * the incumbent, or the next suggestion would sit on top of it. */
+	for (uint32_t i = nreal; i < gp->m; i++)
+		if (gp->y[i] < b->fbest)
+			b->fbest = gp->y[i];
+	return 0;
 }
 
 /* ------------------------------------------------------ acquisition */
@@ -363,7 +370,7 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 			mu += b->cand_k[i + (size_t)c * m] * gp->alpha[i];
 		b->cand[(size_t)ncand * n + c] = mu;
 	}
-	LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'L', 'N', 'N', (lapack_int)m,
+	LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'L', 'N', 'N', (lapack_int)m,
 		       (lapack_int)ncand, gp->L, (lapack_int)m, b->cand_k,
 		       (lapack_int)m);
 	for (uint32_t c = 0; c < ncand; c++) {

@@ -106,6 +106,40 @@ Test(space, unit_mapping_respects_kind_and_bounds, .timeout = 10)
 	cr_assert_eq(rsw_param_from_unit(&s.params[5], 0.9999), 3);
 }
 
+/* to_unit is from_unit's inverse on the domain: every value maps to a u
+ * that maps back to it, discrete values to the middle of their cell. */
+Test(space, to_unit_inverts_from_unit, .timeout = 10)
+{
+	const char *specs[] = { "i=int:-3:3", "f=float:2:4", "s=float:0:1:0.25",
+				"l=log:0.001:10", "n=logint:1:1000", "c=cat:a,b,c,d",
+				NULL };
+	rsw_space s = space_of(specs);
+
+	for (int k = 0; k < 1000; k++) {
+		double u = k / 1000.0;
+
+		for (uint32_t p = 0; p < s.n; p++) {
+			double v = rsw_param_from_unit(&s.params[p], u);
+			double back = rsw_param_to_unit(&s.params[p], v);
+
+			cr_assert(back >= 0 && back < 1, "%s: %g", s.params[p].name, back);
+			if (rsw_param_levels(&s.params[p]) > 0)
+				cr_assert_eq(rsw_param_from_unit(&s.params[p], back), v,
+					     "%s: %g", s.params[p].name, v);
+			else
+				cr_assert_float_eq(rsw_param_from_unit(&s.params[p], back), v,
+						   1e-9 * fabs(v), "%s: %g",
+						   s.params[p].name, v);
+		}
+	}
+	/* The middle of the cell: 7 integers, -3 is the first. */
+	cr_assert_float_eq(rsw_param_to_unit(&s.params[0], -3), 0.5 / 7, 1e-15);
+	cr_assert_float_eq(rsw_param_to_unit(&s.params[5], 3), 3.5 / 4, 1e-15);
+	cr_assert_float_eq(rsw_param_to_unit(&s.params[3], 0.1), 0.5, 1e-12);
+	/* The top of a continuous range stays inside [0, 1). */
+	cr_assert_lt(rsw_param_to_unit(&s.params[1], 4), 1);
+}
+
 Test(space, categories_format_and_parse_by_name, .timeout = 10)
 {
 	const char *specs[] = { "mode=cat:sma,ema,wma", "x=float:0:1", NULL };

@@ -1,0 +1,481 @@
+/*
+ * tests/test_bayes.c - Bayesian optimisation.  The Gaussian process
+ * against a posterior worked out by hand, its gradients against finite
+ * differences, fantasies that keep the mean and shrink the variance; the
+ * algorithm's quality targets on branin and hartmann6 (median of 10
+ * seeds); failed evaluations imputed, never best; pending points that
+ * spread without waiting; and byte-identical results for serial and 1, 2,
+ * 7 workers with crashes and retries.
+ */
+#include <criterion/criterion.h>
+
+#include "gp.h"
+#include "helpers.h"
+
+/* ------------------------------------------------------------- the GP */
+
+static double
+matern_by_hand(double r, double s2)
+{
+	return s2 * (1 + sqrt(5) * r + 5.0 / 3.0 * r * r) * exp(-sqrt(5) * r);
+}
+
+Test(gp, kernel_is_matern_five_halves)
+{
+	double a[2] = { 0.1, 0.2 }, b[2] = { 0.4, 0.6 };
+	double inv_l2[2] = { 1 / (0.3 * 0.3), 1 / (0.5 * 0.5) };
+	double r = sqrt(1.0 + 0.8 * 0.8); /* 0.3/0.3 and 0.4/0.5 */
+
+	cr_assert_float_eq(rsw__matern52(a, b, inv_l2, 2, 2.0, NULL),
+			   matern_by_hand(r, 2.0), 1e-15);
+	cr_assert_float_eq(rsw__matern52(a, a, inv_l2, 2, 2.0, NULL), 2.0, 1e-15);
+	/* The literal: at r = 1, (1 + sqrt5 + 5/3) e^-sqrt5 = 0.52399... */
+	cr_assert_float_eq(matern_by_hand(1, 1), 0.5239941088318203, 1e-15);
+}
+
+/* Two observations in 1-D: K is 2x2, inverted by hand. */
+Test(gp, posterior_matches_a_two_point_hand_computation)
+{
+	rsw__gp gp = { 0 };
+	double l = 0.3, s2 = 1.5, sn2 = 1e-4;
+	double theta[3] = { log(l), log(s2), log(sn2) };
+	double x0 = 0.2, x1 = 0.7, y0 = 1.0, y1 = -0.5, x = 0.4, mu, var;
+	double k01, a, bb, c, det, k0, k1, ia, ib, ic, mean_hand, var_hand;
+
+	cr_assert_eq(rsw__gp_reserve(&gp, 1, 2), 0);
+	gp.m = gp.nreal = 2;
+	gp.X[0] = x0;
+	gp.X[1] = x1;
+	gp.y[0] = y0;
+	gp.y[1] = y1;
+	cr_assert_eq(rsw__gp_condition(&gp, theta), 0);
+	rsw__gp_predict(&gp, &x, &mu, &var, NULL, NULL);
+
+	k01 = matern_by_hand(fabs(x0 - x1) / l, s2);
+	a = s2 + sn2;
+	bb = k01;
+	c = s2 + sn2;
+	det = a * c - bb * bb;
+	ia = c / det;
+	ib = -bb / det;
+	ic = a / det;
+	k0 = matern_by_hand(fabs(x - x0) / l, s2);
+	k1 = matern_by_hand(fabs(x - x1) / l, s2);
+	mean_hand = k0 * (ia * y0 + ib * y1) + k1 * (ib * y0 + ic * y1);
+	var_hand = s2 - (k0 * (ia * k0 + ib * k1) + k1 * (ib * k0 + ic * k1));
+	cr_assert_float_eq(mu, mean_hand, 1e-12, "mean %.17g vs %.17g", mu, mean_hand);
+	cr_assert_float_eq(var, var_hand, 1e-12, "var %.17g vs %.17g", var, var_hand);
+	/* At an observation: the mean is (nearly) the value, the variance
+	 * (nearly) the noise. */
+	rsw__gp_predict(&gp, &x0, &mu, &var, NULL, NULL);
+	cr_assert_float_eq(mu, y0, 1e-3);
+	cr_assert_lt(var, 2 * sn2);
+	rsw__gp_free(&gp);
+}
+
+/* Five points in 3-D, the same for every test below. */
+static const double pts[5][3] = {
+	{ 0.1, 0.2, 0.3 }, { 0.8, 0.1, 0.5 }, { 0.4, 0.9, 0.2 },
+	{ 0.6, 0.5, 0.9 }, { 0.3, 0.4, 0.6 },
+};
+static const double vals[5] = { 0.5, -1.2, 0.3, 1.1, -0.4 };
+static const double theta3[5] = { -1.0, -0.5, -0.2, 0.3, -6.0 };
+
+static void
+load_points(rsw__gp *gp, uint32_t m)
+{
+	cr_assert_eq(rsw__gp_reserve(gp, 3, m + 2), 0);
+	gp->m = gp->nreal = m;
+	for (uint32_t i = 0; i < m; i++) {
+		memcpy(&gp->X[i * 3], pts[i], sizeof pts[i]);
+		gp->y[i] = vals[i];
+	}
+}
+
+Test(gp, likelihood_gradient_matches_finite_differences)
+{
+	double X[15], K[25], alpha[5], grad[5], th[5];
+	rsw__gp_data d = { 3, 5, X, vals, K, alpha };
+
+	memcpy(X, pts, sizeof X);
+	memcpy(th, theta3, sizeof th);
+	th[4] = -3.0; /* enough noise that the noise gradient matters */
+	rsw__gp_log_likelihood(&d, th, grad);
+	for (int j = 0; j < 5; j++) {
+		double h = 1e-6, up, down, num, t = th[j];
+
+		th[j] = t + h;
+		up = rsw__gp_log_likelihood(&d, th, NULL);
+		th[j] = t - h;
+		down = rsw__gp_log_likelihood(&d, th, NULL);
+		th[j] = t;
+		num = (up - down) / (2 * h);
+		cr_assert_float_eq(grad[j], num, 1e-5 * (1 + fabs(num)),
+				   "d/dtheta_%d: analytic %.10g, numeric %.10g", j,
+				   grad[j], num);
+	}
+}
+
+Test(gp, fit_raises_the_likelihood)
+{
+	double X[15], K[25], alpha[5], th[5];
+	rsw__gp_data d = { 3, 5, X, vals, K, alpha };
+	double before;
+
+	memcpy(X, pts, sizeof X);
+	memcpy(th, theta3, sizeof th);
+	before = rsw__gp_log_likelihood(&d, th, NULL);
+	cr_assert_eq(rsw__gp_fit(&d, th, 1, 42, 0), 0);
+	cr_assert_gt(rsw__gp_log_likelihood(&d, th, NULL), before);
+}
+
+Test(gp, posterior_and_log_ei_gradients_match_finite_differences)
+{
+	rsw__gp gp = { 0 };
+	double x[3] = { 0.45, 0.35, 0.55 }, mu, var, dmu[3], dvar[3], g[3];
+	double fbest = -1.2;
+
+	load_points(&gp, 5);
+	cr_assert_eq(rsw__gp_condition(&gp, theta3), 0);
+	rsw__gp_predict(&gp, x, &mu, &var, dmu, dvar);
+	rsw__log_ei(fbest, mu, var, 1e-12, 3, dmu, dvar, g);
+	for (int d = 0; d < 3; d++) {
+		double h = 1e-6, t = x[d], mu_u, var_u, mu_d, var_d, ei_u, ei_d;
+
+		x[d] = t + h;
+		rsw__gp_predict(&gp, x, &mu_u, &var_u, NULL, NULL);
+		ei_u = rsw__log_ei(fbest, mu_u, var_u, 1e-12, 3, NULL, NULL, NULL);
+		x[d] = t - h;
+		rsw__gp_predict(&gp, x, &mu_d, &var_d, NULL, NULL);
+		ei_d = rsw__log_ei(fbest, mu_d, var_d, 1e-12, 3, NULL, NULL, NULL);
+		x[d] = t;
+		cr_assert_float_eq(dmu[d], (mu_u - mu_d) / (2 * h), 1e-6);
+		cr_assert_float_eq(dvar[d], (var_u - var_d) / (2 * h), 1e-6);
+		cr_assert_float_eq(g[d], (ei_u - ei_d) / (2 * h), 1e-5);
+	}
+	rsw__gp_free(&gp);
+}
+
+/* EI = sigma (phi(z) + z Phi(z)); below z = -25 a series replaces it. */
+Test(gp, log_ei_is_exact_above_and_continuous_across_the_series)
+{
+	double z = -2.5, direct = log(exp(-0.5 * z * z) / sqrt(2 * M_PI) +
+				      z * 0.5 * erfc(-z / sqrt(2)));
+
+	cr_assert_float_eq(rsw__log_ei(z, 0, 1, 1e-12, 0, NULL, NULL, NULL),
+			   direct, 1e-12);
+	{
+		double below = rsw__log_ei(-25.000001, 0, 1, 1e-12, 0, NULL, NULL, NULL);
+		double above = rsw__log_ei(-24.999999, 0, 1, 1e-12, 0, NULL, NULL, NULL);
+
+		/* Over the 2e-6 gap log EI rises by its slope (the gradient in
+		 * mu, negated); a jump between the two formulas would show. */
+		double one = -1, zero = 0, slope_below, slope_above;
+
+		rsw__log_ei(-25.000001, 0, 1, 1e-12, 1, &one, &zero, &slope_below);
+		rsw__log_ei(-24.999999, 0, 1, 1e-12, 1, &one, &zero, &slope_above);
+		cr_assert_float_eq(above - below, 1e-6 * (slope_below + slope_above),
+				   1e-8, "%.12g vs %.12g", below, above);
+	}
+	/* Far below, where EI itself underflows, log EI stays finite and
+	 * still orders the points. */
+	cr_assert(isfinite(rsw__log_ei(-60, 0, 1, 1e-12, 0, NULL, NULL, NULL)));
+	cr_assert_lt(rsw__log_ei(-60, 0, 1, 1e-12, 0, NULL, NULL, NULL),
+		     rsw__log_ei(-50, 0, 1, 1e-12, 0, NULL, NULL, NULL));
+}
+
+Test(gp, fantasies_keep_the_mean_and_shrink_the_variance)
+{
+	rsw__gp real = { 0 }, fant = { 0 };
+	double pending[3] = { 0.5, 0.5, 0.5 };
+	double probes[3][3] = { { 0.5, 0.5, 0.5 }, { 0.55, 0.45, 0.5 },
+				{ 0.2, 0.7, 0.1 } };
+
+	load_points(&real, 5);
+	cr_assert_eq(rsw__gp_condition(&real, theta3), 0);
+	load_points(&fant, 5);
+	fant.m = 6;
+	memcpy(&fant.X[5 * 3], pending, sizeof pending);
+	cr_assert_eq(rsw__gp_condition(&fant, theta3), 0);
+	for (int p = 0; p < 3; p++) {
+		double mr, vr, mf, vf;
+
+		rsw__gp_predict(&real, probes[p], &mr, &vr, NULL, NULL);
+		rsw__gp_predict(&fant, probes[p], &mf, &vf, NULL, NULL);
+		cr_assert_float_eq(mf, mr, 1e-9, "probe %d: the mean moved", p);
+		cr_assert_leq(vf, vr + 1e-12, "probe %d: the variance grew", p);
+		if (p == 0) /* down to the noise at the pending point */
+			cr_assert_lt(vf, 2 * exp(theta3[4]), "%g", vf);
+	}
+	rsw__gp_free(&real);
+	rsw__gp_free(&fant);
+}
+
+/* ------------------------------------------------------ the algorithm */
+
+static const char *branin_params[] = { "x1=float:-5:10", "x2=float:0:15" };
+static const char *hartmann_params[] = { "a=float:0:1", "b=float:0:1",
+					 "c=float:0:1", "d=float:0:1",
+					 "e=float:0:1", "f=float:0:1" };
+
+/* The best value of one CLI run. */
+static double
+best_of(const char *objective, const char *const *params, int nparams,
+	const char *evals, int seed)
+{
+	char out[] = "/tmp/rsw-bo-XXXXXX", seed_s[16];
+	const char *argv[40];
+	int n = 0, fd = mkstemp(out);
+	char *text;
+	double v;
+
+	close(fd);
+	snprintf(seed_s, sizeof seed_s, "%d", seed);
+	argv[n++] = "run";
+	argv[n++] = "--objective";
+	argv[n++] = objective;
+	for (int i = 0; i < nparams; i++) {
+		argv[n++] = "--param";
+		argv[n++] = params[i];
+	}
+	argv[n++] = "--algo";
+	argv[n++] = "bayes";
+	argv[n++] = "--evals";
+	argv[n++] = evals;
+	argv[n++] = "--seed";
+	argv[n++] = seed_s;
+	argv[n++] = "--minimize";
+	argv[n++] = "--serial";
+	argv[n++] = "--db";
+	argv[n++] = "none";
+	argv[n++] = "-q";
+	argv[n] = NULL;
+	cr_assert_eq(run_cli(argv, out, NULL), 0, "%s seed %d", objective, seed);
+	text = slurp(out);
+	cr_assert_eq(sscanf(text, "best: %lf", &v), 1, "%s", text);
+	free(text);
+	unlink(out);
+	return v;
+}
+
+Test(bayes, branin_median_of_10_seeds_within_0_41_after_50, .timeout = 120)
+{
+	double best[10];
+
+	for (int s = 0; s < 10; s++)
+		best[s] = best_of("branin", branin_params, 2, "50", s);
+	cr_log_info("branin, 50 evaluations: median best %.6f (minimum 0.397887)",
+		    median(best, 10));
+	cr_assert_leq(median(best, 10), 0.41);
+}
+
+Test(bayes, hartmann6_median_of_10_seeds_below_minus_3_after_100, .timeout = 300)
+{
+	double best[10];
+
+	for (int s = 0; s < 10; s++)
+		best[s] = best_of("hartmann6", hartmann_params, 6, "100", s);
+	cr_log_info("hartmann6, 100 evaluations: median best %.5f (minimum -3.32237)",
+		    median(best, 10));
+	cr_assert_leq(median(best, 10), -3.0);
+}
+
+/* A 2-D bowl at (0.5, 0.3) whose right part (x > 0.75) always fails. */
+static int
+holey_bowl(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	   rsw_eval_out *out)
+{
+	uint64_t *failures = ctx;
+
+	if (x[0] > 0.75) {
+		++*failures;
+		out->value = NAN;
+		return 0;
+	}
+	out->value = (x[0] - 0.5) * (x[0] - 0.5) + (x[1] - 0.3) * (x[1] - 0.3);
+	return 0;
+}
+
+Test(bayes, failed_evaluations_are_imputed_and_never_best, .timeout = 60)
+{
+	uint64_t failures = 0;
+	rsw_objective obj = { holey_bowl, NULL, &failures };
+	rsw_run_options ro = { .window = 1 };
+	rsw_algorithm *bo;
+	rsw_space s;
+	rsw_config c;
+	rsw_engine *e;
+	rsw_best best;
+	char err[128];
+
+	rsw_space_init(&s);
+	cr_assert_eq(rsw_space_add(&s, "x=float:0:1", err, sizeof err), 0);
+	cr_assert_eq(rsw_space_add(&s, "y=float:0:1", err, sizeof err), 0);
+	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 40, 10, 7, 1), 0);
+	rsw_config_init(&c);
+	c.workers = 0;
+	c.max_params = s.n;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_run(e, bo, &ro), 0);
+	rsw_engine_close(e);
+	cr_assert_eq(bo->best(bo, &best), 0);
+	cr_log_info("holey bowl: %llu of 40 failed, best %g",
+		    (unsigned long long)failures, best.value);
+	cr_assert(!isnan(best.value));
+	cr_assert_leq(best.params[0], 0.75);
+	cr_assert_lt(best.value, 1e-3);
+	/* A quarter of the cube fails: random search would lose ~10 of 40;
+	 * the model learns the region is worst and stays out of it. */
+	cr_assert_lt(failures, 10);
+	rsw_algorithm_destroy(bo);
+}
+
+static int
+no_result_yet(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	      rsw_eval_out *out)
+{
+	out->value = (x[0] - 0.2) * (x[0] - 0.2) + (x[1] - 0.8) * (x[1] - 0.8);
+	return 0;
+}
+
+/* Eight suggestions in a row with none of their results: never WAIT, and
+ * the fantasies push every one away from the others. */
+Test(bayes, pending_points_spread_without_waiting)
+{
+	rsw_algorithm *bo;
+	rsw_space s;
+	char err[128];
+	double p[16][2];
+
+	rsw_space_init(&s);
+	cr_assert_eq(rsw_space_add(&s, "x=float:0:1", err, sizeof err), 0);
+	cr_assert_eq(rsw_space_add(&s, "y=float:0:1", err, sizeof err), 0);
+	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 16, 8, 3, 1), 0);
+	for (uint64_t k = 0; k < 8; k++) {
+		rsw_result r = { .seq = k, .status = RSW_STATUS_OK };
+		rsw_eval_out o;
+
+		cr_assert_eq(bo->suggest(bo, k, p[k]), RSW_SUGGEST_OK);
+		no_result_yet(NULL, p[k], 2, NULL, &o);
+		r.value = o.value;
+		cr_assert_eq(bo->update(bo, p[k], &r), 0);
+	}
+	for (uint64_t k = 8; k < 16; k++)
+		cr_assert_eq(bo->suggest(bo, k, p[k]), RSW_SUGGEST_OK, "seq %llu",
+			     (unsigned long long)k);
+	cr_assert_eq(bo->suggest(bo, 16, p[0]), RSW_SUGGEST_DONE);
+	for (int i = 8; i < 16; i++)
+		for (int j = 8; j < i; j++)
+			cr_assert_gt(hypot(p[i][0] - p[j][0], p[i][1] - p[j][1]), 1e-3,
+				     "suggestions %d and %d coincide", i, j);
+	rsw_algorithm_destroy(bo);
+}
+
+static char *
+run_csv(const char *objective, const char *workers, const char *csv)
+{
+	const char *argv[48];
+	int n = 0;
+
+	argv[n++] = "run";
+	argv[n++] = "--objective";
+	argv[n++] = objective;
+	for (int i = 0; i < 4; i++) {
+		static const char *p[] = { "a=float:-3:3", "b=int:-5:5", "c=log:0.01:10",
+					   "d=cat:x,y,z" };
+		argv[n++] = "--param";
+		argv[n++] = p[i];
+	}
+	argv[n++] = "--algo";
+	argv[n++] = "bayes";
+	argv[n++] = "--evals";
+	argv[n++] = "112";
+	argv[n++] = "--init";
+	argv[n++] = "12";
+	argv[n++] = "--window";
+	argv[n++] = "3";
+	argv[n++] = "--seed";
+	argv[n++] = "4";
+	argv[n++] = "--retries";
+	argv[n++] = "2";
+	argv[n++] = "--db";
+	argv[n++] = "none";
+	argv[n++] = "-q";
+	argv[n++] = "--results";
+	argv[n++] = csv;
+	if (strcmp(workers, "serial") == 0) {
+		argv[n++] = "--serial";
+	} else {
+		argv[n++] = "-j";
+		argv[n++] = workers;
+	}
+	argv[n] = NULL;
+	cr_assert_eq(run_cli(argv, NULL, NULL), 0, "%s %s", objective, workers);
+	return slurp(csv);
+}
+
+Test(bayes, identical_results_for_serial_and_any_worker_count, .timeout = 300)
+{
+	char dir[] = "/tmp/rsw-bod-XXXXXX", csv[128];
+	char *serial, *other;
+	const char *counts[] = { "1", "2", "7" };
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(csv, sizeof csv, "%s/r.csv", dir);
+	/* Serial has no crash isolation: it runs sphere; the workers run
+	 * crashy, sphere whose first attempt at seqs 13 and 110 dies of
+	 * SIGSEGV and is retried. */
+	serial = run_csv("sphere", "serial", csv);
+	cr_assert_not_null(strstr(serial, "\n111,"), "112 rows");
+	for (int i = 0; i < 3; i++) {
+		other = run_csv("crashy", counts[i], csv);
+		cr_assert_str_eq(other, serial, "-j %s differs", counts[i]);
+		free(other);
+	}
+	free(serial);
+	unlink(csv);
+	rmdir(dir);
+}
+
+/* ------------------------------------------------------ bad requests */
+
+static void
+expect_refusal(const char *const *argv, const char *needle)
+{
+	char err[] = "/tmp/rsw-boe-XXXXXX";
+	int fd = mkstemp(err), rc;
+	char *text;
+
+	close(fd);
+	rc = run_cli(argv, "/dev/null", err);
+	text = slurp(err);
+	cr_assert_neq(rc, 0, "accepted: %s", text);
+	cr_assert_not_null(strstr(text, needle), "no '%s' in: %s", needle, text);
+	free(text);
+	unlink(err);
+}
+
+Test(bayes, fixed_dimension_and_budget_errors_are_named)
+{
+	const char *three[] = { "run", "--objective", "branin", "--param", "a=float:0:1",
+				"--param", "b=float:0:1", "--param", "c=float:0:1",
+				"--algo", "bayes", "--evals", "10", "--db", "none",
+				NULL };
+	const char *five[] = { "run", "--objective", "hartmann6", "--param",
+			       "a=float:0:1", "--param", "b=float:0:1", "--param",
+			       "c=float:0:1", "--param", "d=float:0:1", "--param",
+			       "e=float:0:1", "--algo", "random", "--evals", "10",
+			       "--db", "none", NULL };
+	const char *no_evals[] = { "run", "--objective", "branin", "--param",
+				   "a=float:0:1", "--param", "b=float:0:1",
+				   "--algo", "bayes", "--db", "none", NULL };
+	const char *init[] = { "run", "--objective", "branin", "--param", "a=float:0:1",
+			       "--param", "b=float:0:1", "--algo", "bayes",
+			       "--evals", "10", "--init", "11", "--db", "none",
+			       NULL };
+
+	expect_refusal(three, "objective 'branin' takes exactly 2 parameters");
+	expect_refusal(five, "objective 'hartmann6' takes exactly 6 parameters");
+	expect_refusal(no_evals, "--algo bayes needs --evals");
+	expect_refusal(init, "--init 11 is more than --evals 10");
+}

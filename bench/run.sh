@@ -7,6 +7,7 @@
 #   4. bench/compare/            (Python multiprocessing, concurrent.futures,
 #                                 joblib on the same workloads)
 # Plots go to docs/ (needs gnuplot-nox, installed here when missing).
+# The search algorithms have their own: bench/algorithms.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh

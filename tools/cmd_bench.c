@@ -1,7 +1,7 @@
 /*
- * tools/cmd_bench.c - `ringsweep bench ipc|scaling`: runs the benchmarks in
- * bench/ and prints a table (default), JSON (--json) or CSV (--csv), and
- * optionally a PNG plot through gnuplot (--plot FILE.png).
+ * tools/cmd_bench.c - `ringsweep bench ipc|scaling|suggest`: runs the
+ * benchmarks in bench/ and prints a table (default), JSON (--json) or CSV
+ * (--csv), and optionally a PNG plot through gnuplot (--plot FILE.png).
  *
  * Options are validated before anything runs; a missing gnuplot is
  * reported before measuring, not after.
@@ -19,7 +19,9 @@
 
 #include "cli.h"
 #include "ipc.h"
+#include "ringsweep/algorithms.h"
 #include "scaling.h"
+#include "suggest.h"
 
 extern char **environ;
 
@@ -649,6 +651,187 @@ cmd_scaling(int argc, char **argv)
 	return RSW_EXIT_OK;
 }
 
+/* The parameters of a built-in test function of `dim` inputs on its
+ * usual domain. */
+static int
+test_space(const char *objective, long long dim, rsw_space *s)
+{
+	char spec[64], err[256];
+
+	rsw_space_init(s);
+	if (strcmp(objective, "branin") == 0)
+		return rsw_space_add(s, "x1=float:-5:10", err, sizeof err) |
+		       rsw_space_add(s, "x2=float:0:15", err, sizeof err);
+	for (long long i = 0; i < dim; i++) {
+		snprintf(spec, sizeof spec, "x%lld=float:%s", i + 1,
+			 strcmp(objective, "hartmann6") == 0 ? "0:1" :
+			 strcmp(objective, "rastrigin") == 0 ? "-5.12:5.12" : "-5:5");
+		if (rsw_space_add(s, spec, err, sizeof err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_suggest(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "algo", required_argument, NULL, 'a' },
+		{ "objective", required_argument, NULL, 'o' },
+		{ "dim", required_argument, NULL, 'd' },
+		{ "at", required_argument, NULL, 't' },
+		{ "span", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	rsw_suggest_opts o = { .at = { 100, 500, 1000 }, .nat = 3, .span = 0.1 };
+	rsw_suggest_row rows[RSW_SUGGEST_MAX_POINTS];
+	const char *algo_name = "bayes", *objective = "hartmann6";
+	const rsw_builtin *fn;
+	rsw_algorithm *algo = NULL;
+	long long dim = 6, v;
+	uint64_t budget = 0;
+	rsw_space space;
+	int c, n, json = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			algo_name = optarg;
+			break;
+		case 'o':
+			objective = optarg;
+			break;
+		case 'd':
+			if (rsw_cli_parse_i64(optarg, 1, RSW_MAX_PARAMS_LIMIT, &dim) != 0) {
+				rsw_cli_errorf("--dim needs 1 to %d, got '%s'",
+					       RSW_MAX_PARAMS_LIMIT, optarg);
+				return RSW_EXIT_USAGE;
+			}
+			break;
+		case 't': {
+			char *copy = strdup(optarg), *save = NULL;
+
+			o.nat = 0;
+			for (char *tok = strtok_r(copy, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (o.nat == RSW_SUGGEST_MAX_POINTS ||
+				    rsw_cli_parse_i64(tok, 1, 100000, &v) != 0) {
+					rsw_cli_errorf("--at needs up to %d observation counts "
+						       "from 1 to 100000, got '%s'",
+						       RSW_SUGGEST_MAX_POINTS, tok);
+					free(copy);
+					return RSW_EXIT_USAGE;
+				}
+				o.at[o.nat++] = (uint64_t)v;
+			}
+			free(copy);
+			if (o.nat == 0) {
+				rsw_cli_errorf("--at needs at least one observation count");
+				return RSW_EXIT_USAGE;
+			}
+			break;
+		}
+		case 's':
+			if (rsw_cli_parse_double(optarg, 0, 1, &o.span) != 0) {
+				rsw_cli_errorf("--span needs a fraction from 0 to 1, got '%s'",
+					       optarg);
+				return RSW_EXIT_USAGE;
+			}
+			break;
+		case 'J':
+			json = 1;
+			break;
+		case 'h':
+			puts("usage: ringsweep bench suggest [--algo bayes|random|genetic|cmaes]\n"
+			     "       [--objective hartmann6|branin|rastrigin|rosenbrock|sphere]\n"
+			     "       [--dim N] [--at 100,500,1000] [--span 0.1] [--json]\n\n"
+			     "The time of one suggest() as the history grows: the algorithm\n"
+			     "runs in this process, one result at a time, and the suggestions\n"
+			     "of seqs [AT, AT * (1 + SPAN)] are summarised for each AT (bayes\n"
+			     "refits its hyperparameters once in every 10% of growth, so the\n"
+			     "default span holds one refit).");
+			return RSW_EXIT_OK;
+		default:
+			rsw_cli_errorf("unknown option '%s' (see ringsweep bench suggest "
+				       "--help)", argv[optind - 1]);
+			return RSW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		rsw_cli_errorf("unexpected argument '%s'", argv[optind]);
+		return RSW_EXIT_USAGE;
+	}
+	fn = rsw_builtin_find(objective);
+	if (fn == NULL || (strcmp(objective, "hartmann6") != 0 &&
+			   strcmp(objective, "branin") != 0 &&
+			   strcmp(objective, "rastrigin") != 0 &&
+			   strcmp(objective, "rosenbrock") != 0 &&
+			   strcmp(objective, "sphere") != 0)) {
+		rsw_cli_errorf("--objective '%s': expected hartmann6, branin, "
+			       "rastrigin, rosenbrock or sphere", objective);
+		return RSW_EXIT_USAGE;
+	}
+	if (fn->max_params > 0 && fn->max_params == fn->min_params)
+		dim = fn->max_params;
+	if (test_space(objective, dim, &space) != 0) {
+		rsw_cli_errorf("--objective '%s': cannot build its space", objective);
+		return RSW_EXIT_USAGE;
+	}
+	for (int i = 0; i < o.nat; i++)
+		if (o.at[i] + (uint64_t)((double)o.at[i] * o.span) + 1 > budget)
+			budget = o.at[i] + (uint64_t)((double)o.at[i] * o.span) + 1;
+	if (strcmp(algo_name, "bayes") == 0)
+		n = rsw_algo_bayes_create(&algo, &space, budget, 0, 1, 1);
+	else if (strcmp(algo_name, "random") == 0)
+		n = rsw_algo_random_create(&algo, &space, budget, 1, 1);
+	else if (strcmp(algo_name, "cmaes") == 0)
+		n = rsw_algo_cmaes_create(&algo, &space, 0, budget, 1, 1);
+	else if (strcmp(algo_name, "genetic") == 0)
+		n = rsw_algo_genetic_create(&algo, &space, 50, budget / 50 + 1, 1, 1);
+	else {
+		rsw_cli_errorf("--algo '%s': expected bayes, random, genetic or cmaes",
+			       algo_name);
+		return RSW_EXIT_USAGE;
+	}
+	if (n != 0) {
+		rsw_cli_errorf("--algo %s: %s", algo_name, rsw_strerror(n));
+		return RSW_EXIT_FAILURE;
+	}
+	n = rsw_bench_suggest(&o, algo, fn->eval, NULL, rows);
+	rsw_algorithm_destroy(algo);
+	if (n < 0) {
+		rsw_cli_errorf("suggest benchmark failed: %s", rsw_strerror(n));
+		return RSW_EXIT_FAILURE;
+	}
+	if (json) {
+		printf("{\n  \"machine\": ");
+		print_machine_json();
+		printf(",\n  \"algo\": \"%s\",\n  \"objective\": \"%s\",\n  \"dim\": %u,\n"
+		       "  \"rows\": [\n", algo_name, objective, space.n);
+		for (int i = 0; i < n; i++)
+			printf("    {\"observations\": %llu, \"samples\": %llu, "
+			       "\"median_ms\": %.4f, \"p90_ms\": %.4f, \"max_ms\": %.4f}%s\n",
+			       (unsigned long long)rows[i].at,
+			       (unsigned long long)rows[i].samples, rows[i].median_ms,
+			       rows[i].p90_ms, rows[i].max_ms, i + 1 < n ? "," : "");
+		printf("  ]\n}\n");
+		return RSW_EXIT_OK;
+	}
+	printf("suggest() of %s on %s (%u-D), one result at a time\n", algo_name,
+	       objective, space.n);
+	printf("%14s %8s %12s %12s %12s\n", "observations", "samples", "median ms",
+	       "p90 ms", "max ms");
+	for (int i = 0; i < n; i++)
+		printf("%14llu %8llu %12.3f %12.3f %12.3f\n",
+		       (unsigned long long)rows[i].at, (unsigned long long)rows[i].samples,
+		       rows[i].median_ms, rows[i].p90_ms, rows[i].max_ms);
+	return RSW_EXIT_OK;
+}
+
 int
 rsw_cmd_bench(int argc, char **argv)
 {
@@ -656,11 +839,13 @@ rsw_cmd_bench(int argc, char **argv)
 		return cmd_ipc(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "scaling") == 0)
 		return cmd_scaling(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "suggest") == 0)
+		return cmd_suggest(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		puts("usage: ringsweep bench ipc|scaling [OPTIONS]  (--help for each)");
+		puts("usage: ringsweep bench ipc|scaling|suggest [OPTIONS]  (--help for each)");
 		return RSW_EXIT_OK;
 	}
-	rsw_cli_errorf("ringsweep bench needs 'ipc' or 'scaling'%s%s%s",
+	rsw_cli_errorf("ringsweep bench needs 'ipc', 'scaling' or 'suggest'%s%s%s",
 		       argc >= 2 ? ", got '" : "", argc >= 2 ? argv[1] : "",
 		       argc >= 2 ? "'" : "");
 	return RSW_EXIT_USAGE;

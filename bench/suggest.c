@@ -1,0 +1,66 @@
+/*
+ * bench/suggest.c - the cost of one suggestion as the history grows (see
+ * suggest.h).  No engine: the algorithm alone, so the figure is the
+ * driver's thinking time per task, the part no number of workers hides.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "stats.h"
+#include "suggest.h"
+
+int
+rsw_bench_suggest(const rsw_suggest_opts *o, rsw_algorithm *algo,
+		  rsw_objective_fn eval, void *eval_ctx, rsw_suggest_row *rows)
+{
+	uint64_t end = 0, *ns;
+	double params[RSW_MAX_PARAMS_LIMIT];
+	int rc = 0;
+
+	for (int i = 0; i < o->nat; i++) {
+		uint64_t e = o->at[i] + (uint64_t)((double)o->at[i] * o->span) + 1;
+
+		if (e > end)
+			end = e;
+	}
+	ns = calloc(end, sizeof *ns);
+	if (ns == NULL)
+		return RSW_ENOMEM;
+	for (uint64_t seq = 0; seq < end; seq++) {
+		rsw_task_info info = { .seq = seq, .attempt = 1, .worker = -1 };
+		rsw_result r = { .seq = seq, .attempts = 1, .worker = -1 };
+		rsw_eval_out out = { 0 };
+		uint64_t t0 = bench_now_ns();
+		int answer = algo->suggest(algo, seq, params);
+
+		ns[seq] = bench_now_ns() - t0;
+		if (answer != RSW_SUGGEST_OK) {
+			/* With every result applied, WAIT cannot happen and DONE
+			 * means the budget was too small. */
+			rc = answer < 0 ? answer : RSW_EINVAL;
+			goto out;
+		}
+		r.status = eval(eval_ctx, params, algo->nparams, &info, &out) == 0 ?
+				   RSW_STATUS_OK : RSW_STATUS_ERROR;
+		r.value = r.status == RSW_STATUS_OK ? out.value : NAN;
+		if ((rc = algo->update(algo, params, &r)) != 0)
+			goto out;
+	}
+	for (int i = 0; i < o->nat; i++) {
+		uint64_t from = o->at[i];
+		uint64_t n = (uint64_t)((double)o->at[i] * o->span) + 1;
+
+		rsw_sort_samples(ns + from, n);
+		rows[i].at = o->at[i];
+		rows[i].samples = n;
+		rows[i].median_ms = rsw_quantile_sorted(ns + from, n, 0.5) / 1e6;
+		rows[i].p90_ms = rsw_quantile_sorted(ns + from, n, 0.9) / 1e6;
+		rows[i].max_ms = (double)ns[from + n - 1] / 1e6;
+	}
+	rc = o->nat;
+out:
+	free(ns);
+	return rc;
+}

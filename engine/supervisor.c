@@ -350,8 +350,11 @@ check_deadlines(struct supervisor *s, uint64_t now)
 				if (rsw__read_task(ws, &s2, &t2) != g1)
 					continue;
 			}
-			kill_child_group(ws);
+			/* The worker first: killed second, it could reap its
+			 * command's SIGKILL and report that as the task's
+			 * error before its own death reports the timeout. */
 			kill(c->pid, SIGKILL);
+			kill_child_group(ws);
 			c->killed = 1;
 			c->late_ns = rsw__mono_ns() - c->deadline_ns;
 		} else if (c->deadline_ns < next) {
@@ -367,8 +370,8 @@ shutdown_all(struct supervisor *s)
 	ck_pr_store_32(&s->arena.hdr->shutdown, 1);
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		if (s->children[w].pid > 0) {
-			kill_child_group(rsw__worker_slot(&s->arena, w));
 			kill(s->children[w].pid, SIGKILL);
+			kill_child_group(rsw__worker_slot(&s->arena, w));
 		}
 	}
 	for (uint32_t w = 0; w < s->nworkers; w++)

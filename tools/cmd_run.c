@@ -1095,14 +1095,15 @@ rsw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	o.cfg.workers = o.serial ? 0 : resolve_workers(o.cfg.workers);
-	if (!o.quiet && o.cfg.workers > o.window && strcmp(o.algo, "grid") != 0 &&
-	    strcmp(o.algo, "random") != 0)
+	/* Suggestion k may go out before result k - W is in: W + 1 tasks. */
+	if (!o.quiet && o.cfg.workers > o.window + 1 &&
+	    strcmp(o.algo, "grid") != 0 && strcmp(o.algo, "random") != 0)
 		rsw_cli_warnf("--algo %s keeps at most %lld evaluations in flight "
 			      "(--window %lld): %lld of the %d workers will idle; "
 			      "raise --window to use them (the window, never the "
 			      "worker count, shapes the results)",
-			      o.algo, o.window, o.window, o.cfg.workers - o.window,
-			      o.cfg.workers);
+			      o.algo, o.window + 1, o.window,
+			      o.cfg.workers - o.window - 1, o.cfg.workers);
 	o.cfg.max_params = o.space.n;
 	o.cfg.max_metrics = objective.nmetrics;
 	o.cfg.objective_name = objective.builtin != NULL ? objective.name : "";

@@ -82,6 +82,23 @@ refused(const char *culprit, const char **argv)
 	cr_assert_eq(access(in_test_dir("out.csv.partial"), F_OK), -1, "nothing written");
 }
 
+/* Grid and random with crashes and retries (the other algorithms have
+ * the same test in their suites). */
+Test(cli, grid_and_random_identical_with_crashes_at_any_worker_count,
+     .timeout = 120)
+{
+	const char *grid[] = { "--algo", "grid", NULL };
+	const char *random[] = { "--algo", "random", "--evals", "300", "--seed", "2",
+				 NULL };
+	char *csv = assert_same_results_at_any_worker_count(grid);
+
+	cr_assert_not_null(strstr(csv, "\n3431,"), "13 x 11 x 8 x 3 points");
+	free(csv);
+	csv = assert_same_results_at_any_worker_count(random);
+	cr_assert_not_null(strstr(csv, "\n299,"), "300 rows");
+	free(csv);
+}
+
 Test(cli, bad_input_is_refused_naming_the_culprit, .timeout = 60,
      .init = make_test_dir)
 {

@@ -22,7 +22,9 @@
  * applied (W = window); the other suggested-but-unknown points are
  * fantasised with the kriging believer: their value is the posterior mean.
  * That leaves the mean as it is and shrinks the variance around them, so
- * the next suggestion goes elsewhere and suggest() never has to WAIT.  The
+ * the next suggestion goes elsewhere and suggest() never has to WAIT (the
+ * incumbent, too, counts the fantasies, or EI would stay highest on top of
+ * a pending point the mean rates below it).  The
  * call order is the run loop's, so the run is the same at any worker
  * count.
  *
@@ -89,10 +91,16 @@ struct bayes {
 	struct rsw__best_tracker best;
 };
 
+static uint64_t
+stream_seed(const struct bayes *b, enum draw_stream s)
+{
+	return b->seed ^ ((uint64_t)s * 0x9e3779b97f4a7c15ull);
+}
+
 static double
 draw(const struct bayes *b, enum draw_stream s, uint64_t k, uint32_t d)
 {
-	return rsw__uniform(b->seed ^ ((uint64_t)s * 0x9e3779b97f4a7c15ull), k, d);
+	return rsw__uniform(stream_seed(b, s), k, d);
 }
 
 /* ------------------------------------------------------------ model */
@@ -122,7 +130,7 @@ by_seq(const void *pa, const void *pb)
  * succeeded yet.
  */
 static uint32_t
-choose_observations(struct bayes *b, uint32_t *count)
+choose_observations(struct bayes *b)
 {
 	uint64_t nobs = b->nupd;
 	double worst = -HUGE_VAL;
@@ -134,7 +142,6 @@ choose_observations(struct bayes *b, uint32_t *count)
 			if (b->f[s] > worst)
 				worst = b->f[s];
 		}
-	*count = ok;
 	if (ok == 0)
 		return 0;
 	for (uint64_t s = 0; s < nobs; s++)
@@ -196,7 +203,7 @@ static int
 build_model(struct bayes *b, uint64_t seq)
 {
 	rsw__gp *gp = &b->gp;
-	uint32_t n = b->n, nreal, succeeded;
+	uint32_t n = b->n, nreal;
 	uint64_t pending = seq - b->nupd;
 	uint64_t first_pending = pending > FANTASY_MAX ? seq - FANTASY_MAX : b->nupd;
 	double mean = 0, sd = 0;
@@ -204,7 +211,7 @@ build_model(struct bayes *b, uint64_t seq)
 
 	if (pending > FANTASY_MAX)
 		pending = FANTASY_MAX;
-	nreal = choose_observations(b, &succeeded);
+	nreal = choose_observations(b);
 	if (nreal == 0)
 		return RSW_ENOENT;
 	if ((rc = reserve_model(b, nreal + (uint32_t)pending)) != 0)
@@ -244,14 +251,15 @@ build_model(struct bayes *b, uint64_t seq)
 			       n * sizeof(double));
 			b->fit_y[i] = gp->y[r];
 		}
-		rc = rsw__gp_fit(&data, b->theta, b->fitted,
-				 b->seed ^ ((uint64_t)S_FIT * 0x9e3779b97f4a7c15ull),
+		rc = rsw__gp_fit(&data, b->theta, b->fitted, stream_seed(b, S_FIT),
 				 b->fits);
 		if (rc == 0) {
 			b->fitted = 1;
 			b->fits++;
 		} else if (!b->fitted) {
-			return rc;
+			/* No feasible start at all: neutral hyperparameters for
+			 * now, another fit at the next observation. */
+			rsw__gp_neutral_theta(n, b->theta);
 		}
 		b->fit_at = b->nupd;
 	}
@@ -452,12 +460,15 @@ bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 	} else {
 		int rc = build_model(b, seq);
 
-		if (rc == RSW_ENOENT) /* nothing succeeded yet: keep exploring */
+		if (rc == 0)
+			rc = maximise_acquisition(b, seq, u);
+		if (rc == RSW_ENOMEM)
+			return rc;
+		/* Nothing has succeeded yet, or a model that cannot be built
+		 * (a factorisation that fails even with added noise): explore
+		 * rather than stop the sweep. */
+		if (rc != 0)
 			random_point(b, seq, u);
-		else if (rc != 0)
-			return rc;
-		else if ((rc = maximise_acquisition(b, seq, u)) != 0)
-			return rc;
 	}
 	for (uint32_t d = 0; d < n; d++) {
 		params[d] = rsw_param_from_unit(&b->space.params[d],

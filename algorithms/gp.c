@@ -264,6 +264,15 @@ tracked_likelihood(unsigned dim, const double *theta, double *grad, void *ctx)
 	return v;
 }
 
+void
+rsw__gp_neutral_theta(uint32_t n, double *theta)
+{
+	for (uint32_t j = 0; j < n; j++)
+		theta[j] = log(0.5);
+	theta[n] = 0;
+	theta[n + 1] = log(1e-4);
+}
+
 int
 rsw__gp_fit(const rsw__gp_data *d, double *theta, int warm, uint64_t seed,
 	    uint64_t key)
@@ -289,13 +298,12 @@ rsw__gp_fit(const rsw__gp_data *d, double *theta, int warm, uint64_t seed,
 	nlopt_set_maxeval(opt, FIT_MAXEVAL);
 	nlopt_set_ftol_rel(opt, 1e-9);
 	for (uint32_t s = 0; s <= FIT_RANDOM_STARTS; s++) {
+		if (s == 0 && !warm)
+			rsw__gp_neutral_theta(n, x);
 		for (uint32_t j = 0; j < dim; j++) {
 			if (s == 0 && warm)
-				x[j] = theta[j] < lo[j] ? lo[j] : theta[j] > hi[j] ? hi[j] :
-											 theta[j];
-			else if (s == 0) /* lengths 0.5, unit signal, small noise */
-				x[j] = j < n ? log(0.5) : j == n ? 0 : log(1e-4);
-			else
+				x[j] = fmin(fmax(theta[j], lo[j]), hi[j]);
+			else if (s > 0)
 				x[j] = lo[j] + (hi[j] - lo[j]) *
 					       rsw__uniform(seed, key * 64 + s, j);
 		}

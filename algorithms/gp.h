@@ -65,6 +65,10 @@ typedef struct rsw__gp_data {
 double rsw__gp_log_likelihood(const rsw__gp_data *d, const double *theta,
 			      double *grad);
 
+/* Length scales 0.5, unit signal variance, noise 1e-4: the start of a
+ * first fit, and the fallback when no fit is possible. */
+void rsw__gp_neutral_theta(uint32_t n, double *theta);
+
 /* Maximises the likelihood with NLopt L-BFGS: from theta itself when warm
  * (else a neutral start) and from random starts drawn from (seed, key).
  * theta gets the best point; RSW_EALGO when no start was feasible. */

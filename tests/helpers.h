@@ -401,4 +401,47 @@ assert_same_results_at_any_worker_count(const char *const *algo_args)
 	return reference;
 }
 
+/* Appends "--param xI=float:LO:HI" for I = 1 .. count at argv[n], with
+ * LO:HI = ranges[(I - 1) % nranges]; specs holds the strings.  Returns the
+ * new n. */
+static inline int
+add_box_params(const char **argv, int n, char (*specs)[32], int count,
+	       const char *const *ranges, int nranges)
+{
+	for (int i = 0; i < count; i++) {
+		snprintf(specs[i], sizeof specs[i], "x%d=float:%s", i + 1,
+			 ranges[i % nranges]);
+		argv[n++] = "--param";
+		argv[n++] = specs[i];
+	}
+	return n;
+}
+
+/* Runs `ringsweep run ARGS --db none -q` (ARGS NULL-terminated) and
+ * returns the best value it reports. */
+static inline double
+cli_best(const char *const *args)
+{
+	char out[] = "/tmp/rsw-best-XXXXXX";
+	const char *argv[64];
+	int n = 0, fd = mkstemp(out);
+	char *text;
+	double v;
+
+	close(fd);
+	argv[n++] = "run";
+	for (int i = 0; args[i] != NULL && n < 60; i++)
+		argv[n++] = args[i];
+	argv[n++] = "--db";
+	argv[n++] = "none";
+	argv[n++] = "-q";
+	argv[n] = NULL;
+	cr_assert_eq(run_cli(argv, out, NULL), 0, "%s %s", args[0], args[1]);
+	text = slurp(out);
+	cr_assert_eq(sscanf(text, "best: %lf", &v), 1, "%s", text);
+	free(text);
+	unlink(out);
+	return v;
+}
+
 #endif

@@ -84,25 +84,14 @@ Test(genetic, identical_results_for_serial_and_any_worker_count, .timeout = 120)
 }
 
 static double
-best_of(const char *algo, const char *seed)
+rastrigin_best(const char *algo, int seed)
 {
-	char out[] = "/tmp/rsw-ga-best-XXXXXX";
-	const char *argv[64];
-	int n = 0, fd = mkstemp(out);
-	char *text;
-	double v;
+	static const char *range[] = { "-5.12:5.12" };
+	char specs[10][32], seed_s[16];
+	const char *argv[40] = { "--objective", "rastrigin" };
+	int n = add_box_params(argv, 2, specs, 10, range, 1);
 
-	close(fd);
-	static char specs[10][32];
-
-	argv[n++] = "run";
-	argv[n++] = "--objective";
-	argv[n++] = "rastrigin";
-	for (int i = 0; i < 10; i++) {
-		snprintf(specs[i], sizeof specs[i], "x%d=float:-5.12:5.12", i);
-		argv[n++] = "--param";
-		argv[n++] = specs[i];
-	}
+	snprintf(seed_s, sizeof seed_s, "%d", seed);
 	argv[n++] = "--algo";
 	argv[n++] = algo;
 	if (strcmp(algo, "genetic") == 0) {
@@ -115,32 +104,23 @@ best_of(const char *algo, const char *seed)
 		argv[n++] = "2000";
 	}
 	argv[n++] = "--seed";
-	argv[n++] = seed;
-	argv[n++] = "--db";
-	argv[n++] = "none";
-	argv[n++] = "-q";
+	argv[n++] = seed_s;
 	argv[n] = NULL;
-	cr_assert_eq(run_cli(argv, out, NULL), 0);
-	text = slurp(out);
-	cr_assert_eq(sscanf(text, "best: %lf", &v), 1, "%s", text);
-	free(text);
-	unlink(out);
-	return v;
+	return cli_best(argv);
 }
 
 Test(genetic, beats_random_search_on_rastrigin_10d, .timeout = 120)
 {
-	const char *seeds[] = { "1", "2", "3", "4", "5" };
-	double ga[5], rnd[5];
+	double ga[10], rnd[10];
 
-	for (int i = 0; i < 5; i++) {
-		ga[i] = best_of("genetic", seeds[i]);
-		rnd[i] = best_of("random", seeds[i]);
+	for (int seed = 1; seed <= 10; seed++) {
+		ga[seed - 1] = rastrigin_best("genetic", seed);
+		rnd[seed - 1] = rastrigin_best("random", seed);
 	}
 	{
-		double g = median(ga, 5), r = median(rnd, 5);
+		double g = median(ga, 10), r = median(rnd, 10);
 
-		cr_log_info("Rastrigin-10D, 2000 evaluations, median of 5 seeds: "
+		cr_log_info("Rastrigin-10D, 2000 evaluations, median of 10 seeds: "
 			    "genetic %.2f, random %.2f", g, r);
 		cr_assert_lt(g, r - 10, "genetic %.2f vs random %.2f", g, r);
 	}

@@ -53,36 +53,53 @@ deterministic_export(const char *db)
 	return keep_fields(text, 6);
 }
 
-Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,
-     .init = make_test_dir)
+/*
+ * Runs the sweep `args` (the arguments after "run", NULL-terminated) to
+ * the end, and again SIGKILLed once `kill_at` of its `total` rows are
+ * committed, then resumed: the store and the results CSV must equal the
+ * uninterrupted run's.
+ */
+static void
+assert_resume_equals_uninterrupted(const char *const *args, uint64_t total,
+				   uint64_t kill_at)
 {
-	const char *ref_args[] = { SWEEP_ARGS, "-j", "2", "--db", in_test_dir("ref.db"),
-				   "--results", in_test_dir("ref.csv"), NULL };
-	const char *cut_argv[] = { RSW_CLI_PATH, SWEEP_ARGS, "-j", "2", "--db",
-				   in_test_dir("cut.db"), NULL };
+	const char *ref_run[48] = { "run" }, *cut_argv[48] = { RSW_CLI_PATH, "run" };
 	const char *resume_args[] = { "run", "--resume", in_test_dir("cut.db"), "-j", "1",
 				      "--results", in_test_dir("resumed.csv"), NULL };
 	char *ref, *resumed, *ref_csv, *resumed_csv;
 	uint64_t at_kill;
 	pid_t driver;
-	int status;
+	int status, n = 1, m = 2;
 
-	cr_assert_eq(run_cli(ref_args, NULL, NULL), 0);
+	for (int i = 0; args[i] != NULL; i++) {
+		ref_run[n++] = args[i];
+		cut_argv[m++] = args[i];
+	}
+	ref_run[n++] = "--db";
+	ref_run[n++] = in_test_dir("ref.db");
+	ref_run[n++] = "--results";
+	ref_run[n++] = in_test_dir("ref.csv");
+	ref_run[n] = NULL;
+	cut_argv[m++] = "--db";
+	cut_argv[m++] = in_test_dir("cut.db");
+	cut_argv[m] = NULL;
+	cr_assert_eq(run_cli(ref_run, NULL, NULL), 0);
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)cut_argv, environ), 0);
 	/* Wait (bounded) until a good part is committed, then SIGKILL. */
-	for (int tries = 0; tries < 20000 && row_count(in_test_dir("cut.db")) < 800; tries++)
+	for (int tries = 0; tries < 20000 && row_count(in_test_dir("cut.db")) < kill_at;
+	     tries++)
 		usleep(500);
 	cr_assert_eq(kill(driver, SIGKILL), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFSIGNALED(status), "the sweep was still running");
 	at_kill = row_count(in_test_dir("cut.db"));
-	cr_log_info("SIGKILLed with %llu of 3000 rows committed",
-		    (unsigned long long)at_kill);
-	cr_assert_geq(at_kill, 800);
-	cr_assert_lt(at_kill, 3000, "killed before the end");
+	cr_log_info("%s: SIGKILLed with %llu of %llu rows committed", args[7],
+		    (unsigned long long)at_kill, (unsigned long long)total);
+	cr_assert_geq(at_kill, kill_at);
+	cr_assert_lt(at_kill, total, "killed before the end");
 	cr_assert_eq(run_cli(resume_args, NULL, NULL), 0);
-	cr_assert_eq(row_count(in_test_dir("cut.db")), 3000);
+	cr_assert_eq(row_count(in_test_dir("cut.db")), total);
 	ref = deterministic_export(in_test_dir("ref.db"));
 	resumed = deterministic_export(in_test_dir("cut.db"));
 	cr_assert_str_eq(resumed, ref, "resumed table differs");
@@ -93,6 +110,28 @@ Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,
 	free(resumed);
 	free(ref_csv);
 	free(resumed_csv);
+}
+
+Test(store, resume_after_sigkill_equals_the_uninterrupted_run, .timeout = 120,
+     .init = make_test_dir)
+{
+	const char *args[] = { "--objective", "sleep", "--param", "ms=float:0.2:0.6",
+			       "--param", "k=int:1:9", "--algo", "random", "--evals",
+			       "3000", "--seed", "5", "-q", "-j", "2", NULL };
+
+	assert_resume_equals_uninterrupted(args, 3000, 800);
+}
+
+/* A model-based algorithm resumes too: the replayed results rebuild the
+ * same Gaussian process, so the suggestions after the cut are the same. */
+Test(store, bayes_resumes_after_sigkill_as_if_uninterrupted, .timeout = 120,
+     .init = make_test_dir)
+{
+	const char *args[] = { "--objective", "sleep", "--param", "ms=float:10:20",
+			       "--param", "k=int:1:9", "--algo", "bayes", "--evals",
+			       "150", "--seed", "5", "-q", "-j", "2", NULL };
+
+	assert_resume_equals_uninterrupted(args, 150, 40);
 }
 
 Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,

@@ -58,6 +58,10 @@ struct rsw_algorithm {
 	/* result->status != OK: the task failed; value is NaN. */
 	int (*update)(rsw_algorithm *a, const double *params,
 		      const rsw_result *result);
+	/* Optional (NULL: never): true once the algorithm wants nothing more
+	 * although it could go on (a target reached, a search converged);
+	 * asked before every suggest, and the run then drains.  The built-in
+	 * algorithms spend their whole budget and answer DONE instead. */
 	bool (*is_complete)(const rsw_algorithm *a);
 	/* 0 and *out filled, or RSW_ENOENT when nothing succeeded yet. */
 	int (*best)(const rsw_algorithm *a, rsw_best *out);

@@ -3,7 +3,7 @@
  * of suggest/update calls, and every suggested parameter, are identical
  * for serial execution and any number of worker processes, with tasks of
  * uneven duration finishing out of order; WAIT barriers; the deadlock
- * check.
+ * check; is_complete's early stop.
  */
 #include <criterion/criterion.h>
 
@@ -177,5 +177,44 @@ Test(sequencer, window_larger_than_inflight_is_refused, .timeout = 20)
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
 	cr_assert_eq(rsw_run(e, &a, &ro), RSW_EINVAL);
 	rsw_engine_close(e);
+	free(r.trace);
+}
+
+static bool
+enough_updates(const rsw_algorithm *a)
+{
+	const struct recorder *r = a->state;
+
+	return r->updates >= 25;
+}
+
+/* is_complete ends a run early: nothing is suggested once it says so, and
+ * what was already in flight is committed, not lost. */
+Test(sequencer, is_complete_stops_suggesting_and_drains, .timeout = 30)
+{
+	struct recorder r = { .evals = UINT64_MAX, .window = 3 };
+	rsw_algorithm a = { .name = "recorder", .nparams = 2, .state = &r,
+			    .suggest = rec_suggest, .update = rec_update,
+			    .is_complete = enough_updates };
+	rsw_objective obj = { uneven_eval, NULL, NULL };
+	rsw_run_options ro = { .window = 3 };
+	rsw_stats st;
+	rsw_config c;
+	rsw_engine *e;
+
+	r.trace = calloc(TRACE_MAX, 1);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_run(e, &a, &ro), 0);
+	rsw_engine_stats(e, &st);
+	rsw_engine_close(e);
+	cr_assert_not(r.rule_broken);
+	/* Asked before each suggestion: the 25th update stops it, with at
+	 * most window + 1 = 4 tasks out, each committed and applied. */
+	cr_assert(r.updates >= 25 && r.updates <= 29, "%llu updates",
+		  (unsigned long long)r.updates);
+	cr_assert_eq(st.committed, r.updates);
 	free(r.trace);
 }

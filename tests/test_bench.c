@@ -1,7 +1,7 @@
 /*
  * tests/test_bench.c - the benchmarks' statistics (nearest-rank quantiles,
- * warm-up exclusion) and smoke runs of `ringsweep bench ipc` and
- * `ringsweep bench scaling` at tiny counts whose JSON must parse and hold
+ * warm-up exclusion) and smoke runs of `ringsweep bench ipc`, `scaling`
+ * and `suggest` at tiny counts whose JSON must parse and hold
  * every row.  No timing is asserted: only that figures exist and are sane
  * in kind (positive, ordered quantiles).
  */
@@ -154,15 +154,56 @@ Test(bench, scaling_smoke_emits_valid_json, .timeout = 120)
 	unlink(out);
 }
 
+Test(bench, suggest_smoke_emits_valid_json, .timeout = 60)
+{
+	const char *args[] = { "bench", "suggest", "--algo", "bayes", "--objective",
+			       "branin", "--at", "12,20", "--span", "0.5", "--json",
+			       NULL };
+	char out[] = "/tmp/rsw-suggest-json-XXXXXX";
+	json_t *root, *rows;
+	int fd = mkstemp(out);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	root = run_json(args, out);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "benchmark")),
+			 "suggest");
+	cr_assert_eq(json_integer_value(json_object_get(root, "dim")), 2);
+	rows = json_object_get(root, "rows");
+	cr_assert_eq(json_array_size(rows), 2);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *r = json_array_get(rows, i);
+		double med = json_number_value(json_object_get(r, "median_ms"));
+		double p90 = json_number_value(json_object_get(r, "p90_ms"));
+		double max = json_number_value(json_object_get(r, "max_ms"));
+
+		cr_assert_eq(json_integer_value(json_object_get(r, "observations")),
+			     i == 0 ? 12 : 20);
+		/* [12, 18] and [20, 30]: span 0.5 */
+		cr_assert_eq(json_integer_value(json_object_get(r, "samples")),
+			     i == 0 ? 7 : 11);
+		cr_assert(med > 0 && med <= p90 && p90 <= max, "%g %g %g", med, p90,
+			  max);
+	}
+	json_decref(root);
+	unlink(out);
+}
+
 Test(bench, bad_options_are_refused_before_measuring, .timeout = 30)
 {
 	const char *a1[] = { "bench", "ipc", "--size", "5000", NULL };
 	const char *a2[] = { "bench", "scaling", "--durations", "10parsecs", NULL };
 	const char *a3[] = { "bench", "frobnicate", NULL };
 	const char *a4[] = { "bench", "ipc", "--plot", "/nonexistent-dir/x.png", NULL };
+	const char *a5[] = { "bench", "suggest", "--objective", "ma_cross", NULL };
+	const char *a6[] = { "bench", "suggest", "--algo", "grid", NULL };
+	const char *a7[] = { "bench", "suggest", "--at", "0", NULL };
 
 	cr_assert_eq(run_cli(a1, NULL, NULL), 2);
 	cr_assert_eq(run_cli(a2, NULL, NULL), 2);
 	cr_assert_eq(run_cli(a3, NULL, NULL), 2);
 	cr_assert_eq(run_cli(a4, NULL, NULL), 2);
+	cr_assert_eq(run_cli(a5, NULL, NULL), 2);
+	cr_assert_eq(run_cli(a6, NULL, NULL), 2);
+	cr_assert_eq(run_cli(a7, NULL, NULL), 2);
 }

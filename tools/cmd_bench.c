@@ -808,13 +808,14 @@ cmd_suggest(int argc, char **argv)
 		return RSW_EXIT_FAILURE;
 	}
 	if (json) {
-		printf("{\n  \"machine\": ");
+		printf("{\n  \"benchmark\": \"suggest\",\n");
 		print_machine_json();
-		printf(",\n  \"algo\": \"%s\",\n  \"objective\": \"%s\",\n  \"dim\": %u,\n"
+		printf("  \"algo\": \"%s\",\n"
+		       "  \"objective\": \"%s\",\n  \"dim\": %u,\n"
 		       "  \"rows\": [\n", algo_name, objective, space.n);
 		for (int i = 0; i < n; i++)
 			printf("    {\"observations\": %llu, \"samples\": %llu, "
-			       "\"median_ms\": %.4f, \"p90_ms\": %.4f, \"max_ms\": %.4f}%s\n",
+			       "\"median_ms\": %.6f, \"p90_ms\": %.6f, \"max_ms\": %.6f}%s\n",
 			       (unsigned long long)rows[i].at,
 			       (unsigned long long)rows[i].samples, rows[i].median_ms,
 			       rows[i].p90_ms, rows[i].max_ms, i + 1 < n ? "," : "");
@@ -823,12 +824,13 @@ cmd_suggest(int argc, char **argv)
 	}
 	printf("suggest() of %s on %s (%u-D), one result at a time\n", algo_name,
 	       objective, space.n);
-	printf("%14s %8s %12s %12s %12s\n", "observations", "samples", "median ms",
-	       "p90 ms", "max ms");
+	printf("%14s %8s %12s %12s %12s\n", "observations", "samples", "median us",
+	       "p90 us", "max us");
 	for (int i = 0; i < n; i++)
-		printf("%14llu %8llu %12.3f %12.3f %12.3f\n",
+		printf("%14llu %8llu %12.2f %12.2f %12.2f\n",
 		       (unsigned long long)rows[i].at, (unsigned long long)rows[i].samples,
-		       rows[i].median_ms, rows[i].p90_ms, rows[i].max_ms);
+		       rows[i].median_ms * 1e3, rows[i].p90_ms * 1e3,
+		       rows[i].max_ms * 1e3);
 	return RSW_EXIT_OK;
 }
 

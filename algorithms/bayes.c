@@ -4,7 +4,8 @@
  *
  * DESIGN
  * Observations live in the unit cube (rsw_param_to_unit: a discrete value
- * sits in the middle of its cell), outputs are turned into "lower is
+ * sits inside its cell, in the middle for int, cat and stepped floats),
+ * outputs are turned into "lower is
  * better" and standardised.  Seqs 0 .. init-1 are a Latin hypercube: each
  * coordinate's init strata are a counter-based random permutation, so the
  * design fills the cube and depends only on the seed.
@@ -16,7 +17,7 @@
  * Cholesky factors, solves and the inverse come from LAPACKE (dpotrf,
  * dpotrs, dtrtrs, dpotri).  A failed evaluation (crash, timeout, NaN) is
  * imputed with the worst value observed, so the model learns to avoid the
- * region without ever seeing a NaN.
+ * region without ever seeing a NaN (an infinite value counts as failed).
  *
  * Parallelism: the run loop calls suggest(k) with the results 0 .. k-W-1
  * applied (W = window); the other suggested-but-unknown points are
@@ -482,7 +483,10 @@ static int
 bayes_update(rsw_algorithm *a, const double *params, const rsw_result *r)
 {
 	struct bayes *b = a->state;
-	int ok = r->status == RSW_STATUS_OK && !isnan(r->value);
+	/* An infinite value (an overflow, usually) would poison the
+	 * standardisation and every later posterior: the model takes it as a
+	 * failure, imputed with the worst finite value. */
+	int ok = r->status == RSW_STATUS_OK && isfinite(r->value);
 
 	if (r->seq != b->nupd || r->seq >= b->evals)
 		return RSW_EALGO; /* the run loop never does this */

@@ -15,7 +15,7 @@ int
 rsw_bench_suggest(const rsw_suggest_opts *o, rsw_algorithm *algo,
 		  rsw_objective_fn eval, void *eval_ctx, rsw_suggest_row *rows)
 {
-	uint64_t end = 0, *ns;
+	uint64_t end = 0, *ns, *sorted;
 	double params[RSW_MAX_PARAMS_LIMIT];
 	int rc = 0;
 
@@ -26,8 +26,12 @@ rsw_bench_suggest(const rsw_suggest_opts *o, rsw_algorithm *algo,
 			end = e;
 	}
 	ns = calloc(end, sizeof *ns);
-	if (ns == NULL)
+	sorted = calloc(end, sizeof *sorted);
+	if (ns == NULL || sorted == NULL) {
+		free(ns);
+		free(sorted);
 		return RSW_ENOMEM;
+	}
 	for (uint64_t seq = 0; seq < end; seq++) {
 		rsw_task_info info = { .seq = seq, .attempt = 1, .worker = -1 };
 		rsw_result r = { .seq = seq, .attempts = 1, .worker = -1 };
@@ -49,18 +53,20 @@ rsw_bench_suggest(const rsw_suggest_opts *o, rsw_algorithm *algo,
 			goto out;
 	}
 	for (int i = 0; i < o->nat; i++) {
-		uint64_t from = o->at[i];
 		uint64_t n = (uint64_t)((double)o->at[i] * o->span) + 1;
 
-		rsw_sort_samples(ns + from, n);
+		/* Sorted in a copy: the windows of two rows may overlap. */
+		memcpy(sorted, ns + o->at[i], n * sizeof *ns);
+		rsw_sort_samples(sorted, n);
 		rows[i].at = o->at[i];
 		rows[i].samples = n;
-		rows[i].median_ms = rsw_quantile_sorted(ns + from, n, 0.5) / 1e6;
-		rows[i].p90_ms = rsw_quantile_sorted(ns + from, n, 0.9) / 1e6;
-		rows[i].max_ms = (double)ns[from + n - 1] / 1e6;
+		rows[i].median_ms = rsw_quantile_sorted(sorted, n, 0.5) / 1e6;
+		rows[i].p90_ms = rsw_quantile_sorted(sorted, n, 0.9) / 1e6;
+		rows[i].max_ms = (double)sorted[n - 1] / 1e6;
 	}
 	rc = o->nat;
 out:
 	free(ns);
+	free(sorted);
 	return rc;
 }

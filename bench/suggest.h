@@ -15,8 +15,8 @@
 #define RSW_SUGGEST_MAX_POINTS 16
 
 typedef struct rsw_suggest_opts {
-	/* Observation counts to report: the timings of seqs
-	 * [at, at * (1 + span)) are summarised for each. */
+	/* Observation counts to report: the timings of seqs at .. at +
+	 * floor(at * span), both included, are summarised for each. */
 	uint64_t at[RSW_SUGGEST_MAX_POINTS];
 	int nat;
 	double span;

@@ -258,7 +258,8 @@ Test(bayes, hartmann6_median_of_10_seeds_below_minus_3_after_100, .timeout = 300
 	cr_assert_leq(median(best, 10), -3.0);
 }
 
-/* A 2-D bowl at (0.5, 0.3) whose right part (x > 0.75) always fails. */
+/* A 2-D bowl at (0.5, 0.3) whose right part (x > 0.75) always fails: NaN
+ * above y = 0.5, an overflow (+inf) below. */
 static int
 holey_bowl(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	   rsw_eval_out *out)
@@ -267,7 +268,7 @@ holey_bowl(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 
 	if (x[0] > 0.75) {
 		++*failures;
-		out->value = NAN;
+		out->value = x[1] > 0.5 ? NAN : INFINITY;
 		return 0;
 	}
 	out->value = (x[0] - 0.5) * (x[0] - 0.5) + (x[1] - 0.3) * (x[1] - 0.3);

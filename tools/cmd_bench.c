@@ -715,6 +715,10 @@ cmd_suggest(int argc, char **argv)
 		case 't': {
 			char *copy = strdup(optarg), *save = NULL;
 
+			if (copy == NULL) {
+				rsw_cli_errorf("out of memory");
+				return RSW_EXIT_FAILURE;
+			}
 			o.nat = 0;
 			for (char *tok = strtok_r(copy, ",", &save); tok != NULL;
 			     tok = strtok_r(NULL, ",", &save)) {
@@ -751,7 +755,7 @@ cmd_suggest(int argc, char **argv)
 			     "       [--dim N] [--at 100,500,1000] [--span 0.1] [--json]\n\n"
 			     "The time of one suggest() as the history grows: the algorithm\n"
 			     "runs in this process, one result at a time, and the suggestions\n"
-			     "of seqs [AT, AT * (1 + SPAN)] are summarised for each AT (bayes\n"
+			     "of seqs AT .. AT + AT * SPAN are summarised for each AT (bayes\n"
 			     "refits its hyperparameters once in every 10% of growth, so the\n"
 			     "default span holds one refit).");
 			return RSW_EXIT_OK;
@@ -777,6 +781,11 @@ cmd_suggest(int argc, char **argv)
 	}
 	if (fn->max_params > 0 && fn->max_params == fn->min_params)
 		dim = fn->max_params;
+	if (dim < fn->min_params) {
+		rsw_cli_errorf("--objective %s needs --dim %u or more", objective,
+			       fn->min_params);
+		return RSW_EXIT_USAGE;
+	}
 	if (test_space(objective, dim, &space) != 0) {
 		rsw_cli_errorf("--objective '%s': cannot build its space", objective);
 		return RSW_EXIT_USAGE;

@@ -68,8 +68,9 @@ uint64_t rsw_space_grid_size(const rsw_space *s);
 double rsw_param_from_unit(const rsw_param *p, double u);
 
 /* The inverse of rsw_param_from_unit for a value of the domain: a u that
- * maps back to v (the middle of v's cell for discrete kinds), clipped to
- * [0, 1).  Model-based algorithms place observations with it. */
+ * maps back to v (the middle of v's cell for int, cat and stepped floats;
+ * v's own log position for logint), clipped to [0, 1).  Model-based
+ * algorithms place observations with it. */
 double rsw_param_to_unit(const rsw_param *p, double v);
 
 /* Whether values are whole numbers (int, logint, cat). */

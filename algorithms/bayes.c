@@ -32,7 +32,12 @@
  * Acquisition: log expected improvement (stable where EI underflows),
  * evaluated on random points plus points near the best observations,
  * then polished by NLopt L-BFGS from the best few, with the analytic
- * gradient of the posterior.
+ * gradient of the posterior.  The winner is snapped onto the space
+ * (integers, steps, categories) and must be a point never suggested
+ * before (a hash set of them): on a discrete space the continuous optimum
+ * of EI tends to round onto a known point again and again, so the next
+ * best new point is taken, then a random new one, then (small spaces) the
+ * first new grid point; an exhausted discrete space answers DONE.
  *
  * Cost: a refit of the hyperparameters is O(F^3) per likelihood evaluation
  * (F <= FIT_MAX observations, a deterministic subset beyond), the
@@ -63,6 +68,8 @@
 #define ACQ_STARTS 4
 #define ACQ_MAXEVAL 60
 #define VAR_FLOOR 1e-12		/* relative to the signal variance */
+#define FRESH_TRIES 256		/* random draws for a point not seen yet */
+#define GRID_SCAN_MAX (1u << 22) /* discrete spaces small enough to scan */
 
 /* Independent streams of the counter-based generator. */
 enum draw_stream { S_DESIGN = 1, S_JITTER, S_CAND, S_FIT };
@@ -89,6 +96,12 @@ struct bayes {
 	double *cand_k;		/* their kernel columns, cap x NCAND */
 	uint32_t cand_cap;
 	double *fit_K, *fit_X, *fit_y, *fit_alpha;
+	uint32_t *order;	/* scratch: candidates by log EI */
+	/* Every suggested point (by its U row), so none is suggested twice:
+	 * open addressing, seq + 1 per slot, 0 empty. */
+	uint32_t *seen;
+	uint64_t seen_mask, distinct;
+	uint64_t grid;		/* points of a fully discrete space, else 0 */
 	struct rsw__best_tracker best;
 };
 
@@ -102,6 +115,66 @@ static double
 draw(const struct bayes *b, enum draw_stream s, uint64_t k, uint32_t d)
 {
 	return rsw__uniform(stream_seed(b, s), k, d);
+}
+
+/* ------------------------------------------------- suggested points */
+
+/* x snapped onto the space, as unit coordinates: the point that will
+ * really be evaluated (an integer's, a step's, a category's cell). */
+static void
+snap(const struct bayes *b, const double *x, double *u)
+{
+	for (uint32_t d = 0; d < b->n; d++) {
+		const rsw_param *p = &b->space.params[d];
+		double v = rsw_param_from_unit(p, x[d] < 1 ? x[d] : 0x1.fffffffffffffp-1);
+
+		u[d] = rsw_param_to_unit(p, v);
+	}
+}
+
+static uint64_t
+point_hash(const double *u, uint32_t n)
+{
+	uint64_t h = 0x243f6a8885a308d3ull;
+
+	for (uint32_t d = 0; d < n; d++) {
+		uint64_t bits;
+
+		memcpy(&bits, &u[d], sizeof bits);
+		h = (h ^ bits) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* Whether a snapped point was suggested before (evaluated or pending). */
+static int
+seen_contains(const struct bayes *b, const double *u)
+{
+	uint32_t n = b->n;
+
+	for (uint64_t i = point_hash(u, n) & b->seen_mask;; i = (i + 1) & b->seen_mask) {
+		uint32_t s = b->seen[i];
+
+		if (s == 0)
+			return 0;
+		if (memcmp(&b->U[(size_t)(s - 1) * n], u, n * sizeof(double)) == 0)
+			return 1;
+	}
+}
+
+static void
+seen_add(struct bayes *b, uint64_t seq)
+{
+	const double *u = &b->U[seq * b->n];
+	uint64_t i = point_hash(u, b->n) & b->seen_mask;
+
+	if (seen_contains(b, u))
+		return;
+	while (b->seen[i] != 0)
+		i = (i + 1) & b->seen_mask;
+	b->seen[i] = (uint32_t)(seq + 1);
+	b->distinct++;
 }
 
 /* ------------------------------------------------------------ model */
@@ -332,13 +405,31 @@ candidate(const struct bayes *b, uint64_t seq, uint32_t c,
 
 /* The unit point that maximises log EI for suggestion seq. */
 static int
+by_log_ei(const void *pa, const void *pb, void *ctx)
+{
+	const double *v = ctx;
+	uint32_t i = *(const uint32_t *)pa, j = *(const uint32_t *)pb;
+
+	if (v[i] != v[j])
+		return v[i] > v[j] ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+/*
+ * The unit point that maximises log EI for suggestion seq among those not
+ * suggested before (snapped onto the space: integers, steps, categories):
+ * the polished optima in order of value, then every candidate in order of
+ * log EI.  RSW_ENOENT when all of them are repeats.
+ */
+static int
 maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 {
 	rsw__gp *gp = &b->gp;
 	uint32_t n = b->n, m = gp->m, nbest = 0, ncand, starts[ACQ_STARTS];
-	uint32_t best_rows[LOCAL_CENTRES];
+	uint32_t best_rows[LOCAL_CENTRES], npolished = 0;
 	double start_val[ACQ_STARTS], lo[RSW_MAX_PARAMS_LIMIT],
-		hi[RSW_MAX_PARAMS_LIMIT], best = -HUGE_VAL;
+		hi[RSW_MAX_PARAMS_LIMIT];
+	double polished[ACQ_STARTS][RSW_MAX_PARAMS_LIMIT], polished_val[ACQ_STARTS];
 	nlopt_opt opt;
 
 	/* The best real rows (ties: the earlier). */
@@ -390,6 +481,7 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 			vv += b->cand_k[i + (size_t)c * m] * b->cand_k[i + (size_t)c * m];
 		v = rsw__log_ei(b->fbest, b->cand[(size_t)ncand * n + c], gp->s2 - vv,
 				VAR_FLOOR * gp->s2, n, NULL, NULL, NULL);
+		b->cand[(size_t)ncand * n + c] = v; /* the mean is used up */
 		/* Keep the ACQ_STARTS best, in order. */
 		if (!(v > start_val[ACQ_STARTS - 1]))
 			continue;
@@ -400,9 +492,6 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 		start_val[pos] = v;
 		starts[pos] = c;
 	}
-	memcpy(best_x, &b->cand[(size_t)starts[0] * n], n * sizeof(double));
-	best = start_val[0];
-
 	opt = nlopt_create(NLOPT_LD_LBFGS, n);
 	if (opt == NULL)
 		return RSW_ENOMEM;
@@ -417,17 +506,36 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 	nlopt_set_xtol_abs1(opt, 1e-7);
 	for (uint32_t s = 0; s < ACQ_STARTS && start_val[s] > -HUGE_VAL; s++) {
 		double x[RSW_MAX_PARAMS_LIMIT], val;
+		uint32_t pos;
 
 		memcpy(x, &b->cand[(size_t)starts[s] * n], n * sizeof(double));
-		if (nlopt_optimize(opt, x, &val) < 0)
+		if (nlopt_optimize(opt, x, &val) < 0 || !(val >= start_val[s]))
 			continue;
-		if (val > best) {
-			best = val;
-			memcpy(best_x, x, n * sizeof(double));
+		/* Insertion in order of value, best first. */
+		for (pos = npolished; pos > 0 && val > polished_val[pos - 1]; pos--) {
+			polished_val[pos] = polished_val[pos - 1];
+			memcpy(polished[pos], polished[pos - 1], n * sizeof(double));
 		}
+		polished_val[pos] = val;
+		memcpy(polished[pos], x, n * sizeof(double));
+		npolished++;
 	}
 	nlopt_destroy(opt);
-	return 0;
+	for (uint32_t s = 0; s < npolished; s++) {
+		snap(b, polished[s], best_x);
+		if (!seen_contains(b, best_x))
+			return 0;
+	}
+	for (uint32_t c = 0; c < ncand; c++)
+		b->order[c] = c;
+	qsort_r(b->order, ncand, sizeof b->order[0], by_log_ei,
+		&b->cand[(size_t)ncand * n]);
+	for (uint32_t c = 0; c < ncand; c++) {
+		snap(b, &b->cand[(size_t)b->order[c] * n], best_x);
+		if (!seen_contains(b, best_x))
+			return 0;
+	}
+	return RSW_ENOENT;
 }
 
 /* ------------------------------------------------------- ask / tell */
@@ -440,24 +548,70 @@ design_point(const struct bayes *b, uint64_t seq, double *u)
 			draw(b, S_JITTER, seq, d)) / b->init;
 }
 
+/* Random point `try` of suggestion seq. */
 static void
-random_point(const struct bayes *b, uint64_t seq, double *u)
+random_point(const struct bayes *b, uint64_t seq, uint32_t try, double *u)
 {
 	for (uint32_t d = 0; d < b->n; d++)
-		u[d] = draw(b, S_DESIGN, seq, RSW_MAX_PARAMS_LIMIT + d);
+		u[d] = draw(b, S_DESIGN, seq * 1024 + try, RSW_MAX_PARAMS_LIMIT + d);
+}
+
+/*
+ * u (snapped) was suggested before: replaces it with a new point -- a
+ * random one, or, in a small discrete space that random draws miss, the
+ * first new grid point from a random start.  Keeps u when neither finds
+ * one (a huge space with a few repeats: harmless).
+ */
+static void
+fresh_point(struct bayes *b, uint64_t seq, double *u)
+{
+	double x[RSW_MAX_PARAMS_LIMIT], v[RSW_MAX_PARAMS_LIMIT];
+
+	for (uint32_t try = 1; try < FRESH_TRIES; try++) {
+		random_point(b, seq, try, x);
+		snap(b, x, v);
+		if (!seen_contains(b, v)) {
+			memcpy(u, v, b->n * sizeof(double));
+			return;
+		}
+	}
+	if (b->grid == 0 || b->grid > GRID_SCAN_MAX)
+		return;
+	for (uint64_t k = 0, start = (uint64_t)(draw(b, S_DESIGN, seq, 0) * b->grid);
+	     k < b->grid; k++) {
+		uint64_t idx = (start + k) % b->grid;
+
+		/* Last parameter fastest, as grid does. */
+		for (uint32_t d = b->n; d-- > 0;) {
+			const rsw_param *p = &b->space.params[d];
+			uint64_t levels = rsw_param_levels(p);
+
+			v[d] = rsw_param_to_unit(p, p->lo + (double)(idx % levels) * p->step);
+			idx /= levels;
+		}
+		if (!seen_contains(b, v)) {
+			memcpy(u, v, b->n * sizeof(double));
+			return;
+		}
+	}
 }
 
 static int
 bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 {
 	struct bayes *b = a->state;
-	double u[RSW_MAX_PARAMS_LIMIT];
+	double x[RSW_MAX_PARAMS_LIMIT], u[RSW_MAX_PARAMS_LIMIT];
 	uint32_t n = b->n;
 
 	if (seq >= b->evals)
 		return RSW_SUGGEST_DONE;
+	/* A discrete space can run out of points before the budget does;
+	 * a repeat would only re-measure a known value. */
+	if (b->grid > 0 && b->distinct >= b->grid)
+		return RSW_SUGGEST_DONE;
 	if (seq < b->init) {
-		design_point(b, seq, u);
+		design_point(b, seq, x);
+		snap(b, x, u);
 	} else {
 		int rc = build_model(b, seq);
 
@@ -465,17 +619,21 @@ bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 			rc = maximise_acquisition(b, seq, u);
 		if (rc == RSW_ENOMEM)
 			return rc;
-		/* Nothing has succeeded yet, or a model that cannot be built
-		 * (a factorisation that fails even with added noise): explore
-		 * rather than stop the sweep. */
-		if (rc != 0)
-			random_point(b, seq, u);
+		/* Nothing has succeeded yet, a model that cannot be built (a
+		 * factorisation that fails even with added noise), or only
+		 * repeats in sight: explore rather than stop the sweep. */
+		if (rc != 0) {
+			random_point(b, seq, 0, x);
+			snap(b, x, u);
+		}
 	}
+	if (seen_contains(b, u))
+		fresh_point(b, seq, u);
 	for (uint32_t d = 0; d < n; d++) {
-		params[d] = rsw_param_from_unit(&b->space.params[d],
-						u[d] < 1 ? u[d] : 0x1.fffffffffffffp-1);
-		b->U[seq * n + d] = rsw_param_to_unit(&b->space.params[d], params[d]);
+		params[d] = rsw_param_from_unit(&b->space.params[d], u[d]);
+		b->U[seq * n + d] = u[d];
 	}
+	seen_add(b, seq);
 	return RSW_SUGGEST_OK;
 }
 
@@ -518,6 +676,8 @@ bayes_destroy(rsw_algorithm *a)
 		free(b->fy);
 		rsw__gp_free(&b->gp);
 		free(b->cand);
+		free(b->order);
+		free(b->seen);
 		free(b->cand_k);
 		free(b->fit_K);
 		free(b);
@@ -540,7 +700,7 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	rsw_algorithm *a;
 
 	*out = NULL;
-	if (n == 0 || evals == 0 || evals > UINT32_MAX)
+	if (n == 0 || evals == 0 || evals >= UINT32_MAX)
 		return RSW_EINVAL;
 	if (init == 0)
 		init = rsw_algo_bayes_default_init(n);
@@ -569,9 +729,16 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	b->chosen = calloc(evals, 1);
 	b->fy = calloc(evals, sizeof(double));
 	b->cand = calloc((size_t)NCAND * (n + 1), sizeof(double));
+	b->order = calloc(NCAND, sizeof(uint32_t));
+	/* At most half full: short probes. */
+	for (b->seen_mask = 1023; b->seen_mask < 2 * evals; b->seen_mask = 2 * b->seen_mask + 1)
+		;
+	b->seen = calloc(b->seen_mask + 1, sizeof(uint32_t));
+	b->grid = rsw_space_grid_size(space);
 	b->fit_K = calloc((size_t)fmax * (fmax + n + 2), sizeof(double));
 	if (b->U == NULL || b->f == NULL || b->strata == NULL || b->idx == NULL ||
 	    b->chosen == NULL || b->fy == NULL || b->cand == NULL ||
+	    b->order == NULL || b->seen == NULL ||
 	    b->fit_K == NULL || reserve_model(b, 64) != 0) {
 		bayes_destroy(a);
 		return RSW_ENOMEM;

@@ -4,8 +4,9 @@
  * differences, fantasies that keep the mean and shrink the variance; the
  * algorithm's quality targets on branin and hartmann6 (median of 10
  * seeds); failed evaluations imputed, never best; pending points that
- * spread without waiting; and byte-identical results for serial and 1, 2,
- * 7 workers with crashes and retries.
+ * spread without waiting; discrete points never repeated; and byte-
+ * identical results for serial and 1, 2, 7 workers with crashes and
+ * retries.
  */
 #include <criterion/criterion.h>
 
@@ -358,6 +359,59 @@ Test(bayes, identical_results_for_serial_and_any_worker_count, .timeout = 300)
 
 	cr_assert_not_null(strstr(csv, "\n111,"), "112 rows");
 	free(csv);
+}
+
+struct distinct_check {
+	uint32_t evals;
+	double seen[64][2];
+	int repeats;
+};
+
+static int
+count_repeats(void *ctx, const double *x, uint32_t n, const rsw_result *r)
+{
+	struct distinct_check *c = ctx;
+
+	for (uint32_t i = 0; i < c->evals; i++)
+		if (c->seen[i][0] == x[0] && c->seen[i][1] == x[1])
+			c->repeats++;
+	if (c->evals < 64) {
+		c->seen[c->evals][0] = x[0];
+		c->seen[c->evals][1] = x[1];
+		c->evals++;
+	}
+	return 0;
+}
+
+/* In a discrete space every suggestion is a new point (the continuous
+ * optimum of EI would round onto known ones again and again), and the
+ * run ends when the space is exhausted, not when the budget is. */
+Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
+     .timeout = 60)
+{
+	struct distinct_check chk = { 0 };
+	rsw_objective obj = { no_result_yet, NULL, NULL };
+	rsw_run_options ro = { .window = 2, .on_commit = count_repeats,
+			       .commit_ctx = &chk };
+	rsw_algorithm *bo;
+	rsw_space s;
+	rsw_config c;
+	rsw_engine *e;
+	char err[128];
+
+	rsw_space_init(&s);
+	cr_assert_eq(rsw_space_add(&s, "x=int:0:4", err, sizeof err), 0);
+	cr_assert_eq(rsw_space_add(&s, "y=cat:a,b,c", err, sizeof err), 0);
+	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 40, 4, 1, 1), 0);
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = s.n;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_run(e, bo, &ro), 0);
+	rsw_engine_close(e);
+	cr_assert_eq(chk.repeats, 0);
+	cr_assert_eq(chk.evals, 15, "5 x 3 points, then done: %u", chk.evals);
+	rsw_algorithm_destroy(bo);
 }
 
 /* ------------------------------------------------------ bad requests */

@@ -459,10 +459,10 @@ parse(int argc, char **argv, struct run_opts *o)
 		return -1;
 	}
 	if (strcmp(o->algo, "bayes") == 0) {
-		if (o->evals > UINT32_MAX) {
+		if (o->evals >= UINT32_MAX) {
 			rsw_cli_errorf("--algo bayes: --evals %lld is more than a "
 				       "Gaussian process can use; at most %u",
-				       o->evals, UINT32_MAX);
+				       o->evals, UINT32_MAX - 1);
 			return -1;
 		}
 		if (o->init > o->evals) {

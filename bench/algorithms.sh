@@ -8,7 +8,7 @@
 #                                 and CMA-ES on the same functions, budgets
 #                                 and seeds; Debian's python3-optuna is
 #                                 installed here when missing)
-# Takes about 20 minutes on 2 cores, most of it Optuna's TPE on the 10-D
+# Takes about 40 minutes on 2 cores, most of it Optuna on the 10-D
 # problems.  Arguments go to algorithms.py (e.g. --problems branin,hartmann6).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -144,15 +144,18 @@ shm_exists(const char *name)
 /* Runs the ringsweep command with argv (NULL-terminated, argv[0] ignored),
  * stdout and stderr captured to files; returns the exit status (or 128 +
  * signal). */
+/* Runs PROGRAM ARGS... (NULL-terminated) with stdout and stderr in the
+ * given files (NULL: /dev/null); its exit status, 128 + signal, or -1. */
 static inline int
-run_cli(const char *const *args, const char *out_path, const char *err_path)
+run_program(const char *program, const char *const *args, const char *out_path,
+	    const char *err_path)
 {
 	posix_spawn_file_actions_t fa;
 	const char *argv[64];
 	int n = 0, status;
 	pid_t pid;
 
-	argv[n++] = RSW_CLI_PATH;
+	argv[n++] = program;
 	for (int i = 0; args[i] != NULL && n < 63; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -161,13 +164,19 @@ run_cli(const char *const *args, const char *out_path, const char *err_path)
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_addopen(&fa, 2, err_path ? err_path : "/dev/null",
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (posix_spawn(&pid, RSW_CLI_PATH, &fa, NULL, (char *const *)argv,
+	if (posix_spawn(&pid, program, &fa, NULL, (char *const *)argv,
 			environ) != 0)
 		return -1;
 	posix_spawn_file_actions_destroy(&fa);
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static inline int
+run_cli(const char *const *args, const char *out_path, const char *err_path)
+{
+	return run_program(RSW_CLI_PATH, args, out_path, err_path);
 }
 
 /* Creates (or replaces) a POSIX shared-memory object holding `bytes`. */

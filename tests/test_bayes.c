@@ -414,6 +414,28 @@ Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
 	rsw_algorithm_destroy(bo);
 }
 
+/* The embedding example (examples/embed_search.c: rsw_run + bayes through
+ * the library) prints the same search at any worker count. */
+Test(bayes, embedding_example_is_the_same_at_any_worker_count, .timeout = 120)
+{
+	const char *one[] = { "1", NULL }, *three[] = { "3", NULL };
+	char a[] = "/tmp/rsw-embed-XXXXXX", b[] = "/tmp/rsw-embed-XXXXXX";
+	char *ta, *tb;
+
+	close(mkstemp(a));
+	close(mkstemp(b));
+	cr_assert_eq(run_program(RSW_EMBED_SEARCH_PATH, one, a, NULL), 0);
+	cr_assert_eq(run_program(RSW_EMBED_SEARCH_PATH, three, b, NULL), 0);
+	ta = slurp(a);
+	tb = slurp(b);
+	cr_assert_not_null(strstr(ta, "best Sharpe"), "%s", ta);
+	cr_assert_str_eq(ta, tb);
+	free(ta);
+	free(tb);
+	unlink(a);
+	unlink(b);
+}
+
 /* ------------------------------------------------------ bad requests */
 
 static void

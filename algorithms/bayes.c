@@ -11,7 +11,9 @@
  * design fills the cube and depends only on the seed.
  *
  * Model: zero-mean GP, Matérn 5/2 kernel with one length scale per
- * dimension, a signal variance and a noise variance.  The hyperparameters
+ * dimension, a signal variance and a noise variance; a categorical
+ * dimension adds 0 or 1 (same category or not) to the scaled distance,
+ * not the gap between the categories' arbitrary positions.  The hyperparameters
  * maximise the log marginal likelihood (NLopt L-BFGS with the analytic
  * gradient, started from the previous optimum and from random points);
  * Cholesky factors, solves and the inverse come from LAPACKE (dpotrf,
@@ -102,6 +104,7 @@ struct bayes {
 	uint32_t *seen;
 	uint64_t seen_mask, distinct;
 	uint64_t grid;		/* points of a fully discrete space, else 0 */
+	uint32_t levels[RSW_MAX_PARAMS_LIMIT]; /* categories, 0 if not cat */
 	struct rsw__best_tracker best;
 };
 
@@ -316,7 +319,8 @@ build_model(struct bayes *b, uint64_t seq)
 	if (refit_due(b, b->nupd)) {
 		/* A deterministic, evenly spread subset when there are many. */
 		uint32_t f = nreal <= FIT_MAX ? nreal : FIT_MAX;
-		rsw__gp_data data = { n, f, b->fit_X, b->fit_y, b->fit_K, b->fit_alpha };
+		rsw__gp_data data = { n, f, b->fit_X, b->fit_y, b->fit_K, b->fit_alpha,
+				      b->levels };
 
 		for (uint32_t i = 0; i < f; i++) {
 			uint32_t r = (uint32_t)((uint64_t)i * nreal / f);
@@ -456,8 +460,8 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 		candidate(b, seq, c, best_rows, nbest, x);
 		for (uint32_t i = 0; i < m; i++)
 			b->cand_k[i + (size_t)c * m] =
-				rsw__matern52(x, &gp->X[(size_t)i * n], gp->inv_l2, n,
-					      gp->s2, NULL);
+				rsw__matern52(x, &gp->X[(size_t)i * n], gp->inv_l2,
+					      gp->levels, n, gp->s2, NULL);
 	}
 	for (uint32_t s = 0; s < ACQ_STARTS; s++) {
 		start_val[s] = -HUGE_VAL;
@@ -735,6 +739,10 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 		;
 	b->seen = calloc(b->seen_mask + 1, sizeof(uint32_t));
 	b->grid = rsw_space_grid_size(space);
+	for (uint32_t d = 0; d < n; d++)
+		b->levels[d] = space->params[d].kind == RSW_PARAM_CAT ?
+				       space->params[d].ncat : 0;
+	b->gp.levels = b->levels;
 	b->fit_K = calloc((size_t)fmax * (fmax + n + 2), sizeof(double));
 	if (b->U == NULL || b->f == NULL || b->strata == NULL || b->idx == NULL ||
 	    b->chosen == NULL || b->fy == NULL || b->cand == NULL ||

@@ -32,13 +32,26 @@
 #define LOG_NOISE_HI 0.0
 
 double
+rsw__input_sqdiff(const double *a, const double *b, const uint32_t *levels,
+		  uint32_t d)
+{
+	if (levels != NULL && levels[d] > 0) {
+		double k = levels[d];
+		double ca = fmin(floor(a[d] * k), k - 1), cb = fmin(floor(b[d] * k), k - 1);
+
+		return ca != cb;
+	}
+	return (a[d] - b[d]) * (a[d] - b[d]);
+}
+
+double
 rsw__matern52(const double *a, const double *b, const double *inv_l2,
-	      uint32_t n, double s2, double *g)
+	      const uint32_t *levels, uint32_t n, double s2, double *g)
 {
 	double r2 = 0, r, e;
 
 	for (uint32_t d = 0; d < n; d++)
-		r2 += (a[d] - b[d]) * (a[d] - b[d]) * inv_l2[d];
+		r2 += rsw__input_sqdiff(a, b, levels, d) * inv_l2[d];
 	r = sqrt(r2);
 	e = exp(-SQRT5 * r);
 	if (g != NULL)
@@ -59,13 +72,13 @@ unpack_theta(const double *theta, uint32_t n, double *inv_l2, double *s2,
 /* The lower triangle of K + sn2 I, column-major. */
 static void
 covariance(double *K, const double *X, uint32_t m, uint32_t n,
-	   const double *inv_l2, double s2, double sn2)
+	   const double *inv_l2, const uint32_t *levels, double s2, double sn2)
 {
 	for (uint32_t j = 0; j < m; j++)
 		for (uint32_t i = j; i < m; i++)
 			K[i + (size_t)j * m] =
 				rsw__matern52(&X[(size_t)i * n], &X[(size_t)j * n],
-					      inv_l2, n, s2, NULL) +
+					      inv_l2, levels, n, s2, NULL) +
 				(i == j ? sn2 : 0);
 }
 
@@ -115,7 +128,8 @@ rsw__gp_condition(rsw__gp *gp, const double *theta)
 
 	unpack_theta(theta, n, gp->inv_l2, &gp->s2, &gp->sn2);
 	for (int tries = 0;; tries++) {
-		covariance(gp->L, gp->X, m, n, gp->inv_l2, gp->s2, gp->sn2);
+		covariance(gp->L, gp->X, m, n, gp->inv_l2, gp->levels, gp->s2,
+			   gp->sn2);
 		if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, gp->L,
 				   (lapack_int)m) == 0)
 			break;
@@ -134,7 +148,7 @@ rsw__gp_condition(rsw__gp *gp, const double *theta)
 		for (uint32_t j = 0; j < nreal; j++)
 			mu += gp->alpha[j] *
 			      rsw__matern52(&gp->X[(size_t)i * n], &gp->X[(size_t)j * n],
-					    gp->inv_l2, n, gp->s2, NULL);
+					    gp->inv_l2, gp->levels, n, gp->s2, NULL);
 		gp->y[i] = mu;
 	}
 	memcpy(gp->alpha, gp->y, m * sizeof(double));
@@ -152,8 +166,8 @@ rsw__gp_predict(rsw__gp *gp, const double *x, double *mu, double *var,
 
 	*mu = 0;
 	for (uint32_t i = 0; i < m; i++) {
-		gp->k[i] = rsw__matern52(x, &gp->X[(size_t)i * n], gp->inv_l2, n,
-					 gp->s2, &gp->gfac[i]);
+		gp->k[i] = rsw__matern52(x, &gp->X[(size_t)i * n], gp->inv_l2,
+					 gp->levels, n, gp->s2, &gp->gfac[i]);
 		*mu += gp->k[i] * gp->alpha[i];
 	}
 	/* var = s2 - k' K^-1 k = s2 - |L^-1 k|^2 */
@@ -166,7 +180,8 @@ rsw__gp_predict(rsw__gp *gp, const double *x, double *mu, double *var,
 	if (dmu == NULL)
 		return;
 	/* w = K^-1 k; dk_i/dx_d = -gfac_i (x_d - X_id) / l_d^2, so
-	 * dmu = sum alpha_i dk_i and dvar = -2 sum w_i dk_i. */
+	 * dmu = sum alpha_i dk_i and dvar = -2 sum w_i dk_i.  Flat (0)
+	 * within a categorical input's cell. */
 	LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, 'L', 'T', 'N', (lapack_int)m, 1, gp->L,
 		       (lapack_int)m, gp->w, (lapack_int)m);
 	for (uint32_t d = 0; d < n; d++) {
@@ -177,8 +192,11 @@ rsw__gp_predict(rsw__gp *gp, const double *x, double *mu, double *var,
 		const double *xi = &gp->X[(size_t)i * n];
 
 		for (uint32_t d = 0; d < n; d++) {
-			double dk = -gp->gfac[i] * (x[d] - xi[d]) * gp->inv_l2[d];
+			double dk;
 
+			if (gp->levels != NULL && gp->levels[d] > 0)
+				continue;
+			dk = -gp->gfac[i] * (x[d] - xi[d]) * gp->inv_l2[d];
 			dmu[d] += gp->alpha[i] * dk;
 			dvar[d] -= 2 * gp->w[i] * dk;
 		}
@@ -190,7 +208,8 @@ rsw__gp_predict(rsw__gp *gp, const double *x, double *mu, double *var,
 /*
  * log p(y | theta) = -y'a/2 - sum log L_ii - m/2 log 2 pi, a = K^-1 y;
  * d/dtheta_j = tr((a a' - K^-1) dK/dtheta_j) / 2, with
- * dK/dlog l_d = gfac (x_d - x'_d)^2 / l_d^2, dK/dlog s2 = k,
+ * dK/dlog l_d = gfac (x_d - x'_d)^2 / l_d^2 (the same with the
+ * categorical distance), dK/dlog s2 = k,
  * dK/dlog sn2 = sn2 I.
  */
 double
@@ -202,7 +221,7 @@ rsw__gp_log_likelihood(const rsw__gp_data *dt, const double *theta,
 	double *K = dt->K, *a = dt->alpha;
 
 	unpack_theta(theta, n, inv_l2, &s2, &sn2);
-	covariance(K, dt->X, m, n, inv_l2, s2, sn2);
+	covariance(K, dt->X, m, n, inv_l2, dt->levels, s2, sn2);
 	if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, K,
 			   (lapack_int)m) != 0) {
 		/* A cliff the line search backs away from. */
@@ -228,7 +247,7 @@ rsw__gp_log_likelihood(const rsw__gp_data *dt, const double *theta,
 			/* The full trace counts an off-diagonal pair twice. */
 			double w = (i == j ? 0.5 : 1.0) *
 				   (a[i] * a[j] - K[i + (size_t)j * m]);
-			double g, k = rsw__matern52(xi, xj, inv_l2, n, s2, &g);
+			double g, k = rsw__matern52(xi, xj, inv_l2, dt->levels, n, s2, &g);
 
 			grad[n] += w * k;
 			if (i == j) {
@@ -236,7 +255,8 @@ rsw__gp_log_likelihood(const rsw__gp_data *dt, const double *theta,
 				continue;
 			}
 			for (uint32_t d = 0; d < n; d++)
-				grad[d] += w * g * (xi[d] - xj[d]) * (xi[d] - xj[d]) *
+				grad[d] += w * g *
+					   rsw__input_sqdiff(xi, xj, dt->levels, d) *
 					   inv_l2[d];
 		}
 	}

@@ -26,14 +26,24 @@ typedef struct rsw__gp {
 	double *L;		/* lower Cholesky factor of K, column-major */
 	double *alpha;		/* K^-1 y */
 	double inv_l2[RSW_MAX_PARAMS_LIMIT], s2, sn2;
+	const uint32_t *levels;	/* categorical inputs (see rsw__matern52) */
 	double *k, *w, *gfac;	/* scratch */
 } rsw__gp;
 
-/* Matérn 5/2 between a and b given 1/l^2 per input; *g (unless NULL)
+/*
+ * Matérn 5/2 between a and b given 1/l^2 per input; *g (unless NULL)
  * gets 5/3 s2 (1 + sqrt5 r) e^(-sqrt5 r), the factor every derivative of
- * the kernel shares. */
+ * the kernel shares.  levels (NULL: none) marks categorical inputs with
+ * their number of categories: there the distance is 0 within a category's
+ * cell of [0, 1) and 1 between cells (Hamming), since the order of the
+ * categories means nothing.
+ */
 double rsw__matern52(const double *a, const double *b, const double *inv_l2,
-		     uint32_t n, double s2, double *g);
+		     const uint32_t *levels, uint32_t n, double s2, double *g);
+
+/* The squared difference of input d that the kernel uses. */
+double rsw__input_sqdiff(const double *a, const double *b,
+			 const uint32_t *levels, uint32_t d);
 
 /* Room for m points of dimension n (the buffers only grow). */
 int rsw__gp_reserve(rsw__gp *gp, uint32_t n, uint32_t m);
@@ -58,6 +68,7 @@ typedef struct rsw__gp_data {
 	uint32_t n, m;
 	const double *X, *y;
 	double *K, *alpha;
+	const uint32_t *levels;	/* categorical inputs, or NULL */
 } rsw__gp_data;
 
 /* log p(y | theta) and (grad non-NULL) its gradient in theta; -1e30 where

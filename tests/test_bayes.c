@@ -27,11 +27,32 @@ Test(gp, kernel_is_matern_five_halves)
 	double inv_l2[2] = { 1 / (0.3 * 0.3), 1 / (0.5 * 0.5) };
 	double r = sqrt(1.0 + 0.8 * 0.8); /* 0.3/0.3 and 0.4/0.5 */
 
-	cr_assert_float_eq(rsw__matern52(a, b, inv_l2, 2, 2.0, NULL),
+	cr_assert_float_eq(rsw__matern52(a, b, inv_l2, NULL, 2, 2.0, NULL),
 			   matern_by_hand(r, 2.0), 1e-15);
-	cr_assert_float_eq(rsw__matern52(a, a, inv_l2, 2, 2.0, NULL), 2.0, 1e-15);
+	cr_assert_float_eq(rsw__matern52(a, a, inv_l2, NULL, 2, 2.0, NULL), 2.0,
+			   1e-15);
 	/* The literal: at r = 1, (1 + sqrt5 + 5/3) e^-sqrt5 = 0.52399... */
 	cr_assert_float_eq(matern_by_hand(1, 1), 0.5239941088318203, 1e-15);
+}
+
+/* A categorical input counts 0 within a category's cell and 1 between
+ * cells, whatever the categories' order. */
+Test(gp, categorical_inputs_use_the_hamming_distance)
+{
+	const uint32_t levels[2] = { 0, 4 };
+	double inv_l2[2] = { 1 / (0.3 * 0.3), 1 / (0.5 * 0.5) };
+	double a[2] = { 0.1, 0.125 }, same_cell[2] = { 0.1, 0.2 };
+	double near[2] = { 0.1, 0.375 }, far[2] = { 0.1, 0.875 };
+
+	cr_assert_float_eq(rsw__matern52(a, same_cell, inv_l2, levels, 2, 1, NULL), 1,
+			   1e-15);
+	cr_assert_float_eq(rsw__matern52(a, near, inv_l2, levels, 2, 1, NULL),
+			   matern_by_hand(1 / 0.5, 1), 1e-15);
+	cr_assert_float_eq(rsw__matern52(a, far, inv_l2, levels, 2, 1, NULL),
+			   rsw__matern52(a, near, inv_l2, levels, 2, 1, NULL), 1e-15);
+	/* The last cell is closed at 1. */
+	cr_assert_float_eq(rsw__input_sqdiff((double[]){ 0, 1.0 },
+					     (double[]){ 0, 0.9 }, levels, 1), 0, 0);
 }
 
 /* Two observations in 1-D: K is 2x2, inverted by hand. */
@@ -93,10 +114,11 @@ load_points(rsw__gp *gp, uint32_t m)
 	}
 }
 
-Test(gp, likelihood_gradient_matches_finite_differences)
+static void
+check_likelihood_gradient(const uint32_t *levels)
 {
 	double X[15], K[25], alpha[5], grad[5], th[5];
-	rsw__gp_data d = { 3, 5, X, vals, K, alpha };
+	rsw__gp_data d = { 3, 5, X, vals, K, alpha, levels };
 
 	memcpy(X, pts, sizeof X);
 	memcpy(th, theta3, sizeof th);
@@ -117,10 +139,24 @@ Test(gp, likelihood_gradient_matches_finite_differences)
 	}
 }
 
+Test(gp, likelihood_gradient_matches_finite_differences)
+{
+	check_likelihood_gradient(NULL);
+}
+
+Test(gp, likelihood_gradient_matches_finite_differences_with_a_category)
+{
+	/* The third input as 3 categories: pts' 0.3, 0.5, 0.2, 0.9, 0.6 fall
+	 * in cells 0, 1, 0, 2, 1. */
+	const uint32_t levels[3] = { 0, 0, 3 };
+
+	check_likelihood_gradient(levels);
+}
+
 Test(gp, fit_raises_the_likelihood)
 {
 	double X[15], K[25], alpha[5], th[5];
-	rsw__gp_data d = { 3, 5, X, vals, K, alpha };
+	rsw__gp_data d = { 3, 5, X, vals, K, alpha, NULL };
 	double before;
 
 	memcpy(X, pts, sizeof X);
@@ -308,6 +344,57 @@ Test(bayes, failed_evaluations_are_imputed_and_never_best, .timeout = 60)
 	 * the model learns the region is worst and stays out of it. */
 	cr_assert_lt(failures, 10);
 	rsw_algorithm_destroy(bo);
+}
+
+/* A bowl plus a per-category offset that is not monotone in the
+ * category's index: best in category 1 at (0.3, 0.7). */
+static int
+bowl_by_category(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+		 rsw_eval_out *out)
+{
+	static const double offset[8] = { 2.0, 0.0, 2.1, 0.4, 1.9, 0.9, 2.2, 0.2 };
+
+	out->value = (x[0] - 0.3) * (x[0] - 0.3) + (x[1] - 0.7) * (x[1] - 0.7) +
+		     offset[(int)x[2]];
+	return 0;
+}
+
+/* Categories are unordered: the model compares them as equal or not
+ * (measured here: median of 10 seeds 3e-7 at 30 evaluations, against
+ * 0.0045 when the kernel saw the categories placed by index in [0, 1)). */
+Test(bayes, categories_are_unordered, .timeout = 60)
+{
+	double best[10];
+
+	for (int seed = 0; seed < 10; seed++) {
+		rsw_objective obj = { bowl_by_category, NULL, NULL };
+		rsw_run_options ro = { .window = 1 };
+		rsw_algorithm *bo;
+		rsw_space s;
+		rsw_config c;
+		rsw_engine *e;
+		rsw_best b;
+		char err[128];
+
+		rsw_space_init(&s);
+		cr_assert_eq(rsw_space_add(&s, "x=float:0:1", err, sizeof err), 0);
+		cr_assert_eq(rsw_space_add(&s, "y=float:0:1", err, sizeof err), 0);
+		cr_assert_eq(rsw_space_add(&s, "c=cat:c0,c1,c2,c3,c4,c5,c6,c7", err,
+					   sizeof err), 0);
+		cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 30, 0, (uint64_t)seed, 1), 0);
+		rsw_config_init(&c);
+		c.workers = 0;
+		c.max_params = s.n;
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		cr_assert_eq(rsw_run(e, bo, &ro), 0);
+		rsw_engine_close(e);
+		cr_assert_eq(bo->best(bo, &b), 0);
+		best[seed] = b.value;
+		rsw_algorithm_destroy(bo);
+	}
+	cr_log_info("bowl by category, 30 evaluations: median best %g",
+		    median(best, 10));
+	cr_assert_lt(median(best, 10), 0.002);
 }
 
 static int

@@ -453,4 +453,35 @@ cli_best(const char *const *args)
 	return v;
 }
 
+/* A parameter space from NULL-terminated specs, each of which must parse. */
+static inline rsw_space
+space_of(const char *const *specs)
+{
+	rsw_space s;
+	char err[256];
+
+	rsw_space_init(&s);
+	for (int i = 0; specs[i] != NULL; i++)
+		cr_assert_eq(rsw_space_add(&s, specs[i], err, sizeof err), 0,
+			     "%s: %s", specs[i], err);
+	return s;
+}
+
+/* Runs `algo` to its end on `obj` through a real engine (workers 0:
+ * serial, in this process) and asserts that the run succeeded. */
+static inline void
+run_algorithm(rsw_algorithm *algo, rsw_objective obj, int workers,
+	      const rsw_run_options *ro)
+{
+	rsw_config c;
+	rsw_engine *e;
+
+	rsw_config_init(&c);
+	c.workers = workers;
+	c.max_params = algo->nparams;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_run(e, algo, ro), 0, "%s", algo->name);
+	rsw_engine_close(e);
+}
+
 #endif

@@ -317,23 +317,13 @@ Test(bayes, failed_evaluations_are_imputed_and_never_best, .timeout = 60)
 	uint64_t failures = 0;
 	rsw_objective obj = { holey_bowl, NULL, &failures };
 	rsw_run_options ro = { .window = 1 };
+	const char *specs[] = { "x=float:0:1", "y=float:0:1", NULL };
+	rsw_space s = space_of(specs);
 	rsw_algorithm *bo;
-	rsw_space s;
-	rsw_config c;
-	rsw_engine *e;
 	rsw_best best;
-	char err[128];
 
-	rsw_space_init(&s);
-	cr_assert_eq(rsw_space_add(&s, "x=float:0:1", err, sizeof err), 0);
-	cr_assert_eq(rsw_space_add(&s, "y=float:0:1", err, sizeof err), 0);
 	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 40, 10, 7, 1), 0);
-	rsw_config_init(&c);
-	c.workers = 0;
-	c.max_params = s.n;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(rsw_run(e, bo, &ro), 0);
-	rsw_engine_close(e);
+	run_algorithm(bo, obj, 0, &ro);
 	cr_assert_eq(bo->best(bo, &best), 0);
 	cr_log_info("holey bowl: %llu of 40 failed, best %g",
 		    (unsigned long long)failures, best.value);
@@ -366,28 +356,18 @@ Test(bayes, categories_are_unordered, .timeout = 60)
 {
 	double best[10];
 
-	for (int seed = 0; seed < 10; seed++) {
-		rsw_objective obj = { bowl_by_category, NULL, NULL };
-		rsw_run_options ro = { .window = 1 };
-		rsw_algorithm *bo;
-		rsw_space s;
-		rsw_config c;
-		rsw_engine *e;
-		rsw_best b;
-		char err[128];
+	const char *specs[] = { "x=float:0:1", "y=float:0:1",
+				"c=cat:c0,c1,c2,c3,c4,c5,c6,c7", NULL };
+	rsw_space s = space_of(specs);
+	rsw_objective obj = { bowl_by_category, NULL, NULL };
+	rsw_run_options ro = { .window = 1 };
 
-		rsw_space_init(&s);
-		cr_assert_eq(rsw_space_add(&s, "x=float:0:1", err, sizeof err), 0);
-		cr_assert_eq(rsw_space_add(&s, "y=float:0:1", err, sizeof err), 0);
-		cr_assert_eq(rsw_space_add(&s, "c=cat:c0,c1,c2,c3,c4,c5,c6,c7", err,
-					   sizeof err), 0);
+	for (int seed = 0; seed < 10; seed++) {
+		rsw_algorithm *bo;
+		rsw_best b;
+
 		cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 30, 0, (uint64_t)seed, 1), 0);
-		rsw_config_init(&c);
-		c.workers = 0;
-		c.max_params = s.n;
-		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-		cr_assert_eq(rsw_run(e, bo, &ro), 0);
-		rsw_engine_close(e);
+		run_algorithm(bo, obj, 0, &ro);
 		cr_assert_eq(bo->best(bo, &b), 0);
 		best[seed] = b.value;
 		rsw_algorithm_destroy(bo);
@@ -409,14 +389,11 @@ no_result_yet(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
  * the fantasies push every one away from the others. */
 Test(bayes, pending_points_spread_without_waiting)
 {
+	const char *specs[] = { "x=float:0:1", "y=float:0:1", NULL };
+	rsw_space s = space_of(specs);
 	rsw_algorithm *bo;
-	rsw_space s;
-	char err[128];
 	double p[16][2];
 
-	rsw_space_init(&s);
-	cr_assert_eq(rsw_space_add(&s, "x=float:0:1", err, sizeof err), 0);
-	cr_assert_eq(rsw_space_add(&s, "y=float:0:1", err, sizeof err), 0);
 	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 16, 8, 3, 1), 0);
 	for (uint64_t k = 0; k < 8; k++) {
 		rsw_result r = { .seq = k, .status = RSW_STATUS_OK };
@@ -480,22 +457,12 @@ Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
 	rsw_objective obj = { no_result_yet, NULL, NULL };
 	rsw_run_options ro = { .window = 2, .on_commit = count_repeats,
 			       .commit_ctx = &chk };
+	const char *specs[] = { "x=int:0:4", "y=cat:a,b,c", NULL };
+	rsw_space s = space_of(specs);
 	rsw_algorithm *bo;
-	rsw_space s;
-	rsw_config c;
-	rsw_engine *e;
-	char err[128];
 
-	rsw_space_init(&s);
-	cr_assert_eq(rsw_space_add(&s, "x=int:0:4", err, sizeof err), 0);
-	cr_assert_eq(rsw_space_add(&s, "y=cat:a,b,c", err, sizeof err), 0);
 	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 40, 4, 1, 1), 0);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = s.n;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(rsw_run(e, bo, &ro), 0);
-	rsw_engine_close(e);
+	run_algorithm(bo, obj, 2, &ro);
 	cr_assert_eq(chk.repeats, 0);
 	cr_assert_eq(chk.evals, 15, "5 x 3 points, then done: %u", chk.evals);
 	rsw_algorithm_destroy(bo);

@@ -24,27 +24,14 @@ Test(cmaes, converges_on_a_sphere, .timeout = 60)
 {
 	rsw_objective obj = { sphere, NULL, NULL };
 	rsw_run_options ro = { .window = 8 };
+	const char *specs[] = { "x1=float:-4:6", "x2=float:-4:6", "x3=float:-4:6",
+				"x4=float:-4:6", "x5=float:-4:6", NULL };
+	rsw_space s = space_of(specs);
 	rsw_algorithm *cma;
-	rsw_space s;
-	rsw_config c;
-	rsw_engine *e;
 	rsw_best best;
-	char err[128];
 
-	rsw_space_init(&s);
-	for (int i = 0; i < 5; i++) {
-		char spec[32];
-
-		snprintf(spec, sizeof spec, "x%d=float:-4:6", i);
-		cr_assert_eq(rsw_space_add(&s, spec, err, sizeof err), 0);
-	}
 	cr_assert_eq(rsw_algo_cmaes_create(&cma, &s, 8, 2400, 3, 1), 0);
-	rsw_config_init(&c);
-	c.workers = 0;
-	c.max_params = s.n;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(rsw_run(e, cma, &ro), 0);
-	rsw_engine_close(e);
+	run_algorithm(cma, obj, 0, &ro);
 	cr_assert_eq(cma->best(cma, &best), 0);
 	cr_assert_lt(best.value, 1e-8, "best %g", best.value);
 	for (int i = 0; i < 5; i++)

@@ -48,24 +48,13 @@ Test(genetic, offspring_stay_valid_points_of_a_mixed_space, .timeout = 60)
 	struct checker chk = { 0 };
 	rsw_run_options ro = { .window = 30, .on_commit = check_point,
 			       .commit_ctx = &chk };
+	rsw_space s = space_of(specs);
 	rsw_algorithm *ga;
-	rsw_space s;
-	rsw_config c;
-	rsw_engine *e;
 	rsw_best best;
-	char err[128];
 
-	rsw_space_init(&s);
-	for (int i = 0; specs[i] != NULL; i++)
-		cr_assert_eq(rsw_space_add(&s, specs[i], err, sizeof err), 0);
 	chk.space = &s;
 	cr_assert_eq(rsw_algo_genetic_create(&ga, &s, 30, 25, 11, 1), 0);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = s.n;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(rsw_run(e, ga, &ro), 0);
-	rsw_engine_close(e);
+	run_algorithm(ga, obj, 2, &ro);
 	cr_assert_eq(chk.commits, 30 * 25);
 	cr_assert_eq(chk.bad, 0, "%llu invalid points", (unsigned long long)chk.bad);
 	cr_assert_eq(ga->best(ga, &best), 0);

@@ -10,19 +10,6 @@
 
 #include "helpers.h"
 
-static rsw_space
-space_of(const char *const *specs)
-{
-	rsw_space s;
-	char err[256];
-
-	rsw_space_init(&s);
-	for (int i = 0; specs[i] != NULL; i++)
-		cr_assert_eq(rsw_space_add(&s, specs[i], err, sizeof err), 0,
-			     "%s: %s", specs[i], err);
-	return s;
-}
-
 static void
 refused(const char *spec, const char *culprit)
 {

@@ -15,6 +15,16 @@
  * Strategy: A Tutorial", 2016), and C = B D^2 B' is decomposed with
  * LAPACKE_dsyev rather than hand-written numerics.  Failed evaluations
  * rank last.
+ *
+ * Restarts (IPOP, Auger & Hansen 2005): once a run has converged or
+ * stalls -- the step times the widest axis below 1e-12 (TolX), the best
+ * values of the last 10 + 30n/lambda generations and the whole current
+ * generation within 1e-12 (TolFun), or C's condition above 1e14 -- the
+ * rest of the budget goes to a fresh run from a random mean with twice the
+ * population, instead of re-sampling a collapsed distribution.  A
+ * generation is then no longer seq / lambda: gen_start is the first seq of
+ * the current one.  Every decision depends on results only, so the run is
+ * still the same at any worker count.
  */
 #include <lapacke.h>
 #include <math.h>
@@ -22,6 +32,14 @@
 #include <string.h>
 
 #include "algorithms.h"
+
+#define SIGMA0 0.3		/* initial step, in unit-cube units */
+#define LAMBDA_MAX 4096
+#define TOL_X 1e-12
+#define TOL_FUN 1e-12
+#define MAX_CONDITION 1e14
+#define HISTORY_MAX 512		/* >= 10 + 30n/lambda for n <= 64, lambda >= 4 */
+#define RESTART_KEY (1ull << 62) /* counter keys of the restart means */
 
 struct cmaes {
 	rsw_space space;
@@ -31,8 +49,12 @@ struct cmaes {
 	double *w, mueff, cc, cs, c1, cmu, damps, chin;
 	double sigma;
 	double *m, *ps, *pc, *C, *B, *D, *x, *y, *fit, *tmp, *work;
-	uint64_t gen;	/* generation held in x */
+	uint64_t gen;		/* generation held in x (counted over restarts) */
+	uint64_t gen_start;	/* its first seq */
 	uint32_t known;
+	uint32_t restarts;
+	double history[HISTORY_MAX]; /* best value of recent generations */
+	uint32_t history_len;	/* generations of this run in history */
 	struct rsw__best_tracker best;
 };
 
@@ -84,6 +106,112 @@ by_fitness(const void *a, const void *b, void *ctx)
 	if (fit[i] != fit[j])
 		return fit[i] > fit[j] ? -1 : 1;
 	return i < j ? -1 : i > j;
+}
+
+/*
+ * (Re)allocates the state for `lambda` samples a generation and starts a
+ * run: mean at the centre for the first, at a random point for a restart;
+ * step SIGMA0, C = I, empty evolution paths and history.
+ */
+static int
+start_run(struct cmaes *c, uint32_t lambda)
+{
+	uint32_t n = c->n;
+	double wsum = 0, w2 = 0, *w, *block;
+	size_t vec;
+
+	/* One block for every vector and matrix. */
+	vec = 5 * (size_t)n + 3 * (size_t)n * n + 2 * (size_t)lambda * n + lambda +
+	      2 * (size_t)n;
+	w = calloc(lambda / 2, sizeof(double));
+	block = calloc(vec, sizeof(double));
+	if (w == NULL || block == NULL) {
+		free(w);
+		free(block);
+		return RSW_ENOMEM;
+	}
+	free(c->w);
+	free(c->m);
+	c->w = w;
+	c->m = block;
+	c->lambda = lambda;
+	c->mu = lambda / 2;
+	c->ps = c->m + n;
+	c->pc = c->ps + n;
+	c->D = c->pc + n;
+	c->tmp = c->D + n;
+	c->C = c->tmp + n;
+	c->B = c->C + (size_t)n * n;
+	c->x = c->B + (size_t)n * n;
+	c->y = c->x + (size_t)lambda * n;
+	c->fit = c->y + (size_t)lambda * n;
+	c->work = c->fit + lambda;
+	for (uint32_t k = 0; k < c->mu; k++) {
+		c->w[k] = log(c->mu + 0.5) - log(k + 1.0);
+		wsum += c->w[k];
+	}
+	for (uint32_t k = 0; k < c->mu; k++) {
+		c->w[k] /= wsum;
+		w2 += c->w[k] * c->w[k];
+	}
+	c->mueff = 1 / w2;
+	c->cc = (4 + c->mueff / n) / (n + 4 + 2 * c->mueff / n);
+	c->cs = (c->mueff + 2) / (n + c->mueff + 5);
+	c->c1 = 2 / ((n + 1.3) * (n + 1.3) + c->mueff);
+	c->cmu = fmin(1 - c->c1, 2 * (c->mueff - 2 + 1 / c->mueff) /
+				       ((n + 2.0) * (n + 2.0) + c->mueff));
+	c->damps = 1 + 2 * fmax(0, sqrt((c->mueff - 1) / (n + 1)) - 1) + c->cs;
+	c->chin = sqrt((double)n) * (1 - 1 / (4.0 * n) + 1 / (21.0 * n * n));
+	c->sigma = SIGMA0;
+	for (uint32_t i = 0; i < n; i++) {
+		c->m[i] = c->restarts == 0 ? 0.5 :
+			  rsw__uniform(c->seed, RESTART_KEY + c->restarts, i);
+		c->D[i] = 1;
+		c->B[i * n + i] = 1;
+		c->C[i * n + i] = 1;
+	}
+	c->history_len = 0;
+	c->known = 0;
+	sample(c);
+	return 0;
+}
+
+/* After the update of a generation whose best is fit[best]: whether this
+ * run has converged or stalled (see the top of the file). */
+static int
+should_restart(struct cmaes *c, uint32_t best)
+{
+	uint32_t n = c->n, span = 10 + (30 * n + c->lambda - 1) / c->lambda;
+	double widest = 0, lo = HUGE_VAL, hi = -HUGE_VAL, dmin = HUGE_VAL,
+	       dmax = 0;
+
+	if (span > HISTORY_MAX)
+		span = HISTORY_MAX;
+	for (uint32_t i = 0; i < n; i++) {
+		widest = fmax(widest, fmax(fabs(c->pc[i]), sqrt(c->C[i * n + i])));
+		dmin = fmin(dmin, c->D[i]);
+		dmax = fmax(dmax, c->D[i]);
+	}
+	if (c->sigma * widest < TOL_X || dmax * dmax > MAX_CONDITION * dmin * dmin)
+		return 1;
+	/* The history of generation bests, oldest dropped. */
+	if (c->history_len == span) {
+		memmove(c->history, c->history + 1, (span - 1) * sizeof(double));
+		c->history_len--;
+	}
+	c->history[c->history_len++] = c->fit[best];
+	if (c->history_len < span)
+		return 0;
+	for (uint32_t g = 0; g < c->history_len; g++) {
+		lo = fmin(lo, c->history[g]);
+		hi = fmax(hi, c->history[g]);
+	}
+	for (uint32_t k = 0; k < c->lambda; k++) {
+		lo = fmin(lo, c->fit[k]);
+		hi = fmax(hi, c->fit[k]);
+	}
+	/* Failed evaluations (-inf) make the range infinite: no stall. */
+	return hi - lo < TOL_FUN;
 }
 
 /* The update after a complete generation; then samples the next. */
@@ -152,8 +280,15 @@ step(struct cmaes *c)
 		return RSW_EALGO;
 	for (uint32_t i = 0; i < n; i++)
 		c->D[i] = sqrt(c->D[i] > 1e-300 ? c->D[i] : 1e-300);
+	c->gen_start += c->lambda;
 	c->gen++;
 	c->known = 0;
+	if (should_restart(c, order[0])) {
+		uint32_t lambda = c->lambda * 2 <= LAMBDA_MAX ? c->lambda * 2 : LAMBDA_MAX;
+
+		c->restarts++;
+		return start_run(c, lambda);
+	}
 	sample(c);
 	return 0;
 }
@@ -162,12 +297,11 @@ static int
 cmaes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 {
 	struct cmaes *c = a->state;
-	uint64_t gen = seq / c->lambda;
-	uint32_t k = (uint32_t)(seq % c->lambda);
+	uint32_t k;
 
 	if (seq >= c->evals)
 		return RSW_SUGGEST_DONE;
-	if (gen > c->gen) {
+	if (seq >= c->gen_start + c->lambda) {
 		int rc;
 
 		if (c->known < c->lambda)
@@ -176,6 +310,7 @@ cmaes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 		if (rc != 0)
 			return rc;
 	}
+	k = (uint32_t)(seq - c->gen_start);
 	for (uint32_t i = 0; i < c->n; i++)
 		params[i] = rsw_param_from_unit(&c->space.params[i],
 						c->x[k * c->n + i]);
@@ -189,10 +324,10 @@ cmaes_update(rsw_algorithm *a, const double *params, const rsw_result *r)
 	int ok = r->status == RSW_STATUS_OK && !isnan(r->value);
 
 	rsw__best_track(&c->best, a->nparams, params, r);
-	if (r->seq / c->lambda != c->gen)
+	if (r->seq < c->gen_start || r->seq >= c->gen_start + c->lambda)
 		return RSW_EALGO; /* the run loop never does this */
-	c->fit[r->seq % c->lambda] = !ok ? -INFINITY :
-				     c->minimize ? -r->value : r->value;
+	c->fit[r->seq - c->gen_start] = !ok ? -INFINITY :
+					c->minimize ? -r->value : r->value;
 	c->known++;
 	return 0;
 }
@@ -223,11 +358,9 @@ rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 	uint32_t n = space->n;
 	struct cmaes *c;
 	rsw_algorithm *a;
-	double wsum = 0, w2 = 0;
-	size_t vec;
 
 	*out = NULL;
-	if (n == 0 || evals == 0 || lambda > 4096 || (lambda != 0 && lambda < 4))
+	if (n == 0 || evals == 0 || lambda > LAMBDA_MAX || (lambda != 0 && lambda < 4))
 		return RSW_EINVAL;
 	a = calloc(1, sizeof *a);
 	c = calloc(1, sizeof *c);
@@ -238,58 +371,15 @@ rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 	}
 	c->space = *space;
 	c->n = n;
-	c->lambda = lambda ? lambda : 4 + (uint32_t)floor(3 * log((double)n));
-	c->mu = c->lambda / 2;
 	c->evals = evals;
 	c->seed = seed;
 	c->minimize = minimize;
-	c->w = calloc(c->mu, sizeof(double));
-	/* One block for every vector and matrix. */
-	vec = 5 * (size_t)n + 3 * (size_t)n * n + 2 * (size_t)c->lambda * n +
-	      c->lambda + 2 * (size_t)n;
-	c->m = calloc(vec, sizeof(double));
-	if (c->w == NULL || c->m == NULL) {
-		free(c->w);
-		free(c->m);
+	if (start_run(c, lambda ? lambda : 4 + (uint32_t)floor(3 * log((double)n))) != 0) {
 		free(c);
 		free(a);
 		return RSW_ENOMEM;
 	}
-	c->ps = c->m + n;
-	c->pc = c->ps + n;
-	c->D = c->pc + n;
-	c->tmp = c->D + n;
-	c->C = c->tmp + n;
-	c->B = c->C + (size_t)n * n;
-	c->x = c->B + (size_t)n * n;
-	c->y = c->x + (size_t)c->lambda * n;
-	c->fit = c->y + (size_t)c->lambda * n;
-	c->work = c->fit + c->lambda;
-	for (uint32_t k = 0; k < c->mu; k++) {
-		c->w[k] = log(c->mu + 0.5) - log(k + 1.0);
-		wsum += c->w[k];
-	}
-	for (uint32_t k = 0; k < c->mu; k++) {
-		c->w[k] /= wsum;
-		w2 += c->w[k] * c->w[k];
-	}
-	c->mueff = 1 / w2;
-	c->cc = (4 + c->mueff / n) / (n + 4 + 2 * c->mueff / n);
-	c->cs = (c->mueff + 2) / (n + c->mueff + 5);
-	c->c1 = 2 / ((n + 1.3) * (n + 1.3) + c->mueff);
-	c->cmu = fmin(1 - c->c1, 2 * (c->mueff - 2 + 1 / c->mueff) /
-				       ((n + 2.0) * (n + 2.0) + c->mueff));
-	c->damps = 1 + 2 * fmax(0, sqrt((c->mueff - 1) / (n + 1)) - 1) + c->cs;
-	c->chin = sqrt((double)n) * (1 - 1 / (4.0 * n) + 1 / (21.0 * n * n));
-	c->sigma = 0.3;
-	for (uint32_t i = 0; i < n; i++) {
-		c->m[i] = 0.5;
-		c->D[i] = 1;
-		c->B[i * n + i] = 1;
-		c->C[i * n + i] = 1;
-	}
 	rsw__blas_single_thread();
-	sample(c);
 	rsw__best_init(&c->best, minimize);
 	a->name = "cmaes";
 	a->nparams = n;

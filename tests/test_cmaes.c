@@ -1,8 +1,8 @@
 /*
- * tests/test_cmaes.c - CMA-ES: converges on a sphere, reaches 1e-3 on
- * Rosenbrock-10D within 20,000 evaluations (median of 10 fixed seeds),
- * and gives byte-identical results for serial and 1, 2, 7 workers,
- * crashes and retries included.
+ * tests/test_cmaes.c - CMA-ES: converges on a sphere, restarts once
+ * converged, reaches 1e-3 on Rosenbrock-10D within 20,000 evaluations
+ * (median of 10 fixed seeds), and gives byte-identical results for serial
+ * and 1, 2, 7 workers, crashes, retries and restarts included.
  */
 #include <criterion/criterion.h>
 
@@ -39,6 +39,49 @@ Test(cmaes, converges_on_a_sphere, .timeout = 60)
 	rsw_algorithm_destroy(cma);
 }
 
+struct spread {
+	uint64_t converged_at;	/* first seq within 1e-6 of the optimum */
+	uint64_t restarted_at;	/* first seq after that 0.1 away again */
+};
+
+static int
+watch_spread(void *ctx, const double *x, uint32_t n, const rsw_result *r)
+{
+	struct spread *sp = ctx;
+	double d = hypot(x[0] - 1.5, x[1] - 1.5);
+
+	if (sp->converged_at == 0 && d < 1e-6)
+		sp->converged_at = r->seq;
+	else if (sp->converged_at > 0 && sp->restarted_at == 0 && d > 0.1)
+		sp->restarted_at = r->seq;
+	return 0;
+}
+
+/* Once a run has converged, the rest of the budget goes to a new run
+ * (IPOP): wide samples come back, and the best stays the converged one. */
+Test(cmaes, a_converged_run_restarts_with_the_rest_of_the_budget, .timeout = 60)
+{
+	const char *specs[] = { "x1=float:-4:6", "x2=float:-4:6", NULL };
+	rsw_space s = space_of(specs);
+	rsw_objective obj = { sphere, NULL, NULL };
+	struct spread sp = { 0 };
+	rsw_run_options ro = { .window = 6, .on_commit = watch_spread,
+			       .commit_ctx = &sp };
+	rsw_algorithm *cma;
+	rsw_best best;
+
+	cr_assert_eq(rsw_algo_cmaes_create(&cma, &s, 0, 3000, 4, 1), 0);
+	run_algorithm(cma, obj, 2, &ro);
+	cr_log_info("converged at seq %llu, restarted at seq %llu",
+		    (unsigned long long)sp.converged_at,
+		    (unsigned long long)sp.restarted_at);
+	cr_assert_gt(sp.converged_at, 0, "never converged");
+	cr_assert_gt(sp.restarted_at, sp.converged_at, "never restarted");
+	cr_assert_eq(cma->best(cma, &best), 0);
+	cr_assert_lt(best.value, 1e-12);
+	rsw_algorithm_destroy(cma);
+}
+
 Test(cmaes, rosenbrock_10d_median_of_10_seeds_within_20000_evaluations,
      .timeout = 300)
 {
@@ -69,10 +112,11 @@ Test(cmaes, rosenbrock_10d_median_of_10_seeds_within_20000_evaluations,
 
 Test(cmaes, identical_results_for_serial_and_any_worker_count, .timeout = 120)
 {
-	const char *args[] = { "--algo", "cmaes", "--evals", "300", "--seed", "5",
+	/* Long enough to converge on the sphere and restart (IPOP). */
+	const char *args[] = { "--algo", "cmaes", "--evals", "2000", "--seed", "5",
 			       NULL };
 	char *csv = assert_same_results_at_any_worker_count(args);
 
-	cr_assert_not_null(strstr(csv, "\n299,"), "300 rows");
+	cr_assert_not_null(strstr(csv, "\n1999,"), "2000 rows");
 	free(csv);
 }

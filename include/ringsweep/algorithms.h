@@ -31,7 +31,8 @@ int rsw_algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 			    uint64_t seed, int minimize);
 
 /* CMA-ES: `lambda` samples a generation (0: 4 + 3 ln d), `evals` in all;
- * a generation is a batch (WAIT at its end). */
+ * a generation is a batch (WAIT at its end).  A converged or stalled run
+ * restarts from a random mean with twice the population (IPOP). */
 int rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 			  uint32_t lambda, uint64_t evals, uint64_t seed,
 			  int minimize);

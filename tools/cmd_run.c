@@ -98,7 +98,7 @@ static const struct option_help {
 	  "stop at the first permanently failed task, or record it (default skip)" },
 	{ { "window", required_argument, NULL, 'w' }, "W",
 	  "results an adaptive algorithm may run ahead of (default 64; "
-	  "genetic/cmaes: a generation; bayes: 4)" },
+	  "genetic: a generation; cmaes: 4096; bayes: 4)" },
 	{ { "idle", required_argument, NULL, 'i' }, "sleep|spin",
 	  "idle workers sleep after ~10 us, or spin (default sleep)" },
 	{ { "max-batch", required_argument, NULL, 'b' }, "N",
@@ -477,9 +477,11 @@ parse(int argc, char **argv, struct run_opts *o)
 	} else if (o->init > 0) {
 		rsw_cli_warnf("--init is used by --algo bayes only");
 	}
+	/* CMA-ES's generations are barriers, so its results do not depend on
+	 * the window at all: room for a whole generation even after
+	 * restarts have doubled the population up to its cap. */
 	if (strcmp(o->algo, "cmaes") == 0 && !o->window_given)
-		o->window = o->population > 0 ? o->population :
-			    4 + (long long)floor(3 * log((double)o->space.n));
+		o->window = 4096;
 	if (strcmp(o->algo, "genetic") == 0) {
 		if (o->population == 0)
 			o->population = 50;

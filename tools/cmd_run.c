@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <sys/stat.h>
 #include <jansson.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -100,6 +100,38 @@ sweep(rsw_engine *e, struct sweep *s)
 	return 0;
 }
 
+/* The configuration the tests start from: 2 workers, 2 parameters. */
+static rsw_config
+base_config(void)
+{
+	rsw_config c;
+
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 2;
+	return c;
+}
+
+/* Runs the sweep of s->n tasks (results into s->out, allocated here) on
+ * obj through an engine configured by c; *st (unless NULL) gets the
+ * engine's stats.  Returns what the sweep returned. */
+static int
+run_sweep(const rsw_config *c, rsw_objective *obj, struct sweep *s,
+	  rsw_stats *st)
+{
+	rsw_engine *e;
+	int rc;
+
+	s->out = calloc(s->n, sizeof *s->out);
+	cr_assert_not_null(s->out);
+	cr_assert_eq(rsw_engine_open(&e, c, obj), 0);
+	rc = sweep(e, s);
+	if (st != NULL)
+		rsw_engine_stats(e, st);
+	rsw_engine_close(e);
+	return rc;
+}
+
 static void
 check_fault_free_values(const struct sweep *s)
 {
@@ -126,16 +158,13 @@ Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
 	struct sweep s = { .n = 40000 };
 	struct chaos *chaos = mmap(NULL, sizeof *chaos, PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	rsw_config c;
+	rsw_config c = base_config();
 	rsw_engine *e;
 	rsw_stats st;
 	pid_t killer;
 	int rc;
 
 	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.max_attempts = 100; /* a task may be hit by several kills */
 	c.crash_loop_deaths = 1000;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
@@ -164,17 +193,10 @@ Test(faults, segfault_reported_as_crash_when_out_of_attempts, .timeout = 60)
 				   .crash_until = 100, .crash_signal = SIGSEGV };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 100 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.max_attempts = 2;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), 0);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0);
 	for (uint64_t i = 0; i < s.n; i++) {
 		if (i % 10 == 3) {
 			cr_assert_eq(s.out[i].status, RSW_STATUS_CRASH);
@@ -193,20 +215,12 @@ Test(faults, hung_task_is_killed_at_deadline_and_retried, .timeout = 60)
 	struct fault_plan plan = { .hang_mod = 25, .hang_until = 1 };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 100 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 	rsw_stats st;
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.max_attempts = 2;
 	c.timeout_s = 0.05;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), 0);
-	rsw_engine_stats(e, &st);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, &st), 0);
 	cr_assert_eq(st.timeouts, 4);
 	cr_log_info("worst SIGKILL after a deadline: %.3f ms",
 		    st.max_kill_late_ns / 1e6);
@@ -221,18 +235,11 @@ Test(faults, task_hung_on_every_attempt_is_a_timeout, .timeout = 60)
 	struct fault_plan plan = { .hang_mod = 10, .hang_until = 100 };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 30 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.max_attempts = 2;
 	c.timeout_s = 0.05;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), 0, "the sweep finishes");
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0, "the sweep finishes");
 	for (uint64_t i = 0; i < s.n; i++) {
 		cr_assert_eq(s.out[i].status,
 			     i % 10 == 0 ? RSW_STATUS_TIMEOUT : RSW_STATUS_OK);
@@ -252,19 +259,11 @@ Test(faults, worker_setup_that_always_fails_stops_as_crash_loop, .timeout = 60)
 {
 	rsw_objective obj = { faulty_eval, failing_init, NULL };
 	struct sweep s = { .n = 10 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 	rsw_stats st;
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.crash_loop_deaths = 5;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
-	rsw_engine_stats(e, &st);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, &st), RSW_ECRASHLOOP);
 	cr_assert_leq(st.deaths, 8, "restarts stop (got %llu deaths)",
 		      (unsigned long long)st.deaths);
 	free(s.out);
@@ -276,18 +275,11 @@ Test(faults, crash_on_every_task_stops_as_crash_loop, .timeout = 60)
 				   .crash_until = 1000, .crash_signal = SIGABRT };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 1000 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.max_attempts = 3;
 	c.crash_loop_deaths = 10;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), RSW_ECRASHLOOP);
 	free(s.out);
 }
 
@@ -299,20 +291,12 @@ Test(faults, consecutive_permanent_failures_stop_as_crash_loop, .timeout = 60)
 				   .crash_until = 1000, .crash_signal = SIGBUS };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 1000 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 	rsw_stats st;
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.crash_loop_deaths = 100000;
 	c.crash_loop_failures = 8;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), RSW_ECRASHLOOP);
-	rsw_engine_stats(e, &st);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, &st), RSW_ECRASHLOOP);
 	cr_assert_eq(st.committed, 8, "stopped at the 8th failed task");
 	free(s.out);
 }
@@ -323,17 +307,10 @@ Test(faults, objective_errors_everywhere_are_results_not_a_crash_loop,
 	struct fault_plan plan = { .error_mod = 1, .error_until = 1000 };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 500 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.crash_loop_failures = 8;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), 0);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0);
 	for (uint64_t i = 0; i < s.n; i++)
 		cr_assert_eq(s.out[i].status, RSW_STATUS_ERROR);
 	free(s.out);
@@ -356,19 +333,11 @@ Test(faults, deadline_runs_from_each_task_start_inside_a_batch, .timeout = 60)
 {
 	rsw_objective obj = { fast_then_slow, NULL, NULL };
 	struct sweep s = { .n = 5040 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 	rsw_stats st;
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.timeout_s = 0.05;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), 0);
-	rsw_engine_stats(e, &st);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, &st), 0);
 	cr_assert_eq(st.timeouts, 0, "10 ms tasks under a 50 ms deadline");
 	check_fault_free_values(&s);
 	free(s.out);
@@ -381,19 +350,12 @@ Test(faults, timeouts_do_not_count_as_a_crash_loop, .timeout = 60)
 	struct fault_plan plan = { .hang_mod = 1, .hang_until = 100 };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 20 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.timeout_s = 0.02;
 	c.crash_loop_deaths = 3;
 	c.crash_loop_failures = 1000;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), 0);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0);
 	for (uint64_t i = 0; i < s.n; i++)
 		cr_assert_eq(s.out[i].status, RSW_STATUS_TIMEOUT);
 	free(s.out);
@@ -406,18 +368,11 @@ Test(faults, application_ignoring_sigchld_does_not_break_supervision,
 				   .crash_until = 1, .crash_signal = SIGSEGV };
 	rsw_objective obj = { faulty_eval, NULL, &plan };
 	struct sweep s = { .n = 300 };
-	rsw_config c;
-	rsw_engine *e;
+	rsw_config c = base_config();
 
 	signal(SIGCHLD, SIG_IGN);
-	s.out = calloc(s.n, sizeof *s.out);
-	rsw_config_init(&c);
-	c.workers = 2;
-	c.max_params = 2;
 	c.max_attempts = 2;
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(sweep(e, &s), 0);
-	rsw_engine_close(e);
+	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0);
 	check_fault_free_values(&s);
 	free(s.out);
 }

@@ -151,6 +151,14 @@ enum rsw_worker_state {
 	RSW_WORKER_DEAD = 4,
 };
 
+/*
+ * Memory ordering: apart from the task seqlock (task_gen, below) and the
+ * CAS on external_claim, every field is a monitoring value with one
+ * writer at a time, read on its own (by the supervisor, the driver or
+ * `ringsweep top`).  Relaxed ck_pr loads and stores are enough for them:
+ * they keep each access whole, and nothing is inferred from the order of
+ * two of them -- liveness comes from pidfds, results from the rings.
+ */
 struct rsw_worker_slot {
 	/* Line 1: written by the worker process only. */
 	uint32_t state;
@@ -368,6 +376,8 @@ rsw__read_task(const struct rsw_worker_slot *ws, uint64_t *seq,
 static inline int
 rsw__ring_intact(const struct ck_ring *r, uint32_t capacity)
 {
+	/* Relaxed: the geometry is written once, before any worker exists;
+	 * this only checks it was not damaged since. */
 	return ck_pr_load_uint(&r->size) == capacity &&
 	       ck_pr_load_uint(&r->mask) == capacity - 1;
 }

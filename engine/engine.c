@@ -488,6 +488,8 @@ watch_externals(rsw_engine *e)
 			dead = poll(&p, 1, 0) == 1;
 		}
 		if (dead) {
+			/* Relaxed: the worker stored its incarnation before the
+			 * claim we saw, and it is dead now: nothing changes it. */
 			struct rsw_death_desc d = {
 				.slot = w,
 				.incarnation = ck_pr_load_32(&ws->incarnation),

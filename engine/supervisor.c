@@ -276,6 +276,8 @@ reap(struct supervisor *s, uint32_t slot)
 		d.detail = WTERMSIG(status);
 	}
 	c->pid = 0;
+	/* Relaxed: a late view of shutdown only reports one more death,
+	 * which the driver, closing, ignores. */
 	if (ck_pr_load_32(&s->arena.hdr->shutdown))
 		return;
 	report(s, &d);
@@ -367,6 +369,8 @@ check_deadlines(struct supervisor *s, uint64_t now)
 static void
 shutdown_all(struct supervisor *s)
 {
+	/* Relaxed: the workers are SIGKILLed next; the flag only spares an
+	 * orderly one the wait. */
 	ck_pr_store_32(&s->arena.hdr->shutdown, 1);
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		if (s->children[w].pid > 0) {
@@ -430,6 +434,7 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 	if (s.children == NULL || s.epfd < 0 ||
 	    epoll_ctl(s.epfd, EPOLL_CTL_ADD, ctl_fd, &ev) != 0)
 		_exit(3);
+	/* Relaxed: a display value for `ringsweep top`. */
 	ck_pr_store_32(&s.arena.hdr->supervisor_pid, (uint32_t)getpid());
 	for (uint32_t w = 0; w < s.nworkers; w++) {
 		if (spawn(&s, w) != 0) {

@@ -116,6 +116,7 @@ owner_gone(const struct rsw_arena_header *h)
 static int
 should_stop(const rsw_arena *a)
 {
+	/* Relaxed: polled in a loop; a late view costs one more pass. */
 	return ck_pr_load_32(&a->hdr->shutdown) != 0;
 }
 

@@ -6,6 +6,10 @@
  * any attach; nothing is ever written) and redraws the per-worker table:
  * state, the task running and for how long, tasks done, failures,
  * restarts, resident memory.  It ends when the sweep does.
+ *
+ * Every shared value is read with a relaxed ck_pr load: each figure is
+ * shown on its own, a moment old at worst, and nothing is inferred from
+ * two of them (the running task comes through the seqlock reader).
  */
 #include <dirent.h>
 #include <getopt.h>

@@ -23,6 +23,10 @@ int rsw__best_get(const struct rsw__best_tracker *t, rsw_best *out);
 /* Uniform in [0, 1), a pure function of (seed, k, d). */
 double rsw__uniform(uint64_t seed, uint64_t k, uint32_t d);
 
+/* A standard normal, a pure function of (seed, k, d): Box-Muller over the
+ * uniforms (seed, k, 2d) and (seed, k, 2d + 1). */
+double rsw__normal(uint64_t seed, uint64_t k, uint32_t d);
+
 /* Pins OpenBLAS to one thread (see blas.c); call before using LAPACKE. */
 void rsw__blas_single_thread(void);
 

@@ -370,15 +370,6 @@ acquisition(unsigned n, const double *x, double *grad, void *ctx)
 }
 
 static double
-normal(const struct bayes *b, uint64_t k, uint32_t d)
-{
-	double u1 = draw(b, S_CAND, k, 2 * d);
-	double u2 = draw(b, S_CAND, k, 2 * d + 1);
-
-	return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2);
-}
-
-static double
 clip_unit(double u)
 {
 	return u < 0 ? 0 : u > 1 ? 1 : u;
@@ -403,7 +394,8 @@ candidate(const struct bayes *b, uint64_t seq, uint32_t c,
 		const double *centre = &b->gp.X[(size_t)best_rows[c % nbest] * n];
 
 		for (uint32_t d = 0; d < n; d++)
-			x[d] = clip_unit(centre[d] + LOCAL_SPREAD * normal(b, key, d));
+			x[d] = clip_unit(centre[d] + LOCAL_SPREAD *
+						      rsw__normal(stream_seed(b, S_CAND), key, d));
 	}
 }
 

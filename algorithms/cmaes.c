@@ -62,11 +62,7 @@ struct cmaes {
 static double
 normal(const struct cmaes *c, uint64_t gen, uint32_t k, uint32_t j)
 {
-	uint64_t key = (gen << 20) ^ k;
-	double u1 = rsw__uniform(c->seed, key, 2 * j);
-	double u2 = rsw__uniform(c->seed, key, 2 * j + 1);
-
-	return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2);
+	return rsw__normal(c->seed, (gen << 20) ^ k, j);
 }
 
 static double

@@ -6,6 +6,7 @@
  * identical whatever the order tasks complete in or how many workers run.
  * Non-adaptive.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include "algorithms.h"
@@ -32,6 +33,15 @@ rsw__uniform(uint64_t seed, uint64_t k, uint32_t d)
 	uint64_t h = mix64(mix64(mix64(seed) ^ k) ^ d);
 
 	return (double)(h >> 11) * 0x1.0p-53;
+}
+
+double
+rsw__normal(uint64_t seed, uint64_t k, uint32_t d)
+{
+	double u1 = rsw__uniform(seed, k, 2 * d);
+	double u2 = rsw__uniform(seed, k, 2 * d + 1);
+
+	return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2);
 }
 
 static int

@@ -244,13 +244,13 @@ choose_observations(struct bayes *b)
 }
 
 static int
-refit_due(const struct bayes *b, uint64_t nreal)
+refit_due(const struct bayes *b, uint64_t nobs)
 {
 	if (!b->fitted)
 		return 1;
-	if (nreal <= REFIT_EVERY_UNTIL)
-		return nreal != b->fit_at;
-	return (double)nreal >= (double)b->fit_at * (1 + REFIT_GROWTH);
+	if (nobs <= REFIT_EVERY_UNTIL)
+		return nobs != b->fit_at;
+	return (double)nobs >= (double)b->fit_at * (1 + REFIT_GROWTH);
 }
 
 /* Room for m model points in the model and the candidates' columns. */
@@ -681,8 +681,9 @@ bayes_destroy(rsw_algorithm *a)
 	free(a);
 }
 
-uint32_t
-rsw_algo_bayes_default_init(uint32_t nparams)
+/* The initial design's size when none is given. */
+static uint32_t
+default_init(uint32_t nparams)
 {
 	return nparams + 1 > 5 ? 2 * (nparams + 1) : 10;
 }
@@ -699,7 +700,7 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	if (n == 0 || evals == 0 || evals >= UINT32_MAX)
 		return RSW_EINVAL;
 	if (init == 0)
-		init = rsw_algo_bayes_default_init(n);
+		init = default_init(n);
 	if (init > evals)
 		init = (uint32_t)evals;
 	a = calloc(1, sizeof *a);

@@ -40,7 +40,8 @@ int rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 /*
  * Bayesian optimisation: a Gaussian process (Matérn 5/2, one length scale
  * per parameter, hyperparameters by maximum likelihood) and expected
- * improvement; `init` space-filling points first (0: the default below),
+ * improvement; `init` space-filling points first (0: 10, or 2(d + 1) for
+ * d > 4 parameters),
  * `evals` in all.  It never answers WAIT: the points still being
  * evaluated are fantasised, so any window works, and a larger window
  * trades model information for parallelism.  No point is suggested
@@ -52,10 +53,6 @@ int rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 int rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 			  uint64_t evals, uint32_t init, uint64_t seed,
 			  int minimize);
-
-/* The initial design's size when none is given: 10, or 2 (d + 1) for
- * d > 4 parameters. */
-uint32_t rsw_algo_bayes_default_init(uint32_t nparams);
 
 #ifdef __cplusplus
 }

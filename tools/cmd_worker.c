@@ -47,9 +47,7 @@ rsw_cmd_worker(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL;
-	const rsw_builtin *b;
-	rsw_prices prices = { NULL, NULL, 0 };
-	rsw_objective obj;
+	rsw_cli_objective o;
 	rsw_arena a;
 	uint32_t slot, inc;
 	int c, rc;
@@ -77,31 +75,30 @@ rsw_cmd_worker(int argc, char **argv)
 		rsw_cli_errorf("--arena '%s': %s", name, attach_error(rc));
 		return RSW_EXIT_USAGE;
 	}
-	b = rsw_builtin_find(a.layout.objective);
-	if (b != NULL && b->needs_data) {
-		/* The sweep recorded "PATH\nCOLUMN": load the same prices. */
-		char arg[RSW_OBJECTIVE_ARG_MAX], err[512], *nl;
-
-		snprintf(arg, sizeof arg, "%s", a.layout.objective_arg);
-		nl = strchr(arg, '\n');
-		if (nl == NULL) {
-			rsw_cli_errorf("--arena '%s': objective '%s' needs data the "
-				       "sweep did not record", name, b->name);
-			rsw__arena_detach(&a);
-			return RSW_EXIT_USAGE;
-		}
-		*nl = '\0';
-		if (rsw_prices_load(arg, nl + 1, &prices, err, sizeof err) != 0) {
-			rsw_cli_errorf("--arena '%s': %s", name, err);
-			rsw__arena_detach(&a);
-			return RSW_EXIT_USAGE;
-		}
-	}
-	if (b == NULL) {
+	if (rsw_builtin_find(a.layout.objective) == NULL) {
 		rsw_cli_errorf("--arena '%s': its objective '%.64s' is not a built-in",
 			       name, a.layout.objective);
 		rsw__arena_detach(&a);
 		return RSW_EXIT_USAGE;
+	}
+	{
+		/* A sweep with data recorded "PATH\nCOLUMN": the same prices
+		 * are loaded here, as `ringsweep run` loaded them. */
+		char arg[RSW_OBJECTIVE_ARG_MAX], err[512], *nl;
+
+		snprintf(arg, sizeof arg, "%s", a.layout.objective_arg);
+		nl = strchr(arg, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		if (rsw_cli_objective_open(&o, a.layout.objective, NULL,
+					   nl != NULL ? arg : NULL,
+					   nl != NULL ? nl + 1 : NULL, err,
+					   sizeof err) != 0) {
+			rsw_cli_errorf("--arena '%s': %s", name, err);
+			rsw_cli_objective_close(&o);
+			rsw__arena_detach(&a);
+			return RSW_EXIT_USAGE;
+		}
 	}
 	for (slot = a.layout.nworkers; slot < a.layout.nslots; slot++)
 		/* CAS: several workers may race for the same free slot. */
@@ -111,6 +108,7 @@ rsw_cmd_worker(int argc, char **argv)
 	if (slot == a.layout.nslots) {
 		rsw_cli_errorf("--arena '%s': no free external slot (start the "
 			       "sweep with --external N)", name);
+		rsw_cli_objective_close(&o);
 		rsw__arena_detach(&a);
 		return RSW_EXIT_FAILURE;
 	}
@@ -120,16 +118,14 @@ rsw_cmd_worker(int argc, char **argv)
 		       rsw__proc_start_time(getpid()));
 	/* Atomic: the supervisor takes incarnations from the same counter. */
 	inc = ck_pr_faa_32(&a.hdr->next_incarnation, 1);
-	obj.eval = b->eval;
-	obj.worker_init = b->worker_init;
-	obj.ctx = b->needs_data ? &prices : NULL;
-	if (obj.worker_init != NULL && obj.worker_init(NULL, (int)slot) != 0) {
-		rsw_cli_errorf("objective '%s': worker set-up failed", b->name);
+	if (o.obj.worker_init != NULL && o.obj.worker_init(o.obj.ctx, (int)slot) != 0) {
+		rsw_cli_errorf("objective '%s': worker set-up failed", o.name);
+		rsw_cli_objective_close(&o);
 		rsw__arena_detach(&a);
 		return RSW_EXIT_FAILURE;
 	}
-	rc = rsw__worker_loop(&a, slot, inc, &obj, 0, 0);
+	rc = rsw__worker_loop(&a, slot, inc, &o.obj, 0, 0);
 	rsw__arena_detach(&a);
-	rsw_prices_free(&prices);
+	rsw_cli_objective_close(&o);
 	return rc;
 }

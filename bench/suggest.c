@@ -11,20 +11,32 @@
 #include "stats.h"
 #include "suggest.h"
 
+/* Samples of the window that starts at `at`. */
+static uint64_t
+window_len(const rsw_suggest_opts *o, uint64_t at)
+{
+	return (uint64_t)((double)at * o->span) + 1;
+}
+
+uint64_t
+rsw_suggest_budget(const rsw_suggest_opts *o)
+{
+	uint64_t end = 0;
+
+	for (int i = 0; i < o->nat; i++)
+		if (o->at[i] + window_len(o, o->at[i]) > end)
+			end = o->at[i] + window_len(o, o->at[i]);
+	return end;
+}
+
 int
 rsw_bench_suggest(const rsw_suggest_opts *o, rsw_algorithm *algo,
 		  rsw_objective_fn eval, void *eval_ctx, rsw_suggest_row *rows)
 {
-	uint64_t end = 0, *ns, *sorted;
+	uint64_t end = rsw_suggest_budget(o), *ns, *sorted;
 	double params[RSW_MAX_PARAMS_LIMIT];
 	int rc = 0;
 
-	for (int i = 0; i < o->nat; i++) {
-		uint64_t e = o->at[i] + (uint64_t)((double)o->at[i] * o->span) + 1;
-
-		if (e > end)
-			end = e;
-	}
 	ns = calloc(end, sizeof *ns);
 	sorted = calloc(end, sizeof *sorted);
 	if (ns == NULL || sorted == NULL) {
@@ -53,7 +65,7 @@ rsw_bench_suggest(const rsw_suggest_opts *o, rsw_algorithm *algo,
 			goto out;
 	}
 	for (int i = 0; i < o->nat; i++) {
-		uint64_t n = (uint64_t)((double)o->at[i] * o->span) + 1;
+		uint64_t n = window_len(o, o->at[i]);
 
 		/* Sorted in a copy: the windows of two rows may overlap. */
 		memcpy(sorted, ns + o->at[i], n * sizeof *ns);

@@ -28,9 +28,11 @@ typedef struct rsw_suggest_row {
 	double median_ms, p90_ms, max_ms;
 } rsw_suggest_row;
 
+/* The evaluations rsw_bench_suggest needs: past the last window. */
+uint64_t rsw_suggest_budget(const rsw_suggest_opts *o);
+
 /*
- * Runs `algo` (built with a budget of at least at * (1 + span) for the
- * largest at) on eval, timing suggest().  Fills one row per at; returns
+ * Runs `algo` (built with a budget of rsw_suggest_budget(o) or more) on eval, timing suggest().  Fills one row per at; returns
  * the row count or < 0 (an RSW_E... code, or the algorithm's error).
  */
 int rsw_bench_suggest(const rsw_suggest_opts *o, rsw_algorithm *algo,

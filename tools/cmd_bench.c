@@ -691,7 +691,7 @@ cmd_suggest(int argc, char **argv)
 	const rsw_builtin *fn;
 	rsw_algorithm *algo = NULL;
 	long long dim = 6, v;
-	uint64_t budget = 0;
+	uint64_t budget;
 	rsw_space space;
 	int c, n, json = 0;
 
@@ -790,9 +790,7 @@ cmd_suggest(int argc, char **argv)
 		rsw_cli_errorf("--objective '%s': cannot build its space", objective);
 		return RSW_EXIT_USAGE;
 	}
-	for (int i = 0; i < o.nat; i++)
-		if (o.at[i] + (uint64_t)((double)o.at[i] * o.span) + 1 > budget)
-			budget = o.at[i] + (uint64_t)((double)o.at[i] * o.span) + 1;
+	budget = rsw_suggest_budget(&o);
 	if (strcmp(algo_name, "bayes") == 0)
 		n = rsw_algo_bayes_create(&algo, &space, budget, 0, 1, 1);
 	else if (strcmp(algo_name, "random") == 0)

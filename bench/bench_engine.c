@@ -23,6 +23,7 @@
 #include "arena.h"
 #include "common.h"
 #include "ringsweep/ringsweep.h"
+#include "scaling.h"
 
 static int
 empty_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
@@ -259,13 +260,17 @@ main(int argc, char **argv)
 		       "  = %.2fx ping-pong\n",
 		       idle == RSW_IDLE_SPIN ? "spin" : "sleep", p50, p99, p50 / pp);
 	}
-	for (int w = 1; w <= max_workers; w *= 2) {
-		double t = engine_throughput(w, tasks);
+	{
+		int counts[RSW_SCALING_MAX_COUNTS];
+		int n = rsw_scaling_counts(max_workers, counts, RSW_SCALING_MAX_COUNTS);
 
-		printf("throughput empty tasks, %2d worker(s): %10.0f tasks/s"
-		       "  = %.1fx pipe round trips/s\n", w, t, t / pipe_tput);
-		if (w < max_workers && w * 2 > max_workers)
-			w = max_workers / 2;
+		for (int i = 0; i < n; i++) {
+			double t = engine_throughput(counts[i], tasks);
+
+			printf("throughput empty tasks, %2d worker(s): %10.0f tasks/s"
+			       "  = %.1fx pipe round trips/s\n", counts[i], t,
+			       t / pipe_tput);
+		}
 	}
 	free(samples);
 	return 0;

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "progress.h"
 #include "store.h"
+#include "util.h"
 
 struct run_opts {
 	rsw_config cfg;
@@ -1039,7 +1040,7 @@ rsw_cmd_run(int argc, char **argv)
 	rsw_algorithm *algo = NULL;
 	rsw_engine *e = NULL;
 	rsw_run_options ro;
-	struct timespec t0, t1;
+	uint64_t t0, t1;
 	int rc, exit_code = RSW_EXIT_USAGE, objective_open = 0;
 
 	memset(&sink, 0, sizeof sink);
@@ -1220,9 +1221,9 @@ rsw_cmd_run(int argc, char **argv)
 	    strcmp(o.algo, "genetic") == 0 ?
 		    (uint64_t)(o.population * o.generations) :
 		    (uint64_t)o.evals);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = rsw__mono_ns();
 	rc = rsw_run(e, algo, &ro);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = rsw__mono_ns();
 	rsw_progress_publish(sink.progress, sink.commits, sink.failed,
 			     running_tasks(&sink), sink.ntop > 0,
 			     sink.ntop > 0 ? sink.top[0].value : 0,
@@ -1230,9 +1231,7 @@ rsw_cmd_run(int argc, char **argv)
 	rsw_progress_stop(sink.progress);
 	sink.progress = NULL;
 
-	print_summary(&o, algo, e, &sink,
-		      (double)(t1.tv_sec - t0.tv_sec) +
-			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, db_name);
+	print_summary(&o, algo, e, &sink, (double)(t1 - t0) / 1e9, db_name);
 	if (!o.json)
 		print_top(&o, &objective, &sink);
 	g_engine = NULL;

@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "internal.h"
+#include "util.h"
 
 static const char *const state_names[] = { "empty", "starting", "idle", "busy",
 					   "dead" };
@@ -80,11 +81,8 @@ list_sweeps(void)
 static void
 draw(const rsw_arena *a, int clear)
 {
-	uint64_t now = (uint64_t)0;
-	struct timespec ts;
+	uint64_t now = rsw__mono_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	if (clear)
 		fputs("\x1b[H\x1b[2J", stdout);
 	printf("sweep %s: driver %u, objective %s, %llu committed of %llu submitted\n",

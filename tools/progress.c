@@ -13,6 +13,7 @@
  * pipes): a plain line every 3 seconds, no escape codes.
  */
 #include "progress.h"
+#include "util.h"
 
 #include <ck_pr.h>
 #include <pthread.h>
@@ -41,19 +42,9 @@ struct rsw_progress {
 	uint64_t start_ns, last_publish_ns;
 	struct snap *current; /* RCU-protected */
 	pthread_t thread;
-	int running;
 	int stop;	/* written by the committer, read by the display */
 	int drawn;
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 fmt_hms(char *buf, size_t n, double s)
@@ -69,7 +60,7 @@ fmt_hms(char *buf, size_t n, double s)
 static void
 draw(struct rsw_progress *p, const struct snap *s, int final)
 {
-	double elapsed = (double)(mono_ns() - p->start_ns) / 1e9;
+	double elapsed = (double)(rsw__mono_ns() - p->start_ns) / 1e9;
 	double rate = elapsed > 0 ? (double)s->done / elapsed : 0;
 	char el[32], eta[32], line[1024];
 	int n;
@@ -177,14 +168,13 @@ rsw_progress_start(int mode, const rsw_space *space, uint64_t total)
 	p->mode = mode;
 	p->space = space;
 	p->total = total;
-	p->start_ns = mono_ns();
+	p->start_ns = rsw__mono_ns();
 	p->current = calloc(1, sizeof *p->current);
 	if (p->current == NULL || pthread_create(&p->thread, NULL, display, p) != 0) {
 		free(p->current);
 		free(p);
 		return NULL;
 	}
-	p->running = 1;
 	return p;
 }
 
@@ -198,7 +188,7 @@ rsw_progress_publish(rsw_progress *p, uint64_t done, uint64_t failed,
 
 	if (p == NULL)
 		return;
-	now = mono_ns();
+	now = rsw__mono_ns();
 	if (!force && now - p->last_publish_ns < PUBLISH_EVERY_NS)
 		return;
 	s = malloc(sizeof *s);
@@ -228,8 +218,7 @@ rsw_progress_stop(rsw_progress *p)
 	/* A plain flag: the display thread looks at it every tick, and the
 	 * join below is the synchronisation that matters. */
 	ck_pr_store_int(&p->stop, 1);
-	if (p->running)
-		pthread_join(p->thread, NULL);
+	pthread_join(p->thread, NULL);
 	if (p->current != NULL && (p->drawn || p->mode == RSW_PROGRESS_BAR))
 		draw(p, p->current, 1);
 	free(p->current);

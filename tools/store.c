@@ -15,6 +15,7 @@
 #include "store.h"
 
 #include "cli.h"
+#include "util.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -49,19 +50,9 @@ struct rsw_store {
 	int frozen;	/* a row was skipped or lost: later rows would leave a gap */
 	uint64_t last_commit_ns;
 	uint32_t pending;
-	uint64_t txn_start_ns;
 	int nmeta;
 	char *meta_key[MAX_META], *meta_val[MAX_META];
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 iso_now(char *buf, size_t n)
@@ -496,6 +487,7 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 {
 	sqlite3_stmt *s = st->insert;
 	int col = 1, rc;
+	uint64_t now;
 
 	if (r->seq < st->rows)
 		return 0; /* replayed from this very file */
@@ -529,7 +521,6 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 		if (exec(st->db, "BEGIN") != 0)
 			return -1;
 		st->in_txn = 1;
-		st->txn_start_ns = now_ns();
 	}
 	sqlite3_bind_int64(s, col++, (sqlite3_int64)r->seq);
 	for (uint32_t i = 0; i < nparams; i++, col++) {
@@ -573,8 +564,9 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 	/* Commit when the batch is big, or when the last commit is 200 ms
 	 * old: slow sweeps then commit every row as it comes, fast ones a
 	 * few times a second. */
-	if (++st->pending >= BATCH_ROWS || now_ns() - st->last_commit_ns >= BATCH_NS) {
-		st->last_commit_ns = now_ns();
+	now = rsw__mono_ns();
+	if (++st->pending >= BATCH_ROWS || now - st->last_commit_ns >= BATCH_NS) {
+		st->last_commit_ns = now;
 		if (commit_batch(st) != 0) {
 			st->frozen = 1;
 			return -1;

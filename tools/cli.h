@@ -25,6 +25,10 @@ void rsw_cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes one CSV field, quoted only when it must be (RFC 4180). */
 void rsw_cli_csv_field(FILE *f, const char *text);
 
+/* A "KEY: N kB" figure of /proc/PID/status (VmRSS, VmHWM, ...), in KiB;
+ * 0 when the process or the key is not there. */
+uint64_t rsw_cli_proc_status_kb(long pid, const char *key);
+
 /* Strict parsers: the whole token must be a number in range. */
 int rsw_cli_parse_i64(const char *s, long long lo, long long hi, long long *out);
 int rsw_cli_parse_double(const char *s, double lo, double hi, double *out);

@@ -769,26 +769,6 @@ print_top(const struct run_opts *o, const rsw_cli_objective *obj,
 	}
 }
 
-/* Peak resident memory of a live process (VmHWM), in KiB; 0 if unknown. */
-static uint64_t
-peak_rss_kb(int pid)
-{
-	char path[64], line[256];
-	unsigned long long kb = 0;
-	FILE *f;
-
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	while (f != NULL && fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
-			break;
-	if (f != NULL)
-		fclose(f);
-	return kb;
-}
-
 static void
 print_summary_json(const struct run_opts *o, rsw_algorithm *algo,
 		   const rsw_stats *st, const struct sink *s, double wall,
@@ -839,7 +819,9 @@ print_summary_json(const struct run_opts *o, rsw_algorithm *algo,
 		json_object_set_new(j, "mean_ms", json_real(ws->tasks ?
 			(double)ws->busy_ns / (double)ws->tasks / 1e6 : 0));
 		json_object_set_new(j, "max_ms", json_real((double)ws->max_ns / 1e6));
-		json_object_set_new(j, "peak_kb", json_integer((json_int_t)peak_rss_kb(ws->pid)));
+		json_object_set_new(j, "peak_kb",
+				    json_integer((json_int_t)rsw_cli_proc_status_kb(
+					    ws->pid, "VmHWM")));
 		json_array_append_new(workers, j);
 	}
 	json_object_set_new(root, "workers", workers);
@@ -904,7 +886,8 @@ print_summary(const struct run_opts *o, rsw_algorithm *algo, rsw_engine *e,
 		       (unsigned long long)ws->failures,
 		       (unsigned long long)ws->restarts,
 		       ws->tasks ? (double)ws->busy_ns / (double)ws->tasks / 1e6 : 0,
-		       (double)ws->max_ns / 1e6, peak_rss_kb(ws->pid) / 1024.0);
+		       (double)ws->max_ns / 1e6,
+		       rsw_cli_proc_status_kb(ws->pid, "VmHWM") / 1024.0);
 	}
 }
 

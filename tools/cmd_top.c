@@ -26,23 +26,6 @@
 static const char *const state_names[] = { "empty", "starting", "idle", "busy",
 					   "dead" };
 
-static uint64_t
-rss_kb(uint32_t pid)
-{
-	char path[64], line[256];
-	unsigned long long kb = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%u/status", pid);
-	f = fopen(path, "r");
-	while (f != NULL && fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
-			break;
-	if (f != NULL)
-		fclose(f);
-	return kb;
-}
-
 static int
 list_sweeps(void)
 {
@@ -111,7 +94,8 @@ draw(const rsw_arena *a, int clear)
 		       state < 5 ? state_names[state] : "?", task, running,
 		       (unsigned long long)ck_pr_load_64(&ws->tasks_done),
 		       (unsigned long long)ck_pr_load_64(&ws->failures),
-		       ck_pr_load_32(&ws->restarts), pid ? rss_kb(pid) / 1024.0 : 0);
+		       ck_pr_load_32(&ws->restarts),
+		       rsw_cli_proc_status_kb(pid, "VmRSS") / 1024.0);
 	}
 	fflush(stdout);
 }

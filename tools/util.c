@@ -83,3 +83,24 @@ rsw_cli_csv_field(FILE *f, const char *text)
 	}
 	fputc('"', f);
 }
+
+uint64_t
+rsw_cli_proc_status_kb(long pid, const char *key)
+{
+	char path[64], line[256];
+	size_t keylen = strlen(key);
+	unsigned long long kb = 0;
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, key, keylen) == 0 && line[keylen] == ':' &&
+		    sscanf(line + keylen + 1, " %llu kB", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}

@@ -97,7 +97,7 @@ struct bayes {
 	double *cand;		/* NCAND x n candidates, then their means */
 	double *cand_k;		/* their kernel columns, cap x NCAND */
 	uint32_t cand_cap;
-	double *fit_K, *fit_X, *fit_y, *fit_alpha;
+	double *fit_K, *fit_X, *fit_y, *fit_alpha, *fit_kern, *fit_gfac;
 	uint32_t *order;	/* scratch: candidates by log EI */
 	/* Every suggested point (by its U row), so none is suggested twice:
 	 * open addressing, seq + 1 per slot, 0 empty. */
@@ -320,7 +320,7 @@ build_model(struct bayes *b, uint64_t seq)
 		/* A deterministic, evenly spread subset when there are many. */
 		uint32_t f = nreal <= FIT_MAX ? nreal : FIT_MAX;
 		rsw__gp_data data = { n, f, b->fit_X, b->fit_y, b->fit_K, b->fit_alpha,
-				      b->levels };
+				      b->levels, b->fit_kern, b->fit_gfac };
 
 		for (uint32_t i = 0; i < f; i++) {
 			uint32_t r = (uint32_t)((uint64_t)i * nreal / f);
@@ -736,7 +736,7 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 		b->levels[d] = space->params[d].kind == RSW_PARAM_CAT ?
 				       space->params[d].ncat : 0;
 	b->gp.levels = b->levels;
-	b->fit_K = calloc((size_t)fmax * (fmax + n + 2), sizeof(double));
+	b->fit_K = calloc((size_t)fmax * (3 * fmax + n + 2), sizeof(double));
 	if (b->U == NULL || b->f == NULL || b->strata == NULL || b->idx == NULL ||
 	    b->chosen == NULL || b->fy == NULL || b->cand == NULL ||
 	    b->order == NULL || b->seen == NULL ||
@@ -747,6 +747,8 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	b->fit_X = b->fit_K + (size_t)fmax * fmax;
 	b->fit_y = b->fit_X + (size_t)fmax * n;
 	b->fit_alpha = b->fit_y + fmax;
+	b->fit_kern = b->fit_alpha + fmax;
+	b->fit_gfac = b->fit_kern + (size_t)fmax * fmax;
 	/* The Latin hypercube: a Fisher-Yates shuffle of the strata per
 	 * dimension, every swap a counter-based draw. */
 	for (uint32_t d = 0; d < n; d++) {

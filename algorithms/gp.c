@@ -69,17 +69,26 @@ unpack_theta(const double *theta, uint32_t n, double *inv_l2, double *s2,
 	*sn2 = exp(theta[n + 1]);
 }
 
-/* The lower triangle of K + sn2 I, column-major. */
+/* The lower triangle of K + sn2 I, column-major; with kern and gfac (m x m
+ * each, or NULL) also the kernel values and their derivative factors, for
+ * the likelihood's gradient. */
 static void
 covariance(double *K, const double *X, uint32_t m, uint32_t n,
-	   const double *inv_l2, const uint32_t *levels, double s2, double sn2)
+	   const double *inv_l2, const uint32_t *levels, double s2, double sn2,
+	   double *kern, double *gfac)
 {
 	for (uint32_t j = 0; j < m; j++)
-		for (uint32_t i = j; i < m; i++)
-			K[i + (size_t)j * m] =
-				rsw__matern52(&X[(size_t)i * n], &X[(size_t)j * n],
-					      inv_l2, levels, n, s2, NULL) +
-				(i == j ? sn2 : 0);
+		for (uint32_t i = j; i < m; i++) {
+			size_t at = i + (size_t)j * m;
+			double g, k = rsw__matern52(&X[(size_t)i * n], &X[(size_t)j * n],
+						    inv_l2, levels, n, s2, &g);
+
+			K[at] = k + (i == j ? sn2 : 0);
+			if (kern != NULL) {
+				kern[at] = k;
+				gfac[at] = g;
+			}
+		}
 }
 
 int
@@ -129,7 +138,7 @@ rsw__gp_condition(rsw__gp *gp, const double *theta)
 	unpack_theta(theta, n, gp->inv_l2, &gp->s2, &gp->sn2);
 	for (int tries = 0;; tries++) {
 		covariance(gp->L, gp->X, m, n, gp->inv_l2, gp->levels, gp->s2,
-			   gp->sn2);
+			   gp->sn2, NULL, NULL);
 		if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, gp->L,
 				   (lapack_int)m) == 0)
 			break;
@@ -221,7 +230,7 @@ rsw__gp_log_likelihood(const rsw__gp_data *dt, const double *theta,
 	double *K = dt->K, *a = dt->alpha;
 
 	unpack_theta(theta, n, inv_l2, &s2, &sn2);
-	covariance(K, dt->X, m, n, inv_l2, dt->levels, s2, sn2);
+	covariance(K, dt->X, m, n, inv_l2, dt->levels, s2, sn2, dt->kern, dt->gfac);
 	if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)m, K,
 			   (lapack_int)m) != 0) {
 		/* A cliff the line search backs away from. */
@@ -245,9 +254,9 @@ rsw__gp_log_likelihood(const rsw__gp_data *dt, const double *theta,
 		for (uint32_t i = j; i < m; i++) {
 			const double *xi = &dt->X[(size_t)i * n];
 			/* The full trace counts an off-diagonal pair twice. */
-			double w = (i == j ? 0.5 : 1.0) *
-				   (a[i] * a[j] - K[i + (size_t)j * m]);
-			double g, k = rsw__matern52(xi, xj, inv_l2, dt->levels, n, s2, &g);
+			size_t at = i + (size_t)j * m;
+			double w = (i == j ? 0.5 : 1.0) * (a[i] * a[j] - K[at]);
+			double k = dt->kern[at], g = dt->gfac[at];
 
 			grad[n] += w * k;
 			if (i == j) {

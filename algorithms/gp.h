@@ -63,12 +63,14 @@ int rsw__gp_condition(rsw__gp *gp, const double *theta);
 void rsw__gp_predict(rsw__gp *gp, const double *x, double *mu, double *var,
 		     double *dmu, double *dvar);
 
-/* Data for the likelihood: m points, with scratch of m*m + m doubles. */
+/* Data for the likelihood: m points, with scratch K, kern and gfac of
+ * m*m doubles each and alpha of m. */
 typedef struct rsw__gp_data {
 	uint32_t n, m;
 	const double *X, *y;
 	double *K, *alpha;
 	const uint32_t *levels;	/* categorical inputs, or NULL */
+	double *kern, *gfac;	/* the kernel and its derivative factors */
 } rsw__gp_data;
 
 /* log p(y | theta) and (grad non-NULL) its gradient in theta; -1e30 where

@@ -117,8 +117,8 @@ load_points(rsw__gp *gp, uint32_t m)
 static void
 check_likelihood_gradient(const uint32_t *levels)
 {
-	double X[15], K[25], alpha[5], grad[5], th[5];
-	rsw__gp_data d = { 3, 5, X, vals, K, alpha, levels };
+	double X[15], K[25], alpha[5], kern[25], gfac[25], grad[5], th[5];
+	rsw__gp_data d = { 3, 5, X, vals, K, alpha, levels, kern, gfac };
 
 	memcpy(X, pts, sizeof X);
 	memcpy(th, theta3, sizeof th);
@@ -155,8 +155,8 @@ Test(gp, likelihood_gradient_matches_finite_differences_with_a_category)
 
 Test(gp, fit_raises_the_likelihood)
 {
-	double X[15], K[25], alpha[5], th[5];
-	rsw__gp_data d = { 3, 5, X, vals, K, alpha, NULL };
+	double X[15], K[25], alpha[5], kern[25], gfac[25], th[5];
+	rsw__gp_data d = { 3, 5, X, vals, K, alpha, NULL, kern, gfac };
 	double before;
 
 	memcpy(X, pts, sizeof X);

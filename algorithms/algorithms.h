@@ -30,4 +30,19 @@ double rsw__normal(uint64_t seed, uint64_t k, uint32_t d);
 /* Pins OpenBLAS to one thread (see blas.c); call before using LAPACKE. */
 void rsw__blas_single_thread(void);
 
+/* One sentence into err (which may be NULL with errlen 0) and RSW_EINVAL,
+ * for the constructors' option checks. */
+int rsw__algo_refuse(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Each algorithm's constructor, with a sentence in err when it refuses
+ * (registry.c makes rsw_algo_NAME_create and rsw_algo_create of them). */
+#define RSW__ALGO_INTERNAL(name, window, options, required, help)              \
+	int rsw__algo_##name##_create(rsw_algorithm **out,                     \
+				      const rsw_space *space,                  \
+				      const rsw_algo_opts *o, char *err,       \
+				      size_t errlen);
+RSW_ALGO_MAP(RSW__ALGO_INTERNAL)
+#undef RSW__ALGO_INTERNAL
+
 #endif

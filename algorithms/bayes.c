@@ -582,7 +582,7 @@ fresh_point(struct bayes *b, uint64_t seq, double *u)
 			const rsw_param *p = &b->space.params[d];
 			uint64_t levels = rsw_param_levels(p);
 
-			v[d] = rsw_param_to_unit(p, p->lo + (double)(idx % levels) * p->step);
+			v[d] = rsw_param_to_unit(p, rsw_param_level(p, idx % levels));
 			idx /= levels;
 		}
 		if (!seen_contains(b, v)) {
@@ -689,16 +689,28 @@ default_init(uint32_t nparams)
 }
 
 int
-rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
-		      uint64_t evals, uint32_t init, uint64_t seed, int minimize)
+rsw__algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
+		       const rsw_algo_opts *o, char *err, size_t errlen)
 {
-	uint32_t n = space->n, fmax;
+	uint32_t n = space->n, fmax, init = o->init;
+	uint64_t evals = o->evals;
 	struct bayes *b;
 	rsw_algorithm *a;
 
 	*out = NULL;
-	if (n == 0 || evals == 0 || evals >= UINT32_MAX)
-		return RSW_EINVAL;
+	if (n == 0 || evals == 0)
+		return rsw__algo_refuse(err, errlen, "--algo bayes needs %s",
+					n == 0 ? "parameters" :
+						 "--evals N (its budget)");
+	if (evals >= UINT32_MAX)
+		return rsw__algo_refuse(err, errlen, "--algo bayes: --evals %llu "
+					"is more than a Gaussian process can "
+					"use; at most %u",
+					(unsigned long long)evals, UINT32_MAX - 1);
+	if (init > evals)
+		return rsw__algo_refuse(err, errlen, "--init %u is more than "
+					"--evals %llu", init,
+					(unsigned long long)evals);
 	if (init == 0)
 		init = default_init(n);
 	if (init > evals)
@@ -716,8 +728,8 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	b->n = n;
 	b->init = init;
 	b->evals = evals;
-	b->seed = seed;
-	b->minimize = minimize;
+	b->seed = o->seed;
+	b->minimize = o->minimize;
 	fmax = FIT_MAX < evals ? FIT_MAX : (uint32_t)evals;
 	b->U = calloc(evals * n, sizeof(double));
 	b->f = calloc(evals, sizeof(double));
@@ -765,7 +777,7 @@ rsw_algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 		}
 	}
 	rsw__blas_single_thread();
-	rsw__best_init(&b->best, minimize);
+	rsw__best_init(&b->best, o->minimize);
 	a->name = "bayes";
 	a->nparams = n;
 	a->suggest = bayes_suggest;

@@ -348,16 +348,22 @@ cmaes_destroy(rsw_algorithm *a)
 }
 
 int
-rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
-		      uint32_t lambda, uint64_t evals, uint64_t seed, int minimize)
+rsw__algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
+		       const rsw_algo_opts *o, char *err, size_t errlen)
 {
-	uint32_t n = space->n;
+	uint32_t n = space->n, lambda = o->population;
 	struct cmaes *c;
 	rsw_algorithm *a;
 
 	*out = NULL;
-	if (n == 0 || evals == 0 || lambda > LAMBDA_MAX || (lambda != 0 && lambda < 4))
-		return RSW_EINVAL;
+	if (n == 0 || o->evals == 0)
+		return rsw__algo_refuse(err, errlen, "--algo cmaes needs %s",
+					n == 0 ? "parameters" :
+						 "--evals N (its budget)");
+	if (lambda > LAMBDA_MAX || (lambda != 0 && lambda < 4))
+		return rsw__algo_refuse(err, errlen, "--algo cmaes: --population "
+					"(lambda) must be from 4 to %d, got %u",
+					LAMBDA_MAX, lambda);
 	a = calloc(1, sizeof *a);
 	c = calloc(1, sizeof *c);
 	if (a == NULL || c == NULL) {
@@ -367,16 +373,16 @@ rsw_algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 	}
 	c->space = *space;
 	c->n = n;
-	c->evals = evals;
-	c->seed = seed;
-	c->minimize = minimize;
+	c->evals = o->evals;
+	c->seed = o->seed;
+	c->minimize = o->minimize;
 	if (start_run(c, lambda ? lambda : 4 + (uint32_t)floor(3 * log((double)n))) != 0) {
 		free(c);
 		free(a);
 		return RSW_ENOMEM;
 	}
 	rsw__blas_single_thread();
-	rsw__best_init(&c->best, minimize);
+	rsw__best_init(&c->best, o->minimize);
 	a->name = "cmaes";
 	a->nparams = n;
 	a->state = c;

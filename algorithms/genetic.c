@@ -35,6 +35,7 @@ struct genetic {
 	rsw_space space;
 	uint32_t pop, elite;
 	uint64_t generations;
+	uint64_t evals;	     /* the budget: seqs from here are not suggested */
 	uint64_t seed;
 	int minimize;
 	uint64_t gen;	     /* generation held in `cur` */
@@ -131,7 +132,7 @@ genetic_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 	uint64_t gen = seq / g->pop;
 	uint32_t ind = (uint32_t)(seq % g->pop), d = g->space.n;
 
-	if (gen >= g->generations)
+	if (gen >= g->generations || seq >= g->evals)
 		return RSW_SUGGEST_DONE;
 	if (gen > g->gen) {
 		if (g->known < g->pop)
@@ -181,17 +182,39 @@ genetic_destroy(rsw_algorithm *a)
 }
 
 int
-rsw_algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
-			uint32_t population, uint64_t generations, uint64_t seed,
-			int minimize)
+rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
+			 const rsw_algo_opts *o, char *err, size_t errlen)
 {
 	struct genetic *g;
 	rsw_algorithm *a;
-	uint32_t d = space->n;
+	uint32_t d = space->n, population = o->population ? o->population : 50;
+	uint64_t generations = o->generations, evals = o->evals;
 
 	*out = NULL;
-	if (d == 0 || population < 4 || population > 4096 || generations == 0)
-		return RSW_EINVAL;
+	if (d == 0)
+		return rsw__algo_refuse(err, errlen, "--algo genetic needs "
+					"parameters");
+	if (population < 4 || population > 4096)
+		return rsw__algo_refuse(err, errlen, "--algo genetic: --population "
+					"must be from 4 to 4096, got %u",
+					population);
+	/* The budget: evals when given (the last generation partial), else
+	 * generations x population; both given must agree. */
+	if (evals != 0 && generations != 0 &&
+	    (evals + population - 1) / population != generations)
+		return rsw__algo_refuse(err, errlen, "--algo genetic: --evals %llu "
+					"and --generations %llu disagree (%llu "
+					"generations of %u); give one of them",
+					(unsigned long long)evals,
+					(unsigned long long)generations,
+					(unsigned long long)((evals + population - 1) /
+							     population),
+					population);
+	if (generations == 0)
+		generations = evals != 0 ? (evals + population - 1) / population :
+					   20;
+	if (evals == 0)
+		evals = generations * population;
 	a = calloc(1, sizeof *a);
 	g = calloc(1, sizeof *g);
 	if (a == NULL || g == NULL)
@@ -205,12 +228,13 @@ rsw_algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 	g->pop = population;
 	g->elite = population / 20 > 0 ? population / 20 : 1;
 	g->generations = generations;
-	g->seed = seed;
-	g->minimize = minimize;
+	g->evals = evals;
+	g->seed = o->seed;
+	g->minimize = o->minimize;
 	for (uint32_t i = 0; i < population; i++)
 		for (uint32_t j = 0; j < d; j++)
 			g->cur[i * d + j] = draw(g, 0, i, D_INIT, j);
-	rsw__best_init(&g->best, minimize);
+	rsw__best_init(&g->best, o->minimize);
 	a->name = "genetic";
 	a->nparams = d;
 	a->state = g;

@@ -28,7 +28,7 @@ grid_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 		const rsw_param *p = &g->space.params[i];
 		uint64_t levels = rsw_param_levels(p);
 
-		params[i] = p->lo + (double)(rest % levels) * p->step;
+		params[i] = rsw_param_level(p, rest % levels);
 		rest /= levels;
 	}
 	return RSW_SUGGEST_OK;
@@ -59,14 +59,23 @@ grid_destroy(rsw_algorithm *a)
 }
 
 int
-rsw_algo_grid_create(rsw_algorithm **out, const rsw_space *space, int minimize)
+rsw__algo_grid_create(rsw_algorithm **out, const rsw_space *space,
+		      const rsw_algo_opts *o, char *err, size_t errlen)
 {
 	rsw_algorithm *a;
 	struct grid *g;
 
 	*out = NULL;
+	for (uint32_t i = 0; i < space->n; i++)
+		if (rsw_param_levels(&space->params[i]) == 0)
+			return rsw__algo_refuse(err, errlen, "--algo grid: "
+						"parameter '%s' is continuous; "
+						"give it a STEP",
+						space->params[i].name);
 	if (space->n == 0 || rsw_space_grid_size(space) == 0)
-		return RSW_EINVAL;
+		return rsw__algo_refuse(err, errlen, "--algo grid: the grid %s",
+					space->n == 0 ? "has no parameters" :
+							"has too many points");
 	a = calloc(1, sizeof *a);
 	g = calloc(1, sizeof *g);
 	if (a == NULL || g == NULL) {
@@ -76,7 +85,7 @@ rsw_algo_grid_create(rsw_algorithm **out, const rsw_space *space, int minimize)
 	}
 	g->space = *space;
 	g->total = rsw_space_grid_size(space);
-	rsw__best_init(&g->best, minimize);
+	rsw__best_init(&g->best, o->minimize);
 	a->name = "grid";
 	a->flags = RSW_ALGO_NON_ADAPTIVE;
 	a->nparams = space->n;

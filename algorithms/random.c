@@ -82,15 +82,17 @@ random_destroy(rsw_algorithm *a)
 }
 
 int
-rsw_algo_random_create(rsw_algorithm **out, const rsw_space *space,
-		       uint64_t evals, uint64_t seed, int minimize)
+rsw__algo_random_create(rsw_algorithm **out, const rsw_space *space,
+			const rsw_algo_opts *o, char *err, size_t errlen)
 {
 	struct random_search *r;
 	rsw_algorithm *a;
 
 	*out = NULL;
-	if (space->n == 0 || evals == 0)
-		return RSW_EINVAL;
+	if (space->n == 0 || o->evals == 0)
+		return rsw__algo_refuse(err, errlen, "--algo random needs %s",
+					space->n == 0 ? "parameters" :
+							"--evals N (its budget)");
 	a = calloc(1, sizeof *a);
 	r = calloc(1, sizeof *r);
 	if (a == NULL || r == NULL) {
@@ -99,9 +101,9 @@ rsw_algo_random_create(rsw_algorithm **out, const rsw_space *space,
 		return RSW_ENOMEM;
 	}
 	r->space = *space;
-	r->evals = evals;
-	r->seed = seed;
-	rsw__best_init(&r->best, minimize);
+	r->evals = o->evals;
+	r->seed = o->seed;
+	rsw__best_init(&r->best, o->minimize);
 	a->name = "random";
 	a->flags = RSW_ALGO_NON_ADAPTIVE;
 	a->nparams = space->n;

@@ -2,12 +2,18 @@
  * algorithms/space.c - parsing and mapping of parameter specs.
  *
  * "NAME=int:LO:HI[:STEP]", "float:LO:HI[:STEP]", "log:LO:HI",
- * "logint:LO:HI", "cat:A,B,C", on the command line or as the values of a
- * JSON space file.  Every malformed spec is rejected with one sentence
- * naming the parameter and the bad part.  A stepped parameter has levels
- * LO, LO+STEP, ... <= HI; grid and unit-cube mapping both go through those
- * levels, so integers, steps and categories are exact; log and logint map
- * the unit interval log-uniformly.
+ * "logint:LO:HI", "cat:A,B,C", "choice:0,5,10", on the command line or as
+ * the values of a JSON space file.  Every malformed spec is rejected with
+ * one sentence naming the parameter and the bad part.  A stepped parameter
+ * has levels LO, LO+STEP, ... <= HI (a list has one level per entry); grid
+ * and unit-cube mapping both go through those levels, so integers, steps,
+ * categories and choices are exact; log and logint map the unit interval
+ * log-uniformly.
+ *
+ * A stepped float's level LO + i STEP is snapped to d decimals, d the
+ * decimals of LO and STEP written shortest: round(v 10^d) / 10^d is the
+ * double nearest the decimal (both operands exact, the division correctly
+ * rounded) while |v| 10^d < 2^53, which is checked once at parse time.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -42,47 +48,89 @@ parse_number(const char *tok, double *out)
 		return RSW_EINVAL;                       \
 	} while (0)
 
+/* cat:A,B,C (kind RSW_PARAM_CAT) or choice:1,2.5,10 (RSW_PARAM_CHOICE). */
 static int
-add_categories(rsw_space *s, rsw_param *p, const char *list, char *err,
-	       size_t errlen)
+add_list(rsw_space *s, rsw_param *p, const char *list, char *err,
+	 size_t errlen)
 {
-	const char *c = list;
+	const char *c = list, *what = p->kind == RSW_PARAM_CAT ? "category" :
+							       "choice";
 
-	p->kind = RSW_PARAM_CAT;
 	if (*c == '\0')
-		FAIL("parameter '%s': empty category list (expected cat:A,B,...)",
-		     p->name);
+		FAIL("parameter '%s': empty %s list (expected %s:A,B,...)", p->name,
+		     what, p->kind == RSW_PARAM_CAT ? "cat" : "choice");
 	while (*c) {
 		size_t len = strcspn(c, ",");
 
-		if (len == 0)
-			FAIL("parameter '%s': empty category name in '%s'", p->name,
-			     list);
+		if (len == 0 || (*c && c[len] == ',' && c[len + 1] == '\0'))
+			FAIL("parameter '%s': empty %s in '%s'", p->name, what, list);
 		if (len >= RSW_CATEGORY_MAX)
-			FAIL("parameter '%s': category '%.*s' is longer than %d "
-			     "characters", p->name, (int)len, c, RSW_CATEGORY_MAX - 1);
+			FAIL("parameter '%s': %s '%.*s' is longer than %d "
+			     "characters", p->name, what, (int)len, c,
+			     RSW_CATEGORY_MAX - 1);
 		if (p->ncat == RSW_MAX_CATEGORIES)
-			FAIL("parameter '%s': more than %d categories", p->name,
-			     RSW_MAX_CATEGORIES);
+			FAIL("parameter '%s': more than %d %ss", p->name,
+			     RSW_MAX_CATEGORIES, what);
 		memcpy(p->cat[p->ncat], c, len);
 		p->cat[p->ncat][len] = '\0';
+		if (p->kind == RSW_PARAM_CHOICE &&
+		    parse_number(p->cat[p->ncat], &p->choice[p->ncat]) != 0)
+			FAIL("parameter '%s': choice '%s' is not a number (cat:... "
+			     "takes names)", p->name, p->cat[p->ncat]);
 		for (uint32_t i = 0; i < p->ncat; i++)
-			if (strcmp(p->cat[i], p->cat[p->ncat]) == 0)
-				FAIL("parameter '%s': category '%s' is given twice",
-				     p->name, p->cat[i]);
+			if (p->kind == RSW_PARAM_CAT ?
+				    strcmp(p->cat[i], p->cat[p->ncat]) == 0 :
+				    p->choice[i] == p->choice[p->ncat])
+				FAIL("parameter '%s': %s '%s' is given twice",
+				     p->name, what, p->cat[p->ncat]);
 		p->ncat++;
 		c += len;
-		if (*c == ',' && c[1] == '\0')
-			FAIL("parameter '%s': empty category name in '%s'", p->name,
-			     list);
 		if (*c == ',')
 			c++;
 	}
+	p->step = 1;
 	p->lo = 0;
 	p->hi = p->ncat - 1;
-	p->step = 1;
+	if (p->kind == RSW_PARAM_CHOICE) {
+		p->lo = p->hi = p->choice[0];
+		for (uint32_t i = 1; i < p->ncat; i++) {
+			p->lo = p->choice[i] < p->lo ? p->choice[i] : p->lo;
+			p->hi = p->choice[i] > p->hi ? p->choice[i] : p->hi;
+		}
+	}
 	s->params[s->n++] = *p;
 	return 0;
+}
+
+/* The shortest decimal text of v that reads back as v (%.15g is enough
+ * for most values, and is then the shortest; else 16 or 17 digits). */
+static void
+shortest(double v, char *buf, size_t n)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, n, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+/* Decimals of v written shortest: 0.01 -> 2, 5.12 -> 2, 100 -> 0. */
+static int
+decimals_of(double v)
+{
+	char buf[64];
+	int prec;
+
+	/* The fewest digits after the point, in exponent form, that read
+	 * back as v; the decimals are those less the exponent. */
+	for (prec = 0; prec < 16; prec++) {
+		snprintf(buf, sizeof buf, "%.*e", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, sizeof buf, "%.*e", prec, v);
+	prec -= atoi(strchr(buf, 'e') + 1);
+	return prec > 0 ? prec : 0;
 }
 
 int
@@ -121,8 +169,15 @@ rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
 		fields[nf++] = tok;
 	memset(&p, 0, sizeof p);
 	snprintf(p.name, sizeof p.name, "%s", name);
-	if (nf >= 1 && strcmp(fields[0], "cat") == 0)
-		return add_categories(s, &p, strchr(spec, '=') + 1 + 4, err, errlen);
+	p.decimals = -1;
+	if (strncmp(strchr(spec, '=') + 1, "cat:", 4) == 0) {
+		p.kind = RSW_PARAM_CAT;
+		return add_list(s, &p, strchr(spec, '=') + 1 + 4, err, errlen);
+	}
+	if (strncmp(strchr(spec, '=') + 1, "choice:", 7) == 0) {
+		p.kind = RSW_PARAM_CHOICE;
+		return add_list(s, &p, strchr(spec, '=') + 1 + 7, err, errlen);
+	}
 	if (nf < 3 || nf > 4 || tok != NULL)
 		FAIL("parameter '%s': expected TYPE:LO:HI[:STEP], got '%s'", name,
 		     strchr(spec, '=') + 1);
@@ -136,7 +191,7 @@ rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
 		p.kind = RSW_PARAM_LOGINT;
 	else
 		FAIL("parameter '%s': unknown type '%s' (expected int, float, log, "
-		     "logint or cat)", name, fields[0]);
+		     "logint, cat or choice)", name, fields[0]);
 	if (parse_number(fields[1], &p.lo) != 0)
 		FAIL("parameter '%s': LO '%s' is not a number", name, fields[1]);
 	if (parse_number(fields[2], &p.hi) != 0)
@@ -164,6 +219,14 @@ rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
 	     p.step != floor(p.step) || fabs(p.lo) > 9e15 || fabs(p.hi) > 9e15))
 		FAIL("parameter '%s': int bounds and step must be whole numbers",
 		     name);
+	if (p.kind == RSW_PARAM_FLOAT && p.step > 0) {
+		int d = decimals_of(p.lo) > decimals_of(p.step) ?
+				decimals_of(p.lo) : decimals_of(p.step);
+
+		/* Snapping is exact while |v| 10^d stays below 2^53. */
+		if (d <= 15 && fmax(fabs(p.lo), fabs(p.hi)) * pow(10, d) < 0x1p53)
+			p.decimals = d;
+	}
 	s->params[s->n++] = p;
 	return 0;
 }
@@ -173,6 +236,8 @@ rsw_param_levels(const rsw_param *p)
 {
 	double n;
 
+	if (p->kind == RSW_PARAM_CAT || p->kind == RSW_PARAM_CHOICE)
+		return p->ncat;
 	if (p->step <= 0)
 		return 0;
 	/* A small tolerance keeps 0:1:0.1 at 11 levels despite rounding. */
@@ -193,6 +258,20 @@ rsw_space_grid_size(const rsw_space *s)
 		total *= l;
 	}
 	return s->n > 0 ? total : 0;
+}
+
+double
+rsw_param_level(const rsw_param *p, uint64_t i)
+{
+	double v, scale;
+
+	if (p->kind == RSW_PARAM_CHOICE)
+		return i < p->ncat ? p->choice[i] : p->choice[p->ncat - 1];
+	v = p->lo + (double)i * p->step;
+	if (p->decimals < 0)
+		return v;
+	scale = pow(10, p->decimals);
+	return round(v * scale) / scale;
 }
 
 double
@@ -220,7 +299,7 @@ rsw_param_from_unit(const rsw_param *p, double u)
 	i = (uint64_t)(u * (double)levels);
 	if (i >= levels)
 		i = levels - 1;
-	return p->lo + (double)i * p->step;
+	return rsw_param_level(p, i);
 }
 
 double
@@ -236,6 +315,13 @@ rsw_param_to_unit(const rsw_param *p, double v)
 		u = hi > lo ? (log(v) - log(lo)) / (log(hi) - log(lo)) : 0;
 	} else if (levels == 0) {
 		u = p->hi > p->lo ? (v - p->lo) / (p->hi - p->lo) : 0;
+	} else if (p->kind == RSW_PARAM_CHOICE) {
+		uint32_t best = 0;
+
+		for (uint32_t i = 1; i < p->ncat; i++)
+			if (fabs(p->choice[i] - v) < fabs(p->choice[best] - v))
+				best = i;
+		u = (best + 0.5) / (double)levels;
 	} else {
 		double i = floor((v - p->lo) / p->step + 0.5);
 
@@ -248,6 +334,13 @@ rsw_param_to_unit(const rsw_param *p, double v)
 int
 rsw_param_is_integral(const rsw_param *p)
 {
+	if (p->kind == RSW_PARAM_CHOICE) {
+		for (uint32_t i = 0; i < p->ncat; i++)
+			if (p->choice[i] != floor(p->choice[i]) ||
+			    fabs(p->choice[i]) > 9e15)
+				return 0;
+		return 1;
+	}
 	return p->kind == RSW_PARAM_INT || p->kind == RSW_PARAM_LOGINT ||
 	       p->kind == RSW_PARAM_CAT;
 }
@@ -258,7 +351,44 @@ rsw_param_format(const rsw_param *p, double v, char *buf, size_t n)
 	if (p->kind == RSW_PARAM_CAT && v >= 0 && v < p->ncat && v == floor(v))
 		snprintf(buf, n, "%s", p->cat[(uint32_t)v]);
 	else
-		snprintf(buf, n, "%.17g", v);
+		shortest(v, buf, n);
+	return buf;
+}
+
+const char *
+rsw_param_spec(const rsw_param *p, char *buf, size_t n)
+{
+	static const char *const kinds[] = { "int", "float", "log", "logint",
+					     "cat", "choice" };
+	char lo[32], hi[32], step[32];
+	size_t len;
+
+	if (p->kind < 0 || p->kind > RSW_PARAM_CHOICE)
+		return n > 0 ? (buf[0] = '\0', buf) : buf;
+	len = (size_t)snprintf(buf, n, "%s=%s:", p->name, kinds[p->kind]);
+	if (p->kind == RSW_PARAM_CAT || p->kind == RSW_PARAM_CHOICE) {
+		/* A choice's own text would do too, but the shortest form of
+		 * its value is what reads back as the same double. */
+		for (uint32_t i = 0; i < p->ncat && len < n; i++) {
+			if (p->kind == RSW_PARAM_CHOICE)
+				shortest(p->choice[i], step, sizeof step);
+			len += (size_t)snprintf(buf + len, n - len, "%s%s",
+						i ? "," : "",
+						p->kind == RSW_PARAM_CAT ? p->cat[i] : step);
+		}
+	} else {
+		shortest(p->lo, lo, sizeof lo);
+		shortest(p->hi, hi, sizeof hi);
+		shortest(p->step, step, sizeof step);
+		/* int and float keep a step that is not their default. */
+		int with_step = (p->kind == RSW_PARAM_FLOAT && p->step > 0) ||
+				(p->kind == RSW_PARAM_INT && p->step != 1);
+
+		len += (size_t)snprintf(buf + len, n - len, "%s:%s%s%s", lo, hi,
+					with_step ? ":" : "", with_step ? step : "");
+	}
+	if (len >= n && n > 0)
+		buf[0] = '\0';
 	return buf;
 }
 

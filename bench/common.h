@@ -11,7 +11,23 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <ck_ring.h>
+
 #include "stats.h"
+
+/* A 16-byte descriptor stored by value in a typed ck_ring, as the
+ * engine's task ring does: the raw-ring baselines use it. */
+struct bench_desc {
+	uint64_t seq;
+	uint32_t size;
+	uint32_t tag;
+};
+CK_RING_PROTOTYPE(bench, bench_desc)
+
+/* ck keeps p_head and p_tail on one line; it must not share it. */
+struct bench_ring {
+	struct ck_ring r;
+} __attribute__((aligned(64)));
 
 static inline uint64_t
 bench_now_ns(void)

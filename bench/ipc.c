@@ -29,7 +29,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena.h"
 #include "common.h"
 #include "ringsweep/ringsweep.h"
 
@@ -53,8 +52,8 @@ struct line_dir {
 
 /* One direction of a ring transport. */
 struct ring_dir {
-	struct rsw_ring ring;
-	struct rsw_task_desc descs[SLOTS];
+	struct bench_ring ring;
+	struct bench_desc descs[SLOTS];
 	uint32_t futex_word __attribute__((aligned(64)));
 	char payload[SLOTS][RSW_IPC_MAX_SIZE] __attribute__((aligned(64)));
 };
@@ -210,15 +209,15 @@ ring_send(struct tp *t, int dir, const void *buf)
 {
 	struct ring_dir *r = &t->rd[dir];
 	uint64_t slot = t->sent[dir]++ % SLOTS;
-	struct rsw_task_desc d = { slot, (uint32_t)t->size, 0 };
+	struct bench_desc d = { slot, (uint32_t)t->size, 0 };
 
 	/* Slot reuse is safe: the ring holds SLOTS - 1 entries, so slot k
 	 * comes round again only after the receiver dequeued (and, being
 	 * sequential, copied) message k + 1. */
 	memcpy(r->payload[slot], buf, t->size);
 	for (;;) {
-		int ok = t->mpmc ? ck_ring_enqueue_mpmc_rsw_task(&r->ring.r, r->descs, &d)
-				 : ck_ring_enqueue_spsc_rsw_task(&r->ring.r, r->descs, &d);
+		int ok = t->mpmc ? ck_ring_enqueue_mpmc_bench(&r->ring.r, r->descs, &d)
+				 : ck_ring_enqueue_spsc_bench(&r->ring.r, r->descs, &d);
 		if (ok)
 			break;
 		ck_pr_stall();
@@ -239,12 +238,12 @@ static int
 ring_recv(struct tp *t, int dir, void *buf)
 {
 	struct ring_dir *r = &t->rd[dir];
-	struct rsw_task_desc d;
+	struct bench_desc d;
 
 	for (;;) {
 		uint32_t word = ck_pr_load_32(&r->futex_word);
-		int ok = t->mpmc ? ck_ring_dequeue_mpmc_rsw_task(&r->ring.r, r->descs, &d)
-				 : ck_ring_dequeue_spsc_rsw_task(&r->ring.r, r->descs, &d);
+		int ok = t->mpmc ? ck_ring_dequeue_mpmc_bench(&r->ring.r, r->descs, &d)
+				 : ck_ring_dequeue_spsc_bench(&r->ring.r, r->descs, &d);
 
 		if (ok)
 			break;
@@ -262,7 +261,7 @@ ring_recv(struct tp *t, int dir, void *buf)
 			ck_pr_stall();
 		}
 	}
-	memcpy(buf, r->payload[d.seq_first % SLOTS], t->size);
+	memcpy(buf, r->payload[d.seq % SLOTS], t->size);
 	return 0;
 }
 
@@ -660,8 +659,28 @@ measure_engine(int idle, const rsw_ipc_opts *o, rsw_ipc_row *row)
 }
 
 int
+rsw_bench_ipc_one(const char *name, const rsw_ipc_opts *o, rsw_ipc_row *row)
+{
+	memset(row, 0, sizeof *row);
+	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++)
+		if (strcmp(transports[i].name, name) == 0) {
+			measure(&transports[i], o, row);
+			return 0;
+		}
+	for (int idle = RSW_IDLE_SPIN; idle >= RSW_IDLE_SLEEP; idle--)
+		if (strcmp(name, idle == RSW_IDLE_SPIN ? "ringsweep-spin" :
+							 "ringsweep-sleep") == 0) {
+			measure_engine(idle, o, row);
+			return 0;
+		}
+	return -1;
+}
+
+int
 rsw_bench_ipc(const rsw_ipc_opts *o, rsw_ipc_row *rows, int max_rows)
 {
+	static const char *const engine_rows[] = { "ringsweep-spin",
+						   "ringsweep-sleep" };
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++) {
@@ -669,17 +688,12 @@ rsw_bench_ipc(const rsw_ipc_opts *o, rsw_ipc_row *rows, int max_rows)
 			return n;
 		if (i > 0 && o->only != NULL && strstr(transports[i].name, o->only) == NULL)
 			continue;
-		memset(&rows[n], 0, sizeof rows[n]);
-		measure(&transports[i], o, &rows[n++]);
+		rsw_bench_ipc_one(transports[i].name, o, &rows[n++]);
 	}
-	for (int idle = RSW_IDLE_SPIN; idle >= RSW_IDLE_SLEEP && n < max_rows; idle--) {
-		const char *name = idle == RSW_IDLE_SPIN ? "ringsweep-spin" :
-							   "ringsweep-sleep";
-
-		if (o->only != NULL && strstr(name, o->only) == NULL)
+	for (int i = 0; i < 2 && n < max_rows; i++) {
+		if (o->only != NULL && strstr(engine_rows[i], o->only) == NULL)
 			continue;
-		memset(&rows[n], 0, sizeof rows[n]);
-		measure_engine(idle, o, &rows[n++]);
+		rsw_bench_ipc_one(engine_rows[i], o, &rows[n++]);
 	}
 	return n;
 }

@@ -37,4 +37,10 @@ typedef struct rsw_ipc_row {
  * raw cache line, the baseline of the ratios). */
 int rsw_bench_ipc(const rsw_ipc_opts *o, rsw_ipc_row *rows, int max_rows);
 
+/* Measures one transport by name ("cache-line", "ck-mpmc", "pipe", ...,
+ * "ringsweep-spin", "ringsweep-sleep"): the one definition every
+ * benchmark uses for it.  0, or -1 for an unknown name. */
+int rsw_bench_ipc_one(const char *name, const rsw_ipc_opts *o,
+		      rsw_ipc_row *row);
+
 #endif

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "util.h"
 
 static uint64_t
@@ -176,6 +177,7 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 		return RSW_ESHM;
 	}
 	a->lock_fd = fd;
+	rsw__fd_own(fd);
 	advise(map, tmp.total_size);
 	a->hdr = map;
 	a->size = tmp.total_size;
@@ -321,8 +323,7 @@ rsw__arena_destroy(rsw_arena *a)
 	if (a->owner && a->name[0] != '\0')
 		shm_unlink(a->name);
 	a->owner = 0;
-	if (a->lock_fd >= 0)
-		close(a->lock_fd);
+	rsw__fd_close(a->lock_fd);
 	a->lock_fd = -1;
 	rsw__arena_detach(a);
 }

@@ -48,10 +48,11 @@
 #include <stdint.h>
 
 #include "ringsweep/engine.h"
+#include "ringsweep/inspect.h"
 
 #define RSW_CACHELINE 64
 #define RSW_ARENA_MAGIC 0x3157535347474e52ull /* "RNGGSSW1" little-endian */
-#define RSW_ARENA_VERSION 3u
+#define RSW_ARENA_VERSION 4u
 #define RSW_ARENA_PREFIX "/ringsweep-"
 #define RSW_OBJECTIVE_NAME_MAX 64
 #define RSW_OBJECTIVE_ARG_MAX 1024
@@ -143,19 +144,11 @@ _Static_assert(sizeof(struct rsw_task_slot) == 32, "task slot head ABI");
 
 /* ---------------------------------------------------------- worker slots */
 
-enum rsw_worker_state {
-	RSW_WORKER_EMPTY = 0,
-	RSW_WORKER_STARTING = 1,
-	RSW_WORKER_IDLE = 2,
-	RSW_WORKER_BUSY = 3,
-	RSW_WORKER_DEAD = 4,
-};
-
 /*
  * Memory ordering: apart from the task seqlock (task_gen, below) and the
  * CAS on external_claim, every field is a monitoring value with one
- * writer at a time, read on its own (by the supervisor, the driver or
- * `ringsweep top`).  Relaxed ck_pr loads and stores are enough for them:
+ * writer at a time (each line names its writer), read on its own (by the
+ * supervisor, the driver or `ringsweep top`).  Relaxed ck_pr loads and stores are enough for them:
  * they keep each access whole, and nothing is inferred from the order of
  * two of them -- liveness comes from pidfds, results from the rings.
  */
@@ -183,11 +176,19 @@ struct rsw_worker_slot {
 	 * (rsw_worker_set_child_group), killed with the worker. */
 	uint32_t child_pgid;
 	uint8_t pad_[RSW_CACHELINE - 28];
+	/* Line 3: written by the driver only, for observers (`ringsweep
+	 * top`): the slot's attempts as the driver accounts them, deaths
+	 * included, so an observer and the final summary agree. */
+	uint64_t driver_tasks;
+	uint64_t driver_failures;
+	uint8_t pad2_[RSW_CACHELINE - 16];
 } __attribute__((aligned(RSW_CACHELINE)));
-_Static_assert(sizeof(struct rsw_worker_slot) == 2 * RSW_CACHELINE,
+_Static_assert(sizeof(struct rsw_worker_slot) == 3 * RSW_CACHELINE,
 	       "worker slot ABI");
 _Static_assert(offsetof(struct rsw_worker_slot, external_claim) ==
 		   RSW_CACHELINE, "worker and supervisor lines apart");
+_Static_assert(offsetof(struct rsw_worker_slot, driver_tasks) ==
+		   2 * RSW_CACHELINE, "supervisor and driver lines apart");
 
 /* ---------------------------------------------------------------- header */
 

@@ -49,6 +49,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -115,6 +116,7 @@ struct rsw_engine {
 	double avg_task_ns;
 	int error;	   /* sticky */
 	int draining;	   /* no new attempts start; see rsw_engine_drain */
+	uint64_t halt_seq; /* on_error fail: tasks from here on never start */
 	volatile int cancel;
 	uint32_t consecutive_failed;
 	uint64_t next_liveness_ns;
@@ -150,24 +152,59 @@ is_pow2(uint32_t x)
 	return x >= 2 && (x & (x - 1)) == 0;
 }
 
-static int
-config_valid(const rsw_config *c)
+/* One check per field, so the message names the field that is wrong. */
+#define CHECK(ok, ...)                                                         \
+	do {                                                                   \
+		if (!(ok)) {                                                   \
+			if (err != NULL && errlen > 0)                         \
+				snprintf(err, errlen, __VA_ARGS__);            \
+			return RSW_EINVAL;                                     \
+		}                                                              \
+	} while (0)
+
+int
+rsw_config_validate(const rsw_config *c, char *err, size_t errlen)
 {
-	return c->workers >= 0 && c->external_slots <= 64 &&
-	       c->workers + (int)c->external_slots <= 256 &&
-	       (c->workers > 0 || c->external_slots == 0) &&
-	       (c->idle == RSW_IDLE_SLEEP || c->idle == RSW_IDLE_SPIN) &&
-	       c->timeout_s >= 0 && c->timeout_s < 1e9 &&
-	       c->max_attempts >= 1 &&
-	       (c->on_error == RSW_ON_ERROR_SKIP ||
-		c->on_error == RSW_ON_ERROR_FAIL) &&
-	       c->crash_loop_deaths >= 1 && c->crash_loop_failures >= 1 &&
-	       is_pow2(c->max_inflight) && c->max_inflight <= (1u << 22) &&
-	       is_pow2(c->ring_capacity) && c->ring_capacity <= (1u << 22) &&
-	       c->max_params >= 1 && c->max_params <= RSW_MAX_PARAMS_LIMIT &&
-	       c->max_metrics <= RSW_MAX_METRICS_LIMIT && c->max_batch >= 1 &&
-	       c->nice >= 0 && c->nice <= 19;
+	CHECK(c != NULL, "no configuration");
+	CHECK(c->workers >= 0 && c->workers <= 256,
+	      "workers must be from 0 (serial) to 256, got %d", c->workers);
+	CHECK(c->external_slots <= 64 &&
+		      c->workers + (int)c->external_slots <= 256,
+	      "external_slots must be from 0 to 64 (256 slots in all), got %u",
+	      c->external_slots);
+	CHECK(c->workers > 0 || c->external_slots == 0,
+	      "external workers need a supervised engine (workers >= 1)");
+	CHECK(c->idle == RSW_IDLE_SLEEP || c->idle == RSW_IDLE_SPIN,
+	      "idle must be RSW_IDLE_SLEEP or RSW_IDLE_SPIN");
+	CHECK(c->timeout_s >= 0 && c->timeout_s < 1e9,
+	      "timeout_s must be from 0 (none) to 1e9 seconds, got %g",
+	      c->timeout_s);
+	CHECK(c->max_attempts >= 1 && c->max_attempts <= 1001,
+	      "max_attempts must be from 1 to 1001, got %u", c->max_attempts);
+	CHECK(c->on_error == RSW_ON_ERROR_SKIP || c->on_error == RSW_ON_ERROR_FAIL,
+	      "on_error must be RSW_ON_ERROR_SKIP or RSW_ON_ERROR_FAIL");
+	CHECK(c->crash_loop_deaths >= 1 && c->crash_loop_failures >= 1,
+	      "the crash-loop limits must be at least 1");
+	CHECK(is_pow2(c->max_inflight) && c->max_inflight <= (1u << 22),
+	      "max_inflight must be a power of two from 2 to 4194304, got %u",
+	      c->max_inflight);
+	CHECK(is_pow2(c->ring_capacity) && c->ring_capacity <= (1u << 22),
+	      "ring_capacity must be a power of two from 2 to 4194304, got %u",
+	      c->ring_capacity);
+	CHECK(c->max_params >= 1 && c->max_params <= RSW_MAX_PARAMS_LIMIT,
+	      "max_params must be from 1 to %d, got %u", RSW_MAX_PARAMS_LIMIT,
+	      c->max_params);
+	CHECK(c->max_metrics <= RSW_MAX_METRICS_LIMIT,
+	      "max_metrics must be at most %d, got %u", RSW_MAX_METRICS_LIMIT,
+	      c->max_metrics);
+	CHECK(c->max_batch >= 1 && c->max_batch <= 4096,
+	      "max_batch must be from 1 to 4096, got %u", c->max_batch);
+	CHECK(c->nice >= 0 && c->nice <= 19, "nice must be from 0 to 19, got %d",
+	      c->nice);
+	return 0;
 }
+
+#undef CHECK
 
 static struct flight *
 flight(rsw_engine *e, uint64_t seq)
@@ -237,14 +274,65 @@ requeue_unchanged(rsw_engine *e, struct flight *f, uint64_t st)
 	struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
 	uint32_t ne = new_epoch(e);
 
-	/* Full-barrier CAS: either we win and a slow worker's claim of the
+	/* One word decides: either we win and a slow worker's claim of the
 	 * old epoch fails, or it claimed first and the task stays its. */
 	if (!ck_pr_cas_64(&ts->state, st, RSW_STATE(ne, 0)))
 		return 0;
+	/* The new state must be visible before the descriptor that queues
+	 * it again; the enqueue's store fence does not order an atomic
+	 * (no fence on TSO, a barrier on Arm/POWER). */
+	ck_pr_fence_atomic_store();
 	f->epoch = ne;
 	f->state = F_REQUEUE;
 	requeue_push(e, f->seq);
 	return 1;
+}
+
+static void
+skip(struct flight *f)
+{
+	f->state = F_DONE;
+	f->status = RSW_STATUS_SKIPPED;
+	f->detail = 0;
+	f->value = NAN;
+	f->nmetrics = 0;
+}
+
+/* Every task from seq `from` on that has not started is skipped: it never
+ * will.  Running ones finish. */
+static void
+skip_unstarted(rsw_engine *e, uint64_t from)
+{
+	for (uint64_t s = from > e->poll_seq ? from : e->poll_seq;
+	     s < e->next_seq; s++) {
+		struct flight *f = flight(e, s);
+
+		if (f->state == F_PENDING || f->state == F_REQUEUE) {
+			skip(f);
+		} else if (f->state == F_QUEUED && !e->serial) {
+			uint64_t *state = &rsw__task_slot(&e->arena, s)->state;
+
+			/* One word decides against the workers' claim CAS:
+			 * either the task is cancelled and no claim of it
+			 * can succeed, or a worker claimed it first and it
+			 * finishes. */
+			if (ck_pr_cas_64(state, RSW_STATE(f->epoch, 0),
+					 RSW_STATE(f->epoch, RSW_OWNER_CANCELLED)))
+				skip(f);
+		}
+	}
+}
+
+/* on_error fail: task `seq` failed for good, so nothing after it may
+ * start; what runs finishes, what comes before goes on (a prefix of
+ * complete results up to the failure). */
+static void
+halt_after(rsw_engine *e, uint64_t seq)
+{
+	if (seq + 1 >= e->halt_seq)
+		return;
+	e->halt_seq = seq + 1;
+	skip_unstarted(e, e->halt_seq);
 }
 
 /* An attempt failed: retry it, or make the failure final. */
@@ -259,7 +347,9 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 	f->peak_kb = 0;
 	f->value = NAN;
 	f->nmetrics = 0;
-	if (f->attempt < e->cfg.max_attempts && !e->draining) {
+	if (f->attempt < e->cfg.max_attempts && !e->draining &&
+	    f->seq < e->halt_seq &&
+	    (status != RSW_STATUS_ERROR || e->cfg.retry_errors)) {
 		f->attempt++;
 		e->stats.retries++;
 		if (!e->serial) {
@@ -276,15 +366,30 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 		return;
 	}
 	f->state = F_DONE;
+	if (e->cfg.on_error == RSW_ON_ERROR_FAIL)
+		halt_after(e, f->seq);
 }
 
 /* -------------------------------------------------------- result intake */
+
+/* One finished attempt in worker slot w (the serial evaluator is slot 0):
+ * what the summary, rsw_engine_stats and `ringsweep top` all report. */
+static void
+count_attempt(rsw_engine *e, uint32_t w, int failed, uint64_t elapsed_ns)
+{
+	rsw_worker_stats *ws = &e->stats.workers[w];
+
+	ws->tasks++;
+	ws->failures += failed != 0;
+	ws->busy_ns += elapsed_ns;
+	if (elapsed_ns > ws->max_ns)
+		ws->max_ns = elapsed_ns;
+}
 
 static void
 accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 {
 	struct flight *f;
-	rsw_worker_stats *ws = &e->stats.workers[w];
 
 	if (r->seq < e->poll_seq || r->seq >= e->next_seq)
 		return;
@@ -294,10 +399,7 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR &&
 	    r->status != RSW_STATUS_OOM)
 		return; /* workers report only these */
-	ws->tasks++;
-	ws->busy_ns += r->elapsed_ns;
-	if (r->elapsed_ns > ws->max_ns)
-		ws->max_ns = r->elapsed_ns;
+	count_attempt(e, w, r->status != RSW_STATUS_OK, r->elapsed_ns);
 	e->avg_task_ns = e->avg_task_ns == 0 ?
 				 (double)r->elapsed_ns :
 				 0.9 * e->avg_task_ns + 0.1 * (double)r->elapsed_ns;
@@ -319,7 +421,6 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		       nm * sizeof(double));
 		return;
 	}
-	ws->failures++;
 	fail_attempt(e, f, r->status, r->detail, (int32_t)w, r->elapsed_ns);
 }
 
@@ -414,7 +515,7 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 				continue;
 			}
 			classify_death(d, &status, &detail);
-			e->stats.workers[d->slot].failures++;
+			count_attempt(e, d->slot, 1, 0);
 			fail_attempt(e, f, status, detail, (int32_t)d->slot, 0);
 		} else if (RSW_STATE_OWNER(st) == 0 && consumed(e, f->ring_pos)) {
 			requeue_unchanged(e, f, st);
@@ -476,10 +577,10 @@ watch_externals(rsw_engine *e)
 				close(fd); /* the pid now names another process */
 				dead = 1;
 			} else {
-				if (x->pidfd >= 0)
-					close(x->pidfd);
+				rsw__fd_close(x->pidfd);
 				x->pid = (pid_t)claim;
 				x->pidfd = fd;
+				rsw__fd_own(fd);
 			}
 		}
 		if (!dead) {
@@ -497,15 +598,16 @@ watch_externals(rsw_engine *e)
 				.detail = SIGKILL,
 			};
 
-			if (x->pidfd >= 0)
-				close(x->pidfd);
+			rsw__fd_close(x->pidfd);
 			x->pidfd = -1;
 			x->pid = 0;
 			on_death(e, &d);
 			ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
 			/* The slot is free again only after its ring was drained
-			 * and its tasks re-queued (on_death above); the CAS is a
-			 * full barrier, so a new worker claiming it sees that. */
+			 * and its tasks re-queued (on_death above): order those
+			 * stores before the release of the claim, which an RMW
+			 * alone does not do on Arm or POWER. */
+			ck_pr_fence_store_atomic();
 			ck_pr_cas_32(&ws->external_claim, claim, 0);
 		}
 	}
@@ -566,14 +668,19 @@ enqueue(rsw_engine *e)
 		uint64_t seq = e->requeue[e->rq_head & e->mask];
 		struct flight *f = flight(e, seq);
 
-		if (!enqueue_desc(e, seq, 1, f->epoch))
+		/* Skipped since it was queued again (a halt): nothing to do. */
+		if (f->state == F_REQUEUE && !enqueue_desc(e, seq, 1, f->epoch))
 			break;
 		e->rq_head++;
 		n++;
 	}
+	/* Fresh tasks past a halt were skipped when submitted or halted. */
+	if (e->enq_seq >= e->halt_seq)
+		e->enq_seq = e->next_seq;
 	while (e->enq_seq < e->next_seq &&
 	       ck_ring_size(ring) + 1 < ck_ring_capacity(ring)) {
-		uint32_t b = batch_size(e, e->next_seq - e->enq_seq);
+		uint64_t end = e->next_seq < e->halt_seq ? e->next_seq : e->halt_seq;
+		uint32_t b = batch_size(e, end - e->enq_seq);
 		uint32_t epoch = new_epoch(e);
 
 		for (uint32_t i = 0; i < b; i++) {
@@ -589,6 +696,8 @@ enqueue(rsw_engine *e)
 			break;
 		e->enq_seq += b;
 		n++;
+		if (e->enq_seq >= e->halt_seq)
+			e->enq_seq = e->next_seq;
 	}
 	/* Wake sleeping workers; no system call when none sleeps. */
 	if (n > 0 && e->cfg.idle != RSW_IDLE_SPIN)
@@ -605,7 +714,7 @@ check_supervisor(rsw_engine *e)
 
 	if (e->sup_pidfd >= 0 && poll(&p, 1, 0) == 1) {
 		waitpid(e->sup_pid, NULL, WNOHANG);
-		close(e->sup_pidfd);
+		rsw__fd_close(e->sup_pidfd);
 		e->sup_pidfd = -1;
 		e->sup_pid = 0;
 		set_error(e, RSW_ESUPERVISOR);
@@ -701,18 +810,34 @@ wait_for_results(rsw_engine *e, uint64_t deadline)
 
 /* --------------------------------------------------------------- serial */
 
+/* Serial mode: the next task to start, a re-queued attempt first; entries
+ * skipped meanwhile (a halt) are passed over.  0 when there is none. */
+static int
+serial_next(rsw_engine *e, uint64_t *seq)
+{
+	while (e->rq_head != e->rq_tail) {
+		*seq = e->requeue[e->rq_head++ & e->mask];
+		if (flight(e, *seq)->state == F_REQUEUE)
+			return 1;
+	}
+	if (e->enq_seq >= e->halt_seq)
+		e->enq_seq = e->next_seq;
+	if (e->enq_seq < e->next_seq) {
+		*seq = e->enq_seq++;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 serial_run_pending(rsw_engine *e)
 {
 	double metrics[RSW_MAX_METRICS_LIMIT];
+	uint64_t seq;
 
 	/* One task a call: a poll returns between tasks, so the caller (and
 	 * a signal's drain or cancel) gets control back after each. */
-	if (!e->draining && !e->cancel &&
-	    (e->enq_seq < e->next_seq || e->rq_head != e->rq_tail)) {
-		uint64_t seq = e->rq_head != e->rq_tail ?
-				       e->requeue[e->rq_head++ & e->mask] :
-				       e->enq_seq++;
+	if (!e->draining && !e->cancel && serial_next(e, &seq)) {
 		struct flight *f = flight(e, seq);
 		struct rsw_result_desc r;
 		rsw_task_info info = { seq, f->attempt, -1 };
@@ -720,12 +845,8 @@ serial_run_pending(rsw_engine *e)
 		memset(&r, 0, sizeof r);
 		rsw__evaluate(&e->obj, e->params + (seq & e->mask) * e->cfg.max_params,
 			      f->nparams, &info, metrics, rsw__mono_ns(), &r);
-		e->stats.workers[0].tasks++;
-		e->stats.workers[0].busy_ns += r.elapsed_ns;
-		if (r.elapsed_ns > e->stats.workers[0].max_ns)
-			e->stats.workers[0].max_ns = r.elapsed_ns;
+		count_attempt(e, 0, r.status != RSW_STATUS_OK, r.elapsed_ns);
 		if (r.status != RSW_STATUS_OK) {
-			e->stats.workers[0].failures++;
 			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns);
 			return;
 		}
@@ -754,7 +875,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 
 	*out = NULL;
 	if (cfg == NULL || objective == NULL || objective->eval == NULL ||
-	    !config_valid(cfg))
+	    rsw_config_validate(cfg, NULL, 0) != 0)
 		return RSW_EINVAL;
 	e = calloc(1, sizeof *e);
 	if (e == NULL)
@@ -765,6 +886,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	e->mask = cfg->max_inflight - 1;
 	e->ctl_fd = -1;
 	e->sup_pidfd = -1;
+	e->halt_seq = UINT64_MAX;
 	e->arena.lock_fd = -1;
 	e->fl = calloc(cfg->max_inflight, sizeof *e->fl);
 	e->params = calloc((size_t)cfg->max_inflight * cfg->max_params,
@@ -813,29 +935,34 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		rsw_engine_close(e);
 		return RSW_ESYS;
 	}
+	e->ctl_fd = ctl[1];
+	rsw__fd_own(e->ctl_fd);
+	/* Whatever stdio holds unwritten now would be written again by any
+	 * worker that ends through exit(): empty the buffers first. */
+	fflush(NULL);
 	driver = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(ctl[0]);
-		close(ctl[1]);
 		rsw_engine_close(e);
 		return RSW_EFORK;
 	}
 	if (pid == 0) {
-		close(ctl[1]);
-		/* The owner's lock must die with the driver alone. */
-		close(e->arena.lock_fd);
+		/* This engine's driver side (its end of the control pipe, the
+		 * arena's owner lock) and every other engine's must live in
+		 * their drivers alone. */
+		rsw__fd_close_all_owned();
 		rsw__supervisor_main(e->arena.name, ctl[0], driver, &e->obj,
 				     &e->cfg);
 	}
 	close(ctl[0]);
-	e->ctl_fd = ctl[1];
 	e->sup_pid = pid;
 	e->sup_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (e->sup_pidfd < 0) {
 		rsw_engine_close(e);
 		return RSW_ESYS;
 	}
+	rsw__fd_own(e->sup_pidfd);
 	*out = e;
 	return 0;
 }
@@ -866,6 +993,8 @@ rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
 		f->nparams = nparams;
 		f->state = F_PENDING;
 		f->worker = -1;
+		if (seq >= e->halt_seq)
+			skip(f); /* on_error fail: past the failure */
 		memcpy(e->params + (seq & e->mask) * e->cfg.max_params, p,
 		       nparams * sizeof(double));
 		if (!e->serial) {
@@ -951,6 +1080,21 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 	return n;
 }
 
+/* For observers (`ringsweep top`): relaxed stores, each figure read on
+ * its own and nobody acts on them. */
+static void
+publish_counts(rsw_engine *e)
+{
+	ck_pr_store_64(&e->arena.hdr->submitted, e->stats.submitted);
+	ck_pr_store_64(&e->arena.hdr->committed, e->stats.committed);
+	for (uint32_t w = 0; w < e->arena.layout.nslots; w++) {
+		struct rsw_worker_slot *ws = rsw__worker_slot(&e->arena, w);
+
+		ck_pr_store_64(&ws->driver_tasks, e->stats.workers[w].tasks);
+		ck_pr_store_64(&ws->driver_failures, e->stats.workers[w].failures);
+	}
+}
+
 int
 rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 {
@@ -982,12 +1126,8 @@ rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 			pump(e);
 			n = deliver(e, out, max);
 		}
-		if (n > 0 && !e->serial) {
-			/* For observers (`ringsweep top`): plain stores,
-			 * nobody acts on them. */
-			ck_pr_store_64(&e->arena.hdr->submitted, e->stats.submitted);
-			ck_pr_store_64(&e->arena.hdr->committed, e->stats.committed);
-		}
+		if (n > 0 && !e->serial)
+			publish_counts(e);
 		if (n > 0)
 			return (int)n;
 		if (e->error != 0)
@@ -1029,38 +1169,13 @@ rsw_engine_supervisor_pid(const rsw_engine *e)
 	return (int)e->sup_pid;
 }
 
-static void
-skip(struct flight *f)
-{
-	f->state = F_DONE;
-	f->status = RSW_STATUS_SKIPPED;
-	f->detail = 0;
-	f->value = NAN;
-	f->nmetrics = 0;
-}
-
 void
 rsw_engine_drain(rsw_engine *e)
 {
 	if (e->draining)
 		return;
 	e->draining = 1;
-	for (uint64_t s = e->poll_seq; s < e->next_seq; s++) {
-		struct flight *f = flight(e, s);
-
-		if (f->state == F_PENDING || f->state == F_REQUEUE) {
-			skip(f);
-		} else if (f->state == F_QUEUED) {
-			uint64_t *state = &rsw__task_slot(&e->arena, s)->state;
-
-			/* Full-barrier CAS against the workers' claim: either
-			 * the task is cancelled and no worker will start it,
-			 * or a worker claimed it first and it finishes. */
-			if (ck_pr_cas_64(state, RSW_STATE(f->epoch, 0),
-					 RSW_STATE(f->epoch, RSW_OWNER_CANCELLED)))
-				skip(f);
-		}
-	}
+	skip_unstarted(e, e->poll_seq);
 }
 
 void
@@ -1085,22 +1200,21 @@ stop_supervisor(rsw_engine *e)
 		ck_pr_store_32(&e->arena.hdr->shutdown, 1);
 		ck_ec32_inc(&e->arena.hdr->task_ec, &rsw__ec_sp);
 	}
-	if (e->ctl_fd >= 0)
-		close(e->ctl_fd);
+	rsw__fd_close(e->ctl_fd);
 	e->ctl_fd = -1;
 	if (e->sup_pidfd < 0)
 		return;
 	/* EOF on the control pipe makes the supervisor kill and reap its
-	 * workers and exit; if another engine's supervisor inherited our
-	 * pipe the EOF never comes, so bound the wait and SIGKILL through
-	 * the pidfd (never a recycled pid; the workers then die through
-	 * PR_SET_PDEATHSIG). */
+	 * workers and exit.  Should the EOF not come (a process the
+	 * application forked holds the pipe), the wait is bounded and the
+	 * supervisor SIGKILLed through the pidfd (never a recycled pid; the
+	 * workers then die through PR_SET_PDEATHSIG). */
 	p.fd = e->sup_pidfd;
 	p.events = POLLIN;
 	if (poll(&p, 1, (int)(CLOSE_GRACE_NS / 1000000)) != 1)
 		syscall(SYS_pidfd_send_signal, e->sup_pidfd, SIGKILL, NULL, 0);
 	waitpid(e->sup_pid, NULL, 0);
-	close(e->sup_pidfd);
+	rsw__fd_close(e->sup_pidfd);
 	e->sup_pidfd = -1;
 	e->sup_pid = 0;
 }
@@ -1114,8 +1228,7 @@ rsw_engine_close(rsw_engine *e)
 		stop_supervisor(e);
 	if (e->ext != NULL) {
 		for (uint32_t i = 0; i < e->cfg.external_slots; i++)
-			if (e->ext[i].pidfd >= 0)
-				close(e->ext[i].pidfd);
+			rsw__fd_close(e->ext[i].pidfd);
 		free(e->ext);
 	}
 	rsw__arena_destroy(&e->arena);

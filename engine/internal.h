@@ -37,6 +37,13 @@ void rsw__evaluate(const rsw_objective *obj, const double *params,
 		   double *metrics, uint64_t start_ns,
 		   struct rsw_result_desc *res);
 
+/* Descriptors the driver holds for an engine (engine/fds.c): registered
+ * when made, closed with rsw__fd_close; a process an engine forks closes
+ * all of them first. */
+void rsw__fd_own(int fd);
+void rsw__fd_close(int fd);
+void rsw__fd_close_all_owned(void);
+
 /* The configuration an engine was opened with. */
 const rsw_config *rsw__engine_config(const rsw_engine *e);
 

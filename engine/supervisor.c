@@ -126,8 +126,13 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	/* Best effort too: lowering our own priority is always allowed. */
 	if (s->cfg->nice > 0)
 		(void)setpriority(PRIO_PROCESS, 0, s->cfg->nice);
+	/* The supervisor's descriptors are not the worker's: the epoll set,
+	 * the control pipe, its siblings' pidfds. */
 	close(s->epfd);
 	close(s->ctl_fd);
+	for (uint32_t w = 0; w < s->nworkers; w++)
+		if (s->children[w].pid > 0 && s->children[w].pidfd >= 0)
+			close(s->children[w].pidfd);
 	if (rsw__arena_attach(&a, s->arena.name, 0) != 0)
 		_exit(RSW_WORKER_EXIT_ATTACH);
 	if (s->obj->worker_init != NULL &&

@@ -211,12 +211,15 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	 * descriptor that outlived a 32-bit epoch wrap. */
 	if (ck_pr_load_64(&ts->seq) != seq)
 		return;
-	/* The claim: one CAS decides the single owner of this queueing.
-	 * ck_pr_cas_64 is a full barrier (lock cmpxchg on x86), so our
-	 * writes below cannot move before it. */
+	/* The claim: one CAS decides the single owner of this queueing. */
 	if (!ck_pr_cas_64(&ts->state, RSW_STATE(epoch, 0),
 			  RSW_STATE(epoch, incarnation)))
 		return;
+	/* Nothing of this task (its start, its metrics, its result) may be
+	 * seen before the claim, and what we read of it comes after: an RMW
+	 * is no barrier on Arm or POWER (on TSO these compile to nothing). */
+	ck_pr_fence_atomic_store();
+	ck_pr_fence_atomic_load();
 	/* Start fetching the result ring's lines the publish below will
 	 * need, so those misses overlap the evaluation instead of following
 	 * it (a hint only: no ordering is implied). */

@@ -81,6 +81,7 @@ main(int argc, char **argv)
 	const char *space_specs[] = { "lookback=int:5:120", "entry=float:0.5:3",
 				      "exit=log:0.05:1" };
 	rsw_algorithm *bayes;
+	rsw_algo_opts opts;
 	rsw_space space;
 	rsw_config cfg;
 	rsw_engine *e;
@@ -102,7 +103,11 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 			return 2;
 		}
-	rc = rsw_algo_bayes_create(&bayes, &space, 80, 0, 1, 0 /* maximize */);
+	rsw_algo_opts_init(&opts);
+	opts.evals = 80;
+	opts.seed = 1;
+	opts.minimize = 0; /* the highest Sharpe ratio */
+	rc = rsw_algo_bayes_create(&bayes, &space, &opts);
 	if (rc != 0) {
 		fprintf(stderr, "bayes: %s\n", rsw_strerror(rc));
 		return 1;

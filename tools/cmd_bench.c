@@ -21,6 +21,7 @@
 #include "ipc.h"
 #include "ringsweep/algorithms.h"
 #include "scaling.h"
+#include "store.h"
 #include "suggest.h"
 
 extern char **environ;
@@ -688,11 +689,13 @@ cmd_suggest(int argc, char **argv)
 	rsw_suggest_opts o = { .at = { 100, 500, 1000 }, .nat = 3, .span = 0.1 };
 	rsw_suggest_row rows[RSW_SUGGEST_MAX_POINTS];
 	const char *algo_name = "bayes", *objective = "hartmann6";
-	const rsw_builtin *fn;
+	const rsw_builtin_info *fn;
+	rsw_loaded_objective *loaded = NULL;
 	rsw_algorithm *algo = NULL;
+	rsw_algo_opts ao;
 	long long dim = 6, v;
-	uint64_t budget;
 	rsw_space space;
+	char err[512];
 	int c, n, json = 0;
 
 	opterr = 0;
@@ -790,26 +793,30 @@ cmd_suggest(int argc, char **argv)
 		rsw_cli_errorf("--objective '%s': cannot build its space", objective);
 		return RSW_EXIT_USAGE;
 	}
-	budget = rsw_suggest_budget(&o);
-	if (strcmp(algo_name, "bayes") == 0)
-		n = rsw_algo_bayes_create(&algo, &space, budget, 0, 1, 1);
-	else if (strcmp(algo_name, "random") == 0)
-		n = rsw_algo_random_create(&algo, &space, budget, 1, 1);
-	else if (strcmp(algo_name, "cmaes") == 0)
-		n = rsw_algo_cmaes_create(&algo, &space, 0, budget, 1, 1);
-	else if (strcmp(algo_name, "genetic") == 0)
-		n = rsw_algo_genetic_create(&algo, &space, 50, budget / 50 + 1, 1, 1);
-	else {
+	rsw_algo_opts_init(&ao);
+	ao.evals = rsw_suggest_budget(&o);
+	ao.seed = 1;
+	n = rsw_algo_create(&algo, algo_name, &space, &ao, err, sizeof err);
+	if (n != 0 && (n == RSW_ENOTFOUND || strcmp(algo_name, "grid") == 0)) {
 		rsw_cli_errorf("--algo '%s': expected bayes, random, genetic or cmaes",
 			       algo_name);
+		rsw_algorithm_destroy(algo);
 		return RSW_EXIT_USAGE;
 	}
+	if (n == 0) {
+		rsw_objective_spec spec = { .name = objective };
+
+		n = rsw_objective_load(&loaded, &spec, &space, err, sizeof err);
+	}
 	if (n != 0) {
-		rsw_cli_errorf("--algo %s: %s", algo_name, rsw_strerror(n));
+		rsw_cli_errorf("%s", err);
+		rsw_algorithm_destroy(algo);
 		return RSW_EXIT_FAILURE;
 	}
-	n = rsw_bench_suggest(&o, algo, fn->eval, NULL, rows);
+	n = rsw_bench_suggest(&o, algo, rsw_loaded_objective_info(loaded)->objective.eval,
+			      NULL, rows);
 	rsw_algorithm_destroy(algo);
+	rsw_objective_unload(loaded);
 	if (n < 0) {
 		rsw_cli_errorf("suggest benchmark failed: %s", rsw_strerror(n));
 		return RSW_EXIT_FAILURE;
@@ -841,6 +848,67 @@ cmd_suggest(int argc, char **argv)
 	return RSW_EXIT_OK;
 }
 
+static int
+cmd_store(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rows", required_argument, NULL, 'r' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long long rows = 2000000;
+	const char *dir = ".";
+	rsw_store_bench b;
+	int c, rc, json = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'r' && rsw_cli_parse_i64(optarg, 1000, 1000000000, &rows) == 0)
+			continue;
+		if (c == 'd') {
+			dir = optarg;
+		} else if (c == 'J') {
+			json = 1;
+		} else if (c == 'h') {
+			puts("usage: ringsweep bench store [--rows N] [--dir DIR] [--json]\n\n"
+			     "Rows per second into the results store, beside the same\n"
+			     "rows through a plain prepared INSERT in one transaction\n"
+			     "(files in DIR, default here, removed afterwards).");
+			return RSW_EXIT_OK;
+		} else {
+			rsw_cli_errorf(c == 'r' ? "--rows needs 1000 to 1000000000, got '%s'" :
+				       "unknown option '%s' (see ringsweep bench store "
+				       "--help)", c == 'r' ? optarg : argv[optind - 1]);
+			return RSW_EXIT_USAGE;
+		}
+	}
+	rc = rsw_bench_store((uint64_t)rows, dir, &b);
+	if (rc != 0) {
+		rsw_cli_errorf("--dir '%s': %s", dir, rsw_strerror(rc));
+		return RSW_EXIT_FAILURE;
+	}
+	if (json) {
+		printf("{\n  \"benchmark\": \"store\",\n");
+		print_machine_json();
+		printf("  \"rows\": %llu,\n  \"store_rows_per_s\": %.0f,\n"
+		       "  \"add_ns_per_row\": %.1f,\n  \"sqlite_rows_per_s\": %.0f\n}\n",
+		       (unsigned long long)b.rows, b.store_rows_per_s,
+		       b.add_ns_per_row, b.sqlite_rows_per_s);
+		return RSW_EXIT_OK;
+	}
+	printf("baseline  one prepared INSERT a row, one transaction: %10.0f rows/s\n",
+	       b.sqlite_rows_per_s);
+	printf("store     rsw_store_add .. close (writer thread):     %10.0f rows/s"
+	       "  = %.2fx baseline\n", b.store_rows_per_s,
+	       b.store_rows_per_s / b.sqlite_rows_per_s);
+	printf("store     what one rsw_store_add costs the committer: %10.1f ns\n",
+	       b.add_ns_per_row);
+	return RSW_EXIT_OK;
+}
+
 int
 rsw_cmd_bench(int argc, char **argv)
 {
@@ -850,11 +918,15 @@ rsw_cmd_bench(int argc, char **argv)
 		return cmd_scaling(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "suggest") == 0)
 		return cmd_suggest(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "store") == 0)
+		return cmd_store(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		puts("usage: ringsweep bench ipc|scaling|suggest [OPTIONS]  (--help for each)");
+		puts("usage: ringsweep bench ipc|scaling|suggest|store [OPTIONS]  "
+		     "(--help for each)");
 		return RSW_EXIT_OK;
 	}
-	rsw_cli_errorf("ringsweep bench needs 'ipc', 'scaling' or 'suggest'%s%s%s",
+	rsw_cli_errorf("ringsweep bench needs 'ipc', 'scaling', 'suggest' or "
+		       "'store'%s%s%s",
 		       argc >= 2 ? ", got '" : "", argc >= 2 ? argv[1] : "",
 		       argc >= 2 ? "'" : "");
 	return RSW_EXIT_USAGE;

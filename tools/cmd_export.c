@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "store.h"
 
 int
 rsw_cmd_export(int argc, char **argv)
@@ -72,7 +71,7 @@ rsw_cmd_export(int argc, char **argv)
 	}
 	if (rsw_store_export(argv[optind], format, (uint64_t)top, sort, stdout, err,
 			     sizeof err) != 0) {
-		rsw_cli_errorf("%s", err);
+		rsw_cli_errorf("export %s", err);
 		return RSW_EXIT_USAGE;
 	}
 	return fflush(stdout) == 0 ? RSW_EXIT_OK : RSW_EXIT_FAILURE;

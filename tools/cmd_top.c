@@ -1,103 +1,73 @@
 /*
  * tools/cmd_top.c - `ringsweep top [ARENA]`: watch a running sweep.
  *
- * Without a name it lists the live sweeps of this user (their arenas in
- * /dev/shm).  With one it attaches read-only (the arena is validated like
- * any attach; nothing is ever written) and redraws the per-worker table:
- * state, the task running and for how long, tasks done, failures,
- * restarts, resident memory.  It ends when the sweep does.
- *
- * Every shared value is read with a relaxed ck_pr load: each figure is
- * shown on its own, a moment old at worst, and nothing is inferred from
- * two of them (the running task comes through the seqlock reader).
+ * Without a name it lists the live sweeps of this user.  With one it
+ * attaches read-only through the inspection API (ringsweep/inspect.h:
+ * validated like any attach, nothing is ever written) and redraws the
+ * per-worker table: state, the task running and for how long, tasks,
+ * failures and restarts as the driver counts them (the same figures as
+ * the final summary), resident memory.  It ends when the sweep does.
  */
-#include <dirent.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "internal.h"
-#include "util.h"
 
-static const char *const state_names[] = { "empty", "starting", "idle", "busy",
-					   "dead" };
+static int
+list_one(void *ctx, const rsw_arena_view *v)
+{
+	(void)ctx;
+	printf("%-44s %8d %8u %-12.12s %12llu\n", v->name, v->driver_pid,
+	       v->nworkers, v->objective[0] ? v->objective : "-",
+	       (unsigned long long)v->committed);
+	return 0;
+}
 
 static int
 list_sweeps(void)
 {
-	DIR *d = opendir("/dev/shm");
-	struct dirent *de;
-	int n = 0;
-
 	printf("%-44s %8s %8s %-12s %12s\n", "arena", "driver", "workers",
 	       "objective", "committed");
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		char name[300];
-		rsw_arena a;
-
-		if (strncmp(de->d_name, RSW_ARENA_PREFIX + 1,
-			    strlen(RSW_ARENA_PREFIX) - 1) != 0)
-			continue;
-		snprintf(name, sizeof name, "/%s", de->d_name);
-		if (rsw__arena_attach(&a, name, 1) != 0)
-			continue;
-		if (kill((pid_t)a.layout.owner_pid, 0) == 0) {
-			printf("%-44s %8u %8u %-12.12s %12llu\n", name,
-			       a.layout.owner_pid, a.layout.nworkers,
-			       a.layout.objective[0] ? a.layout.objective : "-",
-			       (unsigned long long)ck_pr_load_64(&a.hdr->committed));
-			n++;
-		}
-		rsw__arena_detach(&a);
-	}
-	if (d != NULL)
-		closedir(d);
-	if (n == 0)
+	if (rsw_inspect_list(list_one, NULL) == 0)
 		printf("(no running sweep)\n");
 	return RSW_EXIT_OK;
 }
 
-static void
-draw(const rsw_arena *a, int clear)
+/* Draws one table; returns whether the sweep's driver still lives. */
+static int
+draw(const rsw_inspect *in, int clear)
 {
-	uint64_t now = rsw__mono_ns();
+	rsw_worker_view w[256];
+	rsw_arena_view v;
+	uint32_t n = rsw_inspect_read(in, &v, w, 256);
 
 	if (clear)
 		fputs("\x1b[H\x1b[2J", stdout);
-	printf("sweep %s: driver %u, objective %s, %llu committed of %llu submitted\n",
-	       a->name, a->layout.owner_pid,
-	       a->layout.objective[0] ? a->layout.objective : "-",
-	       (unsigned long long)ck_pr_load_64(&a->hdr->committed),
-	       (unsigned long long)ck_pr_load_64(&a->hdr->submitted));
-	printf("%6s %8s %-9s %10s %10s %10s %8s %8s %9s\n", "worker", "pid", "state",
-	       "task", "running", "done", "failed", "restarts", "rss MB");
-	for (uint32_t w = 0; w < a->layout.nslots; w++) {
-		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
-		uint32_t state = ck_pr_load_32(&ws->state);
-		uint32_t pid = ck_pr_load_32(&ws->pid);
-		uint64_t seq, start;
+	printf("sweep %s: driver %d, objective %s, %llu committed of %llu "
+	       "submitted\n", v.name, v.driver_pid, v.objective[0] ? v.objective : "-",
+	       (unsigned long long)v.committed, (unsigned long long)v.submitted);
+	printf("%6s %8s %-9s %10s %10s %10s %8s %8s %9s\n", "worker", "pid",
+	       "state", "task", "running", "tasks", "failed", "restarts", "rss MB");
+	for (uint32_t i = 0; i < n; i++) {
 		char task[32] = "-", running[32] = "-";
 
-		if (state == 0 && pid == 0)
-			continue;
-		if (rsw__read_task(ws, &seq, &start) != 0 && start != 0 &&
-		    now >= start) {
-			snprintf(task, sizeof task, "%llu", (unsigned long long)seq);
+		if (w[i].running) {
+			snprintf(task, sizeof task, "%llu",
+				 (unsigned long long)w[i].task_seq);
 			snprintf(running, sizeof running, "%.3f s",
-				 (double)(now - start) / 1e9);
+				 (double)w[i].running_ns / 1e9);
 		}
-		printf("%6u %8u %-9s %10s %10s %10llu %8llu %8u %9.1f\n", w, pid,
-		       state < 5 ? state_names[state] : "?", task, running,
-		       (unsigned long long)ck_pr_load_64(&ws->tasks_done),
-		       (unsigned long long)ck_pr_load_64(&ws->failures),
-		       ck_pr_load_32(&ws->restarts),
-		       rsw_cli_proc_status_kb(pid, "VmRSS") / 1024.0);
+		printf("%6u %8d %-9s %10s %10s %10llu %8llu %8u %9.1f\n", w[i].slot,
+		       w[i].pid, rsw_worker_state_name(w[i].state), task, running,
+		       (unsigned long long)w[i].tasks,
+		       (unsigned long long)w[i].failures, w[i].restarts,
+		       rsw_cli_proc_status_kb(w[i].pid, "VmRSS") / 1024.0);
 	}
 	fflush(stdout);
+	return v.driver_alive;
 }
 
 int
@@ -111,7 +81,7 @@ rsw_cmd_top(int argc, char **argv)
 	};
 	double interval = 0.5;
 	int once = 0, c, rc;
-	rsw_arena a;
+	rsw_inspect *in;
 
 	opterr = 0;
 	optind = 1;
@@ -137,22 +107,21 @@ rsw_cmd_top(int argc, char **argv)
 	}
 	if (optind == argc)
 		return list_sweeps();
-	rc = rsw__arena_attach(&a, argv[optind], 1);
+	rc = rsw_inspect_open(&in, argv[optind]);
 	if (rc != 0) {
 		rsw_cli_errorf("'%s': %s", argv[optind], rc == RSW_ENOENT ?
 			       "no such sweep (ringsweep top lists them)" :
 			       rsw_strerror(rc));
 		return RSW_EXIT_USAGE;
 	}
-	for (;;) {
+	/* The interval is the refresh rate a person asked for, not a wait
+	 * for some event. */
+	while (draw(in, !once && isatty(STDOUT_FILENO)) && !once) {
 		struct timespec pause = { (time_t)interval,
 					  (long)((interval - (double)(time_t)interval) * 1e9) };
 
-		draw(&a, !once && isatty(STDOUT_FILENO));
-		if (once || kill((pid_t)a.layout.owner_pid, 0) != 0)
-			break;
 		nanosleep(&pause, NULL);
 	}
-	rsw__arena_detach(&a);
+	rsw_inspect_close(in);
 	return RSW_EXIT_OK;
 }

@@ -1,21 +1,18 @@
 /*
  * tools/cmd_worker.c - `ringsweep worker --arena NAME`: a worker started by
- * hand (or by a batch system) that attaches to a running sweep.
+ * hand (or by a batch system) that joins a running sweep.
  *
- * It validates the arena (a foreign, truncated or corrupt object is refused
- * with a clear error), takes a free external slot with one CAS, evaluates
- * the sweep's built-in objective until the sweep ends, and exits.  The
- * driver watches it through a pidfd: if it dies, what it held is re-queued
- * exactly as for a supervised worker.
+ * The arena is validated (a foreign, truncated or corrupt object is
+ * refused with a clear error); the sweep's built-in objective is set up
+ * here as `ringsweep run` set it up (the same data file); then the engine's
+ * join (ringsweep/external.h) takes a free external slot and evaluates
+ * tasks until the sweep ends.
  */
-#include <ck_pr.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "internal.h"
 
 static const char *
 attach_error(int rc)
@@ -38,6 +35,36 @@ attach_error(int rc)
 	}
 }
 
+/* The sweep's objective, from what its driver recorded in the arena: a
+ * built-in name and, for one with data, "PATH\nCOLUMN". */
+static int
+load_objective(const rsw_external *x, const char *name,
+	       rsw_loaded_objective **obj)
+{
+	rsw_objective_spec spec;
+	char arg[1024], err[1024], *nl;
+
+	if (rsw_builtin_find(rsw_external_objective(x)) == NULL) {
+		rsw_cli_errorf("--arena '%s': its objective '%.64s' is not a "
+			       "built-in", name, rsw_external_objective(x));
+		return -1;
+	}
+	memset(&spec, 0, sizeof spec);
+	spec.name = rsw_external_objective(x);
+	snprintf(arg, sizeof arg, "%s", rsw_external_objective_arg(x));
+	nl = strchr(arg, '\n');
+	if (nl != NULL) {
+		*nl = '\0';
+		spec.data = arg;
+		spec.column = nl + 1;
+	}
+	if (rsw_objective_load(obj, &spec, NULL, err, sizeof err) != 0) {
+		rsw_cli_errorf("--arena '%s': %s", name, err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 rsw_cmd_worker(int argc, char **argv)
 {
@@ -47,9 +74,8 @@ rsw_cmd_worker(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL;
-	rsw_cli_objective o;
-	rsw_arena a;
-	uint32_t slot, inc;
+	rsw_loaded_objective *obj = NULL;
+	rsw_external *x;
 	int c, rc;
 
 	opterr = 0;
@@ -70,62 +96,22 @@ rsw_cmd_worker(int argc, char **argv)
 		rsw_cli_errorf("ringsweep worker needs --arena NAME");
 		return RSW_EXIT_USAGE;
 	}
-	rc = rsw__arena_attach(&a, name, 0);
+	rc = rsw_external_attach(&x, name);
 	if (rc != 0) {
 		rsw_cli_errorf("--arena '%s': %s", name, attach_error(rc));
 		return RSW_EXIT_USAGE;
 	}
-	if (rsw_builtin_find(a.layout.objective) == NULL) {
-		rsw_cli_errorf("--arena '%s': its objective '%.64s' is not a built-in",
-			       name, a.layout.objective);
-		rsw__arena_detach(&a);
+	if (load_objective(x, name, &obj) != 0) {
+		rsw_external_detach(x);
 		return RSW_EXIT_USAGE;
 	}
-	{
-		/* A sweep with data recorded "PATH\nCOLUMN": the same prices
-		 * are loaded here, as `ringsweep run` loaded them. */
-		char arg[RSW_OBJECTIVE_ARG_MAX], err[512], *nl;
-
-		snprintf(arg, sizeof arg, "%s", a.layout.objective_arg);
-		nl = strchr(arg, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		if (rsw_cli_objective_open(&o, a.layout.objective, NULL,
-					   nl != NULL ? arg : NULL,
-					   nl != NULL ? nl + 1 : NULL, err,
-					   sizeof err) != 0) {
-			rsw_cli_errorf("--arena '%s': %s", name, err);
-			rsw_cli_objective_close(&o);
-			rsw__arena_detach(&a);
-			return RSW_EXIT_USAGE;
-		}
-	}
-	for (slot = a.layout.nworkers; slot < a.layout.nslots; slot++)
-		/* CAS: several workers may race for the same free slot. */
-		if (ck_pr_cas_32(&rsw__worker_slot(&a, slot)->external_claim, 0,
-				 (uint32_t)getpid()))
-			break;
-	if (slot == a.layout.nslots) {
+	rc = rsw_external_run(x, &rsw_loaded_objective_info(obj)->objective);
+	if (rc == RSW_EFULL)
 		rsw_cli_errorf("--arena '%s': no free external slot (start the "
 			       "sweep with --external N)", name);
-		rsw_cli_objective_close(&o);
-		rsw__arena_detach(&a);
-		return RSW_EXIT_FAILURE;
-	}
-	/* With the pid, our start time names this process for good: the
-	 * driver checks it so a recycled pid is never taken for us. */
-	ck_pr_store_64(&rsw__worker_slot(&a, slot)->proc_start,
-		       rsw__proc_start_time(getpid()));
-	/* Atomic: the supervisor takes incarnations from the same counter. */
-	inc = ck_pr_faa_32(&a.hdr->next_incarnation, 1);
-	if (o.obj.worker_init != NULL && o.obj.worker_init(o.obj.ctx, (int)slot) != 0) {
-		rsw_cli_errorf("objective '%s': worker set-up failed", o.name);
-		rsw_cli_objective_close(&o);
-		rsw__arena_detach(&a);
-		return RSW_EXIT_FAILURE;
-	}
-	rc = rsw__worker_loop(&a, slot, inc, &o.obj, 0, 0);
-	rsw__arena_detach(&a);
-	rsw_cli_objective_close(&o);
-	return rc;
+	else if (rc != 0)
+		rsw_cli_errorf("--arena '%s': %s", name, rsw_strerror(rc));
+	rsw_external_detach(x);
+	rsw_objective_unload(obj);
+	return rc == 0 ? RSW_EXIT_OK : RSW_EXIT_FAILURE;
 }

@@ -1,6 +1,6 @@
 /*
  * tools/main.c - the ringsweep command: dispatches to one file per
- * subcommand.
+ * subcommand (a table: name, entry point, one line of help).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,44 +16,67 @@
  */
 const char *malloc_conf = "retain:false";
 
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "run", rsw_cmd_run, "run a parameter sweep, or --resume one" },
+	{ "worker", rsw_cmd_worker, "attach a worker to a running sweep (--arena NAME)" },
+	{ "bench", rsw_cmd_bench, "benchmarks: ipc | scaling | suggest | store" },
+	{ "export", rsw_cmd_export, "a sweep's results store as CSV or JSON" },
+	{ "top", rsw_cmd_top, "list running sweeps, or watch one's workers" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
 static void
 usage(FILE *f)
 {
-	fputs("usage: ringsweep COMMAND [OPTIONS]\n"
-	      "\n"
-	      "commands:\n"
-	      "  run      run a parameter sweep (ringsweep run --help)\n"
-	      "  worker   attach a worker to a running sweep (--arena NAME)\n"
-	      "  bench    IPC overhead and scaling benchmarks (ipc | scaling)\n"
-	      "  export   a sweep's results store as CSV or JSON\n"
-	      "  top      list running sweeps, or watch one's workers\n"
-	      "  version  print the version\n",
-	      f);
+	fputs("usage: ringsweep COMMAND [OPTIONS]   (ringsweep help COMMAND)\n\n"
+	      "commands:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-8s %s\n", "version", "print the version");
+}
+
+static const struct command *
+find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct command *c;
+
 	if (argc < 2) {
 		usage(stderr);
 		return RSW_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "run") == 0)
-		return rsw_cmd_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "worker") == 0)
-		return rsw_cmd_worker(argc - 1, argv + 1);
-	if (strcmp(argv[1], "bench") == 0)
-		return rsw_cmd_bench(argc - 1, argv + 1);
-	if (strcmp(argv[1], "export") == 0)
-		return rsw_cmd_export(argc - 1, argv + 1);
-	if (strcmp(argv[1], "top") == 0)
-		return rsw_cmd_top(argc - 1, argv + 1);
+	if ((c = find(argv[1])) != NULL)
+		return c->run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("ringsweep %s\n", RSW_VERSION_STRING);
 		return RSW_EXIT_OK;
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
+		/* `ringsweep help run` is `ringsweep run --help`. */
+		if (argc >= 3 && (c = find(argv[2])) != NULL) {
+			char *help[] = { argv[2], "--help", NULL };
+
+			return c->run(2, help);
+		}
+		if (argc >= 3) {
+			rsw_cli_errorf("no command '%s'", argv[2]);
+			usage(stderr);
+			return RSW_EXIT_USAGE;
+		}
 		usage(stdout);
 		return RSW_EXIT_OK;
 	}

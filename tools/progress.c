@@ -1,19 +1,12 @@
 /*
  * tools/progress.c - the live progress line.
  *
- * DESIGN
- * The committer (the thread running rsw_run) publishes an immutable
- * snapshot of the counters and the best result with liburcu: it builds a
- * new one, swaps the pointer (rcu_xchg_pointer), waits for a grace period
- * and frees the old one.  The display thread reads the current snapshot in
- * a read-side critical section: it never takes a lock and never slows the
- * committer, which publishes at most every 50 ms.
- *
  * On a terminal: one line redrawn up to 10 times a second.  Elsewhere (CI,
- * pipes): a plain line every 3 seconds, no escape codes.
+ * pipes): a plain line every 3 seconds, no escape codes.  The figures come
+ * from rsw_sweep_progress_get, a snapshot the committer publishes with RCU:
+ * reading it never takes a lock, so a slow stderr cannot hold anything up.
  */
 #include "progress.h"
-#include "util.h"
 
 #include <ck_pr.h>
 #include <pthread.h>
@@ -22,27 +15,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <urcu/urcu-memb.h>
 
-#define PUBLISH_EVERY_NS 50000000ull
-#define TICK_NS 100000000ull
+#define TICK_NS 100000000L
 #define LINES_EVERY_TICKS 30
-
-struct snap {
-	uint64_t done, failed, running;
-	int have_best;
-	double best;
-	double best_params[RSW_MAX_PARAMS_LIMIT];
-};
 
 struct rsw_progress {
 	int mode;
-	const rsw_space *space;
-	uint64_t total;
-	uint64_t start_ns, last_publish_ns;
-	struct snap *current; /* RCU-protected */
+	const rsw_sweep *sweep;
 	pthread_t thread;
-	int stop;	/* written by the committer, read by the display */
+	int stop;	/* the committer's thread sets it; the display reads it */
 	int drawn;
 };
 
@@ -57,42 +38,46 @@ fmt_hms(char *buf, size_t n, double s)
 		snprintf(buf, n, "%lu:%02lu", t / 60, t % 60);
 }
 
-static void
-draw(struct rsw_progress *p, const struct snap *s, int final)
+/* The best parameters, " name=value" each, after the figures. */
+static int
+append_best(const rsw_space *space, const rsw_sweep_progress *s, char *line,
+	    size_t cap, int n)
 {
-	double elapsed = (double)(rsw__mono_ns() - p->start_ns) / 1e9;
-	double rate = elapsed > 0 ? (double)s->done / elapsed : 0;
+	n += snprintf(line + n, cap - (size_t)n, " | best %.6g", s->best);
+	for (uint32_t i = 0; i < space->n && n > 0 && (size_t)n < cap; i++) {
+		const rsw_param *prm = &space->params[i];
+		char v[64];
+
+		if (prm->kind == RSW_PARAM_CAT)
+			rsw_param_format(prm, s->best_params[i], v, sizeof v);
+		else
+			snprintf(v, sizeof v, "%.6g", s->best_params[i]);
+		n += snprintf(line + n, cap - (size_t)n, " %s=%s", prm->name, v);
+	}
+	return n;
+}
+
+static void
+draw(struct rsw_progress *p, const rsw_sweep_progress *s, int final)
+{
+	double rate = s->elapsed_s > 0 ? (double)s->done / s->elapsed_s : 0;
 	char el[32], eta[32], line[1024];
 	int n;
 
-	fmt_hms(el, sizeof el, elapsed);
-	if (p->total > s->done && rate > 0)
-		fmt_hms(eta, sizeof eta, (double)(p->total - s->done) / rate);
+	fmt_hms(el, sizeof el, s->elapsed_s);
+	if (s->total > s->done && rate > 0)
+		fmt_hms(eta, sizeof eta, (double)(s->total - s->done) / rate);
 	else
 		snprintf(eta, sizeof eta, "-");
 	n = snprintf(line, sizeof line,
 		     "%llu/%llu (%.1f%%) | %llu running | %llu failed | %.0f evals/s | "
 		     "%s elapsed | ETA %s",
-		     (unsigned long long)s->done, (unsigned long long)p->total,
-		     p->total ? 100.0 * (double)s->done / (double)p->total : 0.0,
+		     (unsigned long long)s->done, (unsigned long long)s->total,
+		     s->total ? 100.0 * (double)s->done / (double)s->total : 0.0,
 		     (unsigned long long)s->running, (unsigned long long)s->failed,
 		     rate, el, eta);
-	if (s->have_best && n > 0 && (size_t)n < sizeof line) {
-		n += snprintf(line + n, sizeof line - (size_t)n, " | best %.6g",
-			      s->best);
-		for (uint32_t i = 0; i < p->space->n && n > 0 &&
-				     (size_t)n < sizeof line; i++) {
-			const rsw_param *prm = &p->space->params[i];
-			char v[64];
-
-			if (prm->kind == RSW_PARAM_CAT)
-				rsw_param_format(prm, s->best_params[i], v, sizeof v);
-			else
-				snprintf(v, sizeof v, "%.6g", s->best_params[i]);
-			n += snprintf(line + n, sizeof line - (size_t)n, " %s=%s",
-				      prm->name, v);
-		}
-	}
+	if (s->have_best && n > 0 && (size_t)n < sizeof line)
+		append_best(rsw_sweep_space(p->sweep), s, line, sizeof line, n);
 	if (p->mode == RSW_PROGRESS_BAR)
 		fprintf(stderr, "\r%s\x1b[K%s", line, final ? "\n" : "");
 	else
@@ -107,35 +92,19 @@ display(void *arg)
 	struct rsw_progress *p = arg;
 	unsigned ticks = 0;
 
-	urcu_memb_register_thread();
+	/* Relaxed: a late view of the flag costs one more tick; the join
+	 * in rsw_progress_stop is the synchronisation that matters. */
 	while (!ck_pr_load_int(&p->stop)) {
-		struct timespec tick = { 0, (long)TICK_NS };
+		struct timespec tick = { 0, TICK_NS };
+		rsw_sweep_progress s;
 
 		nanosleep(&tick, NULL);
 		if (p->mode == RSW_PROGRESS_LINES && ++ticks % LINES_EVERY_TICKS != 0)
 			continue;
-		{
-			struct snap copy;
-			int have = 0;
-
-			/* Copy under the read lock, draw outside it: a slow
-			 * stderr must never hold up the committer's grace
-			 * period. */
-			urcu_memb_read_lock();
-			{
-				struct snap *s = rcu_dereference(p->current);
-
-				if (s != NULL) {
-					copy = *s;
-					have = 1;
-				}
-			}
-			urcu_memb_read_unlock();
-			if (have && !ck_pr_load_int(&p->stop))
-				draw(p, &copy, 0);
-		}
+		if (rsw_sweep_progress_get(p->sweep, &s) == 0 &&
+		    !ck_pr_load_int(&p->stop))
+			draw(p, &s, 0);
 	}
-	urcu_memb_unregister_thread();
 	return NULL;
 }
 
@@ -156,7 +125,7 @@ rsw_progress_mode_parse(const char *s, int *mode)
 }
 
 rsw_progress *
-rsw_progress_start(int mode, const rsw_space *space, uint64_t total)
+rsw_progress_start(int mode, const rsw_sweep *sw)
 {
 	rsw_progress *p;
 
@@ -166,12 +135,8 @@ rsw_progress_start(int mode, const rsw_space *space, uint64_t total)
 	if (p == NULL)
 		return NULL;
 	p->mode = mode;
-	p->space = space;
-	p->total = total;
-	p->start_ns = rsw__mono_ns();
-	p->current = calloc(1, sizeof *p->current);
-	if (p->current == NULL || pthread_create(&p->thread, NULL, display, p) != 0) {
-		free(p->current);
+	p->sweep = sw;
+	if (pthread_create(&p->thread, NULL, display, p) != 0) {
 		free(p);
 		return NULL;
 	}
@@ -179,48 +144,16 @@ rsw_progress_start(int mode, const rsw_space *space, uint64_t total)
 }
 
 void
-rsw_progress_publish(rsw_progress *p, uint64_t done, uint64_t failed,
-		     uint64_t running, int have_best, double best,
-		     const double *best_params, int force)
-{
-	struct snap *s, *old;
-	uint64_t now;
-
-	if (p == NULL)
-		return;
-	now = rsw__mono_ns();
-	if (!force && now - p->last_publish_ns < PUBLISH_EVERY_NS)
-		return;
-	s = malloc(sizeof *s);
-	if (s == NULL)
-		return;
-	p->last_publish_ns = now;
-	s->done = done;
-	s->failed = failed;
-	s->running = running;
-	s->have_best = have_best;
-	s->best = best;
-	if (have_best)
-		memcpy(s->best_params, best_params, p->space->n * sizeof(double));
-	/* Publish the complete snapshot (rcu_xchg_pointer orders the
-	 * initialisation above before the pointer is visible), then wait
-	 * until no reader can still hold the old one before freeing it. */
-	old = rcu_xchg_pointer(&p->current, s);
-	urcu_memb_synchronize_rcu();
-	free(old);
-}
-
-void
 rsw_progress_stop(rsw_progress *p)
 {
+	rsw_sweep_progress s;
+
 	if (p == NULL)
 		return;
-	/* A plain flag: the display thread looks at it every tick, and the
-	 * join below is the synchronisation that matters. */
 	ck_pr_store_int(&p->stop, 1);
 	pthread_join(p->thread, NULL);
-	if (p->current != NULL && (p->drawn || p->mode == RSW_PROGRESS_BAR))
-		draw(p, p->current, 1);
-	free(p->current);
+	if ((p->drawn || p->mode == RSW_PROGRESS_BAR) &&
+	    rsw_sweep_progress_get(p->sweep, &s) == 0)
+		draw(p, &s, 1);
 	free(p);
 }

@@ -1,13 +1,12 @@
 /*
- * tools/progress.h - the live progress line of `ringsweep run` (progress.c
- * explains how it reads the committer's counters without locks).
+ * tools/progress.h - the live progress line of `ringsweep run`, drawn by a
+ * thread of its own from the sweep's published snapshot
+ * (rsw_sweep_progress_get): it never slows the committer.
  */
 #ifndef RSW_TOOLS_PROGRESS_H
 #define RSW_TOOLS_PROGRESS_H
 
-#include <stdint.h>
-
-#include "ringsweep/space.h"
+#include "ringsweep/sweep.h"
 
 enum {
 	RSW_PROGRESS_NONE = 0,
@@ -21,14 +20,7 @@ typedef struct rsw_progress rsw_progress;
 int rsw_progress_mode_parse(const char *s, int *mode);
 
 /* Starts the display thread; NULL for RSW_PROGRESS_NONE. */
-rsw_progress *rsw_progress_start(int mode, const rsw_space *space,
-				 uint64_t total);
-
-/* Called by the committer after each commit; publishes a new snapshot at
- * most every 50 ms unless force. */
-void rsw_progress_publish(rsw_progress *p, uint64_t done, uint64_t failed,
-			  uint64_t running, int have_best, double best,
-			  const double *best_params, int force);
+rsw_progress *rsw_progress_start(int mode, const rsw_sweep *sw);
 
 /* Stops the thread and draws the final state (NULL-safe). */
 void rsw_progress_stop(rsw_progress *p);

@@ -1,5 +1,6 @@
 /*
- * tools/util.c - messages and strict number parsing for the command line.
+ * tools/util.c - messages, strict number parsing and small listings for
+ * the command line.
  */
 #include <errno.h>
 #include <math.h>
@@ -66,22 +67,45 @@ rsw_cli_parse_double(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
-void
-rsw_cli_csv_field(FILE *f, const char *text)
+/* "512M", "2G", "1048576": bytes, at least 16 MiB (less cannot even hold
+ * a worker). */
+int
+rsw_cli_parse_size(const char *s, uint64_t *out)
 {
-	/* RFC 4180: quote a field holding a comma, a quote or a line
-	 * break, doubling its quotes; leave every other field bare. */
-	if (strpbrk(text, ",\"\r\n") == NULL) {
-		fputs(text, f);
-		return;
-	}
-	fputc('"', f);
-	for (const char *c = text; *c; c++) {
-		if (*c == '"')
-			fputc('"', f);
-		fputc(*c, f);
-	}
-	fputc('"', f);
+	char *end;
+	double v;
+	uint64_t mult = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || !(v > 0))
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1ull << 30;
+	else if (*end != '\0')
+		return -1;
+	if (*end != '\0' && end[1] != '\0' && strcmp(end + 1, "iB") != 0 &&
+	    strcmp(end + 1, "B") != 0)
+		return -1;
+	if (v * (double)mult < 16.0 * (1 << 20) || v * (double)mult > 1e18)
+		return -1;
+	*out = (uint64_t)(v * (double)mult);
+	return 0;
+}
+
+void
+rsw_cli_list_builtins(FILE *f)
+{
+	size_t n;
+	const rsw_builtin_info *b = rsw_builtin_list(&n);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-10s %s\n", b[i].name, b[i].help);
+	fprintf(f, "  %-10s %s\n", "PATH.so", "a plugin (include/ringsweep/objective.h)");
 }
 
 uint64_t

@@ -96,10 +96,10 @@ typedef struct rsw_run_options {
  * error (the engine's or the algorithm's, or RSW_ETASKFAILED with on_error
  * fail, RSW_ECANCELED when *stop was set).
  */
-int rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt);
+RSW_EXTERN int rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt);
 
 /* Convenience: destroy through the vtable (NULL-safe). */
-void rsw_algorithm_destroy(rsw_algorithm *a);
+RSW_EXTERN void rsw_algorithm_destroy(rsw_algorithm *a);
 
 #ifdef __cplusplus
 }

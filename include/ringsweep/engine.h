@@ -18,6 +18,7 @@
 #define RINGSWEEP_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -45,7 +46,7 @@ enum rsw_status {
 	RSW_STATUS_COUNT_
 };
 
-const char *rsw_status_name(int status);
+RSW_EXTERN const char *rsw_status_name(int status);
 
 enum rsw_idle_mode {
 	RSW_IDLE_SLEEP = 0, /* spin ~10 us, then sleep on a futex (default) */
@@ -54,7 +55,8 @@ enum rsw_idle_mode {
 
 enum rsw_on_error {
 	RSW_ON_ERROR_SKIP = 0, /* commit the failure, go on */
-	RSW_ON_ERROR_FAIL = 1, /* stop at the first permanently failed task */
+	RSW_ON_ERROR_FAIL = 1, /* stop at the first permanently failed task:
+				  nothing after it starts, what runs finishes */
 };
 
 /* What the objective sees of the task it evaluates. */
@@ -92,7 +94,7 @@ typedef int (*rsw_worker_init_fn)(void *ctx, int worker);
  * whole group too, so no grandchild outlives its task.  A no-op outside a
  * worker process.
  */
-void rsw_worker_set_child_group(int pgid);
+RSW_EXTERN void rsw_worker_set_child_group(int pgid);
 
 typedef struct rsw_objective {
 	rsw_objective_fn eval;
@@ -105,6 +107,10 @@ typedef struct rsw_config {
 	int idle;		 /* enum rsw_idle_mode */
 	double timeout_s;	 /* per-task deadline; 0 = none */
 	uint32_t max_attempts;	 /* >= 1; tries per task */
+	int retry_errors;	 /* also retry RSW_STATUS_ERROR (the objective's own
+				    failure, usually deterministic); crashes,
+				    timeouts, exits, kills and OOM are always
+				    retried while attempts remain */
 	int on_error;		 /* enum rsw_on_error */
 	uint32_t crash_loop_deaths;   /* R consecutive deaths with no completion */
 	uint32_t crash_loop_failures; /* R consecutive tasks failed for good by
@@ -131,7 +137,12 @@ typedef struct rsw_config {
 /* Fills *cfg with defaults: 1 worker, sleep idle, no timeout, 1 attempt,
  * on_error skip, crash loop after 16 deaths / 16 failures, 8192 in flight,
  * 1024 descriptors, 16 params, 0 metrics, batching up to 64 tasks. */
-void rsw_config_init(rsw_config *cfg);
+RSW_EXTERN void rsw_config_init(rsw_config *cfg);
+
+/* 0 when rsw_engine_open would accept cfg; else RSW_EINVAL and one
+ * sentence naming the field in err (which may be NULL). */
+RSW_EXTERN int rsw_config_validate(const rsw_config *cfg, char *err,
+				   size_t errlen);
 
 /* A committed evaluation, as poll returns it (sequence order). */
 typedef struct rsw_result {
@@ -177,7 +188,7 @@ typedef struct rsw_engine rsw_engine;
  * Creates the arena, forks the supervisor, which forks the workers.  The
  * objective's context must stay valid until rsw_engine_close().
  */
-int rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
+RSW_EXTERN int rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		    const rsw_objective *objective);
 
 /*
@@ -185,12 +196,12 @@ int rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
  * are in flight or committed but not yet polled.  *seq receives its sequence
  * number (consecutive from 0).
  */
-int rsw_engine_submit(rsw_engine *e, const double *params, uint32_t nparams,
+RSW_EXTERN int rsw_engine_submit(rsw_engine *e, const double *params, uint32_t nparams,
 		      uint64_t *seq);
 
 /* Submits up to n evaluations laid out n x nparams; returns how many were
  * taken (0 .. n) or a negative error. */
-int rsw_engine_submit_batch(rsw_engine *e, const double *params,
+RSW_EXTERN int rsw_engine_submit_batch(rsw_engine *e, const double *params,
 			    uint32_t nparams, uint32_t n);
 
 /*
@@ -198,20 +209,20 @@ int rsw_engine_submit_batch(rsw_engine *e, const double *params,
  * negative error (crash loop, dead supervisor, failed task with on_error
  * fail).  timeout_ms: 0 = do not wait, < 0 = wait for at least one result.
  */
-int rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max,
+RSW_EXTERN int rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max,
 		    int timeout_ms);
 
 /* Number of tasks submitted and not yet polled. */
-uint64_t rsw_engine_pending(const rsw_engine *e);
+RSW_EXTERN uint64_t rsw_engine_pending(const rsw_engine *e);
 
 /* Copies counters; cheap, no shared-memory trust involved. */
-void rsw_engine_stats(const rsw_engine *e, rsw_stats *out);
+RSW_EXTERN void rsw_engine_stats(const rsw_engine *e, rsw_stats *out);
 
 /* Name of the arena ("/ringsweep-..."), NULL in serial mode. */
-const char *rsw_engine_arena_name(const rsw_engine *e);
+RSW_EXTERN const char *rsw_engine_arena_name(const rsw_engine *e);
 
 /* pid of the supervisor (0 in serial mode), for tests and tools. */
-int rsw_engine_supervisor_pid(const rsw_engine *e);
+RSW_EXTERN int rsw_engine_supervisor_pid(const rsw_engine *e);
 
 /*
  * Graceful stop: tasks not yet started are never started (they are handed
@@ -219,20 +230,20 @@ int rsw_engine_supervisor_pid(const rsw_engine *e);
  * longer retried; poll keeps delivering until everything submitted is
  * accounted for.  Further submits return RSW_ECANCELED.
  */
-void rsw_engine_drain(rsw_engine *e);
+RSW_EXTERN void rsw_engine_drain(rsw_engine *e);
 
 /* Asks the engine to stop at the next poll (async-signal-safe). */
-void rsw_engine_cancel(rsw_engine *e);
+RSW_EXTERN void rsw_engine_cancel(rsw_engine *e);
 
 /*
  * Stops workers and supervisor, removes the arena, frees everything.
  * Tasks not yet committed are abandoned.  Always succeeds for a valid e.
  */
-void rsw_engine_close(rsw_engine *e);
+RSW_EXTERN void rsw_engine_close(rsw_engine *e);
 
 /* Removes arenas whose owner process is dead (left by a SIGKILLed driver).
  * Returns how many were removed. */
-int rsw_arena_reap_stale(void);
+RSW_EXTERN int rsw_arena_reap_stale(void);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 #ifndef RINGSWEEP_ERROR_H
 #define RINGSWEEP_ERROR_H
 
+#include "export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -31,7 +33,12 @@ extern "C" {
 	XX(EALGO, 16, "the algorithm reported an error")                      \
 	XX(EWAITLOCK, 17, "the algorithm waits but nothing is in flight")     \
 	XX(EFULL, 18, "no free worker slot in the arena")                     \
-	XX(ESYS, 19, "system call failed")
+	XX(ESYS, 19, "system call failed")                                    \
+	XX(ESTORE, 20, "the results store could not be written")              \
+	XX(EREPLAY, 21, "the stored evaluations do not match this sweep")     \
+	XX(EALLFAILED, 22, "every evaluation failed")                         \
+	XX(ENOTFOUND, 23, "no such algorithm or objective")                  \
+	XX(EINIT, 24, "the objective's set-up failed")
 
 enum rsw_error {
 	RSW_OK = 0,
@@ -41,10 +48,10 @@ enum rsw_error {
 };
 
 /* Message for a code; never NULL ("unknown error" for foreign values). */
-const char *rsw_strerror(int code);
+RSW_EXTERN const char *rsw_strerror(int code);
 
 /* Symbolic name ("RSW_EINVAL") for a code; never NULL. */
-const char *rsw_err_name(int code);
+RSW_EXTERN const char *rsw_err_name(int code);
 
 #ifdef __cplusplus
 }

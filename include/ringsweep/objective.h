@@ -3,7 +3,7 @@
  * object that `ringsweep run --objective path/to/x.so[:prefix]` loads.
  *
  * A plugin exports, with PREFIX "rsw_objective_" unless `:prefix` says
- * otherwise:
+ * otherwise (ringsweep/objectives.h loads one from a program):
  *
  *   const int PREFIXabi_version = RSW_OBJECTIVE_ABI_VERSION;     required
  *   int  PREFIXeval(void *state, const double *params, uint32_t n,
@@ -46,16 +46,20 @@ typedef void (*rsw_plugin_fini_fn)(void *state);
 
 /* Declares the ABI symbol with the default prefix, for plugin authors. */
 #define RSW_OBJECTIVE_PLUGIN \
-	const int rsw_objective_abi_version = RSW_OBJECTIVE_ABI_VERSION
+	RSW_PLUGIN_EXPORT const int rsw_objective_abi_version = \
+		RSW_OBJECTIVE_ABI_VERSION
 
 /* The default-prefix symbols a plugin defines (prototypes for its own
- * compilation; ringsweep finds them with dlsym). */
-extern const int rsw_objective_abi_version;
-extern const char *const rsw_objective_metrics[];
-int rsw_objective_init(const char *arg, void **state);
-int rsw_objective_eval(void *state, const double *params, uint32_t nparams,
-		       const rsw_task_info *task, rsw_eval_out *out);
-void rsw_objective_fini(void *state);
+ * compilation, exported even when it builds with hidden visibility;
+ * ringsweep finds them with dlsym). */
+RSW_PLUGIN_EXPORT extern const int rsw_objective_abi_version;
+RSW_PLUGIN_EXPORT extern const char *const rsw_objective_metrics[];
+RSW_PLUGIN_EXPORT int rsw_objective_init(const char *arg, void **state);
+RSW_PLUGIN_EXPORT int rsw_objective_eval(void *state, const double *params,
+					 uint32_t nparams,
+					 const rsw_task_info *task,
+					 rsw_eval_out *out);
+RSW_PLUGIN_EXPORT void rsw_objective_fini(void *state);
 
 #ifdef __cplusplus
 }

@@ -1,15 +1,32 @@
 /*
  * ringsweep/ringsweep.h - umbrella header of libringsweep.
+ *
+ *   version.h     RSW_VERSION_STRING
+ *   error.h       RSW_E... codes and their messages
+ *   engine.h      the execution engine: submit, poll, in sequence order
+ *   space.h       parameter spaces
+ *   algorithm.h   the ask/tell contract and the deterministic run loop
+ *   algorithms.h  the built-in algorithms and their registry
+ *   objective.h   the plugin ABI (what a plugin .so exports)
+ *   objectives.h  built-ins, and the loader of every kind of objective
+ *   store.h       the SQLite results store
+ *   sweep.h       a whole campaign: open, run, resume, close
+ *   inspect.h     a read-only view of a running sweep (`ringsweep top`)
+ *   external.h    a worker started by hand that joins a running sweep
  */
 #ifndef RINGSWEEP_H
 #define RINGSWEEP_H
 
+#include "version.h"
 #include "error.h"
 #include "engine.h"
 #include "space.h"
 #include "algorithm.h"
 #include "algorithms.h"
-
-#define RSW_VERSION_STRING "0.1.0"
+#include "objectives.h"
+#include "store.h"
+#include "sweep.h"
+#include "inspect.h"
+#include "external.h"
 
 #endif

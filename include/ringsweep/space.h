@@ -6,10 +6,14 @@
  *   float:LO:HI[:STEP]   reals, continuous unless a step is given
  *   log:LO:HI            log-uniform reals (0 < LO), continuous
  *   logint:LO:HI         log-uniform integers (1 <= LO)
- *   cat:A,B,C            categories, passed to objectives as their index
- *                        and shown by name wherever a person reads them
+ *   cat:A,B,C            categories, passed to objectives as their INDEX
+ *                        (0, 1, 2) and shown by name wherever a person
+ *                        reads them
+ *   choice:0,5,10        numeric choices, passed as the numbers themselves
  * Values travel to objectives as doubles, in the order the parameters were
- * added.  Parsing errors name the parameter and the bad part.
+ * added.  A stepped float's values are snapped to the decimals of its LO
+ * and STEP (float:0:1:0.1 gives 0.3, not 0.30000000000000004).  Parsing
+ * errors name the parameter and the bad part.
  */
 #ifndef RINGSWEEP_SPACE_H
 #define RINGSWEEP_SPACE_H
@@ -33,15 +37,19 @@ enum rsw_param_kind {
 	RSW_PARAM_LOG = 2,
 	RSW_PARAM_LOGINT = 3,
 	RSW_PARAM_CAT = 4,
+	RSW_PARAM_CHOICE = 5,
 };
 
 typedef struct rsw_param {
 	char name[RSW_PARAM_NAME_MAX];
 	int kind;	/* enum rsw_param_kind */
-	double lo, hi;	/* cat: 0 .. ncat - 1 */
-	double step;	/* 0: continuous; 1 for int, logint and cat */
-	uint32_t ncat;
+	double lo, hi;	/* cat: 0 .. ncat - 1; choice: its least and greatest */
+	double step;	/* 0: continuous; 1 for int, logint, cat and choice */
+	int32_t decimals; /* stepped float: values are rounded to this many
+			     decimals; -1: not rounded */
+	uint32_t ncat;	/* categories or choices */
 	char cat[RSW_MAX_CATEGORIES][RSW_CATEGORY_MAX];
+	double choice[RSW_MAX_CATEGORIES];
 } rsw_param;
 
 typedef struct rsw_space {
@@ -49,44 +57,53 @@ typedef struct rsw_space {
 	rsw_param params[RSW_MAX_PARAMS_LIMIT];
 } rsw_space;
 
-void rsw_space_init(rsw_space *s);
+RSW_EXTERN void rsw_space_init(rsw_space *s);
 
 /*
  * Parses "NAME=KIND:LO:HI[:STEP]" and appends it.  On error returns
  * RSW_EINVAL and writes one sentence naming the culprit into err.
  */
-int rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen);
+RSW_EXTERN int rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen);
 
 /* Number of grid points of parameter i; 0 when it has no step (float). */
-uint64_t rsw_param_levels(const rsw_param *p);
+RSW_EXTERN uint64_t rsw_param_levels(const rsw_param *p);
+
+/* The value of level i (0 <= i < levels): LO + i STEP snapped to the
+ * step's decimals, the i-th choice, or the category index i. */
+RSW_EXTERN double rsw_param_level(const rsw_param *p, uint64_t i);
 
 /* Grid cardinality; 0 if any parameter is continuous or it overflows. */
-uint64_t rsw_space_grid_size(const rsw_space *s);
+RSW_EXTERN uint64_t rsw_space_grid_size(const rsw_space *s);
 
 /* Maps u in [0,1) to the parameter's domain, honouring type and step
  * (log-uniform for log and logint). */
-double rsw_param_from_unit(const rsw_param *p, double u);
+RSW_EXTERN double rsw_param_from_unit(const rsw_param *p, double u);
 
 /* The inverse of rsw_param_from_unit for a value of the domain: a u that
  * maps back to v (the middle of v's cell for int, cat and stepped floats;
  * v's own log position for logint), clipped to [0, 1).  Model-based
  * algorithms place observations with it. */
-double rsw_param_to_unit(const rsw_param *p, double v);
+RSW_EXTERN double rsw_param_to_unit(const rsw_param *p, double v);
 
 /* Whether values are whole numbers (int, logint, cat). */
-int rsw_param_is_integral(const rsw_param *p);
+RSW_EXTERN int rsw_param_is_integral(const rsw_param *p);
 
 /* Writes a value as a person reads it: the category name for cat, the
- * shortest exact decimal (%.17g) otherwise.  Returns buf. */
-const char *rsw_param_format(const rsw_param *p, double v, char *buf,
+ * shortest decimal that reads back as the same double otherwise ("0.3",
+ * "60").  Returns buf. */
+RSW_EXTERN const char *rsw_param_format(const rsw_param *p, double v, char *buf,
 			     size_t n);
 
 /* The inverse of rsw_param_format; 0, or RSW_EINVAL. */
-int rsw_param_parse_value(const rsw_param *p, const char *text, double *out);
+RSW_EXTERN int rsw_param_parse_value(const rsw_param *p, const char *text, double *out);
+
+/* The spec "NAME=KIND:..." that rsw_space_add reads back as this very
+ * parameter.  Returns buf ("" when it does not fit in n). */
+RSW_EXTERN const char *rsw_param_spec(const rsw_param *p, char *buf, size_t n);
 
 /* Adds every parameter of a JSON space file: an object mapping each name
  * to its spec string ("int:2:100", "cat:a,b"), in file order. */
-int rsw_space_load_json(rsw_space *s, const char *path, char *err,
+RSW_EXTERN int rsw_space_load_json(rsw_space *s, const char *path, char *err,
 			size_t errlen);
 
 #ifdef __cplusplus

@@ -1,5 +1,5 @@
 /*
- * tools/backtest.c - the built-in `ma_cross` backtest and its price loader.
+ * sweep/backtest.c - the built-in `ma_cross` backtest and its price loader.
  *
  * Strategy: long one unit when the fast simple moving average of closes is
  * above the slow one, flat otherwise; decided on day t's close, held from t
@@ -32,11 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "internal.h"
 
 #define ANNUAL 252.0
 
-const char *const rsw_ma_cross_metrics[] = {
+const char *const rsw__ma_cross_metrics[] = {
 	"total_return", "ann_volatility", "sortino", "max_drawdown", "trades",
 	"win_rate", NULL,
 };
@@ -76,10 +76,10 @@ header_index(char *header, const char *column)
 }
 
 int
-rsw_prices_load(const char *path, const char *column, rsw_prices *out,
+rsw__prices_load(const char *path, const char *column, rsw__prices *out,
 		char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t linecap = 0, cap = 4096, lineno = 1;
 	ssize_t len;
@@ -87,13 +87,13 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 
 	memset(out, 0, sizeof *out);
 	if (f == NULL) {
-		snprintf(err, errlen, "--data '%s': cannot read it: %s", path,
+		snprintf(err, errlen, "data '%s': cannot read it: %s", path,
 			 strerror(errno));
 		return -1;
 	}
 	/* getline: a line of any length is one line. */
 	if ((len = getline(&line, &linecap, f)) <= 0) {
-		snprintf(err, errlen, "--data '%s': empty file", path);
+		snprintf(err, errlen, "data '%s': empty file", path);
 		free(line);
 		fclose(f);
 		return -1;
@@ -101,7 +101,7 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 	line[strcspn(line, "\r\n")] = '\0';
 	col = header_index(line, column);
 	if (col < 0) {
-		snprintf(err, errlen, "--column '%s': no such column in the header "
+		snprintf(err, errlen, "column '%s': no such column in the header "
 			 "of '%s'", column, path);
 		free(line);
 		fclose(f);
@@ -121,9 +121,9 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 		v = field != NULL ? strtod(field, &end) : NAN;
 		if (field == NULL || end == field || (*end != ',' && *end != '\0') ||
 		    errno == ERANGE || !(v > 0) || !isfinite(v)) {
-			snprintf(err, errlen, "--data '%s' line %zu: column '%s' is not "
+			snprintf(err, errlen, "data '%s' line %zu: column '%s' is not "
 				 "a positive price", path, lineno, column);
-			rsw_prices_free(out);
+			rsw__prices_free(out);
 			free(line);
 			fclose(f);
 			return -1;
@@ -158,16 +158,16 @@ rsw_prices_load(const char *path, const char *column, rsw_prices *out,
 		}
 	}
 	if (out->close == NULL || out->n < 3) {
-		snprintf(err, errlen, "--data '%s': fewer than 3 prices in column '%s'",
+		snprintf(err, errlen, "data '%s': fewer than 3 prices in column '%s'",
 			 path, column);
-		rsw_prices_free(out);
+		rsw__prices_free(out);
 		return -1;
 	}
 	return 0;
 }
 
 void
-rsw_prices_free(rsw_prices *p)
+rsw__prices_free(rsw__prices *p)
 {
 	free(p->close);
 	free(p->micro);
@@ -177,10 +177,10 @@ rsw_prices_free(rsw_prices *p)
 }
 
 int
-rsw_ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
-		  const rsw_task_info *task, rsw_eval_out *out)
+rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
+		   const rsw_task_info *task, rsw_eval_out *out)
 {
-	const rsw_prices *px = ctx;
+	const rsw__prices *px = ctx;
 	const double *p = px->close;
 	size_t n = px->n, fast, slow, m = 0;
 	double cost = nparams > 2 ? x[2] / 1e4 : 0;

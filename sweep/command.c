@@ -1,22 +1,25 @@
 /*
- * tools/cmdobj.c - `--cmd 'prog --fast {fast} --slow {slow}'`: an external
- * command as the objective, so a sweep can drive a backtest written in any
- * language.
+ * sweep/command.c - `--cmd 'prog --fast {fast} --slow {slow}'`: an
+ * external command as the objective, so a sweep can drive a backtest
+ * written in any language.
  *
  * The template is split into words once, at start (single and double
  * quotes group, backslash escapes; no shell: write `sh -c '...'` for one),
  * and every {name} (a name of letters, digits and '_' in braces) must be a
  * parameter, or the sweep does not start; other braces are literal, so a
- * JSON text in the template needs no escaping.  Per
- * task the worker forks the command in a new process group, registered
+ * JSON text in the template needs no escaping.  The program is looked up
+ * once, at start (in PATH, or relative to the working directory), so a
+ * missing one is refused before anything runs.  Per task the worker forks
+ * the command in the working directory, in a new process group, registered
  * with the engine (rsw_worker_set_child_group) so that a deadline kill or
  * a worker crash takes the command and all its children with it.
  *
  * The score is the last non-empty line of stdout: a number, or a JSON
  * object whose "value" is the score and whose fields named by --metrics are
- * the metrics (not NaN or infinite).  Non-zero exit, death by signal or
- * unparsable output is a failed task (status error; detail: the exit code, 128 + signal, or 74 =
- * EBADMSG for output that is not a score).
+ * the metrics (numbers, each of them present).  Non-zero exit, death by
+ * signal or unparsable output is a failed task (status error; detail: the
+ * exit code, 128 + signal, or 74 = EBADMSG for output that is not a score,
+ * explained once per worker on stderr).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,9 +32,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "internal.h"
 
 #define MAX_WORDS 256
 #define OUTPUT_KEEP 65536
@@ -40,17 +45,20 @@ struct word {
 	char *text;	/* with {name} placeholders */
 };
 
-struct rsw_cmd {
+struct rsw__cmd {
 	int nwords;
 	struct word words[MAX_WORDS];
 	const rsw_space *space;
 	uint32_t nmetrics;
 	char metric_names[RSW_MAX_METRICS_LIMIT][64];
+	char workdir[PATH_MAX];	/* absolute; the command runs there */
+	char program[PATH_MAX];	/* absolute: what is executed */
+	char cant_run[PATH_MAX + 64]; /* the child's message if exec fails */
 };
 
 /* Splits a template into words: quotes group, backslash escapes. */
 static int
-split(struct rsw_cmd *c, const char *tmpl, char *err, size_t errlen)
+split(struct rsw__cmd *c, const char *tmpl, char *err, size_t errlen)
 {
 	const char *p = tmpl;
 
@@ -121,19 +129,66 @@ param_index(const rsw_space *s, const char *name, size_t len)
 	return -1;
 }
 
-rsw_cmd *
-rsw_cmd_parse(const char *tmpl, const rsw_space *space, const char *metrics,
-	      char *err, size_t errlen)
+static int
+executable_file(const char *path)
 {
-	rsw_cmd *c = calloc(1, sizeof *c);
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
+}
+
+/* Finds the program as execvp would, once, so that a missing one is an
+ * error before the sweep starts rather than a failure per task; fills
+ * c->program with its absolute path. */
+static int
+resolve_program(rsw__cmd *c, const char *prog, char *err, size_t errlen)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX * 2];
+
+	if (strchr(prog, '/') != NULL) {
+		snprintf(buf, sizeof buf, "%s%s%s", prog[0] == '/' ? "" : c->workdir,
+			 prog[0] == '/' ? "" : "/", prog);
+		if (!executable_file(buf) || realpath(buf, c->program) == NULL) {
+			snprintf(err, errlen, "--cmd: program '%s' is not an "
+				 "executable file", prog);
+			return -1;
+		}
+		return 0;
+	}
+	for (const char *d = path != NULL ? path : "/usr/bin:/bin"; *d;) {
+		size_t len = strcspn(d, ":");
+
+		snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? d : ".", prog);
+		if (executable_file(buf) && realpath(buf, c->program) != NULL)
+			return 0;
+		d += len + (d[len] == ':');
+	}
+	snprintf(err, errlen, "--cmd: program '%s' not found in PATH", prog);
+	return -1;
+}
+
+rsw__cmd *
+rsw__cmd_parse(const char *tmpl, const rsw_space *space, const char *metrics,
+	       const char *workdir, char *err, size_t errlen)
+{
+	rsw__cmd *c = calloc(1, sizeof *c);
 
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->space = space;
+	if (workdir == NULL ? getcwd(c->workdir, sizeof c->workdir) == NULL :
+			      realpath(workdir, c->workdir) == NULL) {
+		snprintf(err, errlen, "--cmd: working directory '%s': %s",
+			 workdir != NULL ? workdir : ".", strerror(errno));
+		rsw__cmd_free(c);
+		return NULL;
+	}
 	if (split(c, tmpl, err, errlen) != 0) {
-		rsw_cmd_free(c);
+		rsw__cmd_free(c);
 		return NULL;
 	}
 	for (int w = 0; w < c->nwords; w++) {
@@ -145,7 +200,7 @@ rsw_cmd_parse(const char *tmpl, const rsw_space *space, const char *metrics,
 				snprintf(err, errlen, "--cmd: '{%.*s}' is not a parameter "
 					 "(placeholders are {name} of a --param)",
 					 (int)len, p + 1);
-				rsw_cmd_free(c);
+				rsw__cmd_free(c);
 				return NULL;
 			}
 		}
@@ -159,17 +214,37 @@ rsw_cmd_parse(const char *tmpl, const rsw_space *space, const char *metrics,
 			if (c->nmetrics == RSW_MAX_METRICS_LIMIT || strlen(t) >= 64) {
 				snprintf(err, errlen, "--metrics: too many, or '%s' too "
 					 "long", t);
-				rsw_cmd_free(c);
+				rsw__cmd_free(c);
 				return NULL;
 			}
 			snprintf(c->metric_names[c->nmetrics++], 64, "%s", t);
 		}
 	}
+	/* A program given by a placeholder is only known per task. */
+	if (strchr(c->words[0].text, '{') == NULL &&
+	    resolve_program(c, c->words[0].text, err, errlen) != 0) {
+		rsw__cmd_free(c);
+		return NULL;
+	}
+	snprintf(c->cant_run, sizeof c->cant_run,
+		 "ringsweep: --cmd: cannot run '%s'\n", c->words[0].text);
 	return c;
 }
 
+const char *
+rsw__cmd_program(const rsw__cmd *c)
+{
+	return c->program;
+}
+
+const char *
+rsw__cmd_workdir(const rsw__cmd *c)
+{
+	return c->workdir;
+}
+
 void
-rsw_cmd_free(rsw_cmd *c)
+rsw__cmd_free(rsw__cmd *c)
 {
 	if (c == NULL)
 		return;
@@ -179,7 +254,7 @@ rsw_cmd_free(rsw_cmd *c)
 }
 
 uint32_t
-rsw_cmd_metrics(const rsw_cmd *c, const char **names)
+rsw__cmd_metrics(const rsw__cmd *c, const char **names)
 {
 	for (uint32_t i = 0; i < c->nmetrics; i++)
 		names[i] = c->metric_names[i];
@@ -188,7 +263,7 @@ rsw_cmd_metrics(const rsw_cmd *c, const char **names)
 
 /* One word with its placeholders replaced (malloc'd). */
 static char *
-expand(const rsw_cmd *c, const char *text, const double *x)
+expand(const rsw__cmd *c, const char *text, const double *x)
 {
 	size_t cap = strlen(text) + 64, n = 0;
 	char *out = malloc(cap);
@@ -227,9 +302,11 @@ expand(const rsw_cmd *c, const char *text, const double *x)
 	return out;
 }
 
-/* Parses the last non-empty line of the output into value and metrics. */
-static int
-parse_score(const rsw_cmd *c, char *buf, size_t n, rsw_eval_out *out)
+/* Parses the last non-empty line of the output into value and metrics;
+ * returns NULL, or why it is no score (into why). */
+static const char *
+parse_score(const rsw__cmd *c, char *buf, size_t n, rsw_eval_out *out,
+	    char *why, size_t whylen)
 {
 	char *line, *end;
 
@@ -246,35 +323,47 @@ parse_score(const rsw_cmd *c, char *buf, size_t n, rsw_eval_out *out)
 
 		if (!json_is_object(o) || !json_is_number(v = json_object_get(o, "value"))) {
 			json_decref(o);
-			return -1;
+			return "its last line is a JSON object without a number "
+			       "\"value\"";
 		}
 		out->value = json_number_value(v);
 		if (!isfinite(out->value)) {
 			json_decref(o);
-			return -1;
+			return "its \"value\" is not finite";
 		}
 		out->nmetrics = c->nmetrics;
 		for (uint32_t i = 0; i < c->nmetrics; i++) {
 			json_t *m = json_object_get(o, c->metric_names[i]);
 
-			out->metrics[i] = json_is_number(m) ? json_number_value(m) : NAN;
+			if (!json_is_number(m)) {
+				snprintf(why, whylen, "its score line has no number "
+					 "'%s' (named by --metrics)",
+					 c->metric_names[i]);
+				json_decref(o);
+				return why;
+			}
+			out->metrics[i] = json_number_value(m);
 		}
 		json_decref(o);
-		return 0;
+		return NULL;
 	}
 	errno = 0;
 	out->value = strtod(line, &end);
-	return end != line && *end == '\0' && errno == 0 && isfinite(out->value) ?
-		       0 : -1;
+	if (end != line && *end == '\0' && errno == 0 && isfinite(out->value))
+		return c->nmetrics == 0 ? NULL :
+		       "its last line is a number, but --metrics needs a JSON object";
+	return "its last line is neither a number nor a JSON object";
 }
 
 int
-rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
+rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	     const rsw_task_info *task, rsw_eval_out *out)
 {
-	const rsw_cmd *c = ctx;
+	const rsw__cmd *c = ctx;
 	char *argv[MAX_WORDS + 1];
 	static char buf[OUTPUT_KEEP + 1];
+	char whybuf[160];
+	const char *why;
 	size_t n = 0;
 	int fds[2], status, rc = 0;
 	pid_t pid;
@@ -282,7 +371,7 @@ rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	for (int w = 0; w < c->nwords; w++)
 		argv[w] = expand(c, c->words[w].text, x);
 	argv[c->nwords] = NULL;
-	if (pipe(fds) != 0) {
+	if (pipe2(fds, O_CLOEXEC) != 0) {
 		out->error_code = errno;
 		rc = -1;
 		goto out;
@@ -290,7 +379,6 @@ rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	pid = fork();
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
-		static const char msg[] = "ringsweep: --cmd: cannot run the command\n";
 		ssize_t ignored;
 
 		/* Its own process group (the unit a timeout kills), and it
@@ -301,11 +389,14 @@ rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execvp(argv[0], argv);
+		if (chdir(c->workdir) == 0) {
+			if (c->program[0] != '\0')
+				execv(c->program, argv);
+			else
+				execvp(argv[0], argv);
+		}
 		/* write(), not stdio: a lock held at fork time stays held. */
-		ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+		ignored = write(STDERR_FILENO, c->cant_run, strlen(c->cant_run));
 		(void)ignored;
 		_exit(127);
 	}
@@ -361,7 +452,15 @@ rsw_cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	} else if (WEXITSTATUS(status) != 0) {
 		out->error_code = WEXITSTATUS(status);
 		rc = -1;
-	} else if (parse_score(c, buf, n, out) != 0) {
+	} else if ((why = parse_score(c, buf, n, out, whybuf, sizeof whybuf)) !=
+		   NULL) {
+		/* Once per worker: the same reason would repeat for every
+		 * task, and the status column already says "error 74". */
+		static int explained;
+
+		if (!explained++)
+			fprintf(stderr, "ringsweep: --cmd: task %llu failed: %s\n",
+				(unsigned long long)task->seq, why);
 		out->error_code = EBADMSG;
 		rc = -1;
 	}

@@ -1,0 +1,213 @@
+/*
+ * ringsweep/sweep.h - a whole campaign as one object: a parameter space,
+ * an algorithm, an objective, the engine that evaluates it, and where the
+ * results go (a SQLite store, a CSV file, your callbacks).  `ringsweep
+ * run`, `--resume` and the Python and MPI front-ends are calls of this API.
+ *
+ *   rsw_sweep_config c;
+ *   rsw_sweep_config_init(&c);
+ *   c.space = &space;                        parameters (space.h)
+ *   c.algo = "bayes";                        the registry (algorithms.h)
+ *   c.algo_opts.evals = 100;
+ *   c.objective.name = "./libstrategy.so";   objectives.h
+ *   c.engine.workers = 8;                    engine.h
+ *   c.store = "study.db";
+ *   rsw_sweep_open(&sw, &c, err, sizeof err);  validates and loads: nothing
+ *                                              runs yet, and on failure
+ *                                              nothing is left behind
+ *   rc = rsw_sweep_run(sw);                  to completion (or a stop)
+ *   rsw_sweep_close(sw);                     the store's outcome, the CSV
+ *
+ * and after a crash, a SIGKILL or a stop, from any directory:
+ *
+ *   rsw_sweep_resume(&sw, "study.db", &exec, err, sizeof err);
+ *   rsw_sweep_run(sw);                       replays what is stored, runs
+ *                                            the rest: the same results as
+ *                                            an uninterrupted run
+ *
+ * WHAT DEFINES A SWEEP, AND WHAT MAY CHANGE ON RESUME
+ * The store records a description of the sweep: the space, the algorithm
+ * and its options, the direction, the window, the objective (built-in
+ * name and data, plugin path and argument, command, working directory and
+ * metrics; all paths absolute), the policies that change results
+ * (timeout, attempts, retry_errors, on_error, max_mem, crash-loop limits)
+ * and a fingerprint of every file read (data, plugin, the command's
+ * program).  rsw_sweep_resume rebuilds the sweep from it and refuses, naming
+ * the file, when one changed.  From `exec` it takes only what never
+ * changes a result: engine.workers, idle, max_batch, external_slots, pin,
+ * nice, recycle_after, soft_mem, results_csv, on_commit/commit_ctx,
+ * top_n, and the code a store cannot hold: objective.fn/ctx/worker_init
+ * for a C-function objective, `algorithm` for an algorithm of your own.
+ *
+ * Determinism: the results (store rows, CSV, callbacks, best) are a pure
+ * function of the description and the objective, for any number of
+ * workers, serial included, resumed or not.
+ *
+ * Thread safety: one thread opens, runs and closes a sweep.  rsw_sweep_stop
+ * and rsw_sweep_cancel may be called from any thread and from a signal
+ * handler; rsw_sweep_progress from any thread while it runs.
+ */
+#ifndef RINGSWEEP_SWEEP_H
+#define RINGSWEEP_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "algorithm.h"
+#include "algorithms.h"
+#include "engine.h"
+#include "objectives.h"
+#include "space.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rsw_sweep rsw_sweep;
+
+/* Called once per committed evaluation, in sequence order, replayed ones
+ * included; a non-zero return stops the sweep (as rsw_sweep_stop). */
+typedef int (*rsw_sweep_commit_fn)(void *ctx, const double *params,
+				   uint32_t nparams, const rsw_result *r);
+
+typedef struct rsw_sweep_config {
+	/* What the sweep is (recorded in the store): */
+	const rsw_space *space;	     /* copied at open */
+	const char *algo;	     /* a registry name; NULL with `algorithm` */
+	rsw_algo_opts algo_opts;     /* direction, seed, evals, ... */
+	rsw_algorithm *algorithm;    /* or one of your own (not owned) */
+	rsw_objective_spec objective;
+	uint32_t window;	     /* 0: the algorithm's default */
+	rsw_config engine;	     /* workers (0: serial, in this process),
+					timeouts, attempts, limits, ... */
+	/* Where results go: */
+	const char *store;	     /* a new SQLite results store; NULL: none */
+	const char *results_csv;     /* every evaluation, CSV in seq order;
+					written to PATH.partial, renamed at
+					close: never half-written */
+	const char *command_line;    /* a JSON array kept in the store for
+					people (the CLI's argv) */
+	rsw_sweep_commit_fn on_commit;
+	void *commit_ctx;
+	uint32_t top_n;		     /* best evaluations kept (default 5) */
+} rsw_sweep_config;
+
+/* Defaults: no space, algorithm "grid", a minimizing sweep, the engine's
+ * defaults with as many workers as CPUs, no store, no CSV, top 5. */
+RSW_EXTERN void rsw_sweep_config_init(rsw_sweep_config *c);
+
+/* Validates everything and loads the objective (a plugin's init runs
+ * here), creates the store and the CSV file.  Nothing is started.  On
+ * failure: an RSW_E... code, one sentence in err, nothing left behind. */
+RSW_EXTERN int rsw_sweep_open(rsw_sweep **out, const rsw_sweep_config *cfg,
+			      char *err, size_t errlen);
+
+/* Opens the sweep stored in `store` to continue it (see above for what
+ * `exec` may set; NULL: defaults).  Refuses a foreign or corrupt file, one
+ * still being written, one whose inputs changed, naming the culprit. */
+RSW_EXTERN int rsw_sweep_resume(rsw_sweep **out, const char *store,
+				const rsw_sweep_config *exec, char *err,
+				size_t errlen);
+
+/* Starts the engine (forks the supervisor and the workers); rsw_sweep_run
+ * starts it if need be.  After this, rsw_sweep_arena names the arena. */
+RSW_EXTERN int rsw_sweep_start(rsw_sweep *sw);
+
+/*
+ * Runs to completion.  Returns 0, or: RSW_ECANCELED (rsw_sweep_stop /
+ * cancel, or on_commit asked to stop), RSW_ETASKFAILED (on_error fail),
+ * RSW_EALLFAILED (every evaluation failed), RSW_ESTORE (the store could
+ * not be written: the sweep stops, rather than lose results),
+ * RSW_EREPLAY (the stored rows are not this sweep's), an engine or
+ * algorithm error.  rsw_sweep_errmsg says more.
+ */
+RSW_EXTERN int rsw_sweep_run(rsw_sweep *sw);
+
+/* Drain: running tasks finish and are committed, queued ones are never
+ * started.  Async-signal-safe. */
+RSW_EXTERN void rsw_sweep_stop(rsw_sweep *sw);
+
+/* Stop at once: nothing more is committed.  Async-signal-safe. */
+RSW_EXTERN void rsw_sweep_cancel(rsw_sweep *sw);
+
+/* Finishes the store (outcome done / interrupted / failed), renames the
+ * CSV into place (or removes it after a failed run), stops the engine,
+ * unloads the objective, frees.  0, or RSW_ESTORE when the last writes
+ * failed (rsw_sweep_errmsg is gone by then: the error is in err). */
+RSW_EXTERN int rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen);
+
+/* The last error, as one sentence ("" if none). */
+RSW_EXTERN const char *rsw_sweep_errmsg(const rsw_sweep *sw);
+
+/* -------------------------------------------------------- what it is */
+
+RSW_EXTERN const rsw_space *rsw_sweep_space(const rsw_sweep *sw);
+RSW_EXTERN const rsw_objective_info *rsw_sweep_objective(const rsw_sweep *sw);
+RSW_EXTERN const char *rsw_sweep_algo_name(const rsw_sweep *sw);
+RSW_EXTERN const rsw_algorithm *rsw_sweep_algorithm(const rsw_sweep *sw);
+RSW_EXTERN uint32_t rsw_sweep_window(const rsw_sweep *sw);
+RSW_EXTERN int rsw_sweep_minimize(const rsw_sweep *sw);
+/* Worker processes (0: serial). */
+RSW_EXTERN int rsw_sweep_workers(const rsw_sweep *sw);
+/* The store's path, or NULL. */
+RSW_EXTERN const char *rsw_sweep_store_path(const rsw_sweep *sw);
+/* The arena's name once started, or NULL (serial). */
+RSW_EXTERN const char *rsw_sweep_arena(const rsw_sweep *sw);
+/* Evaluations a resume replays from the store (0 for a new sweep). */
+RSW_EXTERN uint64_t rsw_sweep_replayed(const rsw_sweep *sw);
+
+/* --------------------------------------------------- how it is going */
+
+typedef struct rsw_sweep_progress {
+	uint64_t total;	    /* evaluations planned; 0: unknown */
+	uint64_t done;	    /* committed (skipped tasks excluded) */
+	uint64_t failed;    /* of which failed */
+	uint64_t running;   /* being evaluated now */
+	double elapsed_s;
+	bool have_best;
+	double best;
+	uint64_t best_seq;
+	double best_params[RSW_MAX_PARAMS_LIMIT];
+} rsw_sweep_progress;
+
+/* A consistent snapshot, at most 50 ms old, without ever blocking the
+ * committer (it is published with RCU).  Any thread, while the sweep
+ * exists; 0, or RSW_ENOENT before the first commit. */
+RSW_EXTERN int rsw_sweep_progress_get(const rsw_sweep *sw,
+				      rsw_sweep_progress *out);
+
+/* -------------------------------------------------------- what it found */
+
+/* One committed evaluation. */
+typedef struct rsw_sweep_row {
+	uint64_t seq;
+	double value;
+	double params[RSW_MAX_PARAMS_LIMIT];
+	uint32_t nmetrics;
+	double metrics[RSW_MAX_METRICS_LIMIT];
+} rsw_sweep_row;
+
+typedef struct rsw_sweep_summary {
+	uint64_t committed;		    /* evaluations, skipped excluded */
+	uint64_t by_status[RSW_STATUS_COUNT_]; /* skipped included */
+	uint64_t replayed;
+	double wall_s;			    /* of rsw_sweep_run */
+	rsw_stats engine;		    /* the engine's counters at the end */
+} rsw_sweep_summary;
+
+RSW_EXTERN void rsw_sweep_summary_get(const rsw_sweep *sw,
+				      rsw_sweep_summary *out);
+
+/* The algorithm's best: 0, or RSW_ENOENT when nothing succeeded. */
+RSW_EXTERN int rsw_sweep_best(const rsw_sweep *sw, rsw_best *out);
+
+/* The top_n best successful evaluations, best first (ties: the earlier
+ * seq); returns how many there are (<= top_n) and points *rows at them. */
+RSW_EXTERN uint32_t rsw_sweep_top(const rsw_sweep *sw,
+				  const rsw_sweep_row **rows);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,311 @@
+/*
+ * sweep/describe.c - what a store records so that a sweep can be rebuilt
+ * from it alone: the description (JSON, the store's "sweep" key) and the
+ * fingerprints of the files the sweep reads (its "inputs" key).
+ *
+ * The description holds what decides the results and nothing else: the
+ * space as specs that parse back to the same parameters, the algorithm
+ * and its options, direction, window, the objective with absolute paths,
+ * and the engine policies that change a result.  Execution settings
+ * (workers, idle mode, pinning, ...) are left out on purpose: a resume
+ * may choose them anew.
+ *
+ * A fingerprint is XXH3-128 of the file's content (libxxhash): a `touch`
+ * changes nothing, an edit is caught, and the file is named.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "internal.h"
+#include "ringsweep/sweep.h"
+
+/* ------------------------------------------------------- fingerprints */
+
+int
+rsw__file_fingerprint(const char *path, char *out, size_t n)
+{
+	XXH3_state_t *h = XXH3_createState();
+	char buf[65536];
+	XXH128_hash_t d;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || h == NULL || XXH3_128bits_reset(h) != XXH_OK) {
+		if (fd >= 0)
+			close(fd);
+		XXH3_freeState(h);
+		return -1;
+	}
+	while ((got = read(fd, buf, sizeof buf)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || XXH3_128bits_update(h, buf, (size_t)got) != XXH_OK) {
+			close(fd);
+			XXH3_freeState(h);
+			return -1;
+		}
+	}
+	close(fd);
+	d = XXH3_128bits_digest(h);
+	XXH3_freeState(h);
+	snprintf(out, n, "xxh3-128:%016llx%016llx", (unsigned long long)d.high64,
+		 (unsigned long long)d.low64);
+	return 0;
+}
+
+char *
+rsw__inputs_json(const char *const *paths)
+{
+	json_t *o = json_object();
+	char *s;
+
+	for (int i = 0; paths != NULL && paths[i] != NULL; i++) {
+		char fp[64];
+
+		if (rsw__file_fingerprint(paths[i], fp, sizeof fp) == 0)
+			json_object_set_new(o, paths[i], json_string(fp));
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
+}
+
+int
+rsw__inputs_check(const char *recorded, char *err, size_t errlen)
+{
+	json_t *o = recorded != NULL ? json_loads(recorded, 0, NULL) : NULL, *v;
+	const char *path;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		snprintf(err, errlen, "its record of the input files is corrupt");
+		return RSW_EINVAL;
+	}
+	json_object_foreach(o, path, v) {
+		char fp[64];
+
+		if (rsw__file_fingerprint(path, fp, sizeof fp) != 0) {
+			snprintf(err, errlen, "input file '%s' cannot be read any "
+				 "more (%s); the rest would not match", path,
+				 strerror(errno));
+			json_decref(o);
+			return RSW_EINVAL;
+		}
+		if (!json_is_string(v) || strcmp(json_string_value(v), fp) != 0) {
+			snprintf(err, errlen, "input file '%s' changed since the "
+				 "sweep started (its content differs); the rest "
+				 "would not match", path);
+			json_decref(o);
+			return RSW_EINVAL;
+		}
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* -------------------------------------------------------- description */
+
+static void
+set_str(json_t *o, const char *key, const char *value)
+{
+	if (value != NULL)
+		json_object_set_new(o, key, json_string(value));
+}
+
+static json_t *
+objective_json(const rsw_objective_spec *spec, const rsw_objective_info *info)
+{
+	json_t *o = json_object();
+
+	switch (info->kind) {
+	case RSW_OBJECTIVE_KIND_COMMAND:
+		set_str(o, "cmd", spec->cmd);
+		set_str(o, "metrics", spec->metrics);
+		set_str(o, "workdir", rsw__cmd_workdir(info->objective.ctx));
+		break;
+	case RSW_OBJECTIVE_KIND_FUNCTION: {
+		json_t *m = json_array();
+
+		for (uint32_t i = 0; i < info->nmetrics; i++)
+			json_array_append_new(m, json_string(info->metric_names[i]));
+		set_str(o, "function", info->name);
+		json_object_set_new(o, "metrics", m);
+		break;
+	}
+	case RSW_OBJECTIVE_KIND_PLUGIN:
+		set_str(o, "name", info->name); /* absolute, with its prefix */
+		set_str(o, "arg", spec->arg);
+		break;
+	default:
+		set_str(o, "name", info->name);
+		/* The data as the loader recorded it: absolute. */
+		if (info->inputs[0] != NULL)
+			set_str(o, "data", info->inputs[0]);
+		set_str(o, "column", spec->column);
+	}
+	return o;
+}
+
+static json_t *
+engine_json(const rsw_config *e)
+{
+	return json_pack("{s:f, s:i, s:b, s:s, s:I, s:i, s:i, s:i}",
+			 "timeout_s", e->timeout_s,
+			 "max_attempts", (int)e->max_attempts,
+			 "retry_errors", e->retry_errors != 0,
+			 "on_error", e->on_error == RSW_ON_ERROR_FAIL ? "fail" : "skip",
+			 "max_mem", (json_int_t)e->max_mem,
+			 "crash_loop_deaths", (int)e->crash_loop_deaths,
+			 "crash_loop_failures", (int)e->crash_loop_failures,
+			 "max_inflight", (int)e->max_inflight);
+}
+
+char *
+rsw__describe(const rsw_sweep_config *c, const rsw_space *space,
+	      const char *algo_name, uint32_t window,
+	      const rsw_objective_info *info)
+{
+	json_t *root = json_object(), *specs = json_array();
+	char *s;
+
+	for (uint32_t i = 0; i < space->n; i++) {
+		char spec[2048];
+
+		json_array_append_new(specs, json_string(rsw_param_spec(
+						     &space->params[i], spec,
+						     sizeof spec)));
+	}
+	json_object_set_new(root, "space", specs);
+	json_object_set_new(root, c->algorithm != NULL ? "algorithm" : "algo",
+			    json_string(algo_name));
+	json_object_set_new(root, "algo_opts",
+			    json_pack("{s:I, s:I, s:i, s:I, s:i}",
+				      "seed", (json_int_t)c->algo_opts.seed,
+				      "evals", (json_int_t)c->algo_opts.evals,
+				      "population", (int)c->algo_opts.population,
+				      "generations",
+				      (json_int_t)c->algo_opts.generations,
+				      "init", (int)c->algo_opts.init));
+	json_object_set_new(root, "minimize", json_boolean(c->algo_opts.minimize));
+	json_object_set_new(root, "window", json_integer(window));
+	json_object_set_new(root, "objective", objective_json(&c->objective, info));
+	json_object_set_new(root, "engine", engine_json(&c->engine));
+	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return s;
+}
+
+/* A string member, NULL when absent. */
+static const char *
+get_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int
+undescribe_objective(const json_t *o, rsw_objective_spec *spec,
+		     const char **metric_names, uint32_t *nmetrics)
+{
+	const json_t *m = json_object_get(o, "metrics");
+
+	if (!json_is_object(o))
+		return -1;
+	spec->name = get_str(o, "name");
+	spec->arg = get_str(o, "arg");
+	spec->data = get_str(o, "data");
+	spec->column = get_str(o, "column");
+	spec->cmd = get_str(o, "cmd");
+	spec->workdir = get_str(o, "workdir");
+	spec->label = get_str(o, "function");
+	if (spec->cmd != NULL) {
+		spec->metrics = get_str(o, "metrics");
+	} else if (json_is_array(m)) {
+		size_t i;
+		const json_t *v;
+
+		if (json_array_size(m) > RSW_MAX_METRICS_LIMIT)
+			return -1;
+		json_array_foreach(m, i, v)
+			if ((metric_names[i] = json_string_value(v)) == NULL)
+				return -1;
+		*nmetrics = (uint32_t)json_array_size(m);
+	}
+	return 0;
+}
+
+static int
+undescribe_engine(const json_t *e, rsw_config *c)
+{
+	const char *on_error = get_str(e, "on_error");
+	json_int_t attempts = 0, deaths = 0, failures = 0, inflight = 0, mem = 0;
+	int retry = 0;
+
+	if (json_unpack((json_t *)e, "{s:F, s:I, s:b, s:I, s:I, s:I, s:I}",
+			"timeout_s", &c->timeout_s, "max_attempts", &attempts,
+			"retry_errors", &retry, "max_mem", &mem,
+			"crash_loop_deaths", &deaths, "crash_loop_failures",
+			&failures, "max_inflight", &inflight) != 0 ||
+	    on_error == NULL || attempts < 1 || deaths < 1 || failures < 1 ||
+	    inflight < 2 || inflight > (1 << 22) || mem < 0)
+		return -1;
+	c->max_attempts = (uint32_t)attempts;
+	c->retry_errors = retry;
+	c->on_error = strcmp(on_error, "fail") == 0 ? RSW_ON_ERROR_FAIL :
+						      RSW_ON_ERROR_SKIP;
+	c->max_mem = (uint64_t)mem;
+	c->crash_loop_deaths = (uint32_t)deaths;
+	c->crash_loop_failures = (uint32_t)failures;
+	c->max_inflight = (uint32_t)inflight;
+	return 0;
+}
+
+int
+rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
+		const char **metric_names, char *err, size_t errlen)
+{
+	const json_t *specs = json_object_get(root, "space"), *v;
+	const json_t *ao = json_object_get(root, "algo_opts");
+	json_int_t seed = 0, evals = 0, gens = 0, window = 0;
+	int pop = 0, init = 0, minimize = 1;
+	size_t i;
+
+	if (!json_is_array(specs) || !json_is_object(ao) ||
+	    json_unpack((json_t *)ao, "{s:I, s:I, s:i, s:I, s:i}", "seed", &seed, "evals",
+			&evals, "population", &pop, "generations", &gens, "init",
+			&init) != 0 ||
+	    json_unpack((json_t *)root, "{s:b, s:I}", "minimize", &minimize, "window",
+			&window) != 0 ||
+	    window < 0 || window > UINT32_MAX || pop < 0 || init < 0 ||
+	    undescribe_objective(json_object_get(root, "objective"), &c->objective,
+				 metric_names, &c->objective.nmetrics) != 0 ||
+	    undescribe_engine(json_object_get(root, "engine"), &c->engine) != 0) {
+		snprintf(err, errlen, "its sweep description is corrupt");
+		return RSW_EINVAL;
+	}
+	c->objective.metric_names = metric_names;
+	rsw_space_init(space);
+	json_array_foreach(specs, i, v) {
+		if (!json_is_string(v) ||
+		    rsw_space_add(space, json_string_value(v), err, errlen) != 0) {
+			snprintf(err, errlen, "its sweep description is corrupt "
+				 "(parameter %zu)", i + 1);
+			return RSW_EINVAL;
+		}
+	}
+	c->space = space;
+	c->algo = get_str(root, "algo");
+	c->algo_opts.seed = (uint64_t)seed;
+	c->algo_opts.evals = (uint64_t)evals;
+	c->algo_opts.population = (uint32_t)pop;
+	c->algo_opts.generations = (uint64_t)gens;
+	c->algo_opts.init = (uint32_t)init;
+	c->algo_opts.minimize = minimize;
+	c->window = (uint32_t)window;
+	return 0;
+}

@@ -1,0 +1,136 @@
+/*
+ * sweep/internal.h - what the sweep layer's files share and nothing
+ * outside sweep/ may use: the built-ins' functions, the price loader of
+ * ma_cross, the command objective, the input fingerprints.
+ */
+#ifndef RSW_SWEEP_INTERNAL_H
+#define RSW_SWEEP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ringsweep/objectives.h"
+#include "ringsweep/space.h"
+
+/* A built-in's code (builtins.c), found by name. */
+typedef struct rsw__builtin_code {
+	rsw_objective_fn eval;
+	rsw_worker_init_fn worker_init;
+	const char *const *metrics; /* NULL-terminated, or NULL */
+} rsw__builtin_code;
+
+const rsw__builtin_code *rsw__builtin_code_of(const char *name);
+
+/* A daily close series (the ma_cross data), loaded once in the driver and
+ * inherited by the workers (backtest.c). */
+typedef struct rsw__prices {
+	double *close;
+	int64_t *micro;	/* closes in millionths when all are exact so, else NULL */
+	size_t n;
+} rsw__prices;
+
+int rsw__prices_load(const char *path, const char *column, rsw__prices *out,
+		     char *err, size_t errlen);
+void rsw__prices_free(rsw__prices *p);
+int rsw__ma_cross_eval(void *ctx, const double *x, uint32_t n,
+		       const rsw_task_info *task, rsw_eval_out *out);
+extern const char *const rsw__ma_cross_metrics[];
+
+/* An external command per task (command.c). */
+typedef struct rsw__cmd rsw__cmd;
+
+rsw__cmd *rsw__cmd_parse(const char *tmpl, const rsw_space *space,
+			 const char *metrics, const char *workdir, char *err,
+			 size_t errlen);
+void rsw__cmd_free(rsw__cmd *c);
+uint32_t rsw__cmd_metrics(const rsw__cmd *c, const char **names);
+/* The program the command runs, resolved to an absolute path ("" when a
+ * placeholder names it), and the absolute directory it runs in. */
+const char *rsw__cmd_program(const rsw__cmd *c);
+const char *rsw__cmd_workdir(const rsw__cmd *c);
+int rsw__cmd_eval(void *ctx, const double *x, uint32_t n,
+		  const rsw_task_info *task, rsw_eval_out *out);
+
+/* The fingerprint of a file's content ("xxh3-128:HEX"), for a resume to
+ * notice that an input changed; -1 when it cannot be read (describe.c). */
+int rsw__file_fingerprint(const char *path, char *out, size_t n);
+/* {"path": fingerprint, ...} of a NULL-terminated list (malloc'd). */
+char *rsw__inputs_json(const char *const *paths);
+/* 0 when every recorded file is unchanged; else one sentence naming it. */
+int rsw__inputs_check(const char *recorded, char *err, size_t errlen);
+
+struct rsw_sweep_config;
+struct json_t;
+
+/* The description a store records (malloc'd JSON), and its inverse: fills
+ * the config and the space (strings point into root, which must outlive
+ * them; metric_names has room for RSW_MAX_METRICS_LIMIT). */
+char *rsw__describe(const struct rsw_sweep_config *c, const rsw_space *space,
+		    const char *algo_name, uint32_t window,
+		    const rsw_objective_info *info);
+int rsw__undescribe(const struct json_t *root, struct rsw_sweep_config *c,
+		    rsw_space *space, const char **metric_names, char *err,
+		    size_t errlen);
+
+/* Writes one CSV field, quoted only when it must be (RFC 4180). */
+void rsw__csv_field(FILE *f, const char *text);
+
+#endif
+
+/* ------------------------------------------------------------ a sweep */
+
+#include <signal.h>
+
+#include "ringsweep/store.h"
+#include "ringsweep/sweep.h"
+
+struct rsw__progress_snap; /* commit.c: what rsw_sweep_progress_get reads */
+
+struct rsw_sweep {
+	rsw_space space;
+	rsw_sweep_config cfg;	  /* as given (resume: as rebuilt); .space
+				     points at `space` */
+	const rsw_algo_info *algo_info; /* NULL for an algorithm of the caller's */
+	rsw_algorithm *algo;
+	int own_algo;
+	const char *algo_name;
+	uint32_t window;
+	rsw_loaded_objective *objective;
+	const rsw_objective_info *obj;
+	int workers;
+	rsw_store *store;
+	char store_path[4096];
+	uint64_t replayed;
+	FILE *csv;
+	char csv_path[4096], csv_partial[4112];
+	struct json_t *description; /* resume: the strings cfg points into */
+	const char *metric_names[RSW_MAX_METRICS_LIMIT];
+	rsw_engine *volatile engine;
+	volatile int stop;	  /* rsw_run's drain flag (a signal may set it) */
+	volatile sig_atomic_t cancel;
+	int started, ran, run_rc;
+	char errmsg[8192];
+
+	/* What the committer (commit.c) keeps. */
+	uint64_t commits, failed;
+	uint64_t by_status[RSW_STATUS_COUNT_];
+	uint64_t first_failed_seq;
+	int first_failed_status;
+	int store_failed;
+	rsw_sweep_row *top;
+	uint32_t ntop;
+	uint64_t total;
+	uint64_t start_ns, last_publish_ns;
+	double wall_s;
+	rsw_stats final_stats;
+	struct rsw__progress_snap *snap; /* RCU-published */
+};
+
+/* commit.c: the committer's side of a sweep. */
+int rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
+		      const rsw_result *r);
+void rsw__sweep_publish(rsw_sweep *sw, int force);
+void rsw__sweep_progress_free(rsw_sweep *sw);
+int rsw__sweep_csv_open(rsw_sweep *sw, const char *path, char *err,
+			size_t errlen);

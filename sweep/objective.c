@@ -1,0 +1,326 @@
+/*
+ * sweep/objective.c - rsw_objective_load(): a built-in, a plugin, an
+ * external command or a C function, turned into what the engine calls.
+ *
+ * A plugin is opened with dlopen(RTLD_NOW | RTLD_LOCAL): a symbol it needs
+ * and lacks is an error now, not a crash in a worker later.  Its init
+ * runs here, once, before any worker is forked; its fini at unload.  A
+ * failed load leaves nothing loaded (fini is not called for a plugin
+ * whose init failed: there is nothing to finish).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ringsweep/objective.h"
+#include "ringsweep/objectives.h"
+
+#define INPUTS_MAX 4
+
+struct rsw_loaded_objective {
+	rsw_objective_info info;
+	char name[PATH_MAX + 64];
+	char external_arg[PATH_MAX + 128];
+	const char *metric_names[RSW_MAX_METRICS_LIMIT + 1];
+	char *inputs_store[INPUTS_MAX];
+	const char *inputs[INPUTS_MAX + 1];
+	int ninputs;
+	rsw__prices prices;
+	void *dl;
+	void *plugin_state;
+	rsw_plugin_eval_fn plugin_eval;
+	rsw_plugin_fini_fn plugin_fini;
+	rsw__cmd *cmd;
+};
+
+/* Records an input file by its absolute path. */
+static void
+add_input(rsw_loaded_objective *o, const char *path)
+{
+	char *abs = realpath(path, NULL);
+
+	if (abs != NULL && o->ninputs < INPUTS_MAX) {
+		o->inputs_store[o->ninputs] = abs;
+		o->inputs[o->ninputs++] = abs;
+	} else {
+		free(abs);
+	}
+}
+
+/* The engine calls this; it forwards to the plugin's eval with its state. */
+static int
+plugin_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	    rsw_eval_out *out)
+{
+	const rsw_loaded_objective *o = ctx;
+
+	return o->plugin_eval(o->plugin_state, x, n, t, out);
+}
+
+static void *
+plugin_symbol(void *dl, const char *prefix, const char *name)
+{
+	char sym[256];
+
+	snprintf(sym, sizeof sym, "%s%s", prefix, name);
+	return dlsym(dl, sym);
+}
+
+static int
+metric_list(rsw_loaded_objective *o, const char *const *names,
+	    const char *what, char *err, size_t errlen)
+{
+	uint32_t n = 0;
+
+	for (; names != NULL && names[n] != NULL; n++) {
+		if (n == RSW_MAX_METRICS_LIMIT) {
+			snprintf(err, errlen, "%s: more than %d metrics", what,
+				 RSW_MAX_METRICS_LIMIT);
+			return RSW_EINVAL;
+		}
+		if (strlen(names[n]) > 63) {
+			snprintf(err, errlen, "%s: metric name '%.20s...' is longer "
+				 "than 63 characters", what, names[n]);
+			return RSW_EINVAL;
+		}
+		o->metric_names[n] = names[n];
+	}
+	o->info.nmetrics = n;
+	return 0;
+}
+
+static int
+open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
+	    char *err, size_t errlen)
+{
+	char path[PATH_MAX], what[PATH_MAX + 32];
+	const char *colon = strrchr(spec, ':'), *prefix = "rsw_objective_";
+	const int *abi;
+	rsw_plugin_init_fn init;
+	int rc, own_prefix = colon != NULL && strstr(colon, ".so") == NULL;
+	char *abs;
+
+	snprintf(path, sizeof path, "%s", spec);
+	if (own_prefix) {
+		path[colon - spec] = '\0';
+		prefix = colon + 1;
+	}
+	snprintf(what, sizeof what, "--objective '%s'", path);
+	o->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (o->dl == NULL) {
+		snprintf(err, errlen, "%s: cannot load the plugin: %s", what,
+			 dlerror());
+		return RSW_ENOTFOUND;
+	}
+	abi = plugin_symbol(o->dl, prefix, "abi_version");
+	o->plugin_eval = (rsw_plugin_eval_fn)plugin_symbol(o->dl, prefix, "eval");
+	init = (rsw_plugin_init_fn)plugin_symbol(o->dl, prefix, "init");
+	if (abi == NULL) {
+		snprintf(err, errlen, "%s: no symbol '%sabi_version' (declare "
+			 "RSW_OBJECTIVE_PLUGIN;)", what, prefix);
+		return RSW_EINVAL;
+	}
+	if (*abi != RSW_OBJECTIVE_ABI_VERSION) {
+		snprintf(err, errlen, "%s: built for objective ABI %d, this "
+			 "ringsweep has ABI %d; rebuild the plugin", what, *abi,
+			 RSW_OBJECTIVE_ABI_VERSION);
+		return RSW_EINVAL;
+	}
+	if (o->plugin_eval == NULL) {
+		snprintf(err, errlen, "%s: no symbol '%seval'", what, prefix);
+		return RSW_EINVAL;
+	}
+	rc = metric_list(o, plugin_symbol(o->dl, prefix, "metrics"), what, err,
+			 errlen);
+	if (rc != 0)
+		return rc;
+	if (init != NULL && (rc = init(arg != NULL ? arg : "", &o->plugin_state))) {
+		snprintf(err, errlen, "%s: %sinit(\"%s\") failed (returned %d)",
+			 what, prefix, arg != NULL ? arg : "", rc);
+		return RSW_EINIT;
+	}
+	/* Only now is there something for fini to finish. */
+	o->plugin_fini = (rsw_plugin_fini_fn)plugin_symbol(o->dl, prefix, "fini");
+	add_input(o, path);
+	/* Recorded absolute, so that a resume from elsewhere finds it. */
+	abs = realpath(path, NULL);
+	snprintf(o->name, sizeof o->name, "%s%s%s", abs != NULL ? abs : path,
+		 own_prefix ? ":" : "", own_prefix ? prefix : "");
+	free(abs);
+	o->info.kind = RSW_OBJECTIVE_KIND_PLUGIN;
+	o->info.objective.eval = plugin_eval;
+	o->info.objective.ctx = o;
+	o->info.min_params = 1;
+	return 0;
+}
+
+static int
+open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
+	     const rsw_objective_spec *spec, char *err, size_t errlen)
+{
+	const rsw__builtin_code *code = rsw__builtin_code_of(b->name);
+	int rc;
+
+	o->info.kind = RSW_OBJECTIVE_KIND_BUILTIN;
+	snprintf(o->name, sizeof o->name, "%s", b->name);
+	o->info.objective.eval = code->eval;
+	o->info.objective.worker_init = code->worker_init;
+	o->info.min_params = b->min_params;
+	o->info.max_params = b->max_params;
+	o->info.external_name = b->name;
+	rc = metric_list(o, code->metrics, b->name, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (!b->needs_data) {
+		if (spec->data != NULL) {
+			snprintf(err, errlen, "--data: objective '%s' takes no data",
+				 b->name);
+			return RSW_EINVAL;
+		}
+		return 0;
+	}
+	if (spec->data == NULL || spec->column == NULL) {
+		snprintf(err, errlen, "objective '%s' needs data FILE and column "
+			 "NAME (--data, --column)", b->name);
+		return RSW_EINVAL;
+	}
+	if (rsw__prices_load(spec->data, spec->column, &o->prices, err, errlen))
+		return RSW_EINVAL;
+	o->info.objective.ctx = &o->prices;
+	add_input(o, spec->data);
+	/* A worker started by hand loads the same prices: where from
+	 * (absolute: it may run elsewhere) and which column. */
+	snprintf(o->external_arg, sizeof o->external_arg, "%s\n%s",
+		 o->ninputs > 0 ? o->inputs[0] : spec->data, spec->column);
+	return 0;
+}
+
+static int
+open_command(rsw_loaded_objective *o, const rsw_objective_spec *spec,
+	     const rsw_space *space, char *err, size_t errlen)
+{
+	o->cmd = rsw__cmd_parse(spec->cmd, space, spec->metrics, spec->workdir,
+				err, errlen);
+	if (o->cmd == NULL)
+		return RSW_EINVAL;
+	o->info.kind = RSW_OBJECTIVE_KIND_COMMAND;
+	snprintf(o->name, sizeof o->name, "cmd");
+	o->info.objective.eval = rsw__cmd_eval;
+	o->info.objective.ctx = o->cmd;
+	o->info.nmetrics = rsw__cmd_metrics(o->cmd, o->metric_names);
+	if (rsw__cmd_program(o->cmd)[0] != '\0')
+		add_input(o, rsw__cmd_program(o->cmd));
+	return 0;
+}
+
+static int
+check_params(const rsw_loaded_objective *o, uint32_t n, char *err,
+	     size_t errlen)
+{
+	const rsw_objective_info *i = &o->info;
+
+	if (n >= i->min_params && (i->max_params == 0 || n <= i->max_params))
+		return 0;
+	if (i->max_params == i->min_params)
+		snprintf(err, errlen, "objective '%s' takes exactly %u parameters "
+			 "(its dimension), got %u", i->name, i->min_params, n);
+	else if (i->max_params > 0)
+		snprintf(err, errlen, "objective '%s' takes %u to %u parameters, "
+			 "got %u", i->name, i->min_params, i->max_params, n);
+	else
+		snprintf(err, errlen, "objective '%s' needs at least %u "
+			 "parameter(s)", i->name, i->min_params);
+	return RSW_EINVAL;
+}
+
+int
+rsw_objective_load(rsw_loaded_objective **out, const rsw_objective_spec *spec,
+		   const rsw_space *space, char *err, size_t errlen)
+{
+	rsw_loaded_objective *o;
+	int given, rc;
+
+	*out = NULL;
+	given = (spec->name != NULL) + (spec->cmd != NULL) + (spec->fn != NULL);
+	if (given != 1) {
+		snprintf(err, errlen, given == 0 ?
+			 "no objective: give a built-in name, a plugin, a "
+			 "command or a function" :
+			 "--cmd and --objective are exclusive: choose one");
+		return RSW_EINVAL;
+	}
+	if (spec->metrics != NULL && spec->cmd == NULL) {
+		snprintf(err, errlen, "--metrics applies to --cmd only");
+		return RSW_EINVAL;
+	}
+	o = calloc(1, sizeof *o);
+	if (o == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return RSW_ENOMEM;
+	}
+	o->info.name = o->name;
+	o->info.metric_names = o->metric_names;
+	o->info.inputs = o->inputs;
+	o->info.external_name = "";
+	o->info.external_arg = o->external_arg;
+	if (spec->cmd != NULL) {
+		rc = open_command(o, spec, space, err, errlen);
+	} else if (spec->fn != NULL) {
+		o->info.kind = RSW_OBJECTIVE_KIND_FUNCTION;
+		snprintf(o->name, sizeof o->name, "%s",
+			 spec->label != NULL ? spec->label : "function");
+		o->info.objective.eval = spec->fn;
+		o->info.objective.worker_init = spec->worker_init;
+		o->info.objective.ctx = spec->ctx;
+		rc = metric_list(o, spec->metric_names, o->name, err, errlen);
+		if (rc == 0 && o->info.nmetrics != spec->nmetrics &&
+		    spec->metric_names != NULL) {
+			snprintf(err, errlen, "objective '%s': nmetrics %u but %u "
+				 "metric names", o->name, spec->nmetrics,
+				 o->info.nmetrics);
+			rc = RSW_EINVAL;
+		}
+	} else if (rsw_builtin_find(spec->name) != NULL) {
+		rc = open_builtin(o, rsw_builtin_find(spec->name), spec, err, errlen);
+	} else if (strstr(spec->name, ".so") != NULL) {
+		rc = open_plugin(o, spec->name, spec->arg, err, errlen);
+	} else {
+		snprintf(err, errlen, "unknown objective '%s' (a built-in name, or a "
+			 "plugin PATH.so)", spec->name);
+		rc = RSW_ENOTFOUND;
+	}
+	if (rc == 0 && space != NULL)
+		rc = check_params(o, space->n, err, errlen);
+	if (rc != 0) {
+		rsw_objective_unload(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}
+
+const rsw_objective_info *
+rsw_loaded_objective_info(const rsw_loaded_objective *o)
+{
+	return &o->info;
+}
+
+void
+rsw_objective_unload(rsw_loaded_objective *o)
+{
+	if (o == NULL)
+		return;
+	rsw__cmd_free(o->cmd);
+	if (o->plugin_fini != NULL)
+		o->plugin_fini(o->plugin_state);
+	if (o->dl != NULL)
+		dlclose(o->dl);
+	rsw__prices_free(&o->prices);
+	for (int i = 0; i < o->ninputs; i++)
+		free(o->inputs_store[i]);
+	free(o);
+}

@@ -1,0 +1,639 @@
+/*
+ * sweep/sweep.c - a campaign's life: open (or resume) -> start -> run ->
+ * close (ringsweep/sweep.h has the contract).
+ *
+ * DESIGN
+ * Open checks everything that can be checked before anything runs, in
+ * the order a person fixes things: the space, the algorithm and its
+ * options, the window, the engine settings, the objective (a plugin's
+ * init, data files, the command's program), then creates the outputs
+ * (CSV first, then the store) and removes whatever it created if a later
+ * step fails.  Resume rebuilds the configuration from the store's
+ * description, checks the input files' fingerprints and the table's
+ * columns, and goes through the same open path with the store it found.
+ * Run drives rsw_run with the store's rows as the replay; the committer's
+ * side is in commit.c.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "ringsweep/version.h"
+#include "util.h"
+
+#define DEFAULT_TOP_N 5
+
+void
+rsw_sweep_config_init(rsw_sweep_config *c)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(c, 0, sizeof *c);
+	rsw_algo_opts_init(&c->algo_opts);
+	rsw_config_init(&c->engine);
+	c->engine.workers = ncpu > 0 ? (int)(ncpu < 256 ? ncpu : 256) : 1;
+	c->algo = "grid";
+	c->top_n = DEFAULT_TOP_N;
+}
+
+static void
+sweep_free(rsw_sweep *sw)
+{
+	if (sw == NULL)
+		return;
+	if (sw->engine != NULL)
+		rsw_engine_close(sw->engine);
+	if (sw->own_algo)
+		rsw_algorithm_destroy(sw->algo);
+	rsw_objective_unload(sw->objective);
+	json_decref(sw->description);
+	rsw__sweep_progress_free(sw);
+	free(sw->top);
+	free(sw);
+}
+
+/* The algorithm: from the registry, or the caller's own. */
+static int
+setup_algorithm(rsw_sweep *sw, char *err, size_t errlen)
+{
+	const rsw_sweep_config *c = &sw->cfg;
+	int rc;
+
+	if (c->algorithm != NULL) {
+		if (c->algorithm->suggest == NULL || c->algorithm->update == NULL ||
+		    c->algorithm->nparams != sw->space.n) {
+			snprintf(err, errlen, "algorithm '%s': it needs suggest and "
+				 "update, and %u parameters (it has %u)",
+				 c->algorithm->name ? c->algorithm->name : "?",
+				 sw->space.n, c->algorithm->nparams);
+			return RSW_EINVAL;
+		}
+		sw->algo = c->algorithm;
+		sw->algo_name = c->algorithm->name ? c->algorithm->name : "custom";
+		return 0;
+	}
+	sw->algo_info = rsw_algo_find(c->algo);
+	rc = rsw_algo_create(&sw->algo, c->algo, &sw->space, &c->algo_opts, err,
+			     errlen);
+	if (rc != 0)
+		return rc;
+	sw->own_algo = 1;
+	sw->algo_name = sw->algo_info->name;
+	return 0;
+}
+
+static int
+setup_window(rsw_sweep *sw, char *err, size_t errlen)
+{
+	uint32_t max = sw->cfg.engine.max_inflight - 1;
+
+	sw->window = sw->cfg.window;
+	if (sw->window == 0)
+		sw->window = sw->algo_info != NULL ?
+				     rsw_algo_default_window(sw->algo_info,
+							     &sw->cfg.algo_opts) :
+				     64;
+	if (sw->window > max)
+		sw->window = sw->cfg.window != 0 ? sw->window : max;
+	if (sw->window < 1 || sw->window > max) {
+		snprintf(err, errlen, "--window must be from 1 to %u (max_inflight "
+			 "- 1), got %u", max, sw->window);
+		return RSW_EINVAL;
+	}
+	return 0;
+}
+
+/* The engine's settings, with what only the sweep knows filled in. */
+static void
+engine_config(const rsw_sweep *sw, rsw_config *e)
+{
+	*e = sw->cfg.engine;
+	e->max_params = sw->space.n;
+	e->max_metrics = sw->obj->nmetrics;
+	e->objective_name = sw->obj->external_name;
+	e->objective_arg = sw->obj->external_arg;
+}
+
+/* Records what a resume needs, and what people look for, in the store. */
+static int
+describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
+{
+	char buf[64], *desc, *inputs;
+	int rc = 0;
+
+	desc = rsw__describe(&sw->cfg, &sw->space, sw->algo_name, sw->window,
+			     sw->obj);
+	inputs = rsw__inputs_json(sw->obj->inputs);
+	if (desc == NULL || inputs == NULL)
+		rc = RSW_ENOMEM;
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "sweep", desc);
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "inputs", inputs);
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "argv",
+					  sw->cfg.command_line ?
+						  sw->cfg.command_line : "[]");
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "objective", sw->obj->name);
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "algo", sw->algo_name);
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)sw->cfg.algo_opts.seed);
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "seed", buf);
+	snprintf(buf, sizeof buf, "%u", sw->window);
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "window", buf);
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "direction",
+					  sw->cfg.algo_opts.minimize ? "minimize" :
+								       "maximize");
+	if (rc != 0)
+		snprintf(err, errlen, "--db %s", rsw_store_error(sw->store));
+	free(desc);
+	free(inputs);
+	return rc;
+}
+
+/* CSV first, then the store; whatever was made is removed on failure. */
+static int
+setup_outputs(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
+{
+	int rc;
+
+	if (sw->cfg.results_csv != NULL &&
+	    (rc = rsw__sweep_csv_open(sw, sw->cfg.results_csv, err, errlen)) != 0)
+		return rc;
+	if (resumed != NULL) {
+		sw->store = resumed;
+		sw->replayed = rsw_store_rows(resumed);
+		return 0;
+	}
+	if (sw->cfg.store == NULL)
+		return 0;
+	snprintf(sw->store_path, sizeof sw->store_path, "%s", sw->cfg.store);
+	rc = rsw_store_create(&sw->store, sw->cfg.store, &sw->space,
+			      sw->obj->nmetrics, sw->obj->metric_names, err, errlen);
+	if (rc != 0) {
+		char msg[1024];
+
+		snprintf(msg, sizeof msg, "--db %s", err);
+		snprintf(err, errlen, "%s", msg);
+		return rc;
+	}
+	rc = describe_in_store(sw, err, errlen);
+	if (rc != 0) {
+		rsw_store_discard(sw->store);
+		sw->store = NULL;
+		unlink(sw->store_path);
+	}
+	return rc;
+}
+
+/* The common path of open and resume; `resumed` is the store to continue
+ * (NULL for a new sweep).  On failure nothing is left behind. */
+static int
+sweep_setup(rsw_sweep **out, const rsw_sweep_config *c, rsw_store *resumed,
+	    char *err, size_t errlen)
+{
+	rsw_sweep *sw;
+	rsw_config ecfg;
+	int rc;
+
+	*out = NULL;
+	if (c->space == NULL || c->space->n == 0) {
+		snprintf(err, errlen, "no parameters: give at least one --param "
+			 "NAME=SPEC");
+		return RSW_EINVAL;
+	}
+	sw = calloc(1, sizeof *sw);
+	if (sw == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return RSW_ENOMEM;
+	}
+	sw->space = *c->space;
+	sw->cfg = *c;
+	sw->cfg.space = &sw->space;
+	sw->first_failed_seq = UINT64_MAX;
+	sw->workers = c->engine.workers;
+	if (sw->cfg.top_n > 0 &&
+	    (sw->top = calloc(sw->cfg.top_n + 1, sizeof *sw->top)) == NULL)
+		rc = RSW_ENOMEM;
+	else
+		rc = setup_algorithm(sw, err, errlen);
+	if (rc == 0)
+		rc = setup_window(sw, err, errlen);
+	if (rc == 0) {
+		rsw_config probe = sw->cfg.engine;
+
+		probe.max_params = sw->space.n;
+		rc = rsw_config_validate(&probe, err, errlen);
+	}
+	if (rc == 0 && (rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
+						&sw->space, err, errlen)) == 0)
+		sw->obj = rsw_loaded_objective_info(sw->objective);
+	if (rc == 0) {
+		engine_config(sw, &ecfg);
+		rc = rsw_config_validate(&ecfg, err, errlen);
+	}
+	if (rc == 0 && resumed != NULL && rsw_store_bind_space(resumed, &sw->space)) {
+		snprintf(err, errlen, "its results table does not match its own "
+			 "sweep description");
+		rc = RSW_EINVAL;
+	}
+	if (rc == 0)
+		rc = setup_outputs(sw, rc == 0 ? resumed : NULL, err, errlen);
+	if (rc == 0 && sw->algo_info != NULL)
+		sw->total = rsw_algo_budget(sw->algo_info, &sw->space,
+					    &sw->cfg.algo_opts);
+	if (rc != 0) {
+		if (sw->csv != NULL) {
+			fclose(sw->csv);
+			unlink(sw->csv_partial);
+		}
+		if (sw->store == resumed)
+			sw->store = NULL; /* still the caller's */
+		sweep_free(sw);
+		return rc;
+	}
+	*out = sw;
+	return 0;
+}
+
+int
+rsw_sweep_open(rsw_sweep **out, const rsw_sweep_config *cfg, char *err,
+	       size_t errlen)
+{
+	if (out == NULL || cfg == NULL) {
+		snprintf(err, errlen, "rsw_sweep_open: no sweep configuration");
+		return RSW_EINVAL;
+	}
+	return sweep_setup(out, cfg, NULL, err, errlen);
+}
+
+/* The execution settings a resume takes from the caller. */
+static void
+apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
+{
+	c->engine.workers = x->engine.workers;
+	c->engine.idle = x->engine.idle;
+	c->engine.max_batch = x->engine.max_batch;
+	c->engine.external_slots = x->engine.external_slots;
+	c->engine.pin = x->engine.pin;
+	c->engine.nice = x->engine.nice;
+	c->engine.recycle_after = x->engine.recycle_after;
+	c->engine.soft_mem = x->engine.soft_mem;
+	c->engine.ring_capacity = x->engine.ring_capacity;
+	c->results_csv = x->results_csv;
+	c->on_commit = x->on_commit;
+	c->commit_ctx = x->commit_ctx;
+	c->top_n = x->top_n;
+	c->algorithm = x->algorithm;
+	c->objective.fn = x->objective.fn;
+	c->objective.ctx = x->objective.ctx;
+	c->objective.worker_init = x->objective.worker_init;
+}
+
+/* Rebuilds the configuration from the store's description. */
+static int
+rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
+	rsw_space *space, json_t **desc, const char **metric_names, char *err,
+	size_t errlen)
+{
+	const char *version = rsw_store_meta(st, "version");
+	const char *text = rsw_store_meta(st, "sweep");
+	int rc;
+
+	if (version == NULL || strcmp(version, RSW_VERSION_STRING) != 0) {
+		snprintf(err, errlen, "written by ringsweep %s, this is %s",
+			 version ? version : "?", RSW_VERSION_STRING);
+		return RSW_EINVAL;
+	}
+	*desc = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	if (!json_is_object(*desc)) {
+		snprintf(err, errlen, "it holds no sweep description (it can be "
+			 "exported, not resumed)");
+		return RSW_EINVAL;
+	}
+	rsw_sweep_config_init(c);
+	rc = rsw__undescribe(*desc, c, space, metric_names, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (c->algo == NULL && (exec == NULL || exec->algorithm == NULL)) {
+		snprintf(err, errlen, "it ran an algorithm of the program's own: "
+			 "pass it again to resume");
+		return RSW_EINVAL;
+	}
+	if (c->objective.label != NULL && (exec == NULL || exec->objective.fn == NULL)) {
+		snprintf(err, errlen, "its objective is a C function ('%s'): pass "
+			 "it again to resume", c->objective.label);
+		return RSW_EINVAL;
+	}
+	if (exec != NULL)
+		apply_exec(c, exec);
+	return rsw__inputs_check(rsw_store_meta(st, "inputs"), err, errlen);
+}
+
+int
+rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exec,
+		 char *err, size_t errlen)
+{
+	rsw_sweep_config c;
+	rsw_space space;
+	rsw_store *st;
+	json_t *desc = NULL;
+	const char **metric_names;
+	char why[768];
+	int rc;
+
+	*out = NULL;
+	metric_names = calloc(RSW_MAX_METRICS_LIMIT, sizeof *metric_names);
+	if (metric_names == NULL)
+		return RSW_ENOMEM;
+	rc = rsw_store_open(&st, store, RSW_STORE_APPEND, err, errlen);
+	if (rc != 0) {
+		free(metric_names);
+		return rc;
+	}
+	rc = rebuild(st, exec, &c, &space, &desc, metric_names, why, sizeof why);
+	if (rc == 0)
+		rc = sweep_setup(out, &c, st, why, sizeof why);
+	if (rc != 0) {
+		snprintf(err, errlen, "'%s': %s", store, why);
+		rsw_store_discard(st);
+		json_decref(desc);
+		free(metric_names);
+		return rc;
+	}
+	(*out)->description = desc;
+	/* The description's strings and the metric names live as long as
+	 * the sweep: copy the names into it and point there. */
+	memcpy((*out)->metric_names, metric_names,
+	       sizeof(*metric_names) * RSW_MAX_METRICS_LIMIT);
+	(*out)->cfg.objective.metric_names = (*out)->metric_names;
+	free(metric_names);
+	snprintf((*out)->store_path, sizeof (*out)->store_path, "%s", store);
+	return 0;
+}
+
+int
+rsw_sweep_start(rsw_sweep *sw)
+{
+	rsw_config ecfg;
+	rsw_engine *e;
+	int rc;
+
+	if (sw->started)
+		return 0;
+	engine_config(sw, &ecfg);
+	rc = rsw_engine_open(&e, &ecfg, &sw->obj->objective);
+	if (rc != 0) {
+		snprintf(sw->errmsg, sizeof sw->errmsg, "cannot start the engine: %s",
+			 rsw_strerror(rc));
+		return rc;
+	}
+	sw->engine = e;
+	sw->started = 1;
+	/* A cancel that came while the engine started still counts. */
+	if (sw->cancel)
+		rsw_engine_cancel(e);
+	return 0;
+}
+
+static int
+replay_row(void *ctx, uint64_t seq, const double *params, uint32_t nparams,
+	   rsw_result *out)
+{
+	return rsw_store_replay(ctx, seq, params, nparams, out);
+}
+
+/* Turns rsw_run's answer into the sweep's, with a sentence. */
+static int
+explain(rsw_sweep *sw, int rc)
+{
+	char *m = sw->errmsg;
+	size_t n = sizeof sw->errmsg;
+
+	if (sw->store_failed) {
+		snprintf(m, n, "database %s; the sweep stopped",
+			 rsw_store_error(sw->store));
+		return RSW_ESTORE;
+	}
+	if (rc == RSW_ECANCELED && (sw->stop || sw->cancel)) {
+		snprintf(m, n, "interrupted: committed results are kept");
+		return rc;
+	}
+	if (rc == RSW_EREPLAY) {
+		snprintf(m, n, "'%s': its stored evaluations do not match this "
+			 "sweep's parameters", sw->store_path);
+		return rc;
+	}
+	if (rc == RSW_ETASKFAILED) {
+		snprintf(m, n, "task %llu failed for good (%s) and on_error is "
+			 "fail: nothing after it was started",
+			 (unsigned long long)sw->first_failed_seq,
+			 rsw_status_name(sw->first_failed_status));
+		return rc;
+	}
+	if (rc != 0) {
+		snprintf(m, n, "sweep failed: %s", rsw_strerror(rc));
+		return rc;
+	}
+	if (sw->commits > 0 && sw->by_status[RSW_STATUS_OK] == 0) {
+		snprintf(m, n, "every evaluation failed (%llu; the first, task "
+			 "%llu, with status %s)", (unsigned long long)sw->commits,
+			 (unsigned long long)sw->first_failed_seq,
+			 rsw_status_name(sw->first_failed_status));
+		return RSW_EALLFAILED;
+	}
+	return 0;
+}
+
+int
+rsw_sweep_run(rsw_sweep *sw)
+{
+	rsw_run_options ro;
+	uint64_t t0;
+	int rc;
+
+	if (sw->ran) {
+		snprintf(sw->errmsg, sizeof sw->errmsg, "this sweep already ran");
+		return RSW_EINVAL;
+	}
+	rc = rsw_sweep_start(sw);
+	if (rc != 0) {
+		sw->ran = 1;
+		sw->run_rc = rc;
+		return rc;
+	}
+	memset(&ro, 0, sizeof ro);
+	ro.window = sw->window;
+	ro.on_commit = rsw__sweep_commit;
+	ro.commit_ctx = sw;
+	ro.stop = &sw->stop;
+	if (sw->replayed > 0) {
+		ro.replay_count = sw->replayed;
+		ro.replay = replay_row;
+		ro.replay_ctx = sw->store;
+	}
+	sw->start_ns = t0 = rsw__mono_ns();
+	rc = rsw_run(sw->engine, sw->algo, &ro);
+	sw->wall_s = (double)(rsw__mono_ns() - t0) / 1e9;
+	rsw__sweep_publish(sw, 1);
+	rsw_engine_stats(sw->engine, &sw->final_stats);
+	sw->ran = 1;
+	sw->run_rc = explain(sw, rc);
+	return sw->run_rc;
+}
+
+void
+rsw_sweep_stop(rsw_sweep *sw)
+{
+	sw->stop = 1;
+}
+
+void
+rsw_sweep_cancel(rsw_sweep *sw)
+{
+	rsw_engine *e = sw->engine;
+
+	sw->stop = 1;
+	sw->cancel = 1;
+	if (e != NULL)
+		rsw_engine_cancel(e);
+}
+
+int
+rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (sw == NULL)
+		return 0;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (sw->engine != NULL) {
+		rsw_engine_close(sw->engine);
+		sw->engine = NULL;
+	}
+	if (sw->store != NULL &&
+	    rsw_store_close(sw->store, !sw->ran ? "not started" :
+				       sw->run_rc == 0 ? "done" :
+				       sw->run_rc == RSW_ECANCELED ? "interrupted" :
+								     "failed") != 0) {
+		snprintf(err, errlen, "database '%s': the final write failed",
+			 sw->store_path);
+		rc = RSW_ESTORE;
+	}
+	sw->store = NULL;
+	if (sw->csv != NULL) {
+		int werr = fflush(sw->csv) != 0 || ferror(sw->csv);
+
+		werr |= fclose(sw->csv) != 0;
+		sw->csv = NULL;
+		/* What a run committed is kept, even if it failed later; a
+		 * sweep that never ran leaves no file. */
+		if (!sw->ran || werr || rename(sw->csv_partial, sw->csv_path) != 0) {
+			if (sw->ran && rc == 0) {
+				snprintf(err, errlen, "--results '%s': write failed: %s",
+					 sw->csv_path, strerror(errno));
+				rc = RSW_ESTORE;
+			}
+			unlink(sw->csv_partial);
+		}
+	}
+	sweep_free(sw);
+	return rc;
+}
+
+const char *
+rsw_sweep_errmsg(const rsw_sweep *sw)
+{
+	return sw->errmsg;
+}
+
+/* ---------------------------------------------------------- accessors */
+
+const rsw_space *
+rsw_sweep_space(const rsw_sweep *sw)
+{
+	return &sw->space;
+}
+
+const rsw_objective_info *
+rsw_sweep_objective(const rsw_sweep *sw)
+{
+	return sw->obj;
+}
+
+const char *
+rsw_sweep_algo_name(const rsw_sweep *sw)
+{
+	return sw->algo_name;
+}
+
+const rsw_algorithm *
+rsw_sweep_algorithm(const rsw_sweep *sw)
+{
+	return sw->algo;
+}
+
+uint32_t
+rsw_sweep_window(const rsw_sweep *sw)
+{
+	return sw->window;
+}
+
+int
+rsw_sweep_minimize(const rsw_sweep *sw)
+{
+	return sw->cfg.algo_opts.minimize;
+}
+
+int
+rsw_sweep_workers(const rsw_sweep *sw)
+{
+	return sw->workers;
+}
+
+const char *
+rsw_sweep_store_path(const rsw_sweep *sw)
+{
+	return sw->store != NULL ? sw->store_path : NULL;
+}
+
+const char *
+rsw_sweep_arena(const rsw_sweep *sw)
+{
+	return sw->engine != NULL ? rsw_engine_arena_name(sw->engine) : NULL;
+}
+
+uint64_t
+rsw_sweep_replayed(const rsw_sweep *sw)
+{
+	return sw->replayed;
+}
+
+void
+rsw_sweep_summary_get(const rsw_sweep *sw, rsw_sweep_summary *out)
+{
+	memset(out, 0, sizeof *out);
+	out->committed = sw->commits;
+	memcpy(out->by_status, sw->by_status, sizeof out->by_status);
+	out->replayed = sw->replayed;
+	out->wall_s = sw->wall_s;
+	if (sw->ran && sw->started)
+		out->engine = sw->final_stats;
+	else if (sw->engine != NULL)
+		rsw_engine_stats(sw->engine, &out->engine);
+}
+
+int
+rsw_sweep_best(const rsw_sweep *sw, rsw_best *out)
+{
+	return sw->algo->best != NULL ? sw->algo->best(sw->algo, out) : RSW_ENOENT;
+}
+
+uint32_t
+rsw_sweep_top(const rsw_sweep *sw, const rsw_sweep_row **rows)
+{
+	*rows = sw->top;
+	return sw->ntop;
+}

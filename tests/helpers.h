@@ -147,8 +147,8 @@ shm_exists(const char *name)
 /* Runs PROGRAM ARGS... (NULL-terminated) with stdout and stderr in the
  * given files (NULL: /dev/null); its exit status, 128 + signal, or -1. */
 static inline int
-run_program(const char *program, const char *const *args, const char *out_path,
-	    const char *err_path)
+run_program_in(const char *dir, const char *program, const char *const *args,
+	       const char *out_path, const char *err_path)
 {
 	posix_spawn_file_actions_t fa;
 	const char *argv[64];
@@ -164,6 +164,8 @@ run_program(const char *program, const char *const *args, const char *out_path,
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_addopen(&fa, 2, err_path ? err_path : "/dev/null",
 					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (dir != NULL)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
 	if (posix_spawn(&pid, program, &fa, NULL, (char *const *)argv,
 			environ) != 0)
 		return -1;
@@ -174,9 +176,24 @@ run_program(const char *program, const char *const *args, const char *out_path,
 }
 
 static inline int
+run_program(const char *program, const char *const *args, const char *out_path,
+	    const char *err_path)
+{
+	return run_program_in(NULL, program, args, out_path, err_path);
+}
+
+static inline int
 run_cli(const char *const *args, const char *out_path, const char *err_path)
 {
 	return run_program(RSW_CLI_PATH, args, out_path, err_path);
+}
+
+/* The same, with the command's working directory `dir`. */
+static inline int
+run_cli_in(const char *dir, const char *const *args, const char *out_path,
+	   const char *err_path)
+{
+	return run_program_in(dir, RSW_CLI_PATH, args, out_path, err_path);
 }
 
 /* Creates (or replaces) a POSIX shared-memory object holding `bytes`. */

@@ -322,7 +322,7 @@ Test(bayes, failed_evaluations_are_imputed_and_never_best, .timeout = 60)
 	rsw_algorithm *bo;
 	rsw_best best;
 
-	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 40, 10, 7, 1), 0);
+	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, &(rsw_algo_opts){ .evals = 40, .init = 10, .seed = 7, .minimize = 1 }), 0);
 	run_algorithm(bo, obj, 0, &ro);
 	cr_assert_eq(bo->best(bo, &best), 0);
 	cr_log_info("holey bowl: %llu of 40 failed, best %g",
@@ -366,7 +366,7 @@ Test(bayes, categories_are_unordered, .timeout = 60)
 		rsw_algorithm *bo;
 		rsw_best b;
 
-		cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 30, 0, (uint64_t)seed, 1), 0);
+		cr_assert_eq(rsw_algo_bayes_create(&bo, &s, &(rsw_algo_opts){ .evals = 30, .init = 0, .seed = (uint64_t)seed, .minimize = 1 }), 0);
 		run_algorithm(bo, obj, 0, &ro);
 		cr_assert_eq(bo->best(bo, &b), 0);
 		best[seed] = b.value;
@@ -394,7 +394,7 @@ Test(bayes, pending_points_spread_without_waiting)
 	rsw_algorithm *bo;
 	double p[16][2];
 
-	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 16, 8, 3, 1), 0);
+	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, &(rsw_algo_opts){ .evals = 16, .init = 8, .seed = 3, .minimize = 1 }), 0);
 	for (uint64_t k = 0; k < 8; k++) {
 		rsw_result r = { .seq = k, .status = RSW_STATUS_OK };
 		rsw_eval_out o;
@@ -461,7 +461,7 @@ Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
 	rsw_space s = space_of(specs);
 	rsw_algorithm *bo;
 
-	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, 40, 4, 1, 1), 0);
+	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, &(rsw_algo_opts){ .evals = 40, .init = 4, .seed = 1, .minimize = 1 }), 0);
 	run_algorithm(bo, obj, 2, &ro);
 	cr_assert_eq(chk.repeats, 0);
 	cr_assert_eq(chk.evals, 15, "5 x 3 points, then done: %u", chk.evals);

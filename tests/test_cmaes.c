@@ -30,7 +30,7 @@ Test(cmaes, converges_on_a_sphere, .timeout = 60)
 	rsw_algorithm *cma;
 	rsw_best best;
 
-	cr_assert_eq(rsw_algo_cmaes_create(&cma, &s, 8, 2400, 3, 1), 0);
+	cr_assert_eq(rsw_algo_cmaes_create(&cma, &s, &(rsw_algo_opts){ .population = 8, .evals = 2400, .seed = 3, .minimize = 1 }), 0);
 	run_algorithm(cma, obj, 0, &ro);
 	cr_assert_eq(cma->best(cma, &best), 0);
 	cr_assert_lt(best.value, 1e-8, "best %g", best.value);
@@ -70,7 +70,7 @@ Test(cmaes, a_converged_run_restarts_with_the_rest_of_the_budget, .timeout = 60)
 	rsw_algorithm *cma;
 	rsw_best best;
 
-	cr_assert_eq(rsw_algo_cmaes_create(&cma, &s, 0, 3000, 4, 1), 0);
+	cr_assert_eq(rsw_algo_cmaes_create(&cma, &s, &(rsw_algo_opts){ .population = 0, .evals = 3000, .seed = 4, .minimize = 1 }), 0);
 	run_algorithm(cma, obj, 2, &ro);
 	cr_log_info("converged at seq %llu, restarted at seq %llu",
 		    (unsigned long long)sp.converged_at,

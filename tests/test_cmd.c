@@ -18,8 +18,15 @@ Test(cmd, number_and_json_scores, .timeout = 60, .init = make_test_dir)
 	const char *json[] = { "run", "--cmd",
 			       "sh -c 'printf \"{\\\"value\\\": %s.25, \\\"sharpe\\\": 3, "
 			       "\\\"other\\\": 1}\\n\" {a}'",
-			       "--metrics", "sharpe,missing", "--param", "a=int:1:2",
+			       "--metrics", "sharpe", "--param", "a=int:1:2",
 			       "--db", "none", "-q", "--results", csv2, NULL };
+	/* A metric the score line lacks is no silent NULL: each task fails
+	 * (bad output, 74), the reason names the field, the sweep exits 1. */
+	const char *missing[] = { "run", "--cmd",
+				  "sh -c 'printf \"{\\\"value\\\": %s.25, \\\"sharpe\\\": 3}\\n\" {a}'",
+				  "--metrics", "sharpe,nosuch", "--param", "a=int:1:2",
+				  "--db", "none", "-q", "--results", in_test_dir("m.csv"),
+				  NULL };
 	char *text;
 
 	cr_assert_eq(run_cli(number, NULL, NULL), 0);
@@ -30,8 +37,18 @@ Test(cmd, number_and_json_scores, .timeout = 60, .init = make_test_dir)
 	free(text);
 	cr_assert_eq(run_cli(json, NULL, NULL), 0);
 	text = slurp(csv2);
-	cr_assert_str_eq(text, "seq,a,status,value,sharpe,missing\n"
-			       "0,1,ok,1.25,3,nan\n1,2,ok,2.25,3,nan\n");
+	cr_assert_str_eq(text, "seq,a,status,value,sharpe\n"
+			       "0,1,ok,1.25,3\n1,2,ok,2.25,3\n");
+	free(text);
+	cr_assert_eq(run_cli(missing, NULL, in_test_dir("m.err")), 1);
+	text = slurp(in_test_dir("m.err"));
+	cr_assert_not_null(strstr(text, "no number 'nosuch' (named by --metrics)"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "every evaluation failed"), "%s", text);
+	free(text);
+	text = slurp(in_test_dir("m.csv"));
+	cr_assert_str_eq(text, "seq,a,status,value,sharpe,nosuch\n"
+			       "0,1,error,nan,,\n1,2,error,nan,,\n");
 	free(text);
 }
 
@@ -39,8 +56,8 @@ Test(cmd, failures_keep_their_reason, .timeout = 60, .init = make_test_dir)
 {
 	const char *csv = in_test_dir("f.csv");
 	const char *args[] = { "run", "--cmd", "sh -c 'case {a} in 0) echo oops;; "
-			       "1) exit 3;; 2) kill -9 $$;; esac'",
-			       "--param", "a=int:0:2", "--db", in_test_dir("f.db"), "-q",
+			       "1) exit 3;; 2) kill -9 $$;; 3) echo 1;; esac'",
+			       "--param", "a=int:0:3", "--db", in_test_dir("f.db"), "-q",
 			       "--results", csv, NULL };
 	const char *export[] = { "export", in_test_dir("f.db"), NULL };
 	char *text;
@@ -96,7 +113,8 @@ Test(cmd, timeout_kills_the_whole_process_group, .timeout = 60,
 	const char *export[] = { "export", in_test_dir("t.db"), NULL };
 	char *text;
 
-	cr_assert_eq(run_cli(args, NULL, NULL), 0);
+	/* Every task timed out: a failed sweep, and nothing left running. */
+	cr_assert_eq(run_cli(args, NULL, NULL), 1);
 	cr_assert_not(sleeper_alive("47.25"), "the grandchild outlived its task");
 	cr_assert_not(sleeper_alive("47.5"), "the command outlived its task");
 	cr_assert_eq(run_cli(export, in_test_dir("t.csv"), NULL), 0);
@@ -154,7 +172,8 @@ Test(cmd, non_finite_scores_and_terminal_input_fail_cleanly, .timeout = 20,
 	const char *export[] = { "export", in_test_dir("n.db"), NULL };
 	char *text;
 
-	cr_assert_eq(run_cli(args, NULL, NULL), 0, "stdin is /dev/null: no hang");
+	cr_assert_eq(run_cli(args, NULL, NULL), 1,
+		     "stdin is /dev/null: no hang; its one task failed");
 	cr_assert_eq(run_cli(export, in_test_dir("n.csv"), NULL), 0);
 	text = slurp(in_test_dir("n.csv"));
 	cr_assert_not_null(strstr(text, "\n0,1,error,74,"), "%s", text);
@@ -163,7 +182,9 @@ Test(cmd, non_finite_scores_and_terminal_input_fail_cleanly, .timeout = 20,
 
 Test(cmd, csv_quotes_names_that_need_it, .timeout = 20, .init = make_test_dir)
 {
-	const char *args[] = { "run", "--cmd", "echo 2", "--metrics", "say \"hi\"",
+	const char *args[] = { "run", "--cmd",
+			       "echo '{\"value\": 2, \"say \\\"hi\\\"\": 4}'",
+			       "--metrics", "say \"hi\"",
 			       "--param", "m=cat:x y,q\"z", "--db", "none", "-q",
 			       "--results", in_test_dir("q.csv"), NULL };
 	char *text;
@@ -171,7 +192,7 @@ Test(cmd, csv_quotes_names_that_need_it, .timeout = 20, .init = make_test_dir)
 	cr_assert_eq(run_cli(args, NULL, NULL), 0);
 	text = slurp(in_test_dir("q.csv"));
 	cr_assert_str_eq(text, "seq,m,status,value,\"say \"\"hi\"\"\"\n"
-			       "0,x y,ok,2,\n"
-			       "1,\"q\"\"z\",ok,2,\n");
+			       "0,x y,ok,2,4\n"
+			       "1,\"q\"\"z\",ok,2,4\n");
 	free(text);
 }

@@ -124,6 +124,7 @@ Test(engine, failed_attempts_are_retried, .timeout = 30)
 	rsw_engine *e;
 
 	c.max_attempts = 3;
+	c.retry_errors = 1; /* the objective's errors are retried only on request */
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
 	run_all(e, 200, out);
 	for (int i = 0; i < 200; i++) {
@@ -142,6 +143,7 @@ Test(engine, failure_after_max_attempts_is_committed, .timeout = 30)
 	rsw_engine *e;
 
 	c.max_attempts = 2;
+	c.retry_errors = 1;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
 	run_all(e, 100, out);
 	for (int i = 0; i < 100; i++) {
@@ -155,6 +157,42 @@ Test(engine, failure_after_max_attempts_is_committed, .timeout = 30)
 		}
 	}
 	rsw_engine_close(e);
+}
+
+/* An objective's error is a result (fast >= slow, say), not bad luck:
+ * with attempts to spare it is still committed at once, while a crash of
+ * the same task is retried.  Before, --retries re-ran every error. */
+Test(engine, errors_are_not_retried_unless_asked_crashes_are, .timeout = 30)
+{
+	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 9,
+				   .crash_mod = 5, .crash_rem = 3, .crash_until = 1 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = config(2);
+	rsw_result out[100];
+	rsw_stats st;
+	rsw_engine *e;
+
+	c.max_attempts = 3;
+	for (int serial = 0; serial <= 1; serial++) {
+		c.workers = serial ? 0 : 2;
+		if (serial)
+			plan.crash_until = 0; /* a crash would take this process */
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		run_all(e, 100, out);
+		for (int i = 0; i < 100; i++) {
+			if (i % 5 == 1) {
+				cr_assert_eq(out[i].status, RSW_STATUS_ERROR);
+				cr_assert_eq(out[i].attempts, 1, "seq %d retried", i);
+			} else {
+				cr_assert_eq(out[i].status, RSW_STATUS_OK);
+				cr_assert_eq(out[i].attempts, i % 5 == 3 && !serial ? 2u : 1u,
+					     "seq %d", i);
+			}
+		}
+		rsw_engine_stats(e, &st);
+		cr_assert_eq(st.retries, serial ? 0 : 20);
+		rsw_engine_close(e);
+	}
 }
 
 Test(engine, serial_mode_gives_the_same_results, .timeout = 30)

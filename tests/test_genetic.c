@@ -53,7 +53,7 @@ Test(genetic, offspring_stay_valid_points_of_a_mixed_space, .timeout = 60)
 	rsw_best best;
 
 	chk.space = &s;
-	cr_assert_eq(rsw_algo_genetic_create(&ga, &s, 30, 25, 11, 1), 0);
+	cr_assert_eq(rsw_algo_genetic_create(&ga, &s, &(rsw_algo_opts){ .population = 30, .generations = 25, .seed = 11, .minimize = 1 }), 0);
 	run_algorithm(ga, obj, 2, &ro);
 	cr_assert_eq(chk.commits, 30 * 25);
 	cr_assert_eq(chk.bad, 0, "%llu invalid points", (unsigned long long)chk.bad);

@@ -177,19 +177,19 @@ Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
 	{
 		const char *a[] = { "run", "--objective", "ma_cross", "--param",
 				    "f=int:2:5", "--param", "s=int:10:20", NULL };
-		refused("needs --data FILE and --column NAME", a);
+		refused("needs data FILE and column NAME (--data, --column)", a);
 	}
 	{
 		const char *a[] = { "run", "--objective", "ma_cross", "--data",
 				    "/nonexistent.csv", "--column", "DAX", "--param",
 				    "f=int:2:5", "--param", "s=int:10:20", NULL };
-		refused("'/nonexistent.csv': cannot read it", a);
+		refused("data '/nonexistent.csv': cannot read it", a);
 	}
 	{
 		const char *a[] = { "run", "--objective", "ma_cross", "--data", DATA,
 				    "--column", "NIKKEI", "--param", "f=int:2:5",
 				    "--param", "s=int:10:20", NULL };
-		refused("--column 'NIKKEI': no such column", a);
+		refused("column 'NIKKEI': no such column", a);
 	}
 	snprintf(bad, sizeof bad, "%s", in_test_dir("bad.csv"));
 	f = fopen(bad, "w");

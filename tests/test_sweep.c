@@ -1,0 +1,368 @@
+/*
+ * tests/test_sweep.c - the sweep as a library (ringsweep/sweep.h) and its
+ * parts (store.h, objectives.h), driven through their C API as an
+ * embedding program would: open, run, close; resume a store cut short,
+ * with other worker counts, to the same results; a C-function objective
+ * and an algorithm of the caller's own; refusals that leave nothing
+ * behind; on_error fail; the progress snapshot read from another thread;
+ * the store written, replayed and exported directly.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "helpers.h"
+
+/* 1 ms of work, then an error at seq 13 when asked: a C objective. */
+struct slow_plan {
+	int fail_at_13;
+};
+
+static const char *const slow_metrics[] = { "twice", NULL };
+
+static int
+slow_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	  rsw_eval_out *out)
+{
+	const struct slow_plan *p = ctx;
+
+	busy_wait_ns(1000000);
+	if (p != NULL && p->fail_at_13 && t->seq == 13) {
+		out->error_code = 7;
+		return -1;
+	}
+	out->value = expected_value(x, n);
+	out->nmetrics = 1;
+	out->metrics[0] = 2 * out->value;
+	return 0;
+}
+
+static void
+base_config(rsw_sweep_config *c, rsw_space *space, int workers)
+{
+	char err[256];
+
+	rsw_space_init(space);
+	cr_assert_eq(rsw_space_add(space, "x=float:-3:3", err, sizeof err), 0);
+	cr_assert_eq(rsw_space_add(space, "k=int:1:40", err, sizeof err), 0);
+	rsw_sweep_config_init(c);
+	c->space = space;
+	c->engine.workers = workers;
+}
+
+/* Opens, runs and closes; returns the run's code. */
+static int
+run_sweep(const rsw_sweep_config *c)
+{
+	char err[1024];
+	rsw_sweep *sw;
+	int rc;
+
+	cr_assert_eq(rsw_sweep_open(&sw, c, err, sizeof err), 0, "%s", err);
+	rc = rsw_sweep_run(sw);
+	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+	return rc;
+}
+
+static void
+cut_store(const char *db, int keep)
+{
+	char sql[96];
+	sqlite3 *h;
+
+	snprintf(sql, sizeof sql, "DELETE FROM results WHERE seq >= %d", keep);
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+Test(sweep, bayes_resumed_at_another_worker_count_ends_as_uninterrupted,
+     .timeout = 120, .init = make_test_dir)
+{
+	rsw_sweep_config c, exec;
+	rsw_space space;
+	rsw_sweep *sw;
+	char err[1024], *whole, *resumed;
+
+	base_config(&c, &space, 2);
+	c.algo = "bayes";
+	c.algo_opts.evals = 30;
+	c.algo_opts.seed = 4;
+	c.objective.name = "sphere";
+	c.store = in_test_dir("s.db");
+	c.results_csv = in_test_dir("whole.csv");
+	cr_assert_eq(run_sweep(&c), 0);
+	cut_store(c.store, 11);
+	rsw_sweep_config_init(&exec);
+	exec.engine.workers = 0; /* serial this time */
+	exec.results_csv = in_test_dir("resumed.csv");
+	cr_assert_eq(rsw_sweep_resume(&sw, c.store, &exec, err, sizeof err), 0,
+		     "%s", err);
+	cr_assert_eq(rsw_sweep_replayed(sw), 11);
+	cr_assert_str_eq(rsw_sweep_algo_name(sw), "bayes");
+	cr_assert_eq(rsw_sweep_window(sw), 4, "bayes's default window, recorded");
+	cr_assert_eq(rsw_sweep_run(sw), 0, "%s", rsw_sweep_errmsg(sw));
+	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+	whole = slurp(in_test_dir("whole.csv"));
+	resumed = slurp(in_test_dir("resumed.csv"));
+	cr_assert_str_eq(resumed, whole);
+	free(whole);
+	free(resumed);
+}
+
+/* A C function and an algorithm of the program's own cannot be stored:
+ * a resume refuses until the caller passes them again, then finishes. */
+Test(sweep, code_the_store_cannot_hold_is_passed_again, .timeout = 120,
+     .init = make_test_dir)
+{
+	rsw_sweep_config c, exec;
+	rsw_space space;
+	rsw_algorithm *mine;
+	rsw_sweep *sw;
+	rsw_algo_opts o;
+	char err[1024], *whole, *resumed;
+
+	base_config(&c, &space, 2);
+	rsw_algo_opts_init(&o);
+	o.evals = 60;
+	o.seed = 9;
+	cr_assert_eq(rsw_algo_random_create(&mine, &space, &o), 0);
+	c.algorithm = mine;
+	c.objective.fn = slow_eval;
+	c.objective.label = "slow";
+	c.objective.nmetrics = 1;
+	c.objective.metric_names = slow_metrics;
+	c.store = in_test_dir("f.db");
+	c.results_csv = in_test_dir("whole.csv");
+	cr_assert_eq(run_sweep(&c), 0);
+	rsw_algorithm_destroy(mine);
+	cut_store(c.store, 25);
+
+	rsw_sweep_config_init(&exec);
+	exec.results_csv = in_test_dir("resumed.csv");
+	cr_assert_neq(rsw_sweep_resume(&sw, c.store, &exec, err, sizeof err), 0);
+	cr_assert_not_null(strstr(err, "an algorithm of the program's own"), "%s", err);
+	cr_assert_eq(rsw_algo_random_create(&mine, &space, &o), 0);
+	exec.algorithm = mine;
+	cr_assert_neq(rsw_sweep_resume(&sw, c.store, &exec, err, sizeof err), 0);
+	cr_assert_not_null(strstr(err, "C function ('slow')"), "%s", err);
+	exec.objective.fn = slow_eval;
+	cr_assert_eq(rsw_sweep_resume(&sw, c.store, &exec, err, sizeof err), 0,
+		     "%s", err);
+	cr_assert_eq(rsw_sweep_run(sw), 0, "%s", rsw_sweep_errmsg(sw));
+	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+	rsw_algorithm_destroy(mine);
+	whole = slurp(in_test_dir("whole.csv"));
+	resumed = slurp(in_test_dir("resumed.csv"));
+	cr_assert_str_eq(resumed, whole);
+	cr_assert_not_null(strstr(whole, "seq,x,k,status,value,twice\n"), "%s", whole);
+	free(whole);
+	free(resumed);
+}
+
+static void
+refused(rsw_sweep_config *c, const char *culprit)
+{
+	char err[1024];
+	rsw_sweep *sw = (rsw_sweep *)1;
+
+	cr_assert_neq(rsw_sweep_open(&sw, c, err, sizeof err), 0, "%s", culprit);
+	cr_assert_null(sw);
+	cr_assert_not_null(strstr(err, culprit), "'%s' lacks '%s'", err, culprit);
+	cr_assert_eq(access(in_test_dir("r.db"), F_OK), -1, "store left: %s", culprit);
+	cr_assert_eq(access(in_test_dir("r.csv.partial"), F_OK), -1);
+	cr_assert_eq(access(in_test_dir("r.csv"), F_OK), -1);
+}
+
+Test(sweep, refusals_name_the_culprit_and_leave_nothing, .timeout = 60,
+     .init = make_test_dir)
+{
+	rsw_sweep_config c;
+	rsw_space space, empty;
+
+	base_config(&c, &space, 2);
+	c.store = in_test_dir("r.db");
+	c.results_csv = in_test_dir("r.csv");
+	c.algo = "annealing";
+	refused(&c, "unknown --algo 'annealing' (expected grid, random, bayes, "
+		    "genetic or cmaes)");
+	c.algo = "grid";
+	refused(&c, "parameter 'x' is continuous");
+	c.algo = "random";
+	refused(&c, "--algo random needs --evals N");
+	c.algo_opts.evals = 10;
+	c.window = 9000;
+	refused(&c, "--window must be from 1 to 8191");
+	c.window = 0;
+	c.engine.max_batch = 0;
+	refused(&c, "max_batch must be from 1 to 4096, got 0");
+	c.engine.max_batch = 64;
+	c.objective.name = "/nonexistent/libx.so";
+	refused(&c, "cannot load the plugin");
+	c.objective.name = "hartmann6";
+	refused(&c, "objective 'hartmann6' takes exactly 6 parameters");
+	c.objective.name = NULL;
+	c.objective.cmd = "no-such-program-here {x}";
+	refused(&c, "program 'no-such-program-here' not found in PATH");
+	c.objective.cmd = NULL;
+	c.objective.name = "sphere";
+	rsw_space_init(&empty);
+	c.space = &empty;
+	refused(&c, "no parameters");
+}
+
+/* on_error fail: the first failure stops the queue; what comes before it
+ * is complete, and at most what was already running comes after it. */
+Test(sweep, on_error_fail_stops_at_the_first_failure, .timeout = 60,
+     .init = make_test_dir)
+{
+	struct slow_plan plan = { .fail_at_13 = 1 };
+	rsw_sweep_config c;
+	rsw_sweep_summary s;
+	rsw_space space;
+	rsw_sweep *sw;
+	char err[1024];
+
+	for (int workers = 0; workers <= 2; workers += 2) {
+		base_config(&c, &space, workers);
+		c.algo = "random";
+		c.algo_opts.evals = 5000;
+		c.objective.fn = slow_eval;
+		c.objective.ctx = &plan;
+		c.engine.on_error = RSW_ON_ERROR_FAIL;
+		c.store = in_test_dir(workers ? "j2.db" : "serial.db");
+		cr_assert_eq(rsw_sweep_open(&sw, &c, err, sizeof err), 0, "%s", err);
+		cr_assert_eq(rsw_sweep_run(sw), RSW_ETASKFAILED);
+		cr_assert_not_null(strstr(rsw_sweep_errmsg(sw), "task 13 failed"),
+				   "%s", rsw_sweep_errmsg(sw));
+		rsw_sweep_summary_get(sw, &s);
+		cr_assert_eq(s.by_status[RSW_STATUS_ERROR], 1);
+		/* Serial: exactly 0 .. 13.  Two workers: 0 .. 13 and the few
+		 * tasks that were running when the failing result woke the
+		 * driver (before, every queued task ran: 5000). */
+		cr_assert_geq(s.committed, 14);
+		cr_assert_leq(s.committed, workers ? 24 : 14, "%llu committed",
+			      (unsigned long long)s.committed);
+		cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+	}
+}
+
+struct reader {
+	const rsw_sweep *sw;
+	volatile int stop;
+	uint64_t reads, last_done, regressions;
+};
+
+static void *
+read_progress(void *arg)
+{
+	struct reader *r = arg;
+	rsw_sweep_progress p;
+
+	while (!r->stop) {
+		if (rsw_sweep_progress_get(r->sw, &p) == 0) {
+			r->reads++;
+			r->regressions += p.done < r->last_done;
+			r->last_done = p.done;
+		}
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* Another thread reads consistent, monotone snapshots while the sweep
+ * runs, without ever blocking it. */
+Test(sweep, progress_is_read_from_another_thread, .timeout = 60,
+     .init = make_test_dir)
+{
+	struct reader r = { 0 };
+	rsw_sweep_config c;
+	rsw_sweep_progress p;
+	rsw_space space;
+	rsw_sweep *sw;
+	pthread_t t;
+	char err[1024];
+
+	base_config(&c, &space, 2);
+	c.algo = "random";
+	c.algo_opts.evals = 400;
+	c.objective.fn = slow_eval;
+	cr_assert_eq(rsw_sweep_open(&sw, &c, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(rsw_sweep_progress_get(sw, &p), RSW_ENOENT);
+	r.sw = sw;
+	cr_assert_eq(pthread_create(&t, NULL, read_progress, &r), 0);
+	cr_assert_eq(rsw_sweep_run(sw), 0);
+	r.stop = 1;
+	pthread_join(t, NULL);
+	cr_assert_gt(r.reads, 0);
+	cr_assert_eq(r.regressions, 0);
+	cr_assert_eq(rsw_sweep_progress_get(sw, &p), 0);
+	cr_assert_eq(p.done, 400);
+	cr_assert_eq(p.total, 400);
+	cr_assert_eq(p.running, 0);
+	cr_assert(p.have_best);
+	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+}
+
+/* The store without a sweep: rows in, replayed out, exported typed. */
+Test(sweep, store_api_writes_replays_and_exports, .timeout = 60,
+     .init = make_test_dir)
+{
+	static const char *const names[] = { "m1", NULL };
+	rsw_space space;
+	rsw_store *st;
+	rsw_result r, back;
+	char err[512], *json;
+	double x[2];
+	FILE *out;
+
+	base_config(&(rsw_sweep_config){ 0 }, &space, 1);
+	cr_assert_eq(rsw_store_create(&st, in_test_dir("a.db"), &space, 1, names,
+				      err, sizeof err), 0, "%s", err);
+	cr_assert_eq(rsw_store_set_meta(st, "seed", "12"), 0);
+	cr_assert_eq(rsw_store_set_meta(st, "argv", "[\"run\",\"-q\"]"), 0);
+	for (uint64_t i = 0; i < 50000; i++) {
+		memset(&r, 0, sizeof r);
+		r.seq = i;
+		r.status = i % 7 == 3 ? RSW_STATUS_CRASH : RSW_STATUS_OK;
+		r.value = r.status == RSW_STATUS_OK ? (double)i / 4 : NAN;
+		r.nmetrics = 1;
+		r.metrics[0] = (double)i;
+		r.attempts = 1;
+		x[0] = (double)(i % 100) / 50 - 1;
+		x[1] = (double)(i % 40) + 1;
+		cr_assert_eq(rsw_store_add(st, x, 2, &r), 0);
+	}
+	cr_assert_eq(rsw_store_flush(st), 0);
+	cr_assert_eq(rsw_store_rows(st), 50000);
+	cr_assert_eq(rsw_store_close(st, "done"), 0);
+
+	cr_assert_eq(rsw_store_open(&st, in_test_dir("a.db"), RSW_STORE_READ, err,
+				    sizeof err), 0, "%s", err);
+	cr_assert_eq(rsw_store_bind_space(st, &space), 0);
+	cr_assert_str_eq(rsw_store_meta(st, "outcome"), "done");
+	for (uint64_t i = 0; i < 50000; i++) {
+		x[0] = (double)(i % 100) / 50 - 1;
+		x[1] = (double)(i % 40) + 1;
+		cr_assert_eq(rsw_store_replay(st, i, x, 2, &back), 0, "row %llu",
+			     (unsigned long long)i);
+		cr_assert_eq(back.status, i % 7 == 3 ? RSW_STATUS_CRASH : RSW_STATUS_OK);
+		cr_assert_eq(back.metrics[0], (double)i);
+	}
+	x[0] = 5;
+	cr_assert_eq(rsw_store_replay(st, 50000, x, 2, &back), RSW_EREPLAY);
+	rsw_store_discard(st);
+
+	out = fopen(in_test_dir("a.json"), "w");
+	cr_assert_eq(rsw_store_export(in_test_dir("a.db"), RSW_EXPORT_JSON, 2, 1, out,
+				      err, sizeof err), 0, "%s", err);
+	fclose(out);
+	json = slurp(in_test_dir("a.json"));
+	/* Typed: the argument vector an array, the seed a number. */
+	cr_assert_not_null(strstr(json, "\"argv\": [\n   \"run\",\n   \"-q\"\n  ]"),
+			   "%s", json);
+	cr_assert_not_null(strstr(json, "\"seed\": 12,"), "%s", json);
+	cr_assert_not_null(strstr(json, "\"params\": [\n   \"x\",\n   \"k\"\n  ]"),
+			   "%s", json);
+	free(json);
+}

@@ -342,3 +342,303 @@ Test(cli, second_signal_stops_at_once, .timeout = 30, .init = make_test_dir)
 	cr_assert_geq(wait_exit_ms(w[0], 5000), 0, "workers gone");
 	cr_assert_geq(wait_exit_ms(w[1], 5000), 0, "workers gone");
 }
+
+/* Runs argv; its exit status, with stdout and stderr in the test dir. */
+static int
+run_capture(const char **argv, char **out, char **err)
+{
+	int rc = run_cli(argv, in_test_dir("cap.out"), in_test_dir("cap.err"));
+
+	*out = slurp(in_test_dir("cap.out"));
+	*err = slurp(in_test_dir("cap.err"));
+	return rc;
+}
+
+/* --on-error fail stops queuing at the first failure: before, the crashy
+ * grid below committed 8,192 tasks (85 crashes) after its first at 13. */
+Test(cli, on_error_fail_stops_at_the_first_failure, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *a[] = { "run", "--db", in_test_dir("f.db"), "--objective",
+			    "crashy", "--param", "x=int:0:20000", "--on-error", "fail",
+			    "-j1", "-q", NULL };
+	const char *export[] = { "export", in_test_dir("f.db"), NULL };
+	char *out, *err;
+
+	cr_assert_eq(run_capture(a, &out, &err), 1);
+	cr_assert_not_null(strstr(err, "task 13 failed for good (crash)"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_cli(export, in_test_dir("f.csv"), NULL), 0);
+	out = slurp(in_test_dir("f.csv"));
+	cr_assert_not_null(strstr(out, "\n13,13,crash,"), "%s", out);
+	/* 0 .. 13, and at most the task the restarted worker had started. */
+	cr_assert_null(strstr(out, "\n16,"), "%.300s", out);
+	free(out);
+}
+
+/* choice:0,5,10 hands the objective 0, 5 and 10; cat hands the index. */
+Test(cli, numeric_choices_reach_the_objective_as_numbers, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *a[] = { "run", "--cmd", "echo {c}", "--param", "c=choice:0,5,10",
+			    "--param", "k=cat:lo,hi", "--db", "none", "-q",
+			    "--results", in_test_dir("c.csv"), NULL };
+	const char *help[] = { "run", "--help", NULL };
+	char *text, *err;
+
+	cr_assert_eq(run_cli(a, NULL, NULL), 0);
+	text = slurp(in_test_dir("c.csv"));
+	cr_assert_str_eq(text, "seq,c,k,status,value\n"
+			       "0,0,lo,ok,0\n1,0,hi,ok,0\n2,5,lo,ok,5\n"
+			       "3,5,hi,ok,5\n4,10,lo,ok,10\n5,10,hi,ok,10\n");
+	free(text);
+	cr_assert_eq(run_capture(help, &text, &err), 0);
+	cr_assert_not_null(strstr(text, "cat:A,B,... (the objective gets the index)"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "choice:0,5,10 (the objective gets the number)"),
+			   "%s", text);
+	free(text);
+	free(err);
+}
+
+/* A stepped float is the decimal its step says, in the objective and in
+ * the CSV: 0.3, never 0.30000000000000004. */
+Test(cli, stepped_floats_have_their_steps_decimals, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *a[] = { "run", "--cmd", "echo {x}", "--param", "x=float:0:0.5:0.1",
+			    "--db", "none", "-q", "--results", in_test_dir("s.csv"),
+			    NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(a, NULL, NULL), 0);
+	text = slurp(in_test_dir("s.csv"));
+	/* The value column is %.17g of what the command echoed: the double
+	 * nearest 0.3 reads 0.29999999999999999 (0.30000000000000004 was
+	 * LO + 3 STEP unsnapped). */
+	cr_assert_str_eq(text, "seq,x,status,value\n0,0,ok,0\n"
+			       "1,0.1,ok,0.10000000000000001\n"
+			       "2,0.2,ok,0.20000000000000001\n"
+			       "3,0.3,ok,0.29999999999999999\n"
+			       "4,0.4,ok,0.40000000000000002\n5,0.5,ok,0.5\n");
+	free(text);
+}
+
+/* Failures that must not pass as success. */
+Test(cli, failed_sweeps_exit_non_zero_naming_why, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *all_failed[] = { "run", "--objective", "ma_cross", "--data",
+				     RSW_SOURCE_DIR "/examples/data/eustockmarkets.csv",
+				     "--column", "DAX", "--param", "fast=int:50:60",
+				     "--param", "slow=int:10:20", "--db", "none", "-q",
+				     NULL };
+	const char *missing[] = { "run", "--cmd", "nonexistent_prog {x}", "--param",
+				  "x=int:1:3", "--db", "none", NULL };
+	const char *not_exec[] = { "run", "--cmd", "./no/such/script.sh {x}",
+				   "--param", "x=int:1:3", "--db", "none", NULL };
+	char *out, *err;
+
+	cr_assert_eq(run_capture(all_failed, &out, &err), 1);
+	cr_assert_not_null(strstr(err, "every evaluation failed (121; the first, "
+				       "task 0, with status error)"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(missing, &out, &err), 2, "refused before start");
+	cr_assert_not_null(strstr(err, "program 'nonexistent_prog' not found in PATH"),
+			   "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(not_exec, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "program './no/such/script.sh' is not an "
+				       "executable file"), "%s", err);
+	free(out);
+	free(err);
+}
+
+/* --evals is genetic's budget (before, --evals 100 ran 1,000); the last
+ * generation is partial. */
+Test(cli, genetic_evals_is_its_budget, .timeout = 60, .init = make_test_dir)
+{
+	const char *a[] = { "run", "--objective", "sphere", "--param", "x=float:-2:2",
+			    "--param", "y=float:-2:2", "--algo", "genetic", "--evals",
+			    "100", "--population", "30", "--db", "none", "--json", NULL };
+	char *out, *err;
+	json_t *j;
+
+	cr_assert_eq(run_capture(a, &out, &err), 0, "%s", err);
+	j = json_loads(out, 0, NULL);
+	cr_assert_not_null(j, "%s", out);
+	cr_assert_eq(json_integer_value(json_object_get(j, "evals")), 100);
+	json_decref(j);
+	free(out);
+	free(err);
+}
+
+/* --serial runs no worker process: what only a worker can enforce is
+ * said, not silently dropped. */
+Test(cli, serial_says_what_it_cannot_enforce, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *a[] = { "run", "--objective", "sphere", "--param", "x=int:1:3",
+			    "--serial", "--max-mem", "64M", "--timeout", "5", "--db",
+			    "none", "-q", NULL };
+	char *out, *err;
+
+	cr_assert_eq(run_capture(a, &out, &err), 0);
+	cr_assert_not_null(strstr(err, "--max-mem is not enforced with --serial"),
+			   "%s", err);
+	cr_assert_not_null(strstr(err, "--timeout is not enforced with --serial"),
+			   "%s", err);
+	free(out);
+	free(err);
+}
+
+/* --retries re-runs what may succeed the next time (a crash); fast >=
+ * slow fails every time, and was retried 9,312 times on this grid. */
+Test(cli, retries_rerun_crashes_not_deterministic_errors, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *a[] = { "run", "--objective", "ma_cross", "--data",
+			    RSW_SOURCE_DIR "/examples/data/eustockmarkets.csv",
+			    "--column", "DAX", "--param", "fast=int:2:40:2",
+			    "--param", "slow=int:5:60:5", "--retries", "2", "--db",
+			    "none", "--json", NULL };
+	const char *b[] = { "run", "--objective", "crashy", "--param", "x=int:0:300",
+			    "--retries", "2", "--db", "none", "--json", "-j", "2", NULL };
+	char *out, *err;
+	json_t *j, *workers, *w;
+	size_t i;
+	long long tasks = 0, failures = 0, ok = 0;
+
+	cr_assert_eq(run_capture(a, &out, &err), 0);
+	j = json_loads(out, 0, NULL);
+	cr_assert_gt(json_integer_value(json_object_get(json_object_get(j, "status"),
+							 "error")), 0);
+	cr_assert_eq(json_integer_value(json_object_get(j, "retries")), 0);
+	json_decref(j);
+	free(out);
+	free(err);
+	/* Crashes are retried; each worker's counts add up (before, a crash
+	 * counted as a failure but not as a task). */
+	cr_assert_eq(run_capture(b, &out, &err), 0);
+	j = json_loads(out, 0, NULL);
+	cr_assert_eq(json_integer_value(json_object_get(j, "retries")), 3, "%s", out);
+	workers = json_object_get(j, "workers");
+	json_array_foreach(workers, i, w) {
+		tasks += json_integer_value(json_object_get(w, "tasks"));
+		ok += json_integer_value(json_object_get(w, "ok"));
+		failures += json_integer_value(json_object_get(w, "failures"));
+	}
+	/* Seqs 13, 110 and 207 crash once each. */
+	cr_assert_eq(tasks, 301 + 3, "every attempt, the crashed ones too");
+	cr_assert_eq(failures, 3);
+	cr_assert_eq(ok, 301);
+	json_decref(j);
+	free(out);
+	free(err);
+}
+
+/* Help, messages and resume rules come from one option table. */
+Test(cli, help_messages_and_resume_rules_agree_with_the_table, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *help[] = { "run", "--help", NULL };
+	const char *help2[] = { "help", "run", NULL };
+	const char *algo_help[] = { "run", "--algo", "genetic", "--help", NULL };
+	const char *bench_help[] = { "bench", "--help", NULL };
+	const char *window[] = { "run", "--param", "x=int:1:3", "--window", "0", NULL };
+	const char *make[] = { "run", "--objective", "sphere", "--param", "x=int:1:30",
+			       "--db", in_test_dir("r.db"), "-q", NULL };
+	const char *seed[] = { "run", "--resume", in_test_dir("r.db"), "--seed", "3",
+			       NULL };
+	const char *recycle[] = { "run", "--resume", in_test_dir("r.db"),
+				  "--recycle-after", "5", "-j", "2", "-q", NULL };
+	char *out, *out2, *err;
+
+	cr_assert_eq(run_capture(help, &out, &err), 0);
+	cr_assert_str_eq(err, "", "all of the help on stdout");
+	cr_assert_not_null(strstr(out, "-j, --workers N"), "%s", out);
+	cr_assert_not_null(strstr(out, "-q, --quiet"), "%s", out);
+	cr_assert_not_null(strstr(out, "--window W"), "%s", out);
+	cr_assert_not_null(strstr(out, "[1..8191]"), "%s", out);
+	cr_assert_not_null(strstr(out, "  ma_cross"), "the built-ins: %s", out);
+	free(err);
+	cr_assert_eq(run_capture(help2, &out2, &err), 0);
+	cr_assert_str_eq(out2, out, "ringsweep help run");
+	free(out);
+	free(out2);
+	free(err);
+	cr_assert_eq(run_capture(algo_help, &out, &err), 0);
+	cr_assert_not_null(strstr(out, "--population"), "%s", out);
+	cr_assert_not_null(strstr(out, "--generations"), "%s", out);
+	cr_assert_null(strstr(out, "--init"), "not genetic's: %s", out);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(bench_help, &out, &err), 0);
+	cr_assert_not_null(strstr(out, "suggest"), "%s", out);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(window, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "--window needs an integer from 1 to 8191, "
+				       "got '0'"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_cli(make, NULL, NULL), 0);
+	cr_assert_eq(run_capture(seed, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "'--seed' cannot change on --resume"), "%s", err);
+	free(out);
+	free(err);
+	/* It never changes what the sweep computes: allowed. */
+	cr_assert_eq(run_capture(recycle, &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+}
+
+/* --json prints integers as integers, categories by name. */
+Test(cli, json_summary_keeps_parameter_types, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *a[] = { "run", "--objective", "sphere", "--param", "n=int:-3:3",
+			    "--param", "c=choice:0.5,2", "--param", "k=cat:a,b",
+			    "--db", "none", "--json", NULL };
+	char *out, *err;
+
+	cr_assert_eq(run_capture(a, &out, &err), 0);
+	cr_assert_not_null(strstr(out, "\"n\": 0,"), "%s", out);
+	cr_assert_not_null(strstr(out, "\"c\": 0.5,"), "%s", out);
+	cr_assert_not_null(strstr(out, "\"k\": \"a\""), "%s", out);
+	free(out);
+	free(err);
+}
+
+/* The README's Bayesian example quotes what the code prints. */
+Test(cli, readme_quotes_what_the_bayes_example_prints, .timeout = 120,
+     .init = make_test_dir)
+{
+	const char *a[] = { "run", "--objective", "ma_cross", "--data",
+			    RSW_SOURCE_DIR "/examples/data/eustockmarkets.csv",
+			    "--column", "DAX", "--param", "fast=int:2:100", "--param",
+			    "slow=int:5:300", "--maximize", "--algo", "bayes", "--evals",
+			    "60", "--db", "none", "-q", NULL };
+	char *readme = slurp(RSW_SOURCE_DIR "/README.md"), *out, *err, quote[128];
+	double value;
+	int fast, slow;
+	const char *at;
+
+	cr_assert_not_null(readme);
+	at = strstr(readme, "backtests reach a Sharpe ratio of ");
+	cr_assert_not_null(at, "the README's sentence moved");
+	cr_assert_eq(sscanf(at, "backtests reach a Sharpe ratio of %lf (fast %d, "
+			    "slow %d)", &value, &fast, &slow), 3);
+	cr_assert_eq(run_capture(a, &out, &err), 0);
+	snprintf(quote, sizeof quote, "best: %.4g", value);
+	cr_assert_eq(strncmp(out, quote, strlen(quote)), 0, "README says %s, run: %s",
+		     quote, out);
+	snprintf(quote, sizeof quote, "fast=%d slow=%d\n", fast, slow);
+	cr_assert_not_null(strstr(out, quote), "README says %s, run: %s", quote, out);
+	free(readme);
+	free(out);
+	free(err);
+}

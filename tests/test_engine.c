@@ -195,6 +195,42 @@ Test(engine, errors_are_not_retried_unless_asked_crashes_are, .timeout = 30)
 	}
 }
 
+/* What an observer reads (`ringsweep top`, rsw_inspect) is the driver's
+ * own per-worker accounting, crashes included: before, top showed the
+ * workers' counts, which never include the task a worker died of. */
+Test(engine, an_inspector_sees_the_drivers_counts, .timeout = 60)
+{
+	struct fault_plan plan = { .crash_mod = 7, .crash_rem = 2, .crash_until = 1 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = config(2);
+	rsw_worker_view views[8];
+	rsw_arena_view av;
+	rsw_result out[300];
+	rsw_inspect *in;
+	rsw_stats st;
+	uint32_t n;
+	uint64_t failures = 0;
+	rsw_engine *e;
+
+	c.max_attempts = 2;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	run_all(e, 300, out);
+	rsw_engine_stats(e, &st);
+	cr_assert_eq(rsw_inspect_open(&in, rsw_engine_arena_name(e)), 0);
+	n = rsw_inspect_read(in, &av, views, 8);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(av.committed, 300);
+	cr_assert(av.driver_alive);
+	for (uint32_t i = 0; i < n; i++) {
+		cr_assert_eq(views[i].tasks, st.workers[views[i].slot].tasks);
+		cr_assert_eq(views[i].failures, st.workers[views[i].slot].failures);
+		failures += views[i].failures;
+	}
+	cr_assert_eq(failures, 43, "seqs 2, 9, ..., 296 crashed once each");
+	rsw_inspect_close(in);
+	rsw_engine_close(e);
+}
+
 Test(engine, serial_mode_gives_the_same_results, .timeout = 30)
 {
 	struct fault_plan plan = { .error_mod = 7, .error_rem = 1, .error_until = 1 };

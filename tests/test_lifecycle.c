@@ -115,3 +115,101 @@ Test(lifecycle, driver_killed_takes_everything_and_arena_is_reaped, .timeout = 6
 	cr_assert_geq(rsw_arena_reap_stale(), 1);
 	cr_assert_not(shm_exists(name), "the next start removes it");
 }
+
+/* The pipe inodes among pid's descriptors ("pipe:[N]"). */
+static int
+pipe_inodes(pid_t pid, unsigned long *out, int max)
+{
+	char dir[64], path[320], link[128];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	while (d != NULL && (de = readdir(d)) != NULL && n < max) {
+		ssize_t len;
+
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		len = readlink(path, link, sizeof link - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "pipe:[%lu]", &out[n]) == 1)
+			n++;
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static int
+holds_path(pid_t pid, const char *suffix)
+{
+	char dir[64], path[320], link[512];
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	while (d != NULL && (de = readdir(d)) != NULL && !found) {
+		ssize_t len;
+
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		len = readlink(path, link, sizeof link - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		found = strstr(link, suffix) != NULL;
+	}
+	if (d != NULL)
+		closedir(d);
+	return found;
+}
+
+/* Two engines in one process: the second engine's supervisor (and so its
+ * workers) holds nothing of the first's -- before, it inherited the first
+ * one's control pipe, so closing the first waited out a 2 s grace and
+ * SIGKILLed its supervisor, and its arena lock, which made a dead arena
+ * look alive. */
+Test(lifecycle, a_second_engine_holds_none_of_the_firsts_descriptors,
+     .timeout = 30)
+{
+	rsw_objective obj = { slow_eval, NULL, NULL };
+	unsigned long before[64], sup1[64], sup2[64], ctl1 = 0;
+	int nbefore, n1, n2;
+	rsw_engine *e1, *e2;
+	rsw_config c;
+	pid_t w2;
+
+	rsw_config_init(&c);
+	c.workers = 1;
+	c.max_params = 1;
+	nbefore = pipe_inodes(getpid(), before, 64);
+	cr_assert_eq(rsw_engine_open(&e1, &c, &obj), 0);
+	n1 = pipe_inodes(rsw_engine_supervisor_pid(e1), sup1, 64);
+	/* The first engine's control pipe: the one pipe its supervisor has
+	 * that this process did not have before. */
+	for (int i = 0; i < n1; i++) {
+		int old = 0;
+
+		for (int j = 0; j < nbefore; j++)
+			old |= before[j] == sup1[i];
+		if (!old)
+			ctl1 = sup1[i];
+	}
+	cr_assert_neq(ctl1, 0);
+	cr_assert_eq(rsw_engine_open(&e2, &c, &obj), 0);
+	worker_pids(e2, &w2, 1);
+	n2 = pipe_inodes(rsw_engine_supervisor_pid(e2), sup2, 64);
+	for (int i = 0; i < n2; i++)
+		cr_assert_neq(sup2[i], ctl1, "the second supervisor holds the "
+			      "first engine's control pipe");
+	cr_assert_not(holds_path(rsw_engine_supervisor_pid(e2),
+				 rsw_engine_arena_name(e1) + 1),
+		      "the second supervisor holds the first arena's lock");
+	cr_assert_not(holds_path(w2, rsw_engine_arena_name(e1) + 1));
+	rsw_engine_close(e1);
+	rsw_engine_close(e2);
+}

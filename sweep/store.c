@@ -12,7 +12,9 @@
  * the order they were added, one transaction after another, so the file
  * is always a prefix of seqs.  The SQLite connection is used by the
  * writer thread alone while it runs; everything else (meta, replay)
- * happens before it starts or after it stopped, or under db_lock.
+ * happens before it starts or after it stopped, or under db_lock.  That
+ * is why it is opened SQLITE_OPEN_NOMUTEX: SQLite's own lock around every
+ * call (bind, step) cost a quarter of the writer's time.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -339,7 +341,8 @@ rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
 	}
 	st = store_new(path, RSW_STORE_APPEND);
 	if (st == NULL ||
-	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "'%s': cannot create it: %s", path,
 			 st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) :
@@ -432,8 +435,10 @@ rsw_store_open(rsw_store **out, const char *path, int mode, char *err,
 	}
 	st = store_new(path, mode);
 	if (st == NULL ||
-	    sqlite3_open_v2(path, &st->db, mode == RSW_STORE_READ ?
-				    SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
+	    sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_NOMUTEX | (mode == RSW_STORE_READ ?
+						   SQLITE_OPEN_READONLY :
+						   SQLITE_OPEN_READWRITE),
 			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "'%s': cannot open it", path);
 		store_free(st);

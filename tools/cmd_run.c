@@ -183,6 +183,7 @@ run_usage(FILE *f)
 	fputs("usage: ringsweep run --param NAME=SPEC [--param ...] [OPTIONS]\n"
 	      "       ringsweep run --resume FILE [-j N] [--results FILE] ...\n\n", f);
 	rsw_opt_help(f, options, NOPTIONS);
+	rsw_opt_help_resume(f, options, NOPTIONS);
 	fputs("\nbuilt-in objectives:\n", f);
 	rsw_cli_list_builtins(f);
 }
@@ -357,7 +358,7 @@ parse(struct run_args *a, int argc, char **argv)
 	rsw_space_init(&a->space);
 	a->algo = "grid";
 	a->minimize = 1;
-	if (rsw_opt_parse(options, NOPTIONS, argc, argv, a, a->given) != 0)
+	if (rsw_opt_parse("run", options, NOPTIONS, argc, argv, a, a->given) != 0)
 		return RSW_EXIT_USAGE;
 	if (a->help) {
 		if (a->given[option_index("algo")])

@@ -14,13 +14,6 @@
 
 #define MAX_OPTS 96
 
-const char *
-rsw_opt_flag(const rsw_opt *o, char *buf, size_t n)
-{
-	snprintf(buf, n, "--%s", o->name);
-	return buf;
-}
-
 /* "fail|skip" -> index of `value`, or -1. */
 static int
 word_index(const char *words, const char *value)
@@ -78,7 +71,7 @@ set_value(const rsw_opt *o, void *args, const char *value)
 	double d;
 	int w;
 
-	rsw_opt_flag(o, flag, sizeof flag);
+	snprintf(flag, sizeof flag, "--%s", o->name);
 	switch (o->kind) {
 	case RSW_OPT_FLAG:
 		*(int *)field = o->value;
@@ -98,6 +91,14 @@ set_value(const rsw_opt *o, void *args, const char *value)
 		}
 		rsw_cli_errorf("%s needs a positive number of seconds (at most "
 			       "%lld), got '%s'", flag, o->hi, value);
+		return -1;
+	case RSW_OPT_REAL:
+		if (rsw_cli_parse_double(value, o->rlo, o->rhi, &d) == 0) {
+			*(double *)field = d;
+			return 0;
+		}
+		rsw_cli_errorf("%s needs a number from %g to %g, got '%s'", flag,
+			       o->rlo, o->rhi, value);
 		return -1;
 	case RSW_OPT_SIZE:
 		if (rsw_cli_parse_size(value, (uint64_t *)field) == 0)
@@ -128,8 +129,8 @@ set_value(const rsw_opt *o, void *args, const char *value)
 }
 
 int
-rsw_opt_parse(const rsw_opt *opts, size_t n, int argc, char **argv,
-	      void *args, unsigned *given)
+rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n, int argc,
+	      char **argv, void *args, unsigned *given)
 {
 	struct option longopts[MAX_OPTS + 1];
 	char shorts[2 * MAX_OPTS + 2] = ":";
@@ -169,7 +170,7 @@ rsw_opt_parse(const rsw_opt *opts, size_t n, int argc, char **argv,
 				i = k;
 		if (i == n) {
 			rsw_cli_errorf("unknown option '%s' (see ringsweep %s --help)",
-				       argv[optind - 1], argv[0]);
+				       argv[optind - 1], command);
 			return -1;
 		}
 		if (set_value(&opts[i], args, optarg) != 0)
@@ -200,6 +201,11 @@ rsw_opt_help(FILE *f, const rsw_opt *opts, size_t n)
 			snprintf(range, sizeof range, " [%lld..%lld]", o->lo, o->hi);
 		fprintf(f, "  %-30s %s%s\n", left, o->help, range);
 	}
+}
+
+void
+rsw_opt_help_resume(FILE *f, const rsw_opt *opts, size_t n)
+{
 	fputs("\nWith --resume FILE only these may be given (they never change "
 	      "what a\nsweep computes):", f);
 	for (size_t i = 0, col = 80; i < n; i++) {

@@ -16,6 +16,7 @@ enum rsw_opt_kind {
 	RSW_OPT_FLAG,	/* no value; stores `value` in an int */
 	RSW_OPT_INT,	/* long long in [lo, hi] */
 	RSW_OPT_SECONDS, /* double in (0, hi] */
+	RSW_OPT_REAL,	/* double in [lo, hi] (a fraction, seconds, ...) */
 	RSW_OPT_SIZE,	/* uint64_t bytes: 512M, 2G, ... (>= 16 MiB) */
 	RSW_OPT_WORD,	/* one of `words` ("a|b|c"): its index, in an int */
 	RSW_OPT_STRING, /* const char *, as given */
@@ -36,6 +37,7 @@ typedef struct rsw_opt {
 	const char *arg;	/* the value's name in the help ("N", "SEC") */
 	size_t offset;		/* of the field it sets in the args struct */
 	long long lo, hi;	/* RSW_OPT_INT range; RSW_OPT_SECONDS: hi */
+	double rlo, rhi;	/* RSW_OPT_REAL range */
 	const char *words;	/* RSW_OPT_WORD */
 	int value;		/* RSW_OPT_FLAG */
 	int (*call)(void *args, const char *value, char *err, size_t errlen);
@@ -45,17 +47,20 @@ typedef struct rsw_opt {
 } rsw_opt;
 
 /*
- * Parses argv (argv[0] is the subcommand) into args; given[i] counts how
- * often option i appeared.  Errors are printed (one line naming the
- * option and the bad value); returns 0 or -1.
+ * Parses argv (argv[0] is the subcommand, `command` its full name for
+ * messages: "run", "bench ipc") into args; given[i] counts how often
+ * option i appeared.  Errors are printed (one line naming the option and
+ * the bad value); returns 0 or -1.
  */
-int rsw_opt_parse(const rsw_opt *opts, size_t n, int argc, char **argv,
-		  void *args, unsigned *given);
+int rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n,
+		  int argc, char **argv, void *args, unsigned *given);
 
 /* One help line per option, with its range. */
 void rsw_opt_help(FILE *f, const rsw_opt *opts, size_t n);
 
-/* "--name" of option i, for messages. */
-const char *rsw_opt_flag(const rsw_opt *o, char *buf, size_t n);
+/* The --resume rule, from the classes: which options may be given with
+ * it (run's help ends with this). */
+void rsw_opt_help_resume(FILE *f, const rsw_opt *opts, size_t n);
+
 
 #endif

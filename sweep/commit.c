@@ -5,10 +5,9 @@
  * progress snapshot other threads read.
  *
  * PROGRESS
- * The committer publishes an immutable snapshot at most every 50 ms with
- * liburcu: it fills a new one, swaps the pointer (rcu_xchg_pointer orders
- * the filling before the pointer is seen), waits for a grace period and
- * frees the old one.  A reader (rsw_sweep_progress_get, any thread) copies
+ * The committer publishes an immutable snapshot at most every 50 ms: it
+ * fills a new one, swaps the pointer in with a release exchange, waits for
+ * a liburcu grace period and frees the old one.  A reader (rsw_sweep_progress_get, any thread) copies
  * the current snapshot inside a read-side critical section: it never
  * takes a lock and never delays the committer by more than its copy.
  * Reader threads are registered with liburcu on their first read and
@@ -26,6 +25,19 @@
 #include "util.h"
 
 #define PUBLISH_EVERY_NS 50000000ull
+
+/* ThreadSanitizer cannot see a liburcu grace period (it is made of
+ * membarrier and per-thread counters): tell it what one guarantees, that
+ * every reader's copy of a snapshot happens before its free. */
+#if defined(__SANITIZE_THREAD__)
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define GRACE_READER_DONE(p) __tsan_release(p)
+#define GRACE_PERIOD_OVER(p) __tsan_acquire(p)
+#else
+#define GRACE_READER_DONE(p) ((void)(p))
+#define GRACE_PERIOD_OVER(p) ((void)(p))
+#endif
 
 struct rsw__progress_snap {
 	rsw_sweep_progress p;
@@ -68,9 +80,13 @@ rsw__sweep_publish(rsw_sweep *sw, int force)
 		memcpy(s->p.best_params, sw->top[0].params,
 		       sw->space.n * sizeof(double));
 	}
-	old = rcu_xchg_pointer(&sw->snap, s);
+	/* Release: the snapshot's fields are written before a reader can
+	 * see the pointer (the reader's acquire load pairs with it on any
+	 * architecture).  liburcu's part is the grace period below. */
+	old = __atomic_exchange_n(&sw->snap, s, __ATOMIC_ACQ_REL);
 	if (old != NULL) {
 		urcu_memb_synchronize_rcu();
+		GRACE_PERIOD_OVER(old);
 		free(old);
 	}
 }
@@ -116,11 +132,14 @@ rsw_sweep_progress_get(const rsw_sweep *sw, rsw_sweep_progress *out)
 		reader_registered = 1;
 	}
 	urcu_memb_read_lock();
-	s = rcu_dereference(((rsw_sweep *)sw)->snap);
+	/* Acquire, pairing with the committer's exchange: a snapshot seen
+	 * is a snapshot complete. */
+	s = __atomic_load_n(&sw->snap, __ATOMIC_ACQUIRE);
 	if (s != NULL) {
 		*out = s->p;
 		start = s->start_ns;
 		have = 1;
+		GRACE_READER_DONE(s);
 	}
 	urcu_memb_read_unlock();
 	if (!have)

@@ -355,6 +355,8 @@ rsw__death_buf(const rsw_arena *a)
  * Seqlock read of the task a worker runs (see publish_task in worker.c):
  * an even generation unchanged around the loads means seq and start belong
  * to one task start; the load fences keep the three reads in order.
+ * Wait-free (no retry loop: a torn read says so, and the caller looks
+ * again later); any number of readers, one writer (the slot's worker).
  * Returns an identity of that task start (the generation + 2, never 0),
  * or 0 when the fields were changing; *start_ns is 0 when idle.
  */

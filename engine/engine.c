@@ -38,6 +38,19 @@
  * share of what is pending, so empty tasks move at ring speed and long
  * ones still balance one by one.
  *
+ * CONCURRENCY
+ * Everything here runs on the one thread driving the engine (engine.h);
+ * what it shares with other processes, and each operation's progress:
+ *   - task ring: this thread is its only producer (enqueue_desc), so the
+ *     ck MPMC enqueue's CAS on p_head never loses: wait-free;
+ *   - result and death rings: SPSC, this thread the consumer
+ *     (drain_results, drain_deaths): wait-free;
+ *   - task state words: one CAS each (requeue_unchanged, skip_unstarted)
+ *     against at most one worker's claim CAS; whichever fails knows the
+ *     other won, and nobody retries: wait-free;
+ *   - worker-slot counters (publish_counts) and the observers' figures:
+ *     relaxed stores of monitoring values, one writer each.
+ *
  * Idle: the driver spins ~5 us for results (it shares the cores with the
  * workers, so it spins less than they do), then sleeps on the result
  * event count in 5 ms slices, asking workers to wake it only once the
@@ -424,6 +437,8 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 	fail_attempt(e, f, r->status, r->detail, (int32_t)w, r->elapsed_ns);
 }
 
+/* Wait-free: SPSC consumer of worker slot w's result ring (the driver is
+ * the only consumer; the slot's current worker the only producer). */
 static unsigned
 drain_results(rsw_engine *e, uint32_t w)
 {
@@ -632,6 +647,8 @@ batch_size(rsw_engine *e, uint64_t fresh)
 	return b;
 }
 
+/* Wait-free for the task ring's only producer (this thread): the MPMC
+ * enqueue's reservation CAS cannot lose to another producer. */
 static int
 enqueue_desc(rsw_engine *e, uint64_t seq_first, uint32_t count, uint32_t epoch)
 {

@@ -185,6 +185,9 @@ spawn(struct supervisor *s, uint32_t slot)
 	return 0;
 }
 
+/* The death ring's only producer (the driver its only consumer): an SPSC
+ * enqueue, wait-free; the wait below is for room only, never for another
+ * producer. */
 static void
 report(struct supervisor *s, struct rsw_death_desc *d)
 {

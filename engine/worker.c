@@ -15,6 +15,13 @@
  * result before claiming the next, so after a death the driver finds at
  * most one task claimed by the dead incarnation.
  *
+ * Progress: taking a descriptor is ck's MPMC dequeue, lock-free (its CAS
+ * on c_head is retried only when another worker took one meanwhile); the
+ * claim is one CAS, wait-free (a lost claim is skipped, never retried);
+ * publishing a result is the SPSC enqueue of the slot's only producer,
+ * wait-free.  Any number of workers run this loop concurrently, one per
+ * worker slot.
+ *
  * Idle: spin on the ring for ~10 us with exponential backoff (a cross-core
  * futex wake costs ~10 us each way here, so a short spin catches back-to-back
  * work), then sleep on the task event count with a 100 ms deadline.
@@ -177,7 +184,8 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
  * and by `ringsweep top`.  The generation is odd while the fields change;
  * store fences keep the odd mark before the fields and the fields before
  * the even mark (a reader that sees the same even value on both sides of
- * its reads saw one consistent task).  start_ns 0 = idle.
+ * its reads saw one consistent task).  start_ns 0 = idle.  Wait-free;
+ * only the slot's worker writes (the plain read of task_gen is its own).
  */
 static void
 publish_task(struct rsw_worker_slot *ws, uint64_t seq, uint64_t start_ns)

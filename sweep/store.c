@@ -31,7 +31,6 @@
 #include "internal.h"
 #include "ringsweep/version.h"
 #include "ringsweep/store.h"
-#include "util.h"
 
 #define BATCH_ROWS 16384u
 #define BATCH_NS 200000000ull
@@ -699,8 +698,8 @@ writer_main(void *arg)
 		/* Rows are waiting: write them once a batch is full, the
 		 * last commit is 200 ms old, or someone waits for them. */
 		if (b->n < BATCH_ROWS && !st->closing && !st->flush_wanted &&
-		    rsw__mono_ns() - last_commit < BATCH_NS) {
-			struct timespec until = rsw__ns_to_ts(last_commit + BATCH_NS);
+		    rsw__sweep_now_ns() - last_commit < BATCH_NS) {
+			struct timespec until = rsw__sweep_timespec(last_commit + BATCH_NS);
 
 			pthread_cond_timedwait(&st->have_rows, &st->lock, &until);
 			continue;
@@ -709,7 +708,7 @@ writer_main(void *arg)
 		st->drain = b;
 		pthread_mutex_unlock(&st->lock);
 		rc = st->failed ? -1 : write_buffer(st, b);
-		last_commit = rsw__mono_ns();
+		last_commit = rsw__sweep_now_ns();
 		pthread_mutex_lock(&st->lock);
 		if (rc != 0)
 			st->failed = 1;

@@ -3,8 +3,12 @@
 # build-bench/ and runs, in one go on this machine:
 #   1. ringsweep bench ipc       (all transports, 64-byte messages, plot)
 #   2. ringsweep bench scaling   (10 us .. 10 ms tasks, 1..N workers, plot)
-#   3. bench_engine              (the engine's own empty-task figures)
-#   4. bench/compare/            (Python multiprocessing, concurrent.futures,
+#   3. bench_engine              (the engine's own empty-task figures, beside
+#                                 the same baselines as `bench ipc`)
+#   4. ringsweep bench store     (rows/s into the results store vs plain SQLite)
+#      and `ringsweep run` of 1,000,000 empty tasks with its store (the
+#      default) and without (--db none): what the store costs end to end
+#   5. bench/compare/            (Python multiprocessing, concurrent.futures,
 #                                 joblib on the same workloads)
 # Plots go to docs/ (needs gnuplot-nox, installed here when missing).
 # The search algorithms have their own: bench/algorithms.sh.
@@ -28,8 +32,17 @@ build-bench/ringsweep bench scaling $(plot scaling.png)
 echo
 echo "== bench_engine"
 build-bench/bench/bench_engine "$@"
+echo "== ringsweep bench store"
+build-bench/ringsweep bench store --dir build-bench
 echo "== ringsweep run, 1,000,000 empty tasks, all CPUs (driver + run loop + CLI):"
-build-bench/ringsweep run -q --objective empty --param x=int:0:999999 -j 0 | grep wall
+rm -f build-bench/run-store.db*
+printf 'with its SQLite store:  '
+build-bench/ringsweep run -q --objective empty --param x=int:0:999999 -j 0 \
+	--db build-bench/run-store.db | grep wall
+rm -f build-bench/run-store.db*
+printf 'without (--db none):    '
+build-bench/ringsweep run -q --objective empty --param x=int:0:999999 -j 0 \
+	--db none | grep wall
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3   # Debian's, with python3-joblib
 if command -v "$py" >/dev/null; then

@@ -19,6 +19,7 @@ data=$src/examples/data/eustockmarkets.csv:DAX
 export PKG_CONFIG_PATH=$pcdir LD_LIBRARY_PATH=$libdir
 
 fail() { echo "install test: $*" >&2; exit 1; }
+cc=$(command -v cc || command -v gcc) || fail "no C compiler"
 
 # What users get from pkg-config: the headers and the shared library,
 # none of our own compile definitions.
@@ -35,11 +36,11 @@ grep -qx rsw_sweep_open <<<"$exported" || fail "rsw_sweep_open is not exported"
 
 # 1. pkg-config.
 mkdir "$work/pc"
-cc -O2 -o "$work/pc/embed_sweep" "$examples/embed_sweep.c" \
+"$cc" -O2 -o "$work/pc/embed_sweep" "$examples/embed_sweep.c" \
 	$(pkg-config --cflags --libs ringsweep)
-cc -O2 -shared -fPIC -o "$work/pc/libbreakout.so" "$examples/plugin/breakout.c" \
+"$cc" -O2 -shared -fPIC -o "$work/pc/libbreakout.so" "$examples/plugin/breakout.c" \
 	$(pkg-config --cflags ringsweep) -lm
-cc -O2 -o "$work/pc/embed_stream" "$examples/embed_stream.c" \
+"$cc" -O2 -o "$work/pc/embed_stream" "$examples/embed_stream.c" \
 	$(pkg-config --cflags --libs ringsweep) -lm
 (cd "$work/pc" && ./embed_sweep ./libbreakout.so "$data" study.db 2 >first.txt)
 (cd "$work/pc" && ./embed_sweep ./libbreakout.so "$data" study.db 1 >again.txt)
@@ -49,7 +50,7 @@ grep -q "(60 replayed)" "$work/pc/again.txt" || fail "resume: $(cat "$work/pc/ag
 	fail "the resumed study's best differs"
 "$work/pc/embed_stream" >/dev/null || fail "embed_stream failed"
 # The static library, as `pkg-config --static` says to link it.
-cc -O2 -o "$work/pc/embed_search_static" "$examples/embed_search.c" \
+"$cc" -O2 -o "$work/pc/embed_search_static" "$examples/embed_search.c" \
 	$(pkg-config --cflags ringsweep) "$libdir/libringsweep.a" \
 	$(pkg-config --static --libs ringsweep | sed 's/-lringsweep//') -lm
 "$work/pc/embed_search_static" 2 >/dev/null || fail "the static embed_search failed"

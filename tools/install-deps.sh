@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(gcc make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
           libcriterion-dev libsqlite3-dev libjansson-dev liblapacke-dev
-          libopenblas-dev libnlopt-dev)
+          libopenblas-dev libnlopt-dev libxxhash-dev binutils)
 
 missing=()
 for p in "${packages[@]}"; do

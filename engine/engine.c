@@ -141,6 +141,12 @@ struct rsw_engine {
 
 /* ------------------------------------------------------------- helpers */
 
+uint64_t
+rsw_now_ns(void)
+{
+	return rsw__mono_ns();
+}
+
 void
 rsw_config_init(rsw_config *c)
 {

@@ -59,7 +59,7 @@ void
 rsw__sweep_publish(rsw_sweep *sw, int force)
 {
 	struct rsw__progress_snap *s, *old;
-	uint64_t now = rsw__sweep_now_ns();
+	uint64_t now = rsw_now_ns();
 
 	if (!force && now - sw->last_publish_ns < PUBLISH_EVERY_NS)
 		return;
@@ -143,7 +143,7 @@ rsw_sweep_progress_get(const rsw_sweep *sw, rsw_sweep_progress *out)
 	urcu_memb_read_unlock();
 	if (!have)
 		return RSW_ENOENT;
-	out->elapsed_s = start != 0 ? (double)(rsw__sweep_now_ns() - start) / 1e9 : 0;
+	out->elapsed_s = start != 0 ? (double)(rsw_now_ns() - start) / 1e9 : 0;
 	return 0;
 }
 

@@ -9,28 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "ringsweep/objectives.h"
 #include "ringsweep/space.h"
-
-/* CLOCK_MONOTONIC in nanoseconds, and back to a timespec (for waits). */
-static inline uint64_t
-rsw__sweep_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static inline struct timespec
-rsw__sweep_timespec(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ull),
-			       (long)(ns % 1000000000ull) };
-	return ts;
-}
 
 /* A built-in's code (builtins.c), found by name. */
 typedef struct rsw__builtin_code {

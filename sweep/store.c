@@ -698,8 +698,10 @@ writer_main(void *arg)
 		/* Rows are waiting: write them once a batch is full, the
 		 * last commit is 200 ms old, or someone waits for them. */
 		if (b->n < BATCH_ROWS && !st->closing && !st->flush_wanted &&
-		    rsw__sweep_now_ns() - last_commit < BATCH_NS) {
-			struct timespec until = rsw__sweep_timespec(last_commit + BATCH_NS);
+		    rsw_now_ns() - last_commit < BATCH_NS) {
+			uint64_t wake = last_commit + BATCH_NS;
+			struct timespec until = { (time_t)(wake / 1000000000u),
+						  (long)(wake % 1000000000u) };
 
 			pthread_cond_timedwait(&st->have_rows, &st->lock, &until);
 			continue;
@@ -708,7 +710,7 @@ writer_main(void *arg)
 		st->drain = b;
 		pthread_mutex_unlock(&st->lock);
 		rc = st->failed ? -1 : write_buffer(st, b);
-		last_commit = rsw__sweep_now_ns();
+		last_commit = rsw_now_ns();
 		pthread_mutex_lock(&st->lock);
 		if (rc != 0)
 			st->failed = 1;

@@ -472,9 +472,9 @@ rsw_sweep_run(rsw_sweep *sw)
 		ro.replay = replay_row;
 		ro.replay_ctx = sw->store;
 	}
-	sw->start_ns = t0 = rsw__sweep_now_ns();
+	sw->start_ns = t0 = rsw_now_ns();
 	rc = rsw_run(sw->engine, sw->algo, &ro);
-	sw->wall_s = (double)(rsw__sweep_now_ns() - t0) / 1e9;
+	sw->wall_s = (double)(rsw_now_ns() - t0) / 1e9;
 	rsw__sweep_publish(sw, 1);
 	rsw_engine_stats(sw->engine, &sw->final_stats);
 	sw->ran = 1;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <dirent.h>
+#include <sqlite3.h>
 
 #include "arena.h"
 #include "ringsweep/ringsweep.h"
@@ -264,6 +265,23 @@ in_test_dir(const char *leaf)
 	snprintf(leaves[n], sizeof leaves[n], "%s", leaf);
 	snprintf(paths[n], sizeof paths[n], "%s/%s", rsw_test_dir, leaf);
 	return paths[n++];
+}
+
+/* Cuts a results store back to its first `keep` rows, as a kill would
+ * have left it (the outcome says so too). */
+static inline void
+cut_store(const char *db, int keep)
+{
+	char sql[96];
+	sqlite3 *h;
+
+	snprintf(sql, sizeof sql, "DELETE FROM results WHERE seq >= %d", keep);
+	if (sqlite3_open(db, &h) != SQLITE_OK ||
+	    sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(h, "UPDATE sweep SET value = 'interrupted' WHERE key = "
+			 "'outcome'", NULL, NULL, NULL) != SQLITE_OK)
+		abort(); /* test set-up on a file the test just wrote */
+	sqlite3_close(h);
 }
 
 /* The median of n values (sorts them in place). */

@@ -116,11 +116,12 @@ Test(lifecycle, driver_killed_takes_everything_and_arena_is_reaped, .timeout = 6
 	cr_assert_not(shm_exists(name), "the next start removes it");
 }
 
-/* The pipe inodes among pid's descriptors ("pipe:[N]"). */
+/* What pid's descriptors point at (readlink of /proc/PID/fd/N), up to max
+ * of them. */
 static int
-pipe_inodes(pid_t pid, unsigned long *out, int max)
+fd_links(pid_t pid, char (*links)[256], int max)
 {
-	char dir[64], path[320], link[128];
+	char dir[64], path[320];
 	struct dirent *de;
 	DIR *d;
 	int n = 0;
@@ -131,41 +132,37 @@ pipe_inodes(pid_t pid, unsigned long *out, int max)
 		ssize_t len;
 
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		len = readlink(path, link, sizeof link - 1);
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		if (sscanf(link, "pipe:[%lu]", &out[n]) == 1)
-			n++;
+		len = readlink(path, links[n], sizeof links[n] - 1);
+		if (len > 0)
+			links[n++][len] = '\0';
 	}
 	if (d != NULL)
 		closedir(d);
 	return n;
 }
 
+/* The pipe inodes among pid's descriptors ("pipe:[N]"). */
+static int
+pipe_inodes(pid_t pid, unsigned long *out, int max)
+{
+	char links[64][256];
+	int n = fd_links(pid, links, 64), k = 0;
+
+	for (int i = 0; i < n && k < max; i++)
+		k += sscanf(links[i], "pipe:[%lu]", &out[k]) == 1;
+	return k;
+}
+
 static int
 holds_path(pid_t pid, const char *suffix)
 {
-	char dir[64], path[320], link[512];
-	struct dirent *de;
-	DIR *d;
-	int found = 0;
+	char links[64][256];
+	int n = fd_links(pid, links, 64);
 
-	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	while (d != NULL && (de = readdir(d)) != NULL && !found) {
-		ssize_t len;
-
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		len = readlink(path, link, sizeof link - 1);
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		found = strstr(link, suffix) != NULL;
-	}
-	if (d != NULL)
-		closedir(d);
-	return found;
+	for (int i = 0; i < n; i++)
+		if (strstr(links[i], suffix) != NULL)
+			return 1;
+	return 0;
 }
 
 /* Two engines in one process: the second engine's supervisor (and so its

@@ -39,22 +39,6 @@ row_count(const char *db)
 	return n;
 }
 
-/* Cuts the store back to its first `keep` rows, as a kill would have. */
-static void
-delete_rows_from(const char *db, int keep)
-{
-	char sql[96];
-	sqlite3 *h;
-
-	snprintf(sql, sizeof sql, "DELETE FROM results WHERE seq >= %d", keep);
-	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(h, "UPDATE sweep SET value = 'interrupted' "
-				  "WHERE key = 'outcome'", NULL, NULL, NULL),
-		     SQLITE_OK);
-	sqlite3_close(h);
-}
-
 /* The deterministic columns (seq, params, status, detail, value) of an
  * export, as one string. */
 static char *
@@ -387,7 +371,7 @@ Test(store, resume_checks_input_content_and_works_from_anywhere, .timeout = 60,
 	fclose(f);
 	cr_assert_eq(run_cli_in(rsw_test_dir, run, NULL, NULL), 0);
 	cr_assert_eq(row_count(db), 65);
-	delete_rows_from(db, 20);
+	cut_store(db, 20);
 	/* Touched, not changed: resumed from another directory, it ends
 	 * exactly as the uninterrupted run. */
 	cr_assert_eq(utimensat(AT_FDCWD, data, later, 0), 0);
@@ -399,7 +383,7 @@ Test(store, resume_checks_input_content_and_works_from_anywhere, .timeout = 60,
 	free(whole);
 	free(resumed);
 	/* Changed: refused, naming the file, and nothing is written. */
-	delete_rows_from(db, 20);
+	cut_store(db, 20);
 	f = fopen(data, "a");
 	fputs("200,123.45\n", f);
 	fclose(f);

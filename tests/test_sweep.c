@@ -64,18 +64,6 @@ run_sweep(const rsw_sweep_config *c)
 	return rc;
 }
 
-static void
-cut_store(const char *db, int keep)
-{
-	char sql[96];
-	sqlite3 *h;
-
-	snprintf(sql, sizeof sql, "DELETE FROM results WHERE seq >= %d", keep);
-	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-}
-
 Test(sweep, bayes_resumed_at_another_worker_count_ends_as_uninterrupted,
      .timeout = 120, .init = make_test_dir)
 {

@@ -7,9 +7,31 @@
 #ifndef RSW_TOOLS_BENCH_CLI_H
 #define RSW_TOOLS_BENCH_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 enum rsw_bench_format { RSW_FMT_TABLE = 0, RSW_FMT_JSON = 1, RSW_FMT_CSV = 2 };
+
+/* What every benchmark's options hold: the output format, a plot, --help.
+ * Each benchmark's args struct has one, named `out`. */
+struct rsw_bench_out {
+	int format;		/* enum rsw_bench_format */
+	const char *plot;	/* FILE.png, or NULL */
+	int help;
+};
+
+/* The option-table entries for them (options.h), in a struct TYPE. */
+#define RSW_BENCH_FORMAT_OPTIONS(type)                                         \
+	{ "json", 0, RSW_OPT_FLAG, 0, NULL, offsetof(type, out.format),       \
+	  .value = RSW_FMT_JSON, .help = "results as JSON" },                  \
+	{ "csv", 0, RSW_OPT_FLAG, 0, NULL, offsetof(type, out.format),        \
+	  .value = RSW_FMT_CSV, .help = "results as CSV" }
+#define RSW_BENCH_PLOT_OPTION(type, what)                                      \
+	{ "plot", 0, RSW_OPT_STRING, 0, "FILE.png", offsetof(type, out.plot),  \
+	  .help = what " (gnuplot)" }
+#define RSW_BENCH_HELP_OPTION(type)                                            \
+	{ "help", 'h', RSW_OPT_FLAG, 0, NULL, offsetof(type, out.help),        \
+	  .value = 1, .help = "this help" }
 
 /* --plot FILE.png: gnuplot is there and FILE can be written (checked
  * before measuring, not after).  0, or -1 after an error message. */

@@ -17,8 +17,8 @@
 struct ipc_args {
 	long long roundtrips, warmup, stream, size;
 	int cpu_a, cpu_b;
-	const char *only, *plot;
-	int format, help;
+	const char *only;
+	struct rsw_bench_out out;
 };
 
 static int
@@ -49,14 +49,9 @@ static const rsw_opt options[] = {
 	  .help = "the two processes' CPUs (default 0,1)" },
 	{ "only", 0, RSW_OPT_STRING, 0, "NAME", F(only),
 	  .help = "only the transports whose name contains NAME" },
-	{ "json", 0, RSW_OPT_FLAG, 0, NULL, F(format), .value = RSW_FMT_JSON,
-	  .help = "results as JSON" },
-	{ "csv", 0, RSW_OPT_FLAG, 0, NULL, F(format), .value = RSW_FMT_CSV,
-	  .help = "results as CSV" },
-	{ "plot", 0, RSW_OPT_STRING, 0, "FILE.png", F(plot),
-	  .help = "a plot of p50 and p99 (gnuplot)" },
-	{ "help", 'h', RSW_OPT_FLAG, 0, NULL, F(help), .value = 1,
-	  .help = "this help" },
+	RSW_BENCH_FORMAT_OPTIONS(struct ipc_args),
+	RSW_BENCH_PLOT_OPTION(struct ipc_args, "a plot of p50 and p99"),
+	RSW_BENCH_HELP_OPTION(struct ipc_args),
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -177,40 +172,36 @@ rsw_bench_ipc_main(int argc, char **argv)
 	struct ipc_args a = { .roundtrips = 100000, .warmup = 10000,
 			      .stream = 200000, .size = 64, .cpu_b = 1 };
 	rsw_ipc_row rows[RSW_IPC_MAX_ROWS];
-	unsigned given[NOPTIONS];
 	rsw_ipc_opts o;
 	int n;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		a.cpu_b = 0;
-	if (rsw_opt_parse("bench ipc", options, NOPTIONS, argc, argv, &a, given) != 0)
-		return RSW_EXIT_USAGE;
-	if (a.help) {
-		puts("usage: ringsweep bench ipc [OPTIONS]\n\n"
-		     "Round-trip latency (p50..max) and one-way throughput of: a raw\n"
-		     "cache-line mailbox (the physical limit), ck SPSC and MPMC rings,\n"
-		     "futex and eventfd wake-ups, a pipe, UNIX stream and datagram\n"
-		     "sockets, a POSIX message queue, and the ringsweep task path in\n"
-		     "spin and sleep idle modes; between two processes pinned to CPUs\n"
-		     "A and B.\n\noptions:");
-		rsw_opt_help(stdout, options, NOPTIONS);
-		return RSW_EXIT_OK;
-	}
-	if (rsw_bench_check_plot(a.plot) != 0)
+	n = rsw_opt_parse_or_help(
+	    "bench ipc",
+	    "Round-trip latency (p50..max) and one-way throughput of: a raw\n"
+	    "cache-line mailbox (the physical limit), ck SPSC and MPMC rings,\n"
+	    "futex and eventfd wake-ups, a pipe, UNIX stream and datagram\n"
+	    "sockets, a POSIX message queue, and the ringsweep task path in\n"
+	    "spin and sleep idle modes; between two processes pinned to CPUs\n"
+	    "A and B.", options, NOPTIONS, argc, argv, &a, &a.out.help);
+	if (n >= 0)
+		return n;
+	if (rsw_bench_check_plot(a.out.plot) != 0)
 		return RSW_EXIT_USAGE;
 	o = (rsw_ipc_opts){ .roundtrips = (uint64_t)a.roundtrips,
 			    .warmup = (uint64_t)a.warmup,
 			    .stream = (uint64_t)a.stream, .size = (size_t)a.size,
 			    .cpu_a = a.cpu_a, .cpu_b = a.cpu_b, .only = a.only };
 	n = rsw_bench_ipc(&o, rows, RSW_IPC_MAX_ROWS);
-	if (a.format == RSW_FMT_JSON)
+	if (a.out.format == RSW_FMT_JSON)
 		ipc_json(&o, rows, n);
-	else if (a.format == RSW_FMT_CSV)
+	else if (a.out.format == RSW_FMT_CSV)
 		ipc_csv(rows, n);
 	else
 		ipc_table(&o, rows, n);
-	if (a.plot != NULL && ipc_plot(&o, rows, n, a.plot) != 0) {
-		rsw_cli_errorf("--plot '%s': gnuplot failed", a.plot);
+	if (a.out.plot != NULL && ipc_plot(&o, rows, n, a.out.plot) != 0) {
+		rsw_cli_errorf("--plot '%s': gnuplot failed", a.out.plot);
 		return RSW_EXIT_FAILURE;
 	}
 	return RSW_EXIT_OK;

@@ -20,8 +20,7 @@ struct scaling_args {
 	rsw_scaling_opts o;
 	long long max_workers;
 	int idle;	/* index in "sleep|spin" */
-	const char *plot;
-	int format, help;
+	struct rsw_bench_out out;
 };
 
 static int
@@ -199,14 +198,9 @@ static const rsw_opt options[] = {
 	  .rhi = 3600, .help = "serial work per configuration (default 1)" },
 	{ "idle", 0, RSW_OPT_WORD, 0, "sleep|spin", F(idle), .words = "sleep|spin",
 	  .help = "the workers' idle mode (default sleep)" },
-	{ "json", 0, RSW_OPT_FLAG, 0, NULL, F(format), .value = RSW_FMT_JSON,
-	  .help = "results as JSON" },
-	{ "csv", 0, RSW_OPT_FLAG, 0, NULL, F(format), .value = RSW_FMT_CSV,
-	  .help = "results as CSV" },
-	{ "plot", 0, RSW_OPT_STRING, 0, "FILE.png", F(plot),
-	  .help = "a plot of the speedups (gnuplot)" },
-	{ "help", 'h', RSW_OPT_FLAG, 0, NULL, F(help), .value = 1,
-	  .help = "this help" },
+	RSW_BENCH_FORMAT_OPTIONS(struct scaling_args),
+	RSW_BENCH_PLOT_OPTION(struct scaling_args, "a plot of the speedups"),
+	RSW_BENCH_HELP_OPTION(struct scaling_args),
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -220,23 +214,19 @@ rsw_bench_scaling_main(int argc, char **argv)
 		.max_workers = sysconf(_SC_NPROCESSORS_ONLN),
 	};
 	rsw_scaling_row rows[RSW_SCALING_MAX_DURATIONS * RSW_SCALING_MAX_COUNTS];
-	unsigned given[NOPTIONS];
 	double ipu;
 	int n;
 
-	if (rsw_opt_parse("bench scaling", options, NOPTIONS, argc, argv, &a,
-			  given) != 0)
-		return RSW_EXIT_USAGE;
-	if (a.help) {
-		puts("usage: ringsweep bench scaling [OPTIONS]\n\n"
-		     "Speedup and efficiency of CPU-bound tasks (a calibrated busy\n"
-		     "loop) through the engine for 1, 2, 4, ... N workers, against\n"
-		     "the same tasks run serially in one process and split\n"
-		     "statically over N plain processes.\n\noptions:");
-		rsw_opt_help(stdout, options, NOPTIONS);
-		return RSW_EXIT_OK;
-	}
-	if (rsw_bench_check_plot(a.plot) != 0)
+	n = rsw_opt_parse_or_help(
+	    "bench scaling",
+	    "Speedup and efficiency of CPU-bound tasks (a calibrated busy\n"
+	    "loop) through the engine for 1, 2, 4, ... N workers, against\n"
+	    "the same tasks run serially in one process and split\n"
+	    "statically over N plain processes.", options, NOPTIONS, argc, argv,
+	    &a, &a.out.help);
+	if (n >= 0)
+		return n;
+	if (rsw_bench_check_plot(a.out.plot) != 0)
 		return RSW_EXIT_USAGE;
 	a.o.max_workers = (int)a.max_workers;
 	a.o.idle = a.idle == 1 ? RSW_IDLE_SPIN : RSW_IDLE_SLEEP;
@@ -246,14 +236,14 @@ rsw_bench_scaling_main(int argc, char **argv)
 		rsw_cli_errorf("scaling benchmark failed: %s", rsw_strerror(n));
 		return RSW_EXIT_FAILURE;
 	}
-	if (a.format == RSW_FMT_JSON)
+	if (a.out.format == RSW_FMT_JSON)
 		scaling_json(&a.o, rows, n, ipu);
-	else if (a.format == RSW_FMT_CSV)
+	else if (a.out.format == RSW_FMT_CSV)
 		scaling_csv(rows, n);
 	else
 		scaling_table(&a.o, rows, n, ipu);
-	if (a.plot != NULL && scaling_plot(&a.o, rows, n, a.plot) != 0) {
-		rsw_cli_errorf("--plot '%s': gnuplot failed", a.plot);
+	if (a.out.plot != NULL && scaling_plot(&a.o, rows, n, a.out.plot) != 0) {
+		rsw_cli_errorf("--plot '%s': gnuplot failed", a.out.plot);
 		return RSW_EXIT_FAILURE;
 	}
 	return RSW_EXIT_OK;

@@ -14,7 +14,7 @@
 struct store_args {
 	long long rows;
 	const char *dir;
-	int json, help;
+	struct rsw_bench_out out;
 };
 
 #define F(field) offsetof(struct store_args, field)
@@ -24,10 +24,9 @@ static const rsw_opt options[] = {
 	  .help = "rows written each way (default 2000000)" },
 	{ "dir", 0, RSW_OPT_STRING, 0, "DIR", F(dir),
 	  .help = "where the two files go (default here; removed after)" },
-	{ "json", 0, RSW_OPT_FLAG, 0, NULL, F(json), .value = 1,
+	{ "json", 0, RSW_OPT_FLAG, 0, NULL, F(out.format), .value = RSW_FMT_JSON,
 	  .help = "results as JSON" },
-	{ "help", 'h', RSW_OPT_FLAG, 0, NULL, F(help), .value = 1,
-	  .help = "this help" },
+	RSW_BENCH_HELP_OPTION(struct store_args),
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -36,28 +35,24 @@ int
 rsw_bench_store_main(int argc, char **argv)
 {
 	struct store_args a = { .rows = 2000000, .dir = "." };
-	unsigned given[NOPTIONS];
 	rsw_store_bench b;
 	int rc;
 
-	if (rsw_opt_parse("bench store", options, NOPTIONS, argc, argv, &a,
-			  given) != 0)
-		return RSW_EXIT_USAGE;
-	if (a.help) {
-		puts("usage: ringsweep bench store [OPTIONS]\n\n"
-		     "Rows per second into the results store (rows handed to its\n"
-		     "writer thread, 64 to an INSERT, large transactions), beside the\n"
-		     "same rows through one prepared INSERT a row in one transaction\n"
-		     "on the caller's thread.\n\noptions:");
-		rsw_opt_help(stdout, options, NOPTIONS);
-		return RSW_EXIT_OK;
-	}
+	rc = rsw_opt_parse_or_help(
+	    "bench store",
+	    "Rows per second into the results store (rows handed to its\n"
+	    "writer thread, 64 to an INSERT, large transactions), beside the\n"
+	    "same rows through one prepared INSERT a row in one transaction\n"
+	    "on the caller's thread.", options, NOPTIONS, argc, argv, &a,
+	    &a.out.help);
+	if (rc >= 0)
+		return rc;
 	rc = rsw_bench_store((uint64_t)a.rows, a.dir, &b);
 	if (rc != 0) {
 		rsw_cli_errorf("--dir '%s': %s", a.dir, rsw_strerror(rc));
 		return RSW_EXIT_FAILURE;
 	}
-	if (a.json) {
+	if (a.out.format == RSW_FMT_JSON) {
 		printf("{\n  \"benchmark\": \"store\",\n");
 		rsw_bench_machine_json();
 		printf("  \"rows\": %llu,\n  \"store_rows_per_s\": %.0f,\n"

@@ -22,7 +22,7 @@ struct suggest_args {
 	const char *algo;
 	int function;	/* index in functions[] */
 	long long dim;
-	int json, help;
+	struct rsw_bench_out out;
 };
 
 static int
@@ -65,10 +65,9 @@ static const rsw_opt options[] = {
 	{ "span", 0, RSW_OPT_REAL, 0, "F", F(o.span), .rlo = 0, .rhi = 1,
 	  .help = "suggestions of AT .. AT + AT x F are summarised (default 0.1: "
 		  "one bayes refit)" },
-	{ "json", 0, RSW_OPT_FLAG, 0, NULL, F(json), .value = 1,
+	{ "json", 0, RSW_OPT_FLAG, 0, NULL, F(out.format), .value = RSW_FMT_JSON,
 	  .help = "results as JSON" },
-	{ "help", 'h', RSW_OPT_FLAG, 0, NULL, F(help), .value = 1,
-	  .help = "this help" },
+	RSW_BENCH_HELP_OPTION(struct suggest_args),
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -101,7 +100,7 @@ print_rows(const struct suggest_args *a, const rsw_space *space,
 {
 	const char *fn = functions[a->function];
 
-	if (a->json) {
+	if (a->out.format == RSW_FMT_JSON) {
 		printf("{\n  \"benchmark\": \"suggest\",\n");
 		rsw_bench_machine_json();
 		printf("  \"algo\": \"%s\",\n  \"objective\": \"%s\",\n  \"dim\": %u,\n"
@@ -159,24 +158,19 @@ rsw_bench_suggest_main(int argc, char **argv)
 					 .span = 0.1 },
 				  .algo = "bayes", .dim = 6 };
 	rsw_suggest_row rows[RSW_SUGGEST_MAX_POINTS];
-	unsigned given[NOPTIONS];
 	rsw_loaded_objective *obj;
 	rsw_algorithm *algo;
 	rsw_space space;
 	int n;
 
-	if (rsw_opt_parse("bench suggest", options, NOPTIONS, argc, argv, &a,
-			  given) != 0)
-		return RSW_EXIT_USAGE;
-	if (a.help) {
-		puts("usage: ringsweep bench suggest [OPTIONS]\n\n"
-		     "The time of one suggest() as the history grows: the algorithm\n"
-		     "runs in this process, one result at a time, and the suggestions\n"
-		     "of seqs AT .. AT + AT * SPAN are summarised for each AT.\n\n"
-		     "options:");
-		rsw_opt_help(stdout, options, NOPTIONS);
-		return RSW_EXIT_OK;
-	}
+	n = rsw_opt_parse_or_help(
+	    "bench suggest",
+	    "The time of one suggest() as the history grows: the algorithm\n"
+	    "runs in this process, one result at a time, and the suggestions\n"
+	    "of seqs AT .. AT + AT * SPAN are summarised for each AT.", options,
+	    NOPTIONS, argc, argv, &a, &a.out.help);
+	if (n >= 0)
+		return n;
 	if (test_space(functions[a.function], a.dim, &space) != 0 ||
 	    set_up(&a, &space, &algo, &obj) != 0)
 		return RSW_EXIT_USAGE;

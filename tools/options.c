@@ -150,7 +150,8 @@ rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n, int argc,
 			if (opts[i].kind != RSW_OPT_FLAG)
 				shorts[ns++] = ':';
 		}
-		given[i] = 0;
+		if (given != NULL)
+			given[i] = 0;
 	}
 	memset(&longopts[n], 0, sizeof longopts[0]);
 	shorts[ns] = '\0';
@@ -175,13 +176,28 @@ rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n, int argc,
 		}
 		if (set_value(&opts[i], args, optarg) != 0)
 			return -1;
-		given[i]++;
+		if (given != NULL)
+			given[i]++;
 	}
 	if (optind < argc) {
 		rsw_cli_errorf("unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
 	return 0;
+}
+
+int
+rsw_opt_parse_or_help(const char *command, const char *about,
+		      const rsw_opt *opts, size_t n, int argc, char **argv,
+		      void *args, const int *help)
+{
+	if (rsw_opt_parse(command, opts, n, argc, argv, args, NULL) != 0)
+		return RSW_EXIT_USAGE;
+	if (!*help)
+		return -1;
+	printf("usage: ringsweep %s [OPTIONS]\n\n%s\n\noptions:\n", command, about);
+	rsw_opt_help(stdout, opts, n);
+	return RSW_EXIT_OK;
 }
 
 void

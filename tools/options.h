@@ -48,12 +48,22 @@ typedef struct rsw_opt {
 
 /*
  * Parses argv (argv[0] is the subcommand, `command` its full name for
- * messages: "run", "bench ipc") into args; given[i] counts how often
- * option i appeared.  Errors are printed (one line naming the option and
+ * messages: "run", "bench ipc") into args; given[i] (given may be NULL)
+ * counts how often option i appeared.  Errors are printed (one line naming the option and
  * the bad value); returns 0 or -1.
  */
 int rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n,
 		  int argc, char **argv, void *args, unsigned *given);
+
+/*
+ * A subcommand's whole command line: parses it, and with --help prints
+ * "usage: ringsweep COMMAND [OPTIONS]", `about` and the option list.
+ * Returns -1 to go on, or the exit code to end with (0 after the help,
+ * 2 after an error).  *help is the field --help sets.
+ */
+int rsw_opt_parse_or_help(const char *command, const char *about,
+			  const rsw_opt *opts, size_t n, int argc, char **argv,
+			  void *args, const int *help);
 
 /* One help line per option, with its range. */
 void rsw_opt_help(FILE *f, const rsw_opt *opts, size_t n);

@@ -241,6 +241,10 @@ RSW_EXTERN void rsw_engine_cancel(rsw_engine *e);
  */
 RSW_EXTERN void rsw_engine_close(rsw_engine *e);
 
+/* CLOCK_MONOTONIC in nanoseconds: the clock of every duration the engine
+ * reports (elapsed_ns, wall times). */
+RSW_EXTERN uint64_t rsw_now_ns(void);
+
 /* Removes arenas whose owner process is dead (left by a SIGKILLed driver).
  * Returns how many were removed. */
 RSW_EXTERN int rsw_arena_reap_stale(void);

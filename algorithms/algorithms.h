@@ -27,6 +27,10 @@ double rsw__uniform(uint64_t seed, uint64_t k, uint32_t d);
  * uniforms (seed, k, 2d) and (seed, k, 2d + 1). */
 double rsw__normal(uint64_t seed, uint64_t k, uint32_t d);
 
+/* genetic's defaults (the registry's budget and window use them too). */
+#define RSW__GENETIC_POPULATION 50u
+#define RSW__GENETIC_GENERATIONS 20u
+
 /* Pins OpenBLAS to one thread (see blas.c); call before using LAPACKE. */
 void rsw__blas_single_thread(void);
 

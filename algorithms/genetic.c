@@ -187,7 +187,8 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 {
 	struct genetic *g;
 	rsw_algorithm *a;
-	uint32_t d = space->n, population = o->population ? o->population : 50;
+	uint32_t d = space->n;
+	uint32_t population = o->population ? o->population : RSW__GENETIC_POPULATION;
 	uint64_t generations = o->generations, evals = o->evals;
 
 	*out = NULL;
@@ -212,7 +213,7 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 					population);
 	if (generations == 0)
 		generations = evals != 0 ? (evals + population - 1) / population :
-					   20;
+					   RSW__GENETIC_GENERATIONS;
 	if (evals == 0)
 		evals = generations * population;
 	a = calloc(1, sizeof *a);

@@ -2,7 +2,7 @@
  * algorithms/registry.c - the algorithm registry: names, defaults and
  * options from RSW_ALGO_MAP (ringsweep/algorithms.h), the typed
  * constructors, and rsw_algo_create, which refuses a missing required
- * option before the algorithm's own checks.
+ * option (from the table) before the algorithm's own checks.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,6 +145,10 @@ rsw_algo_create(rsw_algorithm **out, const char *name, const rsw_space *space,
 		rsw_algo_opts_init(&defaults);
 		o = &defaults;
 	}
+	/* Only evals can be required today; the table says which. */
+	if ((a->required & RSW_ALGO_OPT_EVALS) != 0 && o->evals == 0)
+		return rsw__algo_refuse(err, errlen, "--algo %s needs --evals N "
+					"(its budget)", a->name);
 	return creators[a - registry](out, space, o, err, errlen);
 }
 
@@ -154,7 +158,8 @@ rsw_algo_default_window(const rsw_algo_info *a, const rsw_algo_opts *o)
 	if (a->default_window != 0)
 		return a->default_window;
 	/* A whole generation in flight: the population, never the workers. */
-	return o != NULL && o->population != 0 ? o->population : 50;
+	return o != NULL && o->population != 0 ? o->population :
+						   RSW__GENETIC_POPULATION;
 }
 
 uint64_t
@@ -166,8 +171,9 @@ rsw_algo_budget(const rsw_algo_info *a, const rsw_space *space,
 	if ((a->options & RSW_ALGO_OPT_EVALS) == 0)
 		return rsw_space_grid_size(space);
 	if ((a->options & RSW_ALGO_OPT_GENERATIONS) != 0 && o->evals == 0)
-		return (uint64_t)(o->population ? o->population : 50) *
-		       (o->generations ? o->generations : 20);
+		return (uint64_t)(o->population ? o->population :
+						  RSW__GENETIC_POPULATION) *
+		       (o->generations ? o->generations : RSW__GENETIC_GENERATIONS);
 	return o->evals;
 }
 

@@ -136,7 +136,7 @@ decimals_of(double v)
 int
 rsw_space_add(rsw_space *s, const char *spec, char *err, size_t errlen)
 {
-	char buf[256], *fields[5], *eq, *name, *save = NULL, *tok;
+	char buf[RSW_PARAM_SPEC_MAX], *fields[5], *eq, *name, *save = NULL, *tok;
 	rsw_param p;
 	int nf = 0;
 
@@ -429,7 +429,7 @@ rsw_space_load_json(rsw_space *s, const char *path, char *err, size_t errlen)
 		return RSW_EINVAL;
 	}
 	json_object_foreach(root, key, v) {
-		char spec[512];
+		char spec[RSW_PARAM_SPEC_MAX];
 		int rc;
 
 		if (!json_is_string(v)) {
@@ -438,7 +438,14 @@ rsw_space_load_json(rsw_space *s, const char *path, char *err, size_t errlen)
 			json_decref(root);
 			return RSW_EINVAL;
 		}
-		snprintf(spec, sizeof spec, "%s=%s", key, json_string_value(v));
+		if ((size_t)snprintf(spec, sizeof spec, "%s=%s", key,
+				     json_string_value(v)) >= sizeof spec) {
+			snprintf(err, errlen, "--space '%s': parameter '%.40s...' "
+				 "has a spec longer than %d characters", path, key,
+				 RSW_PARAM_SPEC_MAX - 1);
+			json_decref(root);
+			return RSW_EINVAL;
+		}
 		rc = rsw_space_add(s, spec, err, errlen);
 		if (rc != 0) {
 			json_decref(root);

@@ -227,8 +227,12 @@ rsw_external_run(rsw_external *x, const rsw_objective *obj)
 	inc = ck_pr_faa_32(&a->hdr->next_incarnation, 1);
 	if (obj->worker_init != NULL &&
 	    obj->worker_init(obj->ctx, (int)slot) != 0) {
-		/* We hold no task yet: give the slot back for another.  The
-		 * CAS only releases a claim that is still ours. */
+		/* We hold no task yet: give the slot back for another, our
+		 * start time first (0: "look again" to the driver).  The CAS
+		 * only releases a claim that is still ours; the fence orders
+		 * the store before it on any architecture. */
+		ck_pr_store_64(&rsw__worker_slot(a, slot)->proc_start, 0);
+		ck_pr_fence_store_atomic();
 		ck_pr_cas_32(&rsw__worker_slot(a, slot)->external_claim,
 			     (uint32_t)getpid(), 0);
 		return RSW_EINIT;

@@ -284,6 +284,16 @@ classify_death(const struct rsw_death_desc *d, int32_t *status, int32_t *detail)
 	}
 }
 
+static void
+skip(struct flight *f)
+{
+	f->state = F_DONE;
+	f->status = RSW_STATUS_SKIPPED;
+	f->detail = 0;
+	f->value = NAN;
+	f->nmetrics = 0;
+}
+
 /* Queues a task again under a new epoch, attempt unchanged (it never
  * ran, or was interrupted through no fault of its own).  `st` is the state
  * word the caller saw; the CAS fails if a live worker claimed it since. */
@@ -297,24 +307,21 @@ requeue_unchanged(rsw_engine *e, struct flight *f, uint64_t st)
 	 * old epoch fails, or it claimed first and the task stays its. */
 	if (!ck_pr_cas_64(&ts->state, st, RSW_STATE(ne, 0)))
 		return 0;
+	f->epoch = ne;
+	/* Draining, or past an on_error halt: it will never start (no
+	 * descriptor is enqueued any more to carry it), so it is skipped,
+	 * not left waiting for ever. */
+	if (e->draining || f->seq >= e->halt_seq) {
+		skip(f);
+		return 1;
+	}
 	/* The new state must be visible before the descriptor that queues
 	 * it again; the enqueue's store fence does not order an atomic
 	 * (no fence on TSO, a barrier on Arm/POWER). */
 	ck_pr_fence_atomic_store();
-	f->epoch = ne;
 	f->state = F_REQUEUE;
 	requeue_push(e, f->seq);
 	return 1;
-}
-
-static void
-skip(struct flight *f)
-{
-	f->state = F_DONE;
-	f->status = RSW_STATUS_SKIPPED;
-	f->detail = 0;
-	f->value = NAN;
-	f->nmetrics = 0;
 }
 
 /* Every task from seq `from` on that has not started is skipped: it never
@@ -624,6 +631,9 @@ watch_externals(rsw_engine *e)
 			x->pid = 0;
 			on_death(e, &d);
 			ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
+			/* The next occupant publishes its own start time; until
+			 * then 0 means "look again", never the dead one's. */
+			ck_pr_store_64(&ws->proc_start, 0);
 			/* The slot is free again only after its ring was drained
 			 * and its tasks re-queued (on_death above): order those
 			 * stores before the release of the claim, which an RMW
@@ -691,8 +701,10 @@ enqueue(rsw_engine *e)
 		uint64_t seq = e->requeue[e->rq_head & e->mask];
 		struct flight *f = flight(e, seq);
 
-		/* Skipped since it was queued again (a halt): nothing to do. */
-		if (f->state == F_REQUEUE && !enqueue_desc(e, seq, 1, f->epoch))
+		/* Skipped since it was queued again (a halt), or the slot holds
+		 * a newer task: nothing to do. */
+		if (f->seq == seq && f->state == F_REQUEUE &&
+		    !enqueue_desc(e, seq, 1, f->epoch))
 			break;
 		e->rq_head++;
 		n++;
@@ -840,7 +852,8 @@ serial_next(rsw_engine *e, uint64_t *seq)
 {
 	while (e->rq_head != e->rq_tail) {
 		*seq = e->requeue[e->rq_head++ & e->mask];
-		if (flight(e, *seq)->state == F_REQUEUE)
+		if (flight(e, *seq)->seq == *seq &&
+		    flight(e, *seq)->state == F_REQUEUE)
 			return 1;
 	}
 	if (e->enq_seq >= e->halt_seq)

@@ -52,7 +52,7 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 	rsw_result *polled = NULL;
 	rsw_stats st;
 	uint64_t k = 0, s = 0, u = 0, offset, window;
-	int stopped = 0, waiting = 0, algo_failed = 0, rc = 0;
+	int stopped = 0, waiting = 0, algo_failed = 0, halted = 0, rc = 0;
 
 	if (e == NULL || algo == NULL || opt == NULL || algo->suggest == NULL ||
 	    algo->update == NULL ||
@@ -103,6 +103,16 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 				const rsw_result *r = &b.res[u & b.mask];
 				int arc;
 
+				/* on_error fail: nothing after the first permanent
+				 * failure is committed, however many workers had
+				 * already started later tasks: the committed prefix
+				 * is the same at any worker count. */
+				if (halted) {
+					b.have[u & b.mask] = 0;
+					u++;
+					moved = 1;
+					continue;
+				}
 				if (opt->on_commit != NULL) {
 					arc = opt->on_commit(opt->commit_ctx,
 							     params_of(&b, u),
@@ -123,9 +133,11 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 					stopped = 1;
 				}
 				if (r->status != RSW_STATUS_OK &&
-				    cfg->on_error == RSW_ON_ERROR_FAIL && rc == 0) {
-					rc = RSW_ETASKFAILED;
-					stopped = 1;
+				    r->status != RSW_STATUS_SKIPPED &&
+				    cfg->on_error == RSW_ON_ERROR_FAIL && !halted) {
+					if (rc == 0)
+						rc = RSW_ETASKFAILED;
+					halted = stopped = 1;
 				}
 				b.have[u & b.mask] = 0;
 				u++;

@@ -160,7 +160,9 @@ resolve_program(rsw__cmd *c, const char *prog, char *err, size_t errlen)
 	for (const char *d = path != NULL ? path : "/usr/bin:/bin"; *d;) {
 		size_t len = strcspn(d, ":");
 
-		snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? d : ".", prog);
+		/* An empty entry is the current directory, as for execvp. */
+		snprintf(buf, sizeof buf, "%.*s/%s", len ? (int)len : 1,
+			 len ? d : ".", prog);
 		if (executable_file(buf) && realpath(buf, c->program) != NULL)
 			return 0;
 		d += len + (d[len] == ':');

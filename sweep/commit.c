@@ -272,8 +272,11 @@ rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 	rsw__sweep_publish(sw, 0);
 	if (sw->store != NULL && !sw->store_failed &&
 	    rsw_store_add(sw->store, params, nparams, r) != 0) {
+		/* Results could no longer be kept: drain (nothing more
+		 * starts) and end with RSW_ESTORE. */
 		sw->store_failed = 1;
-		return RSW_ESTORE; /* stops the sweep: results would be lost */
+		sw->stop = 1;
+		return RSW_ESTORE;
 	}
 	if (sw->csv != NULL)
 		csv_row(sw, params, nparams, r);

@@ -109,6 +109,30 @@ rsw__inputs_check(const char *recorded, char *err, size_t errlen)
 	return 0;
 }
 
+int
+rsw__inputs_same(const char *recorded, const char *const *now, char *err,
+		 size_t errlen)
+{
+	json_t *o = recorded != NULL ? json_loads(recorded, 0, NULL) : NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	for (; now != NULL && now[n] != NULL && rc == 0; n++)
+		if (json_object_get(o, now[n]) == NULL) {
+			snprintf(err, errlen, "the objective now reads '%s', which the "
+				 "sweep did not (a program or plugin that resolves "
+				 "elsewhere now?); the rest would not match", now[n]);
+			rc = RSW_EINVAL;
+		}
+	if (rc == 0 && n != json_object_size(o)) {
+		snprintf(err, errlen, "the objective no longer reads every file the "
+			 "sweep read; the rest would not match");
+		rc = RSW_EINVAL;
+	}
+	json_decref(o);
+	return rc;
+}
+
 /* -------------------------------------------------------- description */
 
 static void
@@ -175,7 +199,7 @@ rsw__describe(const rsw_sweep_config *c, const rsw_space *space,
 	char *s;
 
 	for (uint32_t i = 0; i < space->n; i++) {
-		char spec[2048];
+		char spec[RSW_PARAM_SPEC_MAX];
 
 		json_array_append_new(specs, json_string(rsw_param_spec(
 						     &space->params[i], spec,
@@ -185,13 +209,14 @@ rsw__describe(const rsw_sweep_config *c, const rsw_space *space,
 	json_object_set_new(root, c->algorithm != NULL ? "algorithm" : "algo",
 			    json_string(algo_name));
 	json_object_set_new(root, "algo_opts",
-			    json_pack("{s:I, s:I, s:i, s:I, s:i}",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}",
 				      "seed", (json_int_t)c->algo_opts.seed,
 				      "evals", (json_int_t)c->algo_opts.evals,
-				      "population", (int)c->algo_opts.population,
+				      "population",
+				      (json_int_t)c->algo_opts.population,
 				      "generations",
 				      (json_int_t)c->algo_opts.generations,
-				      "init", (int)c->algo_opts.init));
+				      "init", (json_int_t)c->algo_opts.init));
 	json_object_set_new(root, "minimize", json_boolean(c->algo_opts.minimize));
 	json_object_set_new(root, "window", json_integer(window));
 	json_object_set_new(root, "objective", objective_json(&c->objective, info));
@@ -271,17 +296,18 @@ rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
 {
 	const json_t *specs = json_object_get(root, "space"), *v;
 	const json_t *ao = json_object_get(root, "algo_opts");
-	json_int_t seed = 0, evals = 0, gens = 0, window = 0;
-	int pop = 0, init = 0, minimize = 1;
+	json_int_t seed = 0, evals = 0, gens = 0, window = 0, pop = 0, init = 0;
+	int minimize = 1;
 	size_t i;
 
 	if (!json_is_array(specs) || !json_is_object(ao) ||
-	    json_unpack((json_t *)ao, "{s:I, s:I, s:i, s:I, s:i}", "seed", &seed, "evals",
+	    json_unpack((json_t *)ao, "{s:I, s:I, s:I, s:I, s:I}", "seed", &seed, "evals",
 			&evals, "population", &pop, "generations", &gens, "init",
 			&init) != 0 ||
 	    json_unpack((json_t *)root, "{s:b, s:I}", "minimize", &minimize, "window",
 			&window) != 0 ||
-	    window < 0 || window > UINT32_MAX || pop < 0 || init < 0 ||
+	    window < 0 || window > UINT32_MAX || pop < 0 || pop > UINT32_MAX ||
+	    init < 0 || init > UINT32_MAX ||
 	    undescribe_objective(json_object_get(root, "objective"), &c->objective,
 				 metric_names, &c->objective.nmetrics) != 0 ||
 	    undescribe_engine(json_object_get(root, "engine"), &c->engine) != 0) {

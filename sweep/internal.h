@@ -59,6 +59,10 @@ int rsw__file_fingerprint(const char *path, char *out, size_t n);
 char *rsw__inputs_json(const char *const *paths);
 /* 0 when every recorded file is unchanged; else one sentence naming it. */
 int rsw__inputs_check(const char *recorded, char *err, size_t errlen);
+/* 0 when the objective reads exactly the recorded files (a program or
+ * plugin looked up again may resolve elsewhere); else one sentence. */
+int rsw__inputs_same(const char *recorded, const char *const *now, char *err,
+		     size_t errlen);
 
 struct rsw_sweep_config;
 struct json_t;

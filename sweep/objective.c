@@ -9,6 +9,7 @@
  * whose init failed: there is nothing to finish).
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,6 +52,18 @@ add_input(rsw_loaded_objective *o, const char *path)
 	}
 }
 
+/* The absolute path of what dlopen loaded (malloc'd), or NULL. */
+static char *
+loaded_path(void *dl, const char *asked)
+{
+	struct link_map *lm = NULL;
+
+	if (dlinfo(dl, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL &&
+	    lm->l_name != NULL && lm->l_name[0] != '\0')
+		return realpath(lm->l_name, NULL);
+	return realpath(asked, NULL);
+}
+
 /* The engine calls this; it forwards to the plugin's eval with its state. */
 static int
 plugin_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
@@ -70,13 +83,21 @@ plugin_symbol(void *dl, const char *prefix, const char *name)
 	return dlsym(dl, sym);
 }
 
+/* The objective's metric names: `count` of them, or up to a NULL entry
+ * when count is UINT32_MAX (a plugin's or a built-in's list). */
 static int
-metric_list(rsw_loaded_objective *o, const char *const *names,
+metric_list(rsw_loaded_objective *o, const char *const *names, uint32_t count,
 	    const char *what, char *err, size_t errlen)
 {
 	uint32_t n = 0;
 
-	for (; names != NULL && names[n] != NULL; n++) {
+	for (; names != NULL && n < count && (count != UINT32_MAX || names[n] != NULL);
+	     n++) {
+		if (names[n] == NULL) {
+			snprintf(err, errlen, "%s: metric name %u of %u is NULL", what,
+				 n + 1, count);
+			return RSW_EINVAL;
+		}
 		if (n == RSW_MAX_METRICS_LIMIT) {
 			snprintf(err, errlen, "%s: more than %d metrics", what,
 				 RSW_MAX_METRICS_LIMIT);
@@ -134,8 +155,8 @@ open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
 		snprintf(err, errlen, "%s: no symbol '%seval'", what, prefix);
 		return RSW_EINVAL;
 	}
-	rc = metric_list(o, plugin_symbol(o->dl, prefix, "metrics"), what, err,
-			 errlen);
+	rc = metric_list(o, plugin_symbol(o->dl, prefix, "metrics"), UINT32_MAX,
+			 what, err, errlen);
 	if (rc != 0)
 		return rc;
 	if (init != NULL && (rc = init(arg != NULL ? arg : "", &o->plugin_state))) {
@@ -145,9 +166,11 @@ open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
 	}
 	/* Only now is there something for fini to finish. */
 	o->plugin_fini = (rsw_plugin_fini_fn)plugin_symbol(o->dl, prefix, "fini");
-	add_input(o, path);
-	/* Recorded absolute, so that a resume from elsewhere finds it. */
-	abs = realpath(path, NULL);
+	/* Recorded absolute, so that a resume from elsewhere finds it: the
+	 * file the dynamic linker actually loaded (a bare name may have come
+	 * from its search path, not from here). */
+	abs = loaded_path(o->dl, path);
+	add_input(o, abs != NULL ? abs : path);
 	snprintf(o->name, sizeof o->name, "%s%s%s", abs != NULL ? abs : path,
 		 own_prefix ? ":" : "", own_prefix ? prefix : "");
 	free(abs);
@@ -172,7 +195,7 @@ open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
 	o->info.min_params = b->min_params;
 	o->info.max_params = b->max_params;
 	o->info.external_name = b->name;
-	rc = metric_list(o, code->metrics, b->name, err, errlen);
+	rc = metric_list(o, code->metrics, UINT32_MAX, b->name, err, errlen);
 	if (rc != 0)
 		return rc;
 	if (!b->needs_data) {
@@ -276,13 +299,13 @@ rsw_objective_load(rsw_loaded_objective **out, const rsw_objective_spec *spec,
 		o->info.objective.eval = spec->fn;
 		o->info.objective.worker_init = spec->worker_init;
 		o->info.objective.ctx = spec->ctx;
-		rc = metric_list(o, spec->metric_names, o->name, err, errlen);
-		if (rc == 0 && o->info.nmetrics != spec->nmetrics &&
-		    spec->metric_names != NULL) {
-			snprintf(err, errlen, "objective '%s': nmetrics %u but %u "
-				 "metric names", o->name, spec->nmetrics,
-				 o->info.nmetrics);
+		if (spec->nmetrics > 0 && spec->metric_names == NULL) {
+			snprintf(err, errlen, "objective '%s': %u metrics but no "
+				 "metric_names", o->name, spec->nmetrics);
 			rc = RSW_EINVAL;
+		} else {
+			rc = metric_list(o, spec->metric_names, spec->nmetrics,
+					 o->name, err, errlen);
 		}
 	} else if (rsw_builtin_find(spec->name) != NULL) {
 		rc = open_builtin(o, rsw_builtin_find(spec->name), spec, err, errlen);

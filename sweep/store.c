@@ -17,6 +17,7 @@
  * call (bind, step) cost a quarter of the writer's time.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -64,6 +65,12 @@ struct buffer {
 
 enum { FROZEN_GAP = 1, FROZEN_FAILED = 2 };
 
+/* The byte a writing store holds an OFD write lock on, far past any that
+ * SQLite locks (those sit near 1 GiB): the kernel drops it when the
+ * writer dies, however it dies, so "still being written" never depends
+ * on a pid that may have been reused. */
+#define WRITER_LOCK_BYTE ((off_t)1 << 62)
+
 struct rsw_store {
 	sqlite3 *db;
 	sqlite3_stmt *insert_one;
@@ -71,6 +78,7 @@ struct rsw_store {
 	sqlite3_stmt *cursor;	   /* replay: rows in seq order */
 	char path[4096];
 	int mode;
+	int lock_fd;		   /* APPEND: holds the writer lock; else -1 */
 	uint64_t rows;		   /* seqs 0 .. rows-1 are stored or added */
 	uint32_t nparams, nmetrics, ncols;
 	rsw_param params[RSW_MAX_PARAMS_LIMIT]; /* for categories' names */
@@ -172,12 +180,16 @@ static int
 prepare_inserts(rsw_store *st)
 {
 	/* Room for ROWS_PER_INSERT rows of at most 1 + 64 + 3 + 32 + 4. */
-	static char sql[ROWS_PER_INSERT * (2 * 104 + 3) + 64];
-	size_t len;
+	size_t cap = ROWS_PER_INSERT * (2 * 104 + 3) + 64, len;
+	char *sql = malloc(cap);
+	int rc = 0;
 
+	if (sql == NULL)
+		return -1;
 	st->ncols = 1 + st->nparams + 3 + st->nmetrics + 4;
-	for (uint32_t rows = 1; rows <= ROWS_PER_INSERT; rows += ROWS_PER_INSERT - 1) {
-		len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO results VALUES ");
+	for (uint32_t rows = 1; rows <= ROWS_PER_INSERT && rc == 0;
+	     rows += ROWS_PER_INSERT - 1) {
+		len = (size_t)snprintf(sql, cap, "INSERT INTO results VALUES ");
 		for (uint32_t r = 0; r < rows; r++) {
 			sql[len++] = r ? ',' : ' ';
 			sql[len++] = '(';
@@ -192,9 +204,10 @@ prepare_inserts(rsw_store *st)
 		if (sqlite3_prepare_v2(st->db, sql, -1,
 				       rows == 1 ? &st->insert_one : &st->insert_many,
 				       NULL) != SQLITE_OK)
-			return -1;
+			rc = -1;
 	}
-	return 0;
+	free(sql);
+	return rc;
 }
 
 static int
@@ -225,6 +238,7 @@ store_new(const char *path, int mode)
 		return NULL;
 	snprintf(st->path, sizeof st->path, "%s", path);
 	st->mode = mode;
+	st->lock_fd = -1;
 
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->db_lock, NULL);
@@ -248,6 +262,10 @@ store_free(rsw_store *st)
 	sqlite3_finalize(st->insert_many);
 	sqlite3_finalize(st->cursor);
 	sqlite3_close(st->db);
+	/* After SQLite's own descriptors are closed: closing any descriptor
+	 * of a file drops the process's POSIX locks on it, SQLite's too. */
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	for (int i = 0; i < st->nmeta; i++) {
 		free(st->meta_key[i]);
 		free(st->meta_val[i]);
@@ -315,46 +333,54 @@ names_json(const rsw_space *space, uint32_t nmetrics,
 	return s;
 }
 
-int
-rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
-		 uint32_t nmetrics, const char *const *metric_names, char *err,
-		 size_t errlen)
+/* Takes the writer lock on fd, or explains who holds it: two runs
+ * appending to one file would collide.  0, or -1. */
+static int
+take_writer_lock(rsw_store *st, int fd, char *err, size_t errlen)
 {
-	char sql[16384] = "CREATE TABLE results (seq INTEGER PRIMARY KEY", buf[64];
-	rsw_store *st;
-	struct stat sb;
-	char *names, *mnames;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = WRITER_LOCK_BYTE, .l_len = 1 };
 
-	*out = NULL;
-	if (path == NULL || space == NULL || nmetrics > RSW_MAX_METRICS_LIMIT ||
-	    (nmetrics > 0 && metric_names == NULL)) {
-		snprintf(err, errlen, "results store: invalid arguments");
-		return RSW_EINVAL;
+	if (fd >= 0 && fcntl(fd, F_OFD_SETLK, &fl) == 0) {
+		st->lock_fd = fd;
+		return 0;
 	}
-	if (name_clash(space, nmetrics, metric_names, path, err, errlen) != 0)
-		return RSW_EINVAL;
-	if (stat(path, &sb) == 0) {
-		snprintf(err, errlen, "'%s' already exists (continue it with --resume, "
-			 "or choose another file)", path);
-		return RSW_EINVAL;
+	if (fd >= 0 && (errno == EAGAIN || errno == EACCES)) {
+		const char *pid = rsw_store_meta(st, "pid");
+
+		snprintf(err, errlen, "'%s': still being written by process %s",
+			 st->path, pid != NULL ? pid : "(another one)");
+	} else {
+		snprintf(err, errlen, "'%s': cannot lock it for writing: %s",
+			 st->path, strerror(errno));
 	}
-	st = store_new(path, RSW_STORE_APPEND);
-	if (st == NULL ||
-	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "'%s': cannot create it: %s", path,
-			 st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) :
-							"out of memory");
-		store_free(st);
-		return RSW_ESTORE;
-	}
-	/* A reader (export, sqlite3, a test) may hold a lock for a moment,
-	 * most of all while the file is new and not yet in WAL mode: wait
-	 * for it rather than fail. */
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	bind_space(st, space);
-	st->nmetrics = nmetrics;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int
+record_pid(rsw_store *st)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof pid, "%d", (int)getpid());
+	if (write_meta(st, "pid", pid) != 0)
+		return -1;
+	remember_meta(st, "pid", pid);
+	return 0;
+}
+
+/* The tables and the sweep table's first keys, in one transaction. */
+static int
+create_tables(rsw_store *st, const rsw_space *space, uint32_t nmetrics,
+	      const char *const *metric_names)
+{
+	char sql[16384] = "CREATE TABLE results (seq INTEGER PRIMARY KEY", now[64];
+	char *names = names_json(space, nmetrics, metric_names, 0);
+	char *mnames = names_json(space, nmetrics, metric_names, 1);
+	int rc;
+
 	for (uint32_t i = 0; i < space->n; i++) {
 		strcat(sql, ", ");
 		append_ident(sql, sizeof sql, space->params[i].name);
@@ -369,50 +395,92 @@ rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
 	}
 	strcat(sql, ", attempts INTEGER, worker INTEGER, elapsed_ms REAL, "
 		    "peak_kb INTEGER)");
-	names = names_json(space, nmetrics, metric_names, 0);
-	mnames = names_json(space, nmetrics, metric_names, 1);
-	iso_now(buf, sizeof buf);
-	if (exec(st->db, "PRAGMA journal_mode=WAL") != 0 ||
-	    exec(st->db, "PRAGMA synchronous=NORMAL") != 0 ||
-	    exec(st->db, "BEGIN") != 0 ||
-	    exec(st->db, "CREATE TABLE sweep (key TEXT PRIMARY KEY, value TEXT)") != 0 ||
-	    exec(st->db, sql) != 0 || prepare_inserts(st) != 0 ||
-	    write_meta(st, "format", RSW_STORE_FORMAT) != 0 ||
-	    write_meta(st, "version", RSW_VERSION_STRING) != 0 ||
-	    write_meta(st, "params", names) != 0 ||
-	    write_meta(st, "metrics", mnames) != 0 ||
-	    write_meta(st, "started", buf) != 0 ||
-	    write_meta(st, "outcome", "running") != 0 ||
-	    exec(st->db, "COMMIT") != 0) {
-		snprintf(err, errlen, "'%s': cannot create the tables: %s", path,
-			 sqlite3_errmsg(st->db));
-		free(names);
-		free(mnames);
-		store_free(st);
-		remove(path);
-		return RSW_ESTORE;
-	}
+	iso_now(now, sizeof now);
+	rc = names == NULL || mnames == NULL ||
+	     exec(st->db, "PRAGMA journal_mode=WAL") != 0 ||
+	     exec(st->db, "PRAGMA synchronous=NORMAL") != 0 ||
+	     exec(st->db, "BEGIN") != 0 ||
+	     exec(st->db, "CREATE TABLE sweep (key TEXT PRIMARY KEY, value TEXT)") != 0 ||
+	     exec(st->db, sql) != 0 || prepare_inserts(st) != 0 ||
+	     write_meta(st, "format", RSW_STORE_FORMAT) != 0 ||
+	     write_meta(st, "version", RSW_VERSION_STRING) != 0 ||
+	     write_meta(st, "params", names) != 0 ||
+	     write_meta(st, "metrics", mnames) != 0 ||
+	     write_meta(st, "started", now) != 0 ||
+	     write_meta(st, "outcome", "running") != 0 || record_pid(st) != 0 ||
+	     exec(st->db, "COMMIT") != 0 ? -1 : 0;
 	free(names);
 	free(mnames);
-	load_meta(st);
-	*out = st;
-	return 0;
+	return rc;
 }
 
-/* Refuses a store whose writer still runs: two runs appending to one
- * file would collide. */
-static int
-still_written(rsw_store *st, char *err, size_t errlen)
+static void
+remove_files(const char *path)
 {
-	const char *outcome = rsw_store_meta(st, "outcome");
-	const char *pid = rsw_store_meta(st, "pid");
+	char side[4200];
 
-	if (outcome != NULL && strcmp(outcome, "running") == 0 && pid != NULL &&
-	    atoi(pid) > 0 && kill(atoi(pid), 0) == 0) {
-		snprintf(err, errlen, "'%s': still being written by process %s",
-			 st->path, pid);
-		return 1;
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+int
+rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
+		 uint32_t nmetrics, const char *const *metric_names, char *err,
+		 size_t errlen)
+{
+	rsw_store *st;
+	int fd;
+
+	*out = NULL;
+	if (path == NULL || space == NULL || nmetrics > RSW_MAX_METRICS_LIMIT ||
+	    (nmetrics > 0 && metric_names == NULL)) {
+		snprintf(err, errlen, "results store: invalid arguments");
+		return RSW_EINVAL;
 	}
+	if (name_clash(space, nmetrics, metric_names, path, err, errlen) != 0)
+		return RSW_EINVAL;
+	/* O_EXCL: of two runs given one new path, exactly one creates it. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			snprintf(err, errlen, "'%s' already exists (continue it with "
+				 "--resume, or choose another file)", path);
+		else
+			snprintf(err, errlen, "'%s': cannot create it: %s", path,
+				 strerror(errno));
+		return errno == EEXIST ? RSW_EINVAL : RSW_ESTORE;
+	}
+	st = store_new(path, RSW_STORE_APPEND);
+	if (st == NULL || take_writer_lock(st, fd, err, errlen) != 0 ||
+	    sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+				    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		if (st == NULL)
+			close(fd);
+		snprintf(err, errlen, "'%s': cannot create it: %s", path,
+			 st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) :
+							"out of memory");
+		store_free(st);
+		remove_files(path);
+		return RSW_ESTORE;
+	}
+	/* A reader (export, sqlite3, a test) may hold a lock for a moment,
+	 * most of all while the file is new and not yet in WAL mode: wait
+	 * for it rather than fail. */
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	bind_space(st, space);
+	st->nmetrics = nmetrics;
+	if (create_tables(st, space, nmetrics, metric_names) != 0) {
+		snprintf(err, errlen, "'%s': cannot create the tables: %s", path,
+			 sqlite3_errmsg(st->db));
+		store_free(st);
+		remove_files(path);
+		return RSW_ESTORE;
+	}
+	load_meta(st);
+	*out = st;
 	return 0;
 }
 
@@ -466,7 +534,9 @@ rsw_store_open(rsw_store **out, const char *path, int mode, char *err,
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	if (mode == RSW_STORE_APPEND && still_written(st, err, errlen))
+	if (mode == RSW_STORE_APPEND &&
+	    (take_writer_lock(st, open(path, O_RDWR | O_CLOEXEC), err, errlen) != 0 ||
+	     record_pid(st) != 0))
 		goto fail;
 	ps = rsw_store_meta(st, "params");
 	ms = rsw_store_meta(st, "metrics");
@@ -726,8 +796,6 @@ writer_main(void *arg)
 static int
 start_writer(rsw_store *st)
 {
-	char pid[32];
-
 	for (int b = 0; b < 2; b++) {
 		st->buf[b].rows = calloc(BATCH_ROWS, sizeof(struct row));
 		st->buf[b].values = calloc((size_t)BATCH_ROWS *
@@ -741,13 +809,10 @@ start_writer(rsw_store *st)
 	 * be checkpointed), and say who writes it. */
 	if (st->cursor != NULL)
 		sqlite3_reset(st->cursor);
-	snprintf(pid, sizeof pid, "%d", (int)getpid());
 	if (exec(st->db, "PRAGMA synchronous=NORMAL") != 0 ||
-	    write_meta(st, "outcome", "running") != 0 ||
-	    write_meta(st, "pid", pid) != 0)
+	    write_meta(st, "outcome", "running") != 0)
 		return -1;
 	remember_meta(st, "outcome", "running");
-	remember_meta(st, "pid", pid);
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0)
 		return -1;
 	st->writer_running = 1;
@@ -843,12 +908,12 @@ rsw_store_set_meta(rsw_store *st, const char *key, const char *value)
 	rsw_store_flush(st);
 	pthread_mutex_lock(&st->db_lock);
 	rc = write_meta(st, key, value);
-	pthread_mutex_unlock(&st->db_lock);
-	if (rc != 0) {
+	if (rc != 0)
 		snprintf(st->error, sizeof st->error, "'%s': write failed: %s",
 			 st->path, sqlite3_errmsg(st->db));
+	pthread_mutex_unlock(&st->db_lock);
+	if (rc != 0)
 		return RSW_ESTORE;
-	}
 	remember_meta(st, key, value);
 	return 0;
 }
@@ -877,9 +942,11 @@ rsw_store_close(rsw_store *st, const char *outcome)
 	stop_writer(st);
 	failed = st->failed;
 	iso_now(buf, sizeof buf);
+	/* Rows that could not be written make it a failed sweep, whatever
+	 * the caller thought of it. */
 	if (st->mode == RSW_STORE_APPEND &&
 	    (write_meta(st, "finished", buf) != 0 ||
-	     write_meta(st, "outcome", outcome) != 0))
+	     write_meta(st, "outcome", failed ? "failed" : outcome) != 0))
 		failed = 1;
 	store_free(st);
 	return failed ? RSW_ESTORE : 0;

@@ -186,6 +186,75 @@ setup_outputs(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 	return rc;
 }
 
+static int
+same_param(const rsw_param *a, const rsw_param *b)
+{
+	if (strcmp(a->name, b->name) != 0 || a->kind != b->kind || a->lo != b->lo ||
+	    a->hi != b->hi || a->step != b->step || a->decimals != b->decimals ||
+	    a->ncat != b->ncat)
+		return 0;
+	for (uint32_t i = 0; i < a->ncat && i < RSW_MAX_CATEGORIES; i++)
+		if (a->kind == RSW_PARAM_CAT ? strcmp(a->cat[i], b->cat[i]) != 0 :
+					       a->choice[i] != b->choice[i])
+			return 0;
+	return 1;
+}
+
+/* A store records each parameter as a spec a resume parses back: refuse,
+ * now, a parameter whose spec would not read back as itself. */
+static int
+check_space(const rsw_space *space, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < space->n; i++) {
+		char spec[RSW_PARAM_SPEC_MAX], why[256];
+		rsw_space one;
+
+		rsw_space_init(&one);
+		rsw_param_spec(&space->params[i], spec, sizeof spec);
+		if (spec[0] == '\0' || rsw_space_add(&one, spec, why, sizeof why) != 0 ||
+		    !same_param(&one.params[0], &space->params[i])) {
+			snprintf(err, errlen, "parameter '%s' cannot be recorded: "
+				 "its spec '%.80s' does not read back as itself",
+				 space->params[i].name, spec);
+			return RSW_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Everything open and resume check and set up, in the order a person
+ * fixes things; the caller undoes what was made if this fails. */
+static int
+setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
+{
+	rsw_config probe = sw->cfg.engine;
+	int rc;
+
+	probe.max_params = sw->space.n;
+	if ((rc = check_space(&sw->space, err, errlen)) != 0 ||
+	    (rc = rsw_config_validate(&probe, err, errlen)) != 0 ||
+	    (rc = setup_algorithm(sw, err, errlen)) != 0 ||
+	    (rc = setup_window(sw, err, errlen)) != 0 ||
+	    (rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
+				     &sw->space, err, errlen)) != 0)
+		return rc;
+	sw->obj = rsw_loaded_objective_info(sw->objective);
+	engine_config(sw, &probe);
+	if ((rc = rsw_config_validate(&probe, err, errlen)) != 0)
+		return rc;
+	if (resumed != NULL && rsw_store_bind_space(resumed, &sw->space) != 0) {
+		snprintf(err, errlen, "its results table does not match its own "
+			 "sweep description");
+		return RSW_EINVAL;
+	}
+	if ((rc = setup_outputs(sw, resumed, err, errlen)) != 0)
+		return rc;
+	if (sw->algo_info != NULL)
+		sw->total = rsw_algo_budget(sw->algo_info, &sw->space,
+					    &sw->cfg.algo_opts);
+	return 0;
+}
+
 /* The common path of open and resume; `resumed` is the store to continue
  * (NULL for a new sweep).  On failure nothing is left behind. */
 static int
@@ -193,7 +262,6 @@ sweep_setup(rsw_sweep **out, const rsw_sweep_config *c, rsw_store *resumed,
 	    char *err, size_t errlen)
 {
 	rsw_sweep *sw;
-	rsw_config ecfg;
 	int rc;
 
 	*out = NULL;
@@ -202,8 +270,15 @@ sweep_setup(rsw_sweep **out, const rsw_sweep_config *c, rsw_store *resumed,
 			 "NAME=SPEC");
 		return RSW_EINVAL;
 	}
+	if (c->top_n > RSW_SWEEP_TOP_MAX) {
+		snprintf(err, errlen, "top_n must be at most %d, got %u",
+			 RSW_SWEEP_TOP_MAX, c->top_n);
+		return RSW_EINVAL;
+	}
 	sw = calloc(1, sizeof *sw);
-	if (sw == NULL) {
+	if (sw == NULL || (c->top_n > 0 &&
+			   (sw->top = calloc((size_t)c->top_n + 1, sizeof *sw->top)) == NULL)) {
+		free(sw);
 		snprintf(err, errlen, "out of memory");
 		return RSW_ENOMEM;
 	}
@@ -212,37 +287,12 @@ sweep_setup(rsw_sweep **out, const rsw_sweep_config *c, rsw_store *resumed,
 	sw->cfg.space = &sw->space;
 	sw->first_failed_seq = UINT64_MAX;
 	sw->workers = c->engine.workers;
-	if (sw->cfg.top_n > 0 &&
-	    (sw->top = calloc(sw->cfg.top_n + 1, sizeof *sw->top)) == NULL)
-		rc = RSW_ENOMEM;
-	else
-		rc = setup_algorithm(sw, err, errlen);
-	if (rc == 0)
-		rc = setup_window(sw, err, errlen);
-	if (rc == 0) {
-		rsw_config probe = sw->cfg.engine;
-
-		probe.max_params = sw->space.n;
-		rc = rsw_config_validate(&probe, err, errlen);
-	}
-	if (rc == 0 && (rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
-						&sw->space, err, errlen)) == 0)
-		sw->obj = rsw_loaded_objective_info(sw->objective);
-	if (rc == 0) {
-		engine_config(sw, &ecfg);
-		rc = rsw_config_validate(&ecfg, err, errlen);
-	}
-	if (rc == 0 && resumed != NULL && rsw_store_bind_space(resumed, &sw->space)) {
-		snprintf(err, errlen, "its results table does not match its own "
-			 "sweep description");
-		rc = RSW_EINVAL;
-	}
-	if (rc == 0)
-		rc = setup_outputs(sw, rc == 0 ? resumed : NULL, err, errlen);
-	if (rc == 0 && sw->algo_info != NULL)
-		sw->total = rsw_algo_budget(sw->algo_info, &sw->space,
-					    &sw->cfg.algo_opts);
+	if (errlen > 0)
+		err[0] = '\0';
+	rc = setup_parts(sw, resumed, err, errlen);
 	if (rc != 0) {
+		if (errlen > 0 && err[0] == '\0')
+			snprintf(err, errlen, "%s", rsw_strerror(rc));
 		if (sw->csv != NULL) {
 			fclose(sw->csv);
 			unlink(sw->csv_partial);
@@ -267,7 +317,8 @@ rsw_sweep_open(rsw_sweep **out, const rsw_sweep_config *cfg, char *err,
 	return sweep_setup(out, cfg, NULL, err, errlen);
 }
 
-/* The execution settings a resume takes from the caller. */
+/* The execution settings a resume takes from the caller, and the code a
+ * store cannot hold where the description says the sweep used some. */
 static void
 apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 {
@@ -284,10 +335,13 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->on_commit = x->on_commit;
 	c->commit_ctx = x->commit_ctx;
 	c->top_n = x->top_n;
-	c->algorithm = x->algorithm;
-	c->objective.fn = x->objective.fn;
-	c->objective.ctx = x->objective.ctx;
-	c->objective.worker_init = x->objective.worker_init;
+	if (c->algo == NULL)
+		c->algorithm = x->algorithm;
+	if (c->objective.label != NULL) {
+		c->objective.fn = x->objective.fn;
+		c->objective.ctx = x->objective.ctx;
+		c->objective.worker_init = x->objective.worker_init;
+	}
 }
 
 /* Rebuilds the configuration from the store's description. */
@@ -325,6 +379,18 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 			 "it again to resume", c->objective.label);
 		return RSW_EINVAL;
 	}
+	/* The other way round: what the store does hold is not replaced. */
+	if (exec != NULL && c->algo != NULL && exec->algorithm != NULL) {
+		snprintf(err, errlen, "it ran --algo %s: an algorithm of the "
+			 "program's own cannot take its place", c->algo);
+		return RSW_EINVAL;
+	}
+	if (exec != NULL && c->objective.label == NULL && exec->objective.fn != NULL) {
+		snprintf(err, errlen, "its objective is recorded (%s): a C function "
+			 "cannot take its place", c->objective.cmd != NULL ? "a command" :
+			 c->objective.name);
+		return RSW_EINVAL;
+	}
 	if (exec != NULL)
 		apply_exec(c, exec);
 	return rsw__inputs_check(rsw_store_meta(st, "inputs"), err, errlen);
@@ -354,6 +420,13 @@ rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exe
 	rc = rebuild(st, exec, &c, &space, &desc, metric_names, why, sizeof why);
 	if (rc == 0)
 		rc = sweep_setup(out, &c, st, why, sizeof why);
+	if (rc == 0 &&
+	    (rc = rsw__inputs_same(rsw_store_meta(st, "inputs"),
+				   (*out)->obj->inputs, why, sizeof why)) != 0) {
+		(*out)->store = NULL; /* still ours to discard, below */
+		rsw_sweep_close(*out, NULL, 0);
+		*out = NULL;
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "'%s': %s", store, why);
 		rsw_store_discard(st);
@@ -509,8 +582,12 @@ rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen)
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (sw->engine != NULL) {
-		rsw_engine_close(sw->engine);
+		/* Cleared first: a cancel from another thread or a signal then
+		 * finds no engine rather than a freed one. */
+		rsw_engine *e = sw->engine;
+
 		sw->engine = NULL;
+		rsw_engine_close(e);
 	}
 	if (sw->store != NULL &&
 	    rsw_store_close(sw->store, !sw->ran ? "not started" :
@@ -549,6 +626,12 @@ rsw_sweep_errmsg(const rsw_sweep *sw)
 }
 
 /* ---------------------------------------------------------- accessors */
+
+const rsw_sweep_config *
+rsw_sweep_config_of(const rsw_sweep *sw)
+{
+	return &sw->cfg;
+}
 
 const rsw_space *
 rsw_sweep_space(const rsw_sweep *sw)

@@ -40,20 +40,13 @@ load_space(void *args, const char *value, char *err, size_t errlen)
 static int
 set_algo(void *args, const char *value, char *err, size_t errlen)
 {
-	size_t n;
-	const rsw_algo_info *a = rsw_algo_list(&n);
-	size_t len = 0;
+	rsw_algorithm *none;
 
 	((struct run_args *)args)->algo = value;
 	if (rsw_algo_find(value) != NULL)
 		return 0;
-	len = (size_t)snprintf(err, errlen, "unknown --algo '%s' (expected ", value);
-	for (size_t i = 0; i < n && len < errlen; i++)
-		len += (size_t)snprintf(err + len, errlen - len, "%s%s",
-					i == 0 ? "" : i + 1 == n ? " or " : ", ",
-					a[i].name);
-	if (len < errlen)
-		snprintf(err + len, errlen - len, ")");
+	/* The registry's own refusal names the algorithms it has. */
+	rsw_algo_create(&none, value, NULL, NULL, err, errlen);
 	return -1;
 }
 
@@ -193,8 +186,7 @@ run_usage(FILE *f)
 static void
 algo_usage(FILE *f, const rsw_algo_info *a)
 {
-	fprintf(f, "--algo %s: %s\n\noptions (default window %s):\n", a->name,
-		a->help, a->default_window ? "" : "its population");
+	fprintf(f, "--algo %s: %s\n\noptions:\n", a->name, a->help);
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		uint32_t bit = options[i].algo_option;
 
@@ -203,8 +195,11 @@ algo_usage(FILE *f, const rsw_algo_info *a)
 				options[i].arg, rsw_algo_option_help(a, bit));
 	}
 	if (a->default_window != 0)
-		fprintf(f, "  --%-12s %-4s default %u\n", "window", "W",
-			a->default_window);
+		fprintf(f, "  --%-12s %-4s results it may run ahead of (default "
+			"%u)\n", "window", "W", a->default_window);
+	else
+		fprintf(f, "  --%-12s %-4s results it may run ahead of (default "
+			"its population: a generation)\n", "window", "W");
 }
 
 /* -------------------------------------------------------------- checks */

@@ -156,7 +156,7 @@ rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n, int argc,
 	memset(&longopts[n], 0, sizeof longopts[0]);
 	shorts[ns] = '\0';
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc's getopt then starts afresh */
 	while ((c = getopt_long(argc, argv, shorts, longopts, &index)) != -1) {
 		size_t i = n;
 

@@ -15,8 +15,17 @@ void
 rsw_run_warn(const struct run_args *a, const rsw_sweep *sw)
 {
 	const rsw_algorithm *algo = rsw_sweep_algorithm(sw);
+	const rsw_config *e = &rsw_sweep_config_of(sw)->engine;
 	long long window = rsw_sweep_window(sw), workers = rsw_sweep_workers(sw);
 
+	/* A resumed sweep's limits come from its store: --serial cannot
+	 * enforce them either (for a new one, the options were named). */
+	if (a->resume != NULL && workers == 0 && e->timeout_s > 0)
+		rsw_cli_warnf("--timeout (from '%s') is not enforced with --serial",
+			      a->resume);
+	if (a->resume != NULL && workers == 0 && e->max_mem > 0)
+		rsw_cli_warnf("--max-mem (from '%s') is not enforced with --serial",
+			      a->resume);
 	/* Suggestion k may go out before result k - W is in: W + 1 tasks. */
 	if (!a->quiet && workers > window + 1 &&
 	    (algo->flags & RSW_ALGO_NON_ADAPTIVE) == 0)

@@ -94,7 +94,10 @@ typedef struct rsw_run_options {
 /*
  * Runs the algorithm to completion on the engine.  Returns 0, or the first
  * error (the engine's or the algorithm's, or RSW_ETASKFAILED with on_error
- * fail, RSW_ECANCELED when *stop was set).
+ * fail, RSW_ECANCELED when *stop was set).  With on_error fail, the first
+ * permanently failed task is the last one committed (and applied): later
+ * ones that were already running are evaluated but not committed, so what
+ * is committed does not depend on the number of workers.
  */
 RSW_EXTERN int rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt);
 

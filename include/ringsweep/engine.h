@@ -56,7 +56,10 @@ enum rsw_idle_mode {
 enum rsw_on_error {
 	RSW_ON_ERROR_SKIP = 0, /* commit the failure, go on */
 	RSW_ON_ERROR_FAIL = 1, /* stop at the first permanently failed task:
-				  nothing after it starts, what runs finishes */
+				  nothing after it starts once the driver has
+				  seen the failure (a failed result wakes it),
+				  what runs finishes; rsw_run commits nothing
+				  after it */
 };
 
 /* What the objective sees of the task it evaluates. */

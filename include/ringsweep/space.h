@@ -28,6 +28,7 @@ extern "C" {
 #endif
 
 #define RSW_PARAM_NAME_MAX 48
+#define RSW_PARAM_SPEC_MAX 2048 /* the longest "NAME=KIND:..." accepted */
 #define RSW_MAX_CATEGORIES 32
 #define RSW_CATEGORY_MAX 32
 

@@ -16,7 +16,7 @@
  *                                              runs yet, and on failure
  *                                              nothing is left behind
  *   rc = rsw_sweep_run(sw);                  to completion (or a stop)
- *   rsw_sweep_close(sw);                     the store's outcome, the CSV
+ *   rsw_sweep_close(sw, err, sizeof err);    the store's outcome, the CSV
  *
  * and after a crash, a SIGKILL or a stop, from any directory:
  *
@@ -35,9 +35,13 @@
  * program).  rsw_sweep_resume rebuilds the sweep from it and refuses, naming
  * the file, when one changed.  From `exec` it takes only what never
  * changes a result: engine.workers, idle, max_batch, external_slots, pin,
- * nice, recycle_after, soft_mem, results_csv, on_commit/commit_ctx,
- * top_n, and the code a store cannot hold: objective.fn/ctx/worker_init
- * for a C-function objective, `algorithm` for an algorithm of your own.
+ * nice, recycle_after, soft_mem, ring_capacity, results_csv,
+ * on_commit/commit_ctx, top_n, and the code a store cannot hold:
+ * objective.fn/ctx/worker_init for a C-function objective, `algorithm`
+ * for an algorithm of your own (refused for a sweep that recorded a
+ * built-in, a plugin, a command, or a registry algorithm).  A resume is
+ * refused too when the objective would now read other files than the
+ * sweep did (a program or plugin that resolves elsewhere).
  *
  * Determinism: the results (store rows, CSV, callbacks, best) are a pure
  * function of the description and the objective, for any number of
@@ -45,7 +49,7 @@
  *
  * Thread safety: one thread opens, runs and closes a sweep.  rsw_sweep_stop
  * and rsw_sweep_cancel may be called from any thread and from a signal
- * handler; rsw_sweep_progress from any thread while it runs.
+ * handler; rsw_sweep_progress_get from any thread while it exists.
  */
 #ifndef RINGSWEEP_SWEEP_H
 #define RINGSWEEP_SWEEP_H
@@ -65,6 +69,8 @@ extern "C" {
 #endif
 
 typedef struct rsw_sweep rsw_sweep;
+
+#define RSW_SWEEP_TOP_MAX 10000
 
 /* Called once per committed evaluation, in sequence order, replayed ones
  * included; a non-zero return stops the sweep (as rsw_sweep_stop). */
@@ -90,7 +96,8 @@ typedef struct rsw_sweep_config {
 					people (the CLI's argv) */
 	rsw_sweep_commit_fn on_commit;
 	void *commit_ctx;
-	uint32_t top_n;		     /* best evaluations kept (default 5) */
+	uint32_t top_n;		     /* best evaluations kept (default 5; at
+					most RSW_SWEEP_TOP_MAX) */
 } rsw_sweep_config;
 
 /* Defaults: no space, algorithm "grid", a minimizing sweep, the engine's
@@ -131,10 +138,12 @@ RSW_EXTERN void rsw_sweep_stop(rsw_sweep *sw);
 /* Stop at once: nothing more is committed.  Async-signal-safe. */
 RSW_EXTERN void rsw_sweep_cancel(rsw_sweep *sw);
 
-/* Finishes the store (outcome done / interrupted / failed), renames the
- * CSV into place (or removes it after a failed run), stops the engine,
- * unloads the objective, frees.  0, or RSW_ESTORE when the last writes
- * failed (rsw_sweep_errmsg is gone by then: the error is in err). */
+/* Stops the engine, finishes the store (outcome done / interrupted /
+ * failed), renames the CSV into place once the sweep ran (what it
+ * committed is kept, even when it failed; a sweep that never ran leaves
+ * no CSV), unloads the objective, frees.  0, or RSW_ESTORE when the last
+ * writes failed (rsw_sweep_errmsg is gone by then: the error is in err,
+ * which may be NULL). */
 RSW_EXTERN int rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen);
 
 /* The last error, as one sentence ("" if none). */
@@ -142,6 +151,9 @@ RSW_EXTERN const char *rsw_sweep_errmsg(const rsw_sweep *sw);
 
 /* -------------------------------------------------------- what it is */
 
+/* The configuration it runs with: a resume's is the one rebuilt from
+ * its store, with the caller's execution settings. */
+RSW_EXTERN const rsw_sweep_config *rsw_sweep_config_of(const rsw_sweep *sw);
 RSW_EXTERN const rsw_space *rsw_sweep_space(const rsw_sweep *sw);
 RSW_EXTERN const rsw_objective_info *rsw_sweep_objective(const rsw_sweep *sw);
 RSW_EXTERN const char *rsw_sweep_algo_name(const rsw_sweep *sw);

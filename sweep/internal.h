@@ -105,6 +105,7 @@ struct rsw_sweep {
 	int workers;
 	rsw_store *store;
 	char store_path[4096];
+	int resumed;		  /* the store is one this sweep continues */
 	uint64_t replayed;
 	FILE *csv;
 	char csv_path[4096], csv_partial[4112];

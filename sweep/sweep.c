@@ -162,6 +162,7 @@ setup_outputs(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 		return rc;
 	if (resumed != NULL) {
 		sw->store = resumed;
+		sw->resumed = 1;
 		sw->replayed = rsw_store_rows(resumed);
 		return 0;
 	}
@@ -588,6 +589,11 @@ rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen)
 
 		sw->engine = NULL;
 		rsw_engine_close(e);
+	}
+	/* A resumed store that did not run again keeps the outcome it had. */
+	if (sw->store != NULL && !sw->ran && sw->resumed) {
+		rsw_store_discard(sw->store);
+		sw->store = NULL;
 	}
 	if (sw->store != NULL &&
 	    rsw_store_close(sw->store, !sw->ran ? "not started" :

@@ -52,7 +52,7 @@
 
 #define RSW_CACHELINE 64
 #define RSW_ARENA_MAGIC 0x3157535347474e52ull /* "RNGGSSW1" little-endian */
-#define RSW_ARENA_VERSION 4u
+#define RSW_ARENA_VERSION 5u
 #define RSW_ARENA_PREFIX "/ringsweep-"
 #define RSW_OBJECTIVE_NAME_MAX 64
 #define RSW_OBJECTIVE_ARG_MAX 1024
@@ -98,13 +98,15 @@ struct rsw_death_desc {
 	uint32_t incarnation;
 	int32_t kind;	     /* enum rsw_death_kind */
 	int32_t detail;	     /* exit code or signal */
-	uint64_t task_seq;   /* the task the deadline fired for (TIMEOUT) */
+	uint64_t task_seq;   /* the task the deadline fired for (TIMEOUT) ... */
+	uint32_t task_epoch; /* ... and the queueing it was running under */
+	uint32_t pad_;
 	uint64_t late_ns;    /* SIGKILL time minus deadline (TIMEOUT) */
 	uint64_t maxrss_kb;
 	uint64_t utime_us;
 	uint64_t stime_us;
 };
-_Static_assert(sizeof(struct rsw_death_desc) == 56, "death descriptor ABI");
+_Static_assert(sizeof(struct rsw_death_desc) == 64, "death descriptor ABI");
 
 CK_RING_PROTOTYPE(rsw_task, rsw_task_desc)
 CK_RING_PROTOTYPE(rsw_result, rsw_result_desc)
@@ -157,25 +159,29 @@ struct rsw_worker_slot {
 	uint32_t state;
 	uint32_t pid;
 	uint32_t incarnation;
-	/* Seqlock over task_seq and task_start_ns: odd while they change.
-	 * An even value names one task start uniquely (a batch shares its
-	 * epoch, so the epoch cannot). */
+	/* Seqlock over task_seq, task_epoch and task_start_ns: odd while
+	 * they change.  An even value names one task start uniquely (a batch
+	 * shares its epoch, so the epoch cannot). */
 	uint32_t task_gen;
 	uint64_t task_seq;
 	uint64_t task_start_ns; /* CLOCK_MONOTONIC, system-wide; 0 = idle */
+	uint32_t task_epoch;	/* the queueing the task runs under */
+	uint32_t pad0_;
 	uint64_t heartbeat_ns;
 	uint64_t tasks_done;
 	uint64_t failures;
-	uint64_t busy_ns;
 	/* Line 2: written by the supervisor / an attaching worker. */
 	uint32_t external_claim; /* CAS 0 -> pid by `ringsweep worker` */
 	uint32_t restarts;
 	uint64_t spawned_ns;
 	uint64_t proc_start;	 /* external worker: /proc starttime, vs pid reuse */
 	/* Written by the worker: the process group its objective started
-	 * (rsw_worker_set_child_group), killed with the worker. */
+	 * (rsw_worker_set_child_group), killed with the worker; and the
+	 * time it spent evaluating (a monitoring sum). */
 	uint32_t child_pgid;
-	uint8_t pad_[RSW_CACHELINE - 28];
+	uint32_t pad1_;
+	uint64_t busy_ns;
+	uint8_t pad_[RSW_CACHELINE - 40];
 	/* Line 3: written by the driver only, for observers (`ringsweep
 	 * top`): the slot's attempts as the driver accounts them, deaths
 	 * included, so an observer and the final summary agree. */
@@ -353,8 +359,8 @@ rsw__death_buf(const rsw_arena *a)
 
 /*
  * Seqlock read of the task a worker runs (see publish_task in worker.c):
- * an even generation unchanged around the loads means seq and start belong
- * to one task start; the load fences keep the three reads in order.
+ * an even generation unchanged around the loads means seq, epoch and start
+ * belong to one task start; the load fences keep the reads in order.
  * Wait-free (no retry loop: a torn read says so, and the caller looks
  * again later); any number of readers, one writer (the slot's worker).
  * Returns an identity of that task start (the generation + 2, never 0),
@@ -362,12 +368,13 @@ rsw__death_buf(const rsw_arena *a)
  */
 static inline uint32_t
 rsw__read_task(const struct rsw_worker_slot *ws, uint64_t *seq,
-	       uint64_t *start_ns)
+	       uint32_t *epoch, uint64_t *start_ns)
 {
 	uint32_t g1 = ck_pr_load_32((uint32_t *)&ws->task_gen), g2;
 
 	ck_pr_fence_load();
 	*seq = ck_pr_load_64((uint64_t *)&ws->task_seq);
+	*epoch = ck_pr_load_32((uint32_t *)&ws->task_epoch);
 	*start_ns = ck_pr_load_64((uint64_t *)&ws->task_start_ns);
 	ck_pr_fence_load();
 	g2 = ck_pr_load_32((uint32_t *)&ws->task_gen);

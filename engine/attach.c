@@ -93,6 +93,7 @@ rsw_inspect_read(const rsw_inspect *in, rsw_arena_view *arena,
 		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
 		rsw_worker_view *v = &workers[n];
 		uint64_t seq, start;
+		uint32_t epoch;
 
 		memset(v, 0, sizeof *v);
 		v->state = (int)ck_pr_load_32(&ws->state);
@@ -101,7 +102,7 @@ rsw_inspect_read(const rsw_inspect *in, rsw_arena_view *arena,
 			continue;
 		v->slot = w;
 		v->external = w >= a->layout.nworkers;
-		if (rsw__read_task(ws, &seq, &start) != 0 && start != 0 &&
+		if (rsw__read_task(ws, &seq, &epoch, &start) != 0 && start != 0 &&
 		    now >= start) {
 			v->running = true;
 			v->task_seq = seq;

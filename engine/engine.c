@@ -308,6 +308,7 @@ requeue_unchanged(rsw_engine *e, struct flight *f, uint64_t st)
 	if (!ck_pr_cas_64(&ts->state, st, RSW_STATE(ne, 0)))
 		return 0;
 	f->epoch = ne;
+	e->stats.requeued++;
 	/* Draining, or past an on_error halt: it will never start (no
 	 * descriptor is enqueued any more to carry it), so it is skipped,
 	 * not left waiting for ever. */
@@ -509,6 +510,12 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 		if (d->slot < a->layout.nworkers) /* supervised: restarted */
 			e->stats.workers[d->slot].restarts++;
 	}
+	if (d->kind == RSW_DEATH_SIGNAL) {
+		int32_t status, detail;
+
+		classify_death(d, &status, &detail);
+		e->stats.killed += status == RSW_STATUS_KILLED;
+	}
 	if (d->kind == RSW_DEATH_TIMEOUT) {
 		e->stats.timeouts++;
 		if (d->late_ns > e->stats.max_kill_late_ns)
@@ -536,9 +543,12 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 		if (owner_known && RSW_STATE_OWNER(st) == d->incarnation) {
 			int32_t status, detail;
 
-			if (d->kind == RSW_DEATH_TIMEOUT && d->task_seq != s) {
-				/* Killed for a task it had just finished,
-				 * while running this one: not its fault. */
+			if (d->kind == RSW_DEATH_TIMEOUT &&
+			    (d->task_seq != s || d->task_epoch != f->epoch)) {
+				/* Killed at the deadline of a task it had
+				 * just finished (another seq, or an earlier
+				 * attempt of this one), while running this
+				 * one: not its fault. */
 				requeue_unchanged(e, f, st);
 				continue;
 			}

@@ -54,6 +54,7 @@ struct child {
 	uint32_t incarnation;
 	uint32_t tracked_gen;	/* task start whose deadline we watch; 0 = none */
 	uint64_t tracked_seq;
+	uint32_t tracked_epoch;
 	uint64_t deadline_ns;
 	int killed;		/* we SIGKILLed it at tracked_seq's deadline */
 	uint64_t late_ns;
@@ -278,6 +279,7 @@ reap(struct supervisor *s, uint32_t slot)
 		d.kind = RSW_DEATH_TIMEOUT;
 		d.detail = SIGKILL;
 		d.task_seq = c->tracked_seq;
+		d.task_epoch = c->tracked_epoch;
 		d.late_ns = c->late_ns;
 	} else {
 		d.kind = RSW_DEATH_SIGNAL;
@@ -329,12 +331,12 @@ check_deadlines(struct supervisor *s, uint64_t now)
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		struct rsw_worker_slot *ws = rsw__worker_slot(&s->arena, w);
 		struct child *c = &s->children[w];
-		uint32_t g1;
+		uint32_t g1, epoch;
 		uint64_t start, seq;
 
 		if (c->pid == 0 || c->killed)
 			continue;
-		g1 = rsw__read_task(ws, &seq, &start);
+		g1 = rsw__read_task(ws, &seq, &epoch, &start);
 		if (g1 == 0) {
 			next = now; /* mid-update: look again at once */
 			continue;
@@ -346,18 +348,20 @@ check_deadlines(struct supervisor *s, uint64_t now)
 		if (c->tracked_gen != g1) {
 			c->tracked_gen = g1;
 			c->tracked_seq = seq;
+			c->tracked_epoch = epoch;
 			c->deadline_ns = start + timeout;
 		}
 		if (now >= c->deadline_ns) {
 			/* Re-check right before the kill: the task may have
 			 * finished since we looked.  What remains is a window
 			 * of a few instructions; the driver then sees the
-			 * killed seq differ from the one held and re-queues
-			 * that one without charging it an attempt. */
+			 * killed (seq, epoch) differ from the one held and
+			 * re-queues that one without charging it an attempt. */
 			{
 				uint64_t s2, t2;
+				uint32_t e2;
 
-				if (rsw__read_task(ws, &s2, &t2) != g1)
+				if (rsw__read_task(ws, &s2, &e2, &t2) != g1)
 					continue;
 			}
 			/* The worker first: killed second, it could reap its

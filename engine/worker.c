@@ -188,13 +188,15 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
  * only the slot's worker writes (the plain read of task_gen is its own).
  */
 static void
-publish_task(struct rsw_worker_slot *ws, uint64_t seq, uint64_t start_ns)
+publish_task(struct rsw_worker_slot *ws, uint64_t seq, uint32_t epoch,
+	     uint64_t start_ns)
 {
 	uint32_t gen = ws->task_gen;
 
 	ck_pr_store_32(&ws->task_gen, gen + 1);
 	ck_pr_fence_store();
 	ck_pr_store_64(&ws->task_seq, seq);
+	ck_pr_store_32(&ws->task_epoch, epoch);
 	ck_pr_store_64(&ws->task_start_ns, start_ns);
 	ck_pr_fence_store();
 	ck_pr_store_32(&ws->task_gen, gen + 2);
@@ -247,7 +249,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	info.worker = (int32_t)slot;
 
 	t0 = rsw__mono_ns();
-	publish_task(ws, seq, t0);
+	publish_task(ws, seq, epoch, t0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_BUSY);
 
 	memset(&res, 0, sizeof res);
@@ -266,7 +268,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 		res.nmetrics = a->layout.max_metrics;
 	memcpy(rsw__slot_metrics(a, ts), metrics, res.nmetrics * sizeof(double));
 
-	publish_task(ws, seq, 0);
+	publish_task(ws, seq, epoch, 0);
 	ck_pr_store_64(&ws->busy_ns, ws->busy_ns + res.elapsed_ns);
 	if (res.status == RSW_STATUS_OK)
 		ck_pr_store_64(&ws->tasks_done, ws->tasks_done + 1);

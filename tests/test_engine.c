@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.h"
+#include "util.h"
 
 static rsw_config
 config(int workers)
@@ -434,4 +435,197 @@ Test(engine, external_worker_dead_before_it_started_fails_nothing,
 		cr_assert_eq(out[i].status, RSW_STATUS_OK, "seq %d: %s", i,
 			     rsw_status_name(out[i].status));
 	rsw_engine_close(e);
+}
+
+/* ----------------------------------------------- forged shared memory */
+
+/* A task that waits, in its worker, for the test to open its gate (shared
+ * memory set up before the engine forks): the test acts while the task is
+ * known to be running.  Attempt 1 of seq 0 fails when `fail_first`. */
+struct gate {
+	uint32_t open[3];	/* per attempt */
+	uint32_t fail_first;
+};
+
+static int
+gated_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	   rsw_eval_out *out)
+{
+	struct gate *g = ctx;
+	uint32_t a = t->attempt < 3 ? t->attempt : 2;
+
+	/* Bounded: a test that never opens the gate fails, it does not hang. */
+	for (int i = 0; i < 20000 && !__atomic_load_n(&g->open[a], __ATOMIC_ACQUIRE);
+	     i++)
+		usleep(1000);
+	if (g->fail_first && t->attempt == 1) {
+		out->error_code = 9;
+		return -1;
+	}
+	out->value = 5;
+	return 0;
+}
+
+static struct gate *
+new_gate(void)
+{
+	struct gate *g = mmap(NULL, sizeof *g, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(g, MAP_FAILED);
+	memset(g, 0, sizeof *g);
+	return g;
+}
+
+static void
+open_gate(struct gate *g, uint32_t attempt)
+{
+	__atomic_store_n(&g->open[attempt], 1, __ATOMIC_RELEASE);
+}
+
+/* Waits until seq 0 is claimed by a worker in attempt `attempt`, the
+ * engine driven meanwhile (it moves only in submit and poll); returns the
+ * task's state word. */
+static uint64_t
+claimed(rsw_engine *e, rsw_arena *a, uint32_t attempt)
+{
+	struct rsw_task_slot *ts = rsw__task_slot(a, 0);
+
+	for (int i = 0; i < 20000; i++) {
+		uint64_t st = ck_pr_load_64(&ts->state);
+
+		if (RSW_STATE_OWNER(st) != 0 && ck_pr_load_32(&ts->attempt) == attempt)
+			return st;
+		cr_assert_eq(rsw_engine_poll(e, NULL, 0, 0), 0);
+		usleep(1000);
+	}
+	cr_assert_fail("seq 0 was never claimed in attempt %u", attempt);
+	return 0;
+}
+
+/* Publishes a result for seq 0 on worker 0's ring, as a worker would. */
+static void
+forge_result(rsw_arena *a, uint32_t epoch, double value)
+{
+	struct rsw_result_desc r = { .seq = 0, .epoch = epoch,
+				     .status = RSW_STATUS_OK, .value = value };
+
+	cr_assert(ck_ring_enqueue_spsc_rsw_result(rsw__result_ring(a, 0),
+						  rsw__result_buf(a, 0), &r));
+	ck_ec32_inc(&a->hdr->result_ec, &rsw__ec_mp);
+}
+
+static void
+run_one_gated(rsw_engine *e)
+{
+	double x[2] = { 1, 2 };
+
+	cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
+}
+
+static rsw_result
+await_result(rsw_engine *e)
+{
+	rsw_result r;
+
+	cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+	return r;
+}
+
+/* A result for a task in flight but from another queueing (old epoch) is
+ * dropped: the value committed is the worker's, not the forgery's. */
+Test(engine, a_result_with_a_stale_epoch_is_dropped, .timeout = 60)
+{
+	struct gate *g = new_gate();
+	rsw_objective obj = { gated_eval, NULL, g };
+	rsw_config c = config(1);
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_result r;
+	uint64_t st;
+
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	run_one_gated(e);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+	st = claimed(e, &a, 1);
+	forge_result(&a, RSW_STATE_EPOCH(st) + 7, 777);
+	cr_assert_eq(rsw_engine_poll(e, &r, 1, 50), 0, "nothing to commit yet");
+	open_gate(g, 1);
+	r = await_result(e);
+	cr_assert_eq(r.status, RSW_STATUS_OK);
+	cr_assert_eq(r.value, 5, "the forged result was taken");
+	rsw__arena_detach(&a);
+	rsw_engine_close(e);
+}
+
+/* A retried attempt runs under a new epoch: the failed attempt's epoch no
+ * longer names the task, so a late result under it is dropped. */
+Test(engine, a_retry_gets_a_new_epoch, .timeout = 60)
+{
+	struct gate *g = new_gate();
+	rsw_objective obj = { gated_eval, NULL, g };
+	rsw_config c = config(1);
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_result r;
+	uint64_t first, second;
+
+	g->fail_first = 1;
+	c.max_attempts = 2;
+	c.retry_errors = 1;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	run_one_gated(e);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+	first = claimed(e, &a, 1);
+	open_gate(g, 1);
+	second = claimed(e, &a, 2);
+	cr_assert_neq(RSW_STATE_EPOCH(second), RSW_STATE_EPOCH(first));
+	forge_result(&a, RSW_STATE_EPOCH(first), 777);
+	open_gate(g, 2);
+	r = await_result(e);
+	cr_assert_eq(r.value, 5, "the old attempt's epoch was accepted");
+	cr_assert_eq(r.attempts, 2);
+	rsw__arena_detach(&a);
+	rsw_engine_close(e);
+}
+
+/* A deadline kill meant for another task -- another seq, or an earlier
+ * attempt of this one (another epoch) -- charges the task the worker now
+ * runs nothing: it is queued again, and runs once more as attempt 1. */
+Test(engine, a_timeout_record_for_another_task_charges_nothing, .timeout = 60)
+{
+	for (int other_seq = 0; other_seq <= 1; other_seq++) {
+		struct gate *g = new_gate();
+		rsw_objective obj = { gated_eval, NULL, g };
+		rsw_config c = config(1);
+		rsw_engine *e;
+		rsw_arena a;
+		rsw_result r;
+		rsw_stats stats;
+		uint64_t st;
+		struct rsw_death_desc d = { .slot = 0, .kind = RSW_DEATH_TIMEOUT,
+					    .detail = SIGKILL };
+
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		run_one_gated(e);
+		cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+		st = claimed(e, &a, 1);
+		d.incarnation = RSW_STATE_OWNER(st);
+		d.task_seq = other_seq ? 5 : 0;
+		d.task_epoch = other_seq ? RSW_STATE_EPOCH(st) :
+					   RSW_STATE_EPOCH(st) - 1;
+		cr_assert(ck_ring_enqueue_spsc_rsw_death(rsw__death_ring(&a),
+							 rsw__death_buf(&a), &d));
+		ck_ec32_inc(&a.hdr->result_ec, &rsw__ec_mp);
+		cr_assert_eq(rsw_engine_poll(e, &r, 1, 50), 0);
+		open_gate(g, 1);
+		r = await_result(e);
+		cr_assert_eq(r.status, RSW_STATUS_OK, "charged with %s",
+			     rsw_status_name(r.status));
+		cr_assert_eq(r.attempts, 1);
+		rsw_engine_stats(e, &stats);
+		cr_assert_eq(stats.requeued, 1);
+		rsw__arena_detach(&a);
+		rsw_engine_close(e);
+	}
 }

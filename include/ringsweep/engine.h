@@ -178,6 +178,12 @@ typedef struct rsw_stats {
 	uint64_t skipped;	   /* never started: drained */
 	uint64_t retries;	   /* re-queued attempts */
 	uint64_t deaths;	   /* worker deaths seen */
+	uint64_t killed;	   /* of which by a signal the engine did not send
+				      (SIGKILL or SIGTERM from outside) */
+	uint64_t requeued;	   /* tasks queued again at no charge: taken but
+				      not started by a worker that left or died,
+				      or running when a deadline meant for
+				      another task killed it */
 	uint64_t timeouts;	   /* deadline kills */
 	uint64_t max_kill_late_ns; /* worst delay from deadline to SIGKILL */
 	uint64_t recycled;	   /* workers replaced by recycle_after/soft_mem */

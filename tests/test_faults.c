@@ -35,12 +35,15 @@ kill_if_alive(pid_t pid)
 struct chaos {
 	uint32_t stop;
 	uint32_t kills;
+	uint64_t spare_mod, spare_rem; /* tasks not to kill during: these crash */
 };
 
 /* A separate process that SIGKILLs a random worker of the arena every
  * ~2 ms (each process at most once) until told to stop: deaths land at
  * arbitrary instants of the workers' task loop, independent of how the
- * driver happens to batch its polls. */
+ * driver happens to batch its polls.  A worker running a task that is
+ * about to segfault is spared: a kill landing while that one exits would
+ * die as a crash, and every kill must be seen as one. */
 static pid_t
 start_killer(const char *arena_name, struct chaos *c)
 {
@@ -61,6 +64,15 @@ start_killer(const char *arena_name, struct chaos *c)
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			w = (uint32_t)((rng >> 33) % a.layout.nworkers);
 			victim = (pid_t)ck_pr_load_32(&rsw__worker_slot(&a, w)->pid);
+			if (c->spare_mod != 0) {
+				uint64_t seq, start;
+				uint32_t epoch;
+
+				if (rsw__read_task(rsw__worker_slot(&a, w), &seq, &epoch,
+						   &start) == 0 ||
+				    (start != 0 && seq % c->spare_mod == c->spare_rem))
+					victim = 0;
+			}
 			if (victim > 0 && victim != last[w] && kill_if_alive(victim)) {
 				last[w] = victim;
 				ck_pr_faa_32(&c->kills, 1);
@@ -165,6 +177,8 @@ Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
 	int rc;
 
 	s.out = calloc(s.n, sizeof *s.out);
+	chaos->spare_mod = plan.crash_mod;
+	chaos->spare_rem = plan.crash_rem;
 	c.max_attempts = 100; /* a task may be hit by several kills */
 	c.crash_loop_deaths = 1000;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
@@ -175,14 +189,29 @@ Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
 	waitpid(killer, NULL, 0);
 	s.kills = chaos->kills;
 	cr_assert_eq(rc, 0, "sweep: %s", rsw_strerror(rc));
-	rsw_engine_stats(e, &st);
+	/* Kills that landed after the last result are reported too: the
+	 * engine learns of deaths when it is polled, so poll (bounded) until
+	 * the last ones are in. */
+	for (int i = 0; i < 500; i++) {
+		rsw_engine_stats(e, &st);
+		if (st.killed >= s.kills)
+			break;
+		cr_assert_eq(rsw_engine_poll(e, NULL, 0, 10), 0);
+	}
 	rsw_engine_close(e);
 	cr_log_info("chaos: %llu SIGKILLs sent, %llu deaths, %llu retries",
 		    (unsigned long long)s.kills, (unsigned long long)st.deaths,
 		    (unsigned long long)st.retries);
 	cr_assert_geq(s.kills, 200, "hundreds of live workers killed");
 	munmap(chaos, sizeof *chaos);
-	cr_assert_geq(st.deaths, s.kills, "every kill seen as a death");
+	/* Every kill seen as a kill, not hidden among the ~400 deliberate
+	 * segfaults.  What remains possible is a worker that moves from a
+	 * spared task to a crashing one in the microseconds between the
+	 * killer's look and its kill: at most a couple. */
+	cr_log_info("chaos: %llu deaths classified as external kills",
+		    (unsigned long long)st.killed);
+	cr_assert_leq(st.killed, s.kills, "no kill invented");
+	cr_assert_geq(st.killed + 2, s.kills, "kills unreported");
 	check_fault_free_values(&s);
 	free(s.out);
 }

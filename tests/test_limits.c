@@ -67,10 +67,24 @@ Test(limits, soft_memory_limit_recycles_and_loses_nothing, .timeout = 60,
 	const char *args[] = { "run", "--objective", "leak", "--param", "mb=int:10:10",
 			       "--param", "i=int:1:40", "--soft-mem", "50M", "-j", "2",
 			       "--db", "none", "--json", NULL };
+	/* 64 KiB a task, a few microseconds: once the first thousand tasks
+	 * have shown how short they are, descriptors carry batches, and the
+	 * soft limit (16 MiB: ~250 tasks) is reached in the middle of them. */
+	const char *batched[] = { "run", "--objective", "leak", "--param",
+				  "mb=choice:0.0625", "--param", "i=int:1:6000",
+				  "--soft-mem", "16M", "-j", "2", "--db", "none",
+				  "--json", NULL };
 	json_t *root = summary(args);
 
 	cr_assert_eq(count(root, "ok"), 40);
 	cr_assert_geq(json_integer_value(json_object_get(root, "recycled")), 4);
+	json_decref(root);
+	root = summary(batched);
+	cr_assert_eq(count(root, "ok"), 6000);
+	cr_assert_geq(json_integer_value(json_object_get(root, "recycled")), 5);
+	cr_assert_gt(json_integer_value(json_object_get(root, "requeued")), 0,
+		     "no worker left in the middle of a batch");
+	cr_assert_eq(json_integer_value(json_object_get(root, "retries")), 0);
 	json_decref(root);
 }
 
@@ -79,12 +93,15 @@ Test(limits, recycle_after_changes_no_result, .timeout = 60, .init = make_test_d
 	const char *a_csv = in_test_dir("a.csv"), *b_csv = in_test_dir("b.csv");
 	const char *plain[] = { "run", "--objective", "rastrigin", "--param",
 				"x=float:-5:5", "--param", "y=int:-3:3", "--algo",
-				"random", "--evals", "600", "--seed", "3", "-j", "2",
+				"random", "--evals", "6000", "--seed", "3", "-j", "2",
 				"--db", "none", "-q", "--results", a_csv, NULL };
+	/* More tasks than the task ring's 1,024 descriptors: those queued
+	 * once task times are known go in batches (up to 4), and a worker
+	 * leaves after its 250th task in the middle of one. */
 	const char *recycled[] = { "run", "--objective", "rastrigin", "--param",
 				   "x=float:-5:5", "--param", "y=int:-3:3", "--algo",
-				   "random", "--evals", "600", "--seed", "3", "-j",
-				   "2", "--db", "none", "--recycle-after", "25",
+				   "random", "--evals", "6000", "--seed", "3", "-j",
+				   "2", "--db", "none", "--recycle-after", "250",
 				   "--max-batch", "4", "--json", "--results", b_csv,
 				   NULL };
 	json_t *root;
@@ -92,8 +109,11 @@ Test(limits, recycle_after_changes_no_result, .timeout = 60, .init = make_test_d
 
 	cr_assert_eq(run_cli(plain, NULL, NULL), 0);
 	root = summary(recycled);
-	cr_assert_eq(count(root, "ok"), 600);
-	cr_assert_geq(json_integer_value(json_object_get(root, "recycled")), 600 / 25 - 2);
+	cr_assert_eq(count(root, "ok"), 6000);
+	cr_assert_geq(json_integer_value(json_object_get(root, "recycled")),
+		      6000 / 250 - 2);
+	cr_assert_gt(json_integer_value(json_object_get(root, "requeued")), 0,
+		     "no worker left in the middle of a batch");
 	cr_assert_eq(json_integer_value(json_object_get(root, "retries")), 0,
 		     "recycling is not a failure");
 	json_decref(root);

@@ -159,6 +159,8 @@ Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,
 	posix_spawn_file_actions_destroy(&fa);
 	for (int tries = 0; tries < 20000 && row_count(in_test_dir("int.db")) < 300; tries++)
 		usleep(500);
+	cr_assert_geq(row_count(in_test_dir("int.db")), 300,
+		      "rows reach the file while the sweep runs");
 	cr_assert_eq(kill(driver, SIGINT), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130,
@@ -394,4 +396,31 @@ Test(store, resume_checks_input_content_and_works_from_anywhere, .timeout = 60,
 			   "%s", err);
 	free(err);
 	cr_assert_eq(row_count(db), 20, "nothing written");
+}
+
+/* A slow sweep's rows reach the file as they come (within the store's
+ * 200 ms, well inside a 1 s task), not in a batch at the end: the row
+ * count goes through 1, 2 and 3 while the sweep runs. */
+Test(store, a_slow_sweeps_rows_reach_the_file_one_by_one, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep", "--param",
+			       "ms=int:1000:1000", "--param", "k=int:1:4", "-j", "1",
+			       "-q", "--db", in_test_dir("slow.db"), NULL };
+	int seen[5] = { 0 }, status;
+	pid_t driver;
+
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)argv, environ), 0);
+	while (waitpid(driver, &status, WNOHANG) == 0) {
+		uint64_t rows = row_count(in_test_dir("slow.db"));
+
+		if (rows <= 4)
+			seen[rows] = 1;
+		usleep(2000);
+	}
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert_eq(row_count(in_test_dir("slow.db")), 4);
+	for (int k = 1; k <= 3; k++)
+		cr_assert(seen[k], "never saw %d row(s) in the file while it ran", k);
 }

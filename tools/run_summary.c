@@ -124,6 +124,8 @@ summary_json(const struct run_args *a, const rsw_sweep *sw,
 	json_object_set_new(root, "status", status);
 	json_object_set_new(root, "retries", json_integer((json_int_t)s->engine.retries));
 	json_object_set_new(root, "recycled", json_integer((json_int_t)s->engine.recycled));
+	json_object_set_new(root, "requeued", json_integer((json_int_t)s->engine.requeued));
+	json_object_set_new(root, "killed", json_integer((json_int_t)s->engine.killed));
 	json_object_set_new(root, "wall_s", json_real(s->wall_s));
 	json_object_set_new(root, "evals_per_s",
 			    json_real(s->wall_s > 0 ? (double)s->committed / s->wall_s : 0));

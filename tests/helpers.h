@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -147,33 +148,70 @@ shm_exists(const char *name)
  * signal). */
 /* Runs PROGRAM ARGS... (NULL-terminated) with stdout and stderr in the
  * given files (NULL: /dev/null); its exit status, 128 + signal, or -1. */
-static inline int
-run_program_in(const char *dir, const char *program, const char *const *args,
-	       const char *out_path, const char *err_path)
+/* The longest a program a test runs may take: past it, its whole process
+ * group is killed and its arena removed, and the call fails, so that a
+ * hung run fails its test instead of outliving it. */
+#define RSW_TEST_RUN_LIMIT_MS 100000
+
+static inline void
+redirect(int fd, const char *path)
 {
-	posix_spawn_file_actions_t fa;
+	int f = open(path != NULL ? path : "/dev/null",
+		     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (f < 0 || dup2(f, fd) < 0)
+		_exit(127);
+	close(f);
+}
+
+static inline int
+run_program_limited(const char *dir, const char *program,
+		    const char *const *args, const char *out_path,
+		    const char *err_path, int limit_ms)
+{
 	const char *argv[64];
+	pid_t pid, parent = getpid();
 	int n = 0, status;
-	pid_t pid;
 
 	argv[n++] = program;
 	for (int i = 0; args[i] != NULL && n < 63; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, err_path ? err_path : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (dir != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, dir);
-	if (posix_spawn(&pid, program, &fa, NULL, (char *const *)argv,
-			environ) != 0)
+	pid = fork();
+	if (pid == 0) {
+		/* Its own process group (the unit killed on a time-out), and
+		 * it dies with this test process, however that one ends (a
+		 * Criterion time-out included). */
+		setpgid(0, 0);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
+		redirect(1, out_path);
+		redirect(2, err_path);
+		if (dir != NULL && chdir(dir) != 0)
+			_exit(127);
+		execve(program, (char *const *)argv, environ);
+		_exit(127);
+	}
+	if (pid < 0)
 		return -1;
-	posix_spawn_file_actions_destroy(&fa);
+	setpgid(pid, pid); /* also here: whichever runs first */
+	if (wait_exit_ms(pid, limit_ms) < 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		rsw_arena_reap_stale(); /* its driver is dead: the arena goes */
+		return -1;
+	}
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static inline int
+run_program_in(const char *dir, const char *program, const char *const *args,
+	       const char *out_path, const char *err_path)
+{
+	return run_program_limited(dir, program, args, out_path, err_path,
+				   RSW_TEST_RUN_LIMIT_MS);
 }
 
 static inline int
@@ -265,6 +303,27 @@ in_test_dir(const char *leaf)
 	snprintf(leaves[n], sizeof leaves[n], "%s", leaf);
 	snprintf(paths[n], sizeof paths[n], "%s/%s", rsw_test_dir, leaf);
 	return paths[n++];
+}
+
+/* Rows in a results store, as a fresh connection sees them (0 when it
+ * cannot be read yet). */
+static inline uint64_t
+store_row_count(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s = NULL;
+	uint64_t n = 0;
+
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(h, 1000);
+		if (sqlite3_prepare_v2(h, "SELECT count(*) FROM results", -1, &s,
+				       NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			n = (uint64_t)sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
 }
 
 /* Cuts a results store back to its first `keep` rows, as a kill would

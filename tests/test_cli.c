@@ -200,32 +200,55 @@ Test(cli, worker_refuses_foreign_corrupt_and_truncated_arenas, .timeout = 30,
 	rsw__arena_destroy(&a);
 }
 
+/* SIGINT once rows are in: it drains (the arena goes, every committed row
+ * stays, in the CSV and the store), and --resume ends with what an
+ * uninterrupted run gives. */
 Test(cli, sigint_drains_and_removes_the_arena, .timeout = 60,
      .init = make_test_dir)
 {
-	const char *csv = in_test_dir("int.csv");
-	const char *argv[] = { RSW_CLI_PATH, "run", "--objective", "sleep",
-			       "--param", "ms=int:5:5", "--algo", "random",
-			       "--evals", "100000", "-j", "2", "-q", "--results",
-			       csv, NULL };
-	char name[128];
+#define SIGINT_SWEEP "run", "--objective", "sleep", "--param", "ms=int:5:5", \
+		     "--param", "k=int:1:9", "--algo", "random", "--evals", "600", \
+		     "--seed", "4", "-j", "2", "-q"
+	const char *argv[] = { RSW_CLI_PATH, SIGINT_SWEEP, "--db", in_test_dir("i.db"),
+			       "--results", in_test_dir("int.csv"), NULL };
+	const char *ref[] = { SIGINT_SWEEP, "--db", "none", "--results",
+			      in_test_dir("ref.csv"), NULL };
+	const char *resume[] = { "run", "--resume", in_test_dir("i.db"), "-q",
+				 "--results", in_test_dir("resumed.csv"), NULL };
+	char name[128], *got, *want;
 	pid_t driver, sup = 0, w[2] = { 0, 0 };
-	int status;
-	char *got;
+	uint64_t rows;
+	int status, lines = 0;
 
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
 	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 2), 0);
+	for (int i = 0; i < 20000 && store_row_count(in_test_dir("i.db")) < 50; i++)
+		usleep(500);
+	cr_assert_geq(store_row_count(in_test_dir("i.db")), 50, "rows before the signal");
 	cr_assert_eq(kill(driver, SIGINT), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFEXITED(status));
 	cr_assert_eq(WEXITSTATUS(status), 130);
 	cr_assert_not(shm_exists(name), "arena removed on SIGINT");
 	cr_assert_geq(wait_exit_ms(sup, 5000), 0);
-	got = slurp(csv);
+	rows = store_row_count(in_test_dir("i.db"));
+	cr_assert_geq(rows, 50);
+	cr_assert_lt(rows, 600, "interrupted before the end");
+	got = slurp(in_test_dir("int.csv"));
 	cr_assert_not_null(got, "committed results are kept");
-	cr_assert_eq(strncmp(got, "seq,ms,status,value\n", 20), 0);
+	for (char *c = got; *c; c++)
+		lines += *c == '\n';
+	cr_assert_eq(lines, rows + 1, "every stored row in the CSV, and no other");
 	free(got);
+	cr_assert_eq(run_cli(resume, NULL, NULL), 0);
+	cr_assert_eq(run_cli(ref, NULL, NULL), 0);
+	got = slurp(in_test_dir("resumed.csv"));
+	want = slurp(in_test_dir("ref.csv"));
+	cr_assert_str_eq(got, want, "resumed after SIGINT != uninterrupted");
+	free(got);
+	free(want);
+#undef SIGINT_SWEEP
 }
 
 Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_test_dir)
@@ -234,8 +257,11 @@ Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_test_dir)
 			      "ms=float:0.1:0.3", "--algo", "random", "--evals",
 			      "2000", "-j", "2", "--db", "none", "--progress", "bar",
 			      NULL };
-	const char *js[] = { "run", "--param", "x=int:0:99", "-j", "2", "--db",
-			     "none", "--json", NULL };
+	/* Every task appends its x where it runs: a task run twice would
+	 * show there, whatever the summary's counts say. */
+	const char *js[] = { "run", "--cmd", "sh -c 'echo {x} >> runs.txt; echo {x}'",
+			     "--param", "x=int:0:99", "-j", "2", "--db", "none",
+			     "--json", NULL };
 	json_error_t jerr;
 	json_t *root, *workers;
 	char *err;
@@ -248,7 +274,25 @@ Test(cli, progress_bar_and_json_summary, .timeout = 60, .init = make_test_dir)
 	cr_assert_not_null(strstr(err, "2000/2000 (100.0%)"), "%s", err);
 	cr_assert_not_null(strstr(err, "best 0.1"), "%s", err);
 	free(err);
-	cr_assert_eq(run_cli(js, in_test_dir("sum.json"), NULL), 0);
+	cr_assert_eq(run_cli_in(rsw_test_dir, js, in_test_dir("sum.json"), NULL), 0);
+	{
+		char *runs = slurp(in_test_dir("runs.txt"));
+		int seen[100] = { 0 }, x, lines = 0;
+
+		cr_assert_not_null(runs);
+		for (char *line = runs; sscanf(line, "%d", &x) == 1;
+		     line = strchr(line, '\n') + 1) {
+			cr_assert(x >= 0 && x < 100);
+			seen[x]++;
+			lines++;
+			if (strchr(line, '\n') == NULL)
+				break;
+		}
+		cr_assert_eq(lines, 100);
+		for (int i = 0; i < 100; i++)
+			cr_assert_eq(seen[i], 1, "x=%d ran %d times", i, seen[i]);
+		free(runs);
+	}
 	root = json_load_file(in_test_dir("sum.json"), 0, &jerr);
 	cr_assert_not_null(root, "invalid JSON: %s", jerr.text);
 	cr_assert_eq(json_integer_value(json_object_get(root, "evals")), 100);

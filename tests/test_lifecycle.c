@@ -210,3 +210,35 @@ Test(lifecycle, a_second_engine_holds_none_of_the_firsts_descriptors,
 	rsw_engine_close(e1);
 	rsw_engine_close(e2);
 }
+
+/* A run a test gives up on is killed whole -- driver, supervisor, workers
+ * -- and its arena removed: nothing of it outlives the test. */
+Test(lifecycle, a_run_past_its_limit_is_killed_with_its_arena, .timeout = 60)
+{
+	const char *args[] = { "run", "--objective", "sleep", "--param",
+			       "ms=int:30000:30000", "-j", "2", "--db", "none",
+			       "-q", NULL };
+	char before[64][256], after[64][256];
+	int nbefore = 0, nafter = 0;
+	struct dirent *de;
+	DIR *d = opendir("/dev/shm");
+
+	while (d != NULL && (de = readdir(d)) != NULL && nbefore < 64)
+		if (strncmp(de->d_name, "ringsweep-", 10) == 0)
+			snprintf(before[nbefore++], 256, "%s", de->d_name);
+	closedir(d);
+	cr_assert_eq(run_program_limited(NULL, RSW_CLI_PATH, args, NULL, NULL, 1500),
+		     -1, "the run outlived its limit");
+	d = opendir("/dev/shm");
+	while (d != NULL && (de = readdir(d)) != NULL && nafter < 64)
+		if (strncmp(de->d_name, "ringsweep-", 10) == 0)
+			snprintf(after[nafter++], 256, "%s", de->d_name);
+	closedir(d);
+	for (int i = 0; i < nafter; i++) {
+		int old = 0;
+
+		for (int j = 0; j < nbefore; j++)
+			old |= strcmp(after[i], before[j]) == 0;
+		cr_assert(old, "arena %s left behind", after[i]);
+	}
+}

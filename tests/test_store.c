@@ -18,27 +18,6 @@
 		   "--param", "k=int:1:9", "--algo", "random", "--evals", "3000", \
 		   "--seed", "5", "-q"
 
-static uint64_t
-row_count(const char *db)
-{
-	sqlite3 *h;
-	sqlite3_stmt *s;
-	uint64_t n = 0;
-
-	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		sqlite3_close(h);
-		return 0;
-	}
-	sqlite3_busy_timeout(h, 1000);
-	if (sqlite3_prepare_v2(h, "SELECT count(*) FROM results", -1, &s, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		n = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(h);
-	return n;
-}
-
 /* The deterministic columns (seq, params, status, detail, value) of an
  * export, as one string. */
 static char *
@@ -89,19 +68,19 @@ assert_resume_equals_uninterrupted(const char *const *args, uint64_t total,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)cut_argv, environ), 0);
 	/* Wait (bounded) until a good part is committed, then SIGKILL. */
-	for (int tries = 0; tries < 20000 && row_count(in_test_dir("cut.db")) < kill_at;
+	for (int tries = 0; tries < 20000 && store_row_count(in_test_dir("cut.db")) < kill_at;
 	     tries++)
 		usleep(500);
 	cr_assert_eq(kill(driver, SIGKILL), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFSIGNALED(status), "the sweep was still running");
-	at_kill = row_count(in_test_dir("cut.db"));
+	at_kill = store_row_count(in_test_dir("cut.db"));
 	cr_log_info("%s: SIGKILLed with %llu of %llu rows committed", args[7],
 		    (unsigned long long)at_kill, (unsigned long long)total);
 	cr_assert_geq(at_kill, kill_at);
 	cr_assert_lt(at_kill, total, "killed before the end");
 	cr_assert_eq(run_cli(resume_args, NULL, NULL), 0);
-	cr_assert_eq(row_count(in_test_dir("cut.db")), total);
+	cr_assert_eq(store_row_count(in_test_dir("cut.db")), total);
 	ref = deterministic_export(in_test_dir("ref.db"));
 	resumed = deterministic_export(in_test_dir("cut.db"));
 	cr_assert_str_eq(resumed, ref, "resumed table differs");
@@ -157,15 +136,15 @@ Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, &fa, NULL,
 				 (char *const *)argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
-	for (int tries = 0; tries < 20000 && row_count(in_test_dir("int.db")) < 300; tries++)
+	for (int tries = 0; tries < 20000 && store_row_count(in_test_dir("int.db")) < 300; tries++)
 		usleep(500);
-	cr_assert_geq(row_count(in_test_dir("int.db")), 300,
+	cr_assert_geq(store_row_count(in_test_dir("int.db")), 300,
 		      "rows reach the file while the sweep runs");
 	cr_assert_eq(kill(driver, SIGINT), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130,
 		  "status %#x: %s", status, slurp(in_test_dir("driver.err")));
-	cr_assert_lt(row_count(in_test_dir("int.db")), 3000);
+	cr_assert_lt(store_row_count(in_test_dir("int.db")), 3000);
 	cr_assert_eq(run_cli(resume_args, NULL, NULL), 0);
 	cr_assert_eq(run_cli(ref_args, NULL, NULL), 0);
 	a = deterministic_export(in_test_dir("int.db"));
@@ -340,7 +319,7 @@ Test(store, resume_refuses_a_file_still_being_written, .timeout = 60,
 
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
-	for (int tries = 0; tries < 20000 && row_count(in_test_dir("live.db")) < 100; tries++)
+	for (int tries = 0; tries < 20000 && store_row_count(in_test_dir("live.db")) < 100; tries++)
 		usleep(500);
 	cr_assert_eq(run_cli(resume, NULL, in_test_dir("err")), 2);
 	err = slurp(in_test_dir("err"));
@@ -372,7 +351,7 @@ Test(store, resume_checks_input_content_and_works_from_anywhere, .timeout = 60,
 		fprintf(f, "%d,%.2f\n", i, 100 + 10 * sin(i / 7.0) + i * 0.05);
 	fclose(f);
 	cr_assert_eq(run_cli_in(rsw_test_dir, run, NULL, NULL), 0);
-	cr_assert_eq(row_count(db), 65);
+	cr_assert_eq(store_row_count(db), 65);
 	cut_store(db, 20);
 	/* Touched, not changed: resumed from another directory, it ends
 	 * exactly as the uninterrupted run. */
@@ -395,7 +374,7 @@ Test(store, resume_checks_input_content_and_works_from_anywhere, .timeout = 60,
 	cr_assert_not_null(strstr(err, "/prices.csv' changed since the sweep started"),
 			   "%s", err);
 	free(err);
-	cr_assert_eq(row_count(db), 20, "nothing written");
+	cr_assert_eq(store_row_count(db), 20, "nothing written");
 }
 
 /* A slow sweep's rows reach the file as they come (within the store's
@@ -413,14 +392,14 @@ Test(store, a_slow_sweeps_rows_reach_the_file_one_by_one, .timeout = 60,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
 	while (waitpid(driver, &status, WNOHANG) == 0) {
-		uint64_t rows = row_count(in_test_dir("slow.db"));
+		uint64_t rows = store_row_count(in_test_dir("slow.db"));
 
 		if (rows <= 4)
 			seen[rows] = 1;
 		usleep(2000);
 	}
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	cr_assert_eq(row_count(in_test_dir("slow.db")), 4);
+	cr_assert_eq(store_row_count(in_test_dir("slow.db")), 4);
 	for (int k = 1; k <= 3; k++)
 		cr_assert(seen[k], "never saw %d row(s) in the file while it ran", k);
 }

@@ -13,9 +13,11 @@
 
 #include "helpers.h"
 
-/* 1 ms of work, then an error at seq 13 when asked: a C objective. */
+/* 1 ms of work, then an error at seq 13 when asked: a C objective.
+ * `executions`, when set, lies in memory shared with the workers. */
 struct slow_plan {
 	int fail_at_13;
+	uint64_t *executions;
 };
 
 static const char *const slow_metrics[] = { "twice", NULL };
@@ -26,6 +28,8 @@ slow_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 {
 	const struct slow_plan *p = ctx;
 
+	if (p != NULL && p->executions != NULL)
+		__atomic_fetch_add(p->executions, 1, __ATOMIC_RELAXED);
 	busy_wait_ns(1000000);
 	if (p != NULL && p->fail_at_13 && t->seq == 13) {
 		out->error_code = 7;
@@ -204,7 +208,9 @@ Test(sweep, refusals_name_the_culprit_and_leave_nothing, .timeout = 60,
 Test(sweep, on_error_fail_stops_at_the_first_failure, .timeout = 60,
      .init = make_test_dir)
 {
-	struct slow_plan plan = { .fail_at_13 = 1 };
+	uint64_t *executions = mmap(NULL, sizeof *executions, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct slow_plan plan = { .fail_at_13 = 1, .executions = executions };
 	rsw_sweep_config c;
 	rsw_sweep_summary s;
 	rsw_space space;
@@ -219,8 +225,18 @@ Test(sweep, on_error_fail_stops_at_the_first_failure, .timeout = 60,
 		c.objective.ctx = &plan;
 		c.engine.on_error = RSW_ON_ERROR_FAIL;
 		c.store = in_test_dir(workers ? "j2.db" : "serial.db");
+		*executions = 0;
 		cr_assert_eq(rsw_sweep_open(&sw, &c, err, sizeof err), 0, "%s", err);
 		cr_assert_eq(rsw_sweep_run(sw), RSW_ETASKFAILED);
+		/* Nothing starts after the failure is known: serially
+		 * nothing at all, in parallel only what workers had
+		 * claimed by then (without the halt: all 5000). */
+		if (workers == 0)
+			cr_assert_eq(*executions, 14, "%llu ran",
+				     (unsigned long long)*executions);
+		else
+			cr_assert_leq(*executions, 14 + 64, "%llu ran",
+				      (unsigned long long)*executions);
 		cr_assert_not_null(strstr(rsw_sweep_errmsg(sw), "task 13 failed"),
 				   "%s", rsw_sweep_errmsg(sw));
 		rsw_sweep_summary_get(sw, &s);
@@ -233,6 +249,7 @@ Test(sweep, on_error_fail_stops_at_the_first_failure, .timeout = 60,
 		cr_assert_eq(s.by_status[RSW_STATUS_OK], 13);
 		cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
 	}
+	munmap(executions, sizeof *executions);
 }
 
 struct reader {

@@ -468,6 +468,33 @@ Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
 	rsw_algorithm_destroy(bo);
 }
 
+static int
+always_fails(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	     rsw_eval_out *out)
+{
+	out->error_code = 3;
+	return -1;
+}
+
+/* With no success to model (every evaluation fails) bayes explores at
+ * random: those points are new ones too, down to the last of the grid. */
+Test(bayes, points_drawn_without_a_model_are_never_repeated, .timeout = 60)
+{
+	struct distinct_check chk = { 0 };
+	rsw_objective obj = { always_fails, NULL, NULL };
+	rsw_run_options ro = { .window = 2, .on_commit = count_repeats,
+			       .commit_ctx = &chk };
+	const char *specs[] = { "x=int:0:4", "y=cat:a,b,c", NULL };
+	rsw_space s = space_of(specs);
+	rsw_algorithm *bo;
+
+	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, &(rsw_algo_opts){ .evals = 40, .init = 4, .seed = 1, .minimize = 1 }), 0);
+	run_algorithm(bo, obj, 0, &ro);
+	cr_assert_eq(chk.repeats, 0);
+	cr_assert_eq(chk.evals, 15, "5 x 3 points, then done: %u", chk.evals);
+	rsw_algorithm_destroy(bo);
+}
+
 /* The embedding example (examples/embed_search.c: rsw_run + bayes through
  * the library) prints the same search at any worker count. */
 Test(bayes, embedding_example_is_the_same_at_any_worker_count, .timeout = 120)

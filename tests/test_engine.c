@@ -394,10 +394,13 @@ Test(engine, external_worker_attaches_and_its_death_loses_nothing, .timeout = 60
 	free(out);
 }
 
+/* 1 ms of work; ctx, when set, counts executions in shared memory. */
 static int
 slow_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	  rsw_eval_out *out)
 {
+	if (ctx != NULL)
+		__atomic_fetch_add((uint64_t *)ctx, 1, __ATOMIC_RELAXED);
 	busy_wait_ns(1000000);
 	out->value = x[0];
 	return 0;
@@ -405,7 +408,9 @@ slow_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 
 Test(engine, drain_finishes_running_tasks_and_skips_the_rest, .timeout = 30)
 {
-	rsw_objective obj = { slow_eval, NULL, NULL };
+	uint64_t *executions = mmap(NULL, sizeof *executions, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	rsw_objective obj = { slow_eval, NULL, executions };
 	rsw_config c = config(2);
 	rsw_result out[500];
 	uint64_t got = 0, ok = 0, skipped = 0;
@@ -440,6 +445,11 @@ Test(engine, drain_finishes_running_tasks_and_skips_the_rest, .timeout = 30)
 	cr_assert_eq(ok + skipped, 500);
 	cr_assert_eq(rsw_engine_pending(e), 0);
 	rsw_engine_close(e);
+	/* A skipped task never ran: a worker's claim of a cancelled task
+	 * fails (its CAS), so each execution is one ok result. */
+	cr_assert_eq(*executions, ok, "%llu executions for %llu ok results",
+		     (unsigned long long)*executions, (unsigned long long)ok);
+	munmap(executions, sizeof *executions);
 }
 
 Test(engine, external_worker_dead_before_it_started_fails_nothing,

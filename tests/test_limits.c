@@ -1,9 +1,9 @@
 /*
  * tests/test_limits.c - resource limits and the worker lifecycle through
  * the command: a hard memory limit (RLIMIT_DATA) turns big allocations
- * into `oom` results and leaves small ones alone; a soft limit and
- * --recycle-after replace workers between tasks without changing a single
- * result.
+ * into `oom` results and leaves small ones alone, also when the objective
+ * dies of the failed allocation; a soft limit and --recycle-after replace
+ * workers between tasks without changing a single result.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -58,6 +58,61 @@ Test(limits, hard_memory_limit_turns_big_allocations_into_oom, .timeout = 60,
 			cr_assert_str_eq(status, "oom", "%d MiB over a 64 MiB limit", mb);
 	}
 	free(text);
+}
+
+/* Grows x[0] MiB in touched 1 MiB chunks, as a growing data structure
+ * does, and aborts when an allocation fails, as an uncaught std::bad_alloc
+ * does: the worker dies with its resident memory at the limit. */
+static int
+grow_or_abort(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	      rsw_eval_out *out)
+{
+	char *chunks[256];
+	uint32_t want = (uint32_t)x[0];
+
+	for (uint32_t i = 0; i < want; i++) {
+		chunks[i] = malloc(1u << 20);
+		if (chunks[i] == NULL)
+			abort();
+		memset(chunks[i], 1, 1u << 20);
+	}
+	for (uint32_t i = 0; i < want; i++)
+		free(chunks[i]);
+	out->value = want;
+	return 0;
+}
+
+Test(limits, a_worker_that_dies_at_the_memory_limit_is_an_oom, .timeout = 60)
+{
+	rsw_objective obj = { grow_or_abort, NULL, NULL };
+	rsw_result out[4];
+	double mb[4] = { 8, 200, 16, 250 };
+	rsw_config c;
+	rsw_engine *e;
+	uint32_t got = 0;
+
+#if defined(__SANITIZE_ADDRESS__)
+	cr_skip_test("RLIMIT_DATA cannot be exercised under AddressSanitizer");
+#endif
+	rsw_config_init(&c);
+	c.workers = 2;
+	c.max_params = 1;
+	c.max_mem = 64u << 20;
+	c.max_attempts = 1;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_engine_submit_batch(e, mb, 1, 4), 4);
+	while (got < 4) {
+		int k = rsw_engine_poll(e, out + got, 4 - got, -1);
+
+		cr_assert_gt(k, 0, "poll: %s", rsw_strerror(k));
+		got += (uint32_t)k;
+	}
+	rsw_engine_close(e);
+	for (uint32_t i = 0; i < 4; i++)
+		cr_assert_eq(out[i].status,
+			     mb[i] < 64 ? RSW_STATUS_OK : RSW_STATUS_OOM,
+			     "%g MiB under a 64 MiB limit: %s", mb[i],
+			     rsw_status_name(out[i].status));
 }
 
 Test(limits, soft_memory_limit_recycles_and_loses_nothing, .timeout = 60,

@@ -102,6 +102,42 @@ Test(sweep, bayes_resumed_at_another_worker_count_ends_as_uninterrupted,
 	free(resumed);
 }
 
+/* A store whose rows are not what the recorded sweep suggests (here one
+ * parameter edited in place) is refused on resume, naming the file, and
+ * left as it was: nothing is replayed from it and nothing appended. */
+Test(sweep, resume_refuses_rows_another_sweep_wrote, .timeout = 60,
+     .init = make_test_dir)
+{
+	rsw_sweep_config c, exec;
+	rsw_space space;
+	rsw_sweep *sw;
+	sqlite3 *h;
+	char err[1024];
+
+	base_config(&c, &space, 2);
+	c.algo = "random";
+	c.algo_opts.evals = 40;
+	c.objective.name = "sphere";
+	c.store = in_test_dir("edited.db");
+	cr_assert_eq(run_sweep(&c), 0);
+	cut_store(c.store, 20);
+	cr_assert_eq(sqlite3_open(c.store, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, "UPDATE results SET k = k % 40 + 1 WHERE seq = 7",
+				  NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	rsw_sweep_config_init(&exec);
+	cr_assert_eq(rsw_sweep_resume(&sw, c.store, &exec, err, sizeof err), 0,
+		     "%s", err);
+	cr_assert_eq(rsw_sweep_run(sw), RSW_EREPLAY);
+	cr_assert_not_null(strstr(rsw_sweep_errmsg(sw), "edited.db"), "%s",
+			   rsw_sweep_errmsg(sw));
+	cr_assert_not_null(strstr(rsw_sweep_errmsg(sw), "do not match"), "%s",
+			   rsw_sweep_errmsg(sw));
+	rsw_sweep_close(sw, err, sizeof err);
+	cr_assert_eq(store_row_count(c.store), 20);
+}
+
 /* A C function and an algorithm of the program's own cannot be stored:
  * a resume refuses until the caller passes them again, then finishes. */
 Test(sweep, code_the_store_cannot_hold_is_passed_again, .timeout = 120,
@@ -340,7 +376,27 @@ Test(sweep, store_api_writes_replays_and_exports, .timeout = 60,
 	}
 	cr_assert_eq(rsw_store_flush(st), 0);
 	cr_assert_eq(rsw_store_rows(st), 50000);
+	/* The table stays a prefix of seqs (what a resume replays): a row
+	 * after a gap, and a skipped row and all after it, are not stored. */
+	r.seq = 50001;
+	r.status = RSW_STATUS_OK;
+	cr_assert_eq(rsw_store_add(st, x, 2, &r), 0);
+	cr_assert_eq(rsw_store_flush(st), 0);
+	cr_assert_eq(rsw_store_rows(st), 50000, "a row after a gap was stored");
 	cr_assert_eq(rsw_store_close(st, "done"), 0);
+	cr_assert_eq(rsw_store_open(&st, in_test_dir("a.db"), RSW_STORE_APPEND, err,
+				    sizeof err), 0, "%s", err);
+	cr_assert_eq(rsw_store_bind_space(st, &space), 0);
+	r.seq = 50000;
+	r.status = RSW_STATUS_SKIPPED;
+	cr_assert_eq(rsw_store_add(st, x, 2, &r), 0);
+	r.seq = 50001;
+	r.status = RSW_STATUS_OK;
+	cr_assert_eq(rsw_store_add(st, x, 2, &r), 0);
+	cr_assert_eq(rsw_store_flush(st), 0);
+	cr_assert_eq(rsw_store_rows(st), 50000, "a skipped row was stored");
+	cr_assert_eq(rsw_store_close(st, "done"), 0);
+	cr_assert_eq(store_row_count(in_test_dir("a.db")), 50000);
 
 	cr_assert_eq(rsw_store_open(&st, in_test_dir("a.db"), RSW_STORE_READ, err,
 				    sizeof err), 0, "%s", err);

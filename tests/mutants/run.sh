@@ -21,6 +21,12 @@ survived=0
 while IFS= read -r line; do
 	[ -z "$line" ] || [ "${line:0:1}" = "#" ] && continue
 	# Fields are split on '@@' by hand: the texts hold tabs and '|'.
+	fields=${line//[!@]/}
+	if [ "${#fields}" -lt 8 ]; then
+		echo "STALE    malformed line (five fields joined by @@): $line"
+		survived=$((survived + 1))
+		continue
+	fi
 	name=${line%%@@*}; line=${line#*@@}
 	file=${line%%@@*}; line=${line#*@@}
 	suites=${line%%@@*}; line=${line#*@@}

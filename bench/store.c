@@ -103,18 +103,6 @@ through_sqlite(uint64_t rows, const char *path, rsw_store_bench *out)
 	return rc;
 }
 
-static void
-remove_db(const char *path)
-{
-	char side[4200];
-
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
-
 int
 rsw_bench_store(uint64_t rows, const char *dir, rsw_store_bench *out)
 {
@@ -125,12 +113,12 @@ rsw_bench_store(uint64_t rows, const char *dir, rsw_store_bench *out)
 	out->rows = rows;
 	snprintf(a, sizeof a, "%s/ringsweep-bench-store-%d.db", dir, (int)getpid());
 	snprintf(b, sizeof b, "%s/ringsweep-bench-sqlite-%d.db", dir, (int)getpid());
-	remove_db(a);
-	remove_db(b);
+	rsw_store_remove(a);
+	rsw_store_remove(b);
 	rc = through_sqlite(rows, b, out);
 	if (rc == 0)
 		rc = through_store(rows, a, out);
-	remove_db(a);
-	remove_db(b);
+	rsw_store_remove(a);
+	rsw_store_remove(b);
 	return rc;
 }

@@ -414,8 +414,8 @@ create_tables(rsw_store *st, const rsw_space *space, uint32_t nmetrics,
 	return rc;
 }
 
-static void
-remove_files(const char *path)
+void
+rsw_store_remove(const char *path)
 {
 	char side[4200];
 
@@ -463,7 +463,7 @@ rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
 			 st != NULL && st->db != NULL ? sqlite3_errmsg(st->db) :
 							"out of memory");
 		store_free(st);
-		remove_files(path);
+		rsw_store_remove(path);
 		return RSW_ESTORE;
 	}
 	/* A reader (export, sqlite3, a test) may hold a lock for a moment,
@@ -476,7 +476,7 @@ rsw_store_create(rsw_store **out, const char *path, const rsw_space *space,
 		snprintf(err, errlen, "'%s': cannot create the tables: %s", path,
 			 sqlite3_errmsg(st->db));
 		store_free(st);
-		remove_files(path);
+		rsw_store_remove(path);
 		return RSW_ESTORE;
 	}
 	load_meta(st);

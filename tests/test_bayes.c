@@ -447,14 +447,12 @@ count_repeats(void *ctx, const double *x, uint32_t n, const rsw_result *r)
 	return 0;
 }
 
-/* In a discrete space every suggestion is a new point (the continuous
- * optimum of EI would round onto known ones again and again), and the
- * run ends when the space is exhausted, not when the budget is. */
-Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
-     .timeout = 60)
+/* Runs bayes over the 5 x 3 grid x=int:0:4, y=cat:a,b,c with a budget of
+ * 40 and asserts every point is new and the run ends with the grid. */
+static void
+exhaust_the_grid_without_repeats(rsw_objective obj, int workers)
 {
 	struct distinct_check chk = { 0 };
-	rsw_objective obj = { no_result_yet, NULL, NULL };
 	rsw_run_options ro = { .window = 2, .on_commit = count_repeats,
 			       .commit_ctx = &chk };
 	const char *specs[] = { "x=int:0:4", "y=cat:a,b,c", NULL };
@@ -462,10 +460,19 @@ Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
 	rsw_algorithm *bo;
 
 	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, &(rsw_algo_opts){ .evals = 40, .init = 4, .seed = 1, .minimize = 1 }), 0);
-	run_algorithm(bo, obj, 2, &ro);
+	run_algorithm(bo, obj, workers, &ro);
 	cr_assert_eq(chk.repeats, 0);
 	cr_assert_eq(chk.evals, 15, "5 x 3 points, then done: %u", chk.evals);
 	rsw_algorithm_destroy(bo);
+}
+
+/* In a discrete space every suggestion is a new point (the continuous
+ * optimum of EI would round onto known ones again and again), and the
+ * run ends when the space is exhausted, not when the budget is. */
+Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
+     .timeout = 60)
+{
+	exhaust_the_grid_without_repeats((rsw_objective){ no_result_yet, NULL, NULL }, 2);
 }
 
 static int
@@ -480,19 +487,7 @@ always_fails(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
  * random: those points are new ones too, down to the last of the grid. */
 Test(bayes, points_drawn_without_a_model_are_never_repeated, .timeout = 60)
 {
-	struct distinct_check chk = { 0 };
-	rsw_objective obj = { always_fails, NULL, NULL };
-	rsw_run_options ro = { .window = 2, .on_commit = count_repeats,
-			       .commit_ctx = &chk };
-	const char *specs[] = { "x=int:0:4", "y=cat:a,b,c", NULL };
-	rsw_space s = space_of(specs);
-	rsw_algorithm *bo;
-
-	cr_assert_eq(rsw_algo_bayes_create(&bo, &s, &(rsw_algo_opts){ .evals = 40, .init = 4, .seed = 1, .minimize = 1 }), 0);
-	run_algorithm(bo, obj, 0, &ro);
-	cr_assert_eq(chk.repeats, 0);
-	cr_assert_eq(chk.evals, 15, "5 x 3 points, then done: %u", chk.evals);
-	rsw_algorithm_destroy(bo);
+	exhaust_the_grid_without_repeats((rsw_objective){ always_fails, NULL, NULL }, 0);
 }
 
 /* The embedding example (examples/embed_search.c: rsw_run + bayes through

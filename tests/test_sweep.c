@@ -68,6 +68,21 @@ run_sweep(const rsw_sweep_config *c)
 	return rc;
 }
 
+/* A random search of `evals` sphere evaluations into store `db`, cut back
+ * to its first `keep` rows as a kill would have left it. */
+static void
+stored_random_sweep(rsw_sweep_config *c, rsw_space *space, const char *db,
+		    uint64_t evals, int keep)
+{
+	base_config(c, space, 2);
+	c->algo = "random";
+	c->algo_opts.evals = evals;
+	c->objective.name = "sphere";
+	c->store = in_test_dir(db);
+	cr_assert_eq(run_sweep(c), 0);
+	cut_store(c->store, keep);
+}
+
 Test(sweep, bayes_resumed_at_another_worker_count_ends_as_uninterrupted,
      .timeout = 120, .init = make_test_dir)
 {
@@ -114,13 +129,7 @@ Test(sweep, resume_refuses_rows_another_sweep_wrote, .timeout = 60,
 	sqlite3 *h;
 	char err[1024];
 
-	base_config(&c, &space, 2);
-	c.algo = "random";
-	c.algo_opts.evals = 40;
-	c.objective.name = "sphere";
-	c.store = in_test_dir("edited.db");
-	cr_assert_eq(run_sweep(&c), 0);
-	cut_store(c.store, 20);
+	stored_random_sweep(&c, &space, "edited.db", 40, 20);
 	cr_assert_eq(sqlite3_open(c.store, &h), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(h, "UPDATE results SET k = k % 40 + 1 WHERE seq = 7",
 				  NULL, NULL, NULL), SQLITE_OK);
@@ -439,13 +448,7 @@ Test(sweep, resume_refuses_code_in_place_of_what_was_recorded, .timeout = 60,
 	rsw_sweep *sw;
 	char err[1024];
 
-	base_config(&c, &space, 2);
-	c.algo = "random";
-	c.algo_opts.evals = 20;
-	c.objective.name = "sphere";
-	c.store = in_test_dir("b.db");
-	cr_assert_eq(run_sweep(&c), 0);
-	cut_store(c.store, 5);
+	stored_random_sweep(&c, &space, "b.db", 20, 5);
 	rsw_sweep_config_init(&exec);
 	cr_assert_eq(rsw_algo_random_create(&mine, &space, &c.algo_opts), 0);
 	exec.algorithm = mine;

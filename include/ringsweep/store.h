@@ -107,6 +107,10 @@ RSW_EXTERN int rsw_store_close(rsw_store *st, const char *outcome);
 /* Closes without writing anything more (NULL-safe). */
 RSW_EXTERN void rsw_store_discard(rsw_store *st);
 
+/* Deletes the store file at `path` with SQLite's side files (-wal, -shm),
+ * which a plain unlink would leave behind.  Close it first. */
+RSW_EXTERN void rsw_store_remove(const char *path);
+
 enum rsw_export_format { RSW_EXPORT_CSV = 0, RSW_EXPORT_JSON = 1 };
 
 /* Writes a store's results to out: CSV (a header row, then one line per

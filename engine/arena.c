@@ -74,7 +74,8 @@ compute_layout(struct rsw_arena_header *h)
 	h->death_capacity = 256;
 	h->task_slot_size = (uint32_t)align_up(
 	    sizeof(struct rsw_task_slot) +
-		sizeof(double) * (h->max_params + h->max_metrics),
+		sizeof(double) * (h->max_params + h->max_metrics) +
+		h->max_message,
 	    RSW_CACHELINE);
 	h->off_task_ring = off;
 	off += sizeof(struct rsw_ring);
@@ -144,6 +145,7 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	tmp.max_inflight = p->max_inflight;
 	tmp.max_params = p->max_params;
 	tmp.max_metrics = p->max_metrics;
+	tmp.max_message = p->max_message;
 	tmp.idle = p->idle;
 	tmp.timeout_ns = p->timeout_ns;
 	compute_layout(&tmp);
@@ -231,6 +233,7 @@ validate(const struct rsw_arena_header *h, size_t size)
 	if (h->nslots == 0 || h->nslots > 4096 || h->nworkers > h->nslots ||
 	    h->max_params > RSW_MAX_PARAMS_LIMIT ||
 	    h->max_metrics > RSW_MAX_METRICS_LIMIT ||
+	    h->max_message > RSW_MAX_MESSAGE_LIMIT ||
 	    h->ring_capacity < 2 || (h->ring_capacity & (h->ring_capacity - 1)) ||
 	    h->max_inflight < 2 || (h->max_inflight & (h->max_inflight - 1)) ||
 	    h->max_inflight > (1u << 24) || h->ring_capacity > (1u << 24))
@@ -242,6 +245,7 @@ validate(const struct rsw_arena_header *h, size_t size)
 	want.max_inflight = h->max_inflight;
 	want.max_params = h->max_params;
 	want.max_metrics = h->max_metrics;
+	want.max_message = h->max_message;
 	compute_layout(&want);
 	if (want.total_size != h->total_size ||
 	    want.task_slot_size != h->task_slot_size ||

@@ -52,7 +52,7 @@
 
 #define RSW_CACHELINE 64
 #define RSW_ARENA_MAGIC 0x3157535347474e52ull /* "RNGGSSW1" little-endian */
-#define RSW_ARENA_VERSION 5u
+#define RSW_ARENA_VERSION 6u
 #define RSW_ARENA_PREFIX "/ringsweep-"
 #define RSW_OBJECTIVE_NAME_MAX 64
 #define RSW_OBJECTIVE_ARG_MAX 1024
@@ -77,7 +77,9 @@ struct rsw_result_desc {
 	double value;
 	uint64_t elapsed_ns;
 	int32_t detail;
-	uint32_t nmetrics;
+	uint16_t nmetrics;
+	uint16_t message_len;	/* bytes of the failure's text in the task slot
+				   (no NUL); 0 = none */
 	uint64_t peak_kb;	/* the worker's peak RSS after the task; 0 = not read */
 };
 _Static_assert(sizeof(struct rsw_result_desc) == 48, "result descriptor ABI");
@@ -138,9 +140,10 @@ struct rsw_task_slot {
 	uint64_t seq;
 	uint32_t attempt;
 	uint32_t nparams;
-	uint64_t reserved_;
+	uint64_t shown_seq; /* the seq the objective is told (rsw_run's own
+			       numbering); informational only */
 	/* followed by double params[max_params], double metrics[max_metrics],
-	 * padded to the cache line */
+	 * char message[max_message], padded to the cache line */
 };
 _Static_assert(sizeof(struct rsw_task_slot) == 32, "task slot head ABI");
 
@@ -215,6 +218,8 @@ struct rsw_arena_header {
 	uint32_t death_capacity;
 	uint32_t max_params;
 	uint32_t max_metrics;
+	uint32_t max_message;	 /* bytes of failure text a task slot holds */
+	uint32_t reserved_;
 	uint32_t task_slot_size;
 	uint32_t idle;		 /* enum rsw_idle_mode */
 	uint64_t timeout_ns;	 /* 0 = none */
@@ -268,7 +273,7 @@ typedef struct rsw_arena {
 typedef struct rsw_arena_params {
 	uint32_t nworkers, nslots;
 	uint32_t ring_capacity, max_inflight;
-	uint32_t max_params, max_metrics;
+	uint32_t max_params, max_metrics, max_message;
 	uint32_t idle;
 	uint64_t timeout_ns;
 	const char *objective;
@@ -321,6 +326,13 @@ static inline double *
 rsw__slot_metrics(const rsw_arena *a, struct rsw_task_slot *s)
 {
 	return (double *)(s + 1) + a->layout.max_params;
+}
+
+static inline char *
+rsw__slot_message(const rsw_arena *a, struct rsw_task_slot *s)
+{
+	return (char *)((double *)(s + 1) + a->layout.max_params +
+			a->layout.max_metrics);
 }
 
 static inline struct rsw_worker_slot *

@@ -97,6 +97,7 @@ struct flight {
 	int32_t detail;
 	int32_t worker;
 	uint32_t nmetrics;
+	uint32_t message_len; /* the final attempt's failure text, or 0 */
 	double value;
 	uint64_t elapsed_ns;
 	uint64_t peak_kb;
@@ -120,12 +121,14 @@ struct rsw_engine {
 	struct flight *fl;
 	double *params;	 /* private copies, max_inflight x max_params */
 	double *metrics; /* max_inflight x max_metrics */
+	char *messages;	 /* max_inflight x max_message, or NULL */
 	uint64_t next_seq; /* next to submit */
 	uint64_t enq_seq;  /* fresh tasks below this have been enqueued */
 	uint64_t poll_seq; /* next to hand out */
 	uint64_t *requeue; /* FIFO of seqs, max_inflight entries */
 	uint32_t rq_head, rq_tail;
 	uint32_t next_epoch;
+	uint64_t seq_base; /* added to the seq objectives are told */
 	double avg_task_ns;
 	int error;	   /* sticky */
 	int draining;	   /* no new attempts start; see rsw_engine_drain */
@@ -161,6 +164,7 @@ rsw_config_init(rsw_config *c)
 	c->ring_capacity = 1024;
 	c->max_params = 16;
 	c->max_metrics = 0;
+	c->max_message = 0;
 	c->max_batch = 64;
 	c->external_slots = 0;
 }
@@ -216,6 +220,9 @@ rsw_config_validate(const rsw_config *c, char *err, size_t errlen)
 	CHECK(c->max_metrics <= RSW_MAX_METRICS_LIMIT,
 	      "max_metrics must be at most %d, got %u", RSW_MAX_METRICS_LIMIT,
 	      c->max_metrics);
+	CHECK(c->max_message <= RSW_MAX_MESSAGE_LIMIT,
+	      "max_message must be at most %d, got %u", RSW_MAX_MESSAGE_LIMIT,
+	      c->max_message);
 	CHECK(c->max_batch >= 1 && c->max_batch <= 4096,
 	      "max_batch must be from 1 to 4096, got %u", c->max_batch);
 	CHECK(c->nice >= 0 && c->nice <= 19, "nice must be from 0 to 19, got %d",
@@ -292,6 +299,25 @@ skip(struct flight *f)
 	f->detail = 0;
 	f->value = NAN;
 	f->nmetrics = 0;
+	f->message_len = 0;
+}
+
+/* Keeps an attempt's failure text with its task; text of len bytes that
+ * came from shared memory, so len was checked against max_message. */
+static void
+keep_message(rsw_engine *e, struct flight *f, const char *text, uint32_t len)
+{
+	char *to;
+
+	if (e->messages == NULL || text == NULL || len == 0 ||
+	    len >= e->cfg.max_message) {
+		f->message_len = 0;
+		return;
+	}
+	to = e->messages + (size_t)(f->seq & e->mask) * e->cfg.max_message;
+	memcpy(to, text, len);
+	to[len] = '\0';
+	f->message_len = len;
 }
 
 /* Queues a task again under a new epoch, attempt unchanged (it never
@@ -365,8 +391,10 @@ halt_after(rsw_engine *e, uint64_t seq)
 /* An attempt failed: retry it, or make the failure final. */
 static void
 fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
-	     int32_t worker, uint64_t elapsed_ns)
+	     int32_t worker, uint64_t elapsed_ns, const char *message,
+	     uint32_t message_len)
 {
+	keep_message(e, f, message, message_len);
 	f->status = status;
 	f->detail = detail;
 	f->worker = worker;
@@ -437,6 +465,7 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		f->state = F_DONE;
 		f->status = RSW_STATUS_OK;
 		f->detail = 0;
+		f->message_len = 0;
 		f->value = r->value;
 		f->worker = (int32_t)w;
 		f->elapsed_ns = r->elapsed_ns;
@@ -448,7 +477,9 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		       nm * sizeof(double));
 		return;
 	}
-	fail_attempt(e, f, r->status, r->detail, (int32_t)w, r->elapsed_ns);
+	fail_attempt(e, f, r->status, r->detail, (int32_t)w, r->elapsed_ns,
+		     rsw__slot_message(&e->arena, rsw__task_slot(&e->arena, r->seq)),
+		     r->message_len);
 }
 
 /* Wait-free: SPSC consumer of worker slot w's result ring (the driver is
@@ -554,7 +585,8 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 			}
 			classify_death(d, &status, &detail);
 			count_attempt(e, d->slot, 1, 0);
-			fail_attempt(e, f, status, detail, (int32_t)d->slot, 0);
+			fail_attempt(e, f, status, detail, (int32_t)d->slot, 0,
+				     NULL, 0);
 		} else if (RSW_STATE_OWNER(st) == 0 && consumed(e, f->ring_pos)) {
 			requeue_unchanged(e, f, st);
 		}
@@ -879,6 +911,7 @@ static void
 serial_run_pending(rsw_engine *e)
 {
 	double metrics[RSW_MAX_METRICS_LIMIT];
+	char message[RSW_MAX_MESSAGE_LIMIT];
 	uint64_t seq;
 
 	/* One task a call: a poll returns between tasks, so the caller (and
@@ -886,18 +919,21 @@ serial_run_pending(rsw_engine *e)
 	if (!e->draining && !e->cancel && serial_next(e, &seq)) {
 		struct flight *f = flight(e, seq);
 		struct rsw_result_desc r;
-		rsw_task_info info = { seq, f->attempt, -1 };
+		rsw_task_info info = { seq + e->seq_base, f->attempt, -1 };
 
 		memset(&r, 0, sizeof r);
 		rsw__evaluate(&e->obj, e->params + (seq & e->mask) * e->cfg.max_params,
-			      f->nparams, &info, metrics, rsw__mono_ns(), &r);
+			      f->nparams, &info, metrics, message,
+			      e->cfg.max_message, rsw__mono_ns(), &r);
 		count_attempt(e, 0, r.status != RSW_STATUS_OK, r.elapsed_ns);
 		if (r.status != RSW_STATUS_OK) {
-			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns);
+			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns,
+				     message, r.message_len);
 			return;
 		}
 		f->state = F_DONE;
 		f->status = RSW_STATUS_OK;
+		f->message_len = 0;
 		f->value = r.value;
 		f->worker = -1;
 		f->elapsed_ns = r.elapsed_ns;
@@ -940,8 +976,10 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	e->metrics = calloc((size_t)cfg->max_inflight * (cfg->max_metrics + 1),
 			    sizeof(double));
 	e->requeue = calloc(cfg->max_inflight, sizeof *e->requeue);
+	if (cfg->max_message > 0)
+		e->messages = malloc((size_t)cfg->max_inflight * cfg->max_message);
 	if (e->fl == NULL || e->params == NULL || e->metrics == NULL ||
-	    e->requeue == NULL) {
+	    e->requeue == NULL || (cfg->max_message > 0 && e->messages == NULL)) {
 		rsw_engine_close(e);
 		return RSW_ENOMEM;
 	}
@@ -959,6 +997,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	ap.max_inflight = cfg->max_inflight;
 	ap.max_params = cfg->max_params;
 	ap.max_metrics = cfg->max_metrics;
+	ap.max_message = cfg->max_message;
 	ap.idle = (uint32_t)cfg->idle;
 	ap.timeout_ns = (uint64_t)(cfg->timeout_s * 1e9);
 	ap.objective = cfg->objective_name;
@@ -1049,6 +1088,7 @@ rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
 			/* Plain stores: published to workers by the task
 			 * ring's store fence when the descriptor goes in. */
 			ts->seq = seq;
+			ts->shown_seq = seq + e->seq_base;
 			ts->attempt = 1;
 			ts->nparams = nparams;
 			memcpy(rsw__slot_params(ts), p, nparams * sizeof(double));
@@ -1100,6 +1140,8 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 		r->nmetrics = f->nmetrics;
 		memcpy(r->metrics, e->metrics + (f->seq & e->mask) * e->cfg.max_metrics,
 		       f->nmetrics * sizeof(double));
+		r->message = f->message_len == 0 ? NULL :
+			     e->messages + (size_t)(f->seq & e->mask) * e->cfg.max_message;
 		f->state = F_FREE;
 		e->poll_seq++;
 		e->stats.committed++;
@@ -1230,6 +1272,12 @@ rsw_engine_cancel(rsw_engine *e)
 	e->cancel = 1;
 }
 
+void
+rsw__engine_set_seq_base(rsw_engine *e, uint64_t base)
+{
+	e->seq_base = base;
+}
+
 const rsw_config *
 rsw__engine_config(const rsw_engine *e)
 {
@@ -1281,6 +1329,7 @@ rsw_engine_close(rsw_engine *e)
 	free(e->fl);
 	free(e->params);
 	free(e->metrics);
+	free(e->messages);
 	free(e->requeue);
 	free(e);
 }

@@ -31,11 +31,13 @@ _Noreturn void rsw__supervisor_main(const char *arena_name, int ctl_fd,
 				    const rsw_config *cfg);
 
 /* Evaluates one task in the calling process (serial mode and workers);
- * start_ns is when the attempt started (CLOCK_MONOTONIC). */
+ * start_ns is when the attempt started (CLOCK_MONOTONIC).  A failure's
+ * text goes to message (message_max bytes; none when 0), its length to
+ * res->message_len. */
 void rsw__evaluate(const rsw_objective *obj, const double *params,
 		   uint32_t nparams, const rsw_task_info *info,
-		   double *metrics, uint64_t start_ns,
-		   struct rsw_result_desc *res);
+		   double *metrics, char *message, uint32_t message_max,
+		   uint64_t start_ns, struct rsw_result_desc *res);
 
 /* Descriptors the driver holds for an engine (engine/fds.c): registered
  * when made, closed with rsw__fd_close; a process an engine forks closes
@@ -46,5 +48,9 @@ void rsw__fd_close_all_owned(void);
 
 /* The configuration an engine was opened with. */
 const rsw_config *rsw__engine_config(const rsw_engine *e);
+/* From now on the objective is told seq + base (mod 2^64) for the task
+ * submitted as seq: rsw_run numbers its tasks from its own first one,
+ * replayed ones included, whatever the engine ran before. */
+void rsw__engine_set_seq_base(rsw_engine *e, uint64_t base);
 
 #endif

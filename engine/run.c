@@ -14,6 +14,7 @@
  * which worker finished first.  Results that arrive early wait in a
  * reorder buffer indexed by seq.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +37,34 @@ struct reorder {
 	double *params;
 	rsw_result *res;
 	uint8_t *have;
+	char *messages;	/* max_message bytes a slot, or NULL */
+	uint32_t max_message;
 };
 
 static double *
 params_of(struct reorder *b, uint64_t k)
 {
 	return b->params + (k & b->mask) * b->nparams;
+}
+
+/* A result's text lives only until the next poll (or replay): the buffer
+ * keeps its own copy until the result is committed (none when the engine
+ * takes no text: max_message 0). */
+static void
+keep_message(struct reorder *b, uint64_t k)
+{
+	rsw_result *r = &b->res[k & b->mask];
+	char *to;
+
+	if (r->message == NULL)
+		return;
+	if (b->messages == NULL) {
+		r->message = NULL;
+		return;
+	}
+	to = b->messages + (size_t)(k & b->mask) * b->max_message;
+	snprintf(to, b->max_message, "%s", r->message);
+	r->message = to;
 }
 
 int
@@ -68,6 +91,9 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 		return RSW_EINVAL;
 	rsw_engine_stats(e, &st);
 	offset = st.submitted;
+	/* The objective sees the run's seqs: a resumed run's first
+	 * evaluation is told replay_count, as it was uninterrupted. */
+	rsw__engine_set_seq_base(e, opt->replay_count - offset);
 
 	memset(&b, 0, sizeof b);
 	b.mask = cfg->max_inflight - 1;
@@ -76,8 +102,12 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 			  sizeof(double));
 	b.res = calloc(cfg->max_inflight, sizeof *b.res);
 	b.have = calloc(cfg->max_inflight, 1);
+	b.max_message = cfg->max_message;
+	if (b.max_message > 0)
+		b.messages = malloc((size_t)cfg->max_inflight * b.max_message);
 	polled = calloc(POLL_BATCH, sizeof *polled);
-	if (b.params == NULL || b.res == NULL || b.have == NULL || polled == NULL) {
+	if (b.params == NULL || b.res == NULL || b.have == NULL || polled == NULL ||
+	    (b.max_message > 0 && b.messages == NULL)) {
 		rc = RSW_ENOMEM;
 		goto out;
 	}
@@ -168,6 +198,7 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 						break;
 					}
 					b.res[k & b.mask].seq = k;
+					keep_message(&b, k);
 					b.have[k & b.mask] = 1;
 				}
 				if (sr == RSW_SUGGEST_OK) {
@@ -230,13 +261,16 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 
 			b.res[q & b.mask] = polled[i];
 			b.res[q & b.mask].seq = q;
+			keep_message(&b, q);
 			b.have[q & b.mask] = 1;
 		}
 	}
 out:
+	rsw__engine_set_seq_base(e, 0);
 	free(b.params);
 	free(b.res);
 	free(b.have);
+	free(b.messages);
 	free(polled);
 	return rc;
 }

@@ -47,13 +47,24 @@
 void
 rsw__evaluate(const rsw_objective *obj, const double *params,
 	      uint32_t nparams, const rsw_task_info *info, double *metrics,
-	      uint64_t t0, struct rsw_result_desc *res)
+	      char *message, uint32_t message_max, uint64_t t0,
+	      struct rsw_result_desc *res)
 {
-	rsw_eval_out out = { .value = NAN, .metrics = metrics };
-	int rc = obj->eval(obj->ctx, params, nparams, info, &out);
+	rsw_eval_out out = { .value = NAN, .metrics = metrics,
+			     .message = message_max > 0 ? message : NULL,
+			     .message_max = message_max };
+	int rc;
 
+	if (message_max > 0)
+		message[0] = '\0';
+	rc = obj->eval(obj->ctx, params, nparams, info, &out);
 	res->elapsed_ns = rsw__mono_ns() - t0;
-	res->nmetrics = out.nmetrics;
+	/* Clamped here, so the 16-bit field cannot wrap (the reader checks
+	 * again: shared memory is not trusted). */
+	res->nmetrics = (uint16_t)(out.nmetrics <= RSW_MAX_METRICS_LIMIT ?
+					   out.nmetrics : RSW_MAX_METRICS_LIMIT);
+	res->message_len = rc != 0 && message_max > 0 ?
+				   (uint16_t)strnlen(message, message_max - 1) : 0;
 	if (rc == 0) {
 		res->status = RSW_STATUS_OK;
 		res->value = out.value;
@@ -211,6 +222,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	struct rsw_task_slot *ts = rsw__task_slot(a, seq);
 	double params[RSW_MAX_PARAMS_LIMIT];
 	double metrics[RSW_MAX_METRICS_LIMIT];
+	char message[RSW_MAX_MESSAGE_LIMIT];
 	struct rsw_result_desc res;
 	rsw_task_info info;
 	uint32_t nparams;
@@ -244,7 +256,8 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	if (nparams > a->layout.max_params)
 		nparams = a->layout.max_params;
 	memcpy(params, rsw__slot_params(ts), nparams * sizeof(double));
-	info.seq = seq;
+	/* Shown to the objective only: nothing here depends on it. */
+	info.seq = ck_pr_load_64(&ts->shown_seq);
 	info.attempt = ck_pr_load_32(&ts->attempt);
 	info.worker = (int32_t)slot;
 
@@ -253,7 +266,8 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	ck_pr_store_32(&ws->state, RSW_WORKER_BUSY);
 
 	memset(&res, 0, sizeof res);
-	rsw__evaluate(obj, params, nparams, &info, metrics, t0, &res);
+	rsw__evaluate(obj, params, nparams, &info, metrics, message,
+		      a->layout.max_message, t0, &res);
 	res.seq = seq;
 	res.epoch = epoch;
 	/* The worker's peak resident memory so far (a system call, so only
@@ -267,6 +281,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	if (res.nmetrics > a->layout.max_metrics)
 		res.nmetrics = a->layout.max_metrics;
 	memcpy(rsw__slot_metrics(a, ts), metrics, res.nmetrics * sizeof(double));
+	memcpy(rsw__slot_message(a, ts), message, res.message_len);
 
 	publish_task(ws, seq, epoch, 0);
 	ck_pr_store_64(&ws->busy_ns, ws->busy_ns + res.elapsed_ns);

@@ -189,6 +189,10 @@ rsw__sweep_csv_open(rsw_sweep *sw, const char *path, char *err, size_t errlen)
 		fputc(',', sw->csv);
 		rsw__csv_field(sw->csv, sw->obj->metric_names[i]);
 	}
+	/* Objectives that say why they failed (engine.max_message) get a
+	 * column for it; the others' files keep their shape. */
+	if (sw->cfg.engine.max_message > 0)
+		fputs(",message", sw->csv);
 	fputc('\n', sw->csv);
 	return 0;
 }
@@ -213,6 +217,11 @@ csv_row(rsw_sweep *sw, const double *params, uint32_t nparams,
 			fprintf(f, ",%.17g", r->metrics[i]);
 		else
 			fputc(',', f);
+	}
+	if (sw->cfg.engine.max_message > 0) {
+		fputc(',', f);
+		if (r->message != NULL)
+			rsw__csv_field(f, r->message);
 	}
 	fputc('\n', f);
 }

@@ -41,7 +41,7 @@
 
 static const char *const reserved[] = { "seq", "status", "detail", "value",
 					"attempts", "worker", "elapsed_ms",
-					"peak_kb", NULL };
+					"peak_kb", "message", NULL };
 
 /* One row waiting for the writer; its parameters and metrics follow in
  * the buffer's `values`, nparams + nmetrics doubles a row. */
@@ -55,12 +55,16 @@ struct row {
 	uint64_t elapsed_ns;
 	uint64_t peak_kb;
 	uint32_t nmetrics;
+	uint32_t message_len;	/* 0: none */
+	size_t message_at;	/* in the buffer's text */
 };
 
 struct buffer {
 	uint32_t n;
 	struct row *rows;
 	double *values;
+	char *text;		/* the rows' failure texts, back to back */
+	size_t text_len, text_cap;
 };
 
 enum { FROZEN_GAP = 1, FROZEN_FAILED = 2 };
@@ -81,6 +85,8 @@ struct rsw_store {
 	int lock_fd;		   /* APPEND: holds the writer lock; else -1 */
 	uint64_t rows;		   /* seqs 0 .. rows-1 are stored or added */
 	uint32_t nparams, nmetrics, ncols;
+	int has_message;	/* the table has the message column (stores
+				   made before it was added have not) */
 	rsw_param params[RSW_MAX_PARAMS_LIMIT]; /* for categories' names */
 	int int_param[RSW_MAX_PARAMS_LIMIT];
 	int frozen;	/* FROZEN_*: later rows are not stored (adder's own) */
@@ -179,14 +185,14 @@ remember_meta(rsw_store *st, const char *key, const char *value)
 static int
 prepare_inserts(rsw_store *st)
 {
-	/* Room for ROWS_PER_INSERT rows of at most 1 + 64 + 3 + 32 + 4. */
-	size_t cap = ROWS_PER_INSERT * (2 * 104 + 3) + 64, len;
+	/* Room for ROWS_PER_INSERT rows of at most 1 + 64 + 3 + 32 + 4 + 1. */
+	size_t cap = ROWS_PER_INSERT * (2 * 105 + 3) + 64, len;
 	char *sql = malloc(cap);
 	int rc = 0;
 
 	if (sql == NULL)
 		return -1;
-	st->ncols = 1 + st->nparams + 3 + st->nmetrics + 4;
+	st->ncols = 1 + st->nparams + 3 + st->nmetrics + 4 + (st->has_message != 0);
 	for (uint32_t rows = 1; rows <= ROWS_PER_INSERT && rc == 0;
 	     rows += ROWS_PER_INSERT - 1) {
 		len = (size_t)snprintf(sql, cap, "INSERT INTO results VALUES ");
@@ -273,6 +279,7 @@ store_free(rsw_store *st)
 	for (int b = 0; b < 2; b++) {
 		free(st->buf[b].rows);
 		free(st->buf[b].values);
+		free(st->buf[b].text);
 	}
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->db_lock);
@@ -394,7 +401,8 @@ create_tables(rsw_store *st, const rsw_space *space, uint32_t nmetrics,
 		strcat(sql, " REAL");
 	}
 	strcat(sql, ", attempts INTEGER, worker INTEGER, elapsed_ms REAL, "
-		    "peak_kb INTEGER)");
+		    "peak_kb INTEGER, message TEXT)");
+	st->has_message = 1;
 	iso_now(now, sizeof now);
 	rc = names == NULL || mnames == NULL ||
 	     exec(st->db, "PRAGMA journal_mode=WAL") != 0 ||
@@ -550,11 +558,23 @@ rsw_store_open(rsw_store **out, const char *path, int mode, char *err,
 	}
 	st->nparams = (uint32_t)json_array_size(p);
 	st->nmetrics = (uint32_t)json_array_size(m);
-	if ((mode == RSW_STORE_APPEND && prepare_inserts(st) != 0) ||
-	    sqlite3_prepare_v2(st->db, "SELECT * FROM results ORDER BY seq", -1,
-			       &st->cursor, NULL) != SQLITE_OK ||
-	    (uint32_t)sqlite3_column_count(st->cursor) !=
-		    1 + st->nparams + 3 + st->nmetrics + 4) {
+	if (sqlite3_prepare_v2(st->db, "SELECT * FROM results ORDER BY seq", -1,
+			       &st->cursor, NULL) == SQLITE_OK) {
+		uint32_t base = 1 + st->nparams + 3 + st->nmetrics + 4;
+		uint32_t ncol = (uint32_t)sqlite3_column_count(st->cursor);
+
+		st->has_message = ncol == base + 1 &&
+				  strcmp(sqlite3_column_name(st->cursor, (int)base),
+					 "message") == 0;
+		if (ncol != base + (st->has_message != 0))
+			ncol = 0;
+		if (ncol == 0 ||
+		    (mode == RSW_STORE_APPEND && prepare_inserts(st) != 0)) {
+			snprintf(err, errlen, "'%s': the results table does not "
+				 "match its sweep description", path);
+			goto fail;
+		}
+	} else {
 		snprintf(err, errlen, "'%s': the results table does not match its "
 			 "sweep description", path);
 		goto fail;
@@ -664,7 +684,10 @@ rsw_store_replay(rsw_store *st, uint64_t seq, const double *params,
 	out->attempts = (uint32_t)sqlite3_column_int(c, col++);
 	out->worker = sqlite3_column_int(c, col++);
 	out->elapsed_ns = (uint64_t)(sqlite3_column_double(c, col++) * 1e6);
-	out->peak_kb = (uint64_t)sqlite3_column_int64(c, col);
+	out->peak_kb = (uint64_t)sqlite3_column_int64(c, col++);
+	/* Valid until the next replay (the cursor's next step). */
+	if (st->has_message)
+		out->message = (const char *)sqlite3_column_text(c, col);
 	return 0;
 }
 
@@ -673,7 +696,7 @@ rsw_store_replay(rsw_store *st, uint64_t seq, const double *params,
 /* Binds one row at column offset `col` (1-based) of statement s. */
 static void
 bind_row(rsw_store *st, sqlite3_stmt *s, int col, const struct row *r,
-	 const double *values)
+	 const double *values, const char *text)
 {
 	const double *params = values, *metrics = values + st->nparams;
 
@@ -709,7 +732,14 @@ bind_row(rsw_store *st, sqlite3_stmt *s, int col, const struct row *r,
 	sqlite3_bind_int(s, col++, r->worker);
 	sqlite3_bind_double(s, col++, (double)r->elapsed_ns / 1e6);
 	if (r->peak_kb > 0)
-		sqlite3_bind_int64(s, col, (sqlite3_int64)r->peak_kb);
+		sqlite3_bind_int64(s, col++, (sqlite3_int64)r->peak_kb);
+	else
+		sqlite3_bind_null(s, col++);
+	if (!st->has_message)
+		return;
+	if (r->message_len > 0)
+		sqlite3_bind_text(s, col, text + r->message_at, (int)r->message_len,
+				  SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, col);
 }
@@ -731,7 +761,7 @@ write_buffer(rsw_store *st, const struct buffer *b)
 
 		for (uint32_t j = 0; j < k; j++)
 			bind_row(st, s, 1 + (int)(j * st->ncols), &b->rows[i + j],
-				 b->values + (size_t)(i + j) * stride);
+				 b->values + (size_t)(i + j) * stride, b->text);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = -1;
 		sqlite3_reset(s);
@@ -787,6 +817,7 @@ writer_main(void *arg)
 		else
 			st->written += b->n;
 		b->n = 0;
+		b->text_len = 0;
 		pthread_cond_broadcast(&st->progress);
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -816,6 +847,32 @@ start_writer(rsw_store *st)
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0)
 		return -1;
 	st->writer_running = 1;
+	return 0;
+}
+
+/* Appends a row's failure text to the buffer's (at most
+ * RSW_MAX_MESSAGE_LIMIT bytes of it); 0 or -1 (no memory). */
+static int
+keep_text(struct buffer *b, const char *text, struct row *row)
+{
+	size_t len = strnlen(text, RSW_MAX_MESSAGE_LIMIT);
+
+	if (b->text_len + len > b->text_cap) {
+		size_t cap = b->text_cap ? b->text_cap : 65536;
+		char *t;
+
+		while (cap < b->text_len + len)
+			cap *= 2;
+		t = realloc(b->text, cap);
+		if (t == NULL)
+			return -1;
+		b->text = t;
+		b->text_cap = cap;
+	}
+	memcpy(b->text + b->text_len, text, len);
+	row->message_at = b->text_len;
+	row->message_len = (uint32_t)len;
+	b->text_len += len;
 	return 0;
 }
 
@@ -866,6 +923,15 @@ rsw_store_add(rsw_store *st, const double *params, uint32_t nparams,
 	row->elapsed_ns = r->elapsed_ns;
 	row->peak_kb = r->peak_kb;
 	row->nmetrics = r->nmetrics < st->nmetrics ? r->nmetrics : st->nmetrics;
+	row->message_len = 0;
+	if (st->has_message && r->message != NULL && r->message[0] != '\0' &&
+	    keep_text(b, r->message, row) != 0) {
+		pthread_mutex_unlock(&st->lock);
+		snprintf(st->error, sizeof st->error, "'%s': out of memory",
+			 st->path);
+		st->frozen = FROZEN_FAILED;
+		return RSW_ESTORE;
+	}
 	memcpy(b->values + (size_t)b->n * stride, params, nparams * sizeof(double));
 	memcpy(b->values + (size_t)b->n * stride + nparams, r->metrics,
 	       row->nmetrics * sizeof(double));

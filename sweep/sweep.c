@@ -331,6 +331,7 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->engine.nice = x->engine.nice;
 	c->engine.recycle_after = x->engine.recycle_after;
 	c->engine.soft_mem = x->engine.soft_mem;
+	c->engine.max_message = x->engine.max_message;
 	c->engine.ring_capacity = x->engine.ring_capacity;
 	c->results_csv = x->results_csv;
 	c->on_commit = x->on_commit;

@@ -86,6 +86,10 @@ faulty_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 		if (p->error_until && t->seq % p->error_mod == p->error_rem &&
 		    t->attempt <= p->error_until) {
 			out->error_code = 42;
+			if (out->message != NULL)
+				snprintf(out->message, out->message_max,
+					 "no good: seq %llu attempt %u",
+					 (unsigned long long)t->seq, t->attempt);
 			return -1;
 		}
 		if (p->busy_ns)

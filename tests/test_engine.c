@@ -178,6 +178,59 @@ Test(engine, failure_after_max_attempts_is_committed, .timeout = 30)
 	rsw_engine_close(e);
 }
 
+/* The objective's own words for a failure reach the result: the final
+ * attempt's, cut to max_message; a success after a failed attempt, a
+ * crash, and an engine that asked for no text carry none.  (The texts are
+ * read before the next poll could reuse their room: 100 tasks, 8192 in
+ * flight.) */
+Test(engine, a_failure_says_why_in_its_own_words, .timeout = 60)
+{
+	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 9,
+				   .crash_mod = 5, .crash_rem = 3, .crash_until = 9 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = config(2);
+	rsw_result out[100];
+	rsw_engine *e;
+	char want[64];
+
+	c.max_attempts = 2;
+	c.retry_errors = 1;
+	c.crash_loop_failures = 1000;
+	for (int run = 0; run < 4; run++) {
+		/* 0: workers; 1: serial; 2: text cut to 16 bytes; 3: none. */
+		c.workers = run == 1 ? 0 : 2;
+		plan.crash_until = run == 1 ? 0 : 9;
+		c.max_message = run == 2 ? 16 : run == 3 ? 0 : 256;
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		run_all(e, 100, out);
+		for (int i = 0; i < 100; i++) {
+			if (i % 5 == 1 && run != 3) {
+				snprintf(want, (size_t)c.max_message,
+					 "no good: seq %d attempt 2", i);
+				cr_assert_eq(out[i].status, RSW_STATUS_ERROR);
+				cr_assert_not_null(out[i].message, "seq %d", i);
+				cr_assert_str_eq(out[i].message, want);
+			} else {
+				cr_assert_null(out[i].message, "seq %d (run %d): %s",
+					       i, run, out[i].message);
+			}
+		}
+		rsw_engine_close(e);
+	}
+	/* Failed once, then fine: the success says nothing. */
+	plan.error_until = 1;
+	plan.crash_until = 0;
+	c.workers = 2;
+	c.max_message = 256;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	run_all(e, 100, out);
+	for (int i = 0; i < 100; i++) {
+		cr_assert_eq(out[i].status, RSW_STATUS_OK);
+		cr_assert_null(out[i].message, "seq %d", i);
+	}
+	rsw_engine_close(e);
+}
+
 /* An objective's error is a result (fast >= slow, say), not bad luck:
  * with attempts to spare it is still committed at once, while a crash of
  * the same task is retried.  Before, --retries re-ran every error. */

@@ -147,6 +147,95 @@ Test(sweep, resume_refuses_rows_another_sweep_wrote, .timeout = 60,
 	cr_assert_eq(store_row_count(c.store), 20);
 }
 
+static int
+says_why(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	 rsw_eval_out *out)
+{
+	if (t->seq % 4 == 2) {
+		snprintf(out->message, out->message_max,
+			 "ValueError: k=%g, \"too\" big", x[1]);
+		return -1;
+	}
+	out->value = x[1];
+	return 0;
+}
+
+/* Counts commits whose text is there, and checks it reads right. */
+static int
+count_texts(void *ctx, const double *params, uint32_t n, const rsw_result *r)
+{
+	char want[128];
+
+	snprintf(want, sizeof want, "ValueError: k=%g, \"too\" big", params[1]);
+	cr_assert_eq(r->message != NULL, r->seq % 4 == 2, "seq %llu",
+		     (unsigned long long)r->seq);
+	if (r->message != NULL) {
+		cr_assert_str_eq(r->message, want);
+		++*(int *)ctx;
+	}
+	return 0;
+}
+
+/* A failure's text (engine.max_message) goes to the store's message
+ * column, to the CSV (quoted), to the callback, and comes back from the
+ * store on resume; a success has none. */
+Test(sweep, failure_texts_are_kept_and_replayed, .timeout = 60,
+     .init = make_test_dir)
+{
+	rsw_sweep_config c, exec;
+	rsw_space space;
+	rsw_sweep *sw;
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	char err[1024], *csv;
+	int texts = 0;
+
+	base_config(&c, &space, 2);
+	c.algo = "grid";
+	c.objective.fn = says_why;
+	c.objective.label = "says_why";
+	c.engine.max_message = 128;
+	c.store = in_test_dir("t.db");
+	c.results_csv = in_test_dir("t.csv");
+	c.on_commit = count_texts;
+	c.commit_ctx = &texts;
+	rsw_space_init(&space);
+	cr_assert_eq(rsw_space_add(&space, "x=int:0:1", err, sizeof err), 0);
+	cr_assert_eq(rsw_space_add(&space, "k=int:1:20", err, sizeof err), 0);
+	cr_assert_eq(run_sweep(&c), 0);
+	cr_assert_eq(texts, 10);
+	csv = slurp(c.results_csv);
+	cr_assert_not_null(strstr(csv, "seq,x,k,status,value,message\n0,0,1,ok,1,\n"),
+			   "%.200s", csv);
+	cr_assert_not_null(strstr(csv, "\n2,0,3,error,nan,\"ValueError: k=3, "
+				       "\"\"too\"\" big\"\n"), "%.300s", csv);
+	free(csv);
+	cr_assert_eq(sqlite3_open(c.store, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(h, "SELECT count(message), min(message) "
+					   "FROM results", -1, &q, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(q, 0), 10);
+	cr_assert_str_eq((const char *)sqlite3_column_text(q, 1),
+			 "ValueError: k=11, \"too\" big");
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+
+	/* Resumed after row 13: rows 0 .. 12 come back from the store with
+	 * their texts, the rest are evaluated again. */
+	cut_store(c.store, 13);
+	rsw_sweep_config_init(&exec);
+	exec.objective.fn = says_why;
+	exec.engine.max_message = 128;
+	exec.on_commit = count_texts;
+	exec.commit_ctx = &texts;
+	texts = 0;
+	cr_assert_eq(rsw_sweep_resume(&sw, c.store, &exec, err, sizeof err), 0,
+		     "%s", err);
+	cr_assert_eq(rsw_sweep_run(sw), 0, "%s", rsw_sweep_errmsg(sw));
+	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(texts, 10);
+}
+
 /* A C function and an algorithm of the program's own cannot be stored:
  * a resume refuses until the caller passes them again, then finishes. */
 Test(sweep, code_the_store_cannot_hold_is_passed_again, .timeout = 120,

@@ -29,6 +29,7 @@ extern "C" {
 
 #define RSW_MAX_PARAMS_LIMIT 64
 #define RSW_MAX_METRICS_LIMIT 32
+#define RSW_MAX_MESSAGE_LIMIT 4096
 
 /* How an evaluation ended.  Stored in results; never reordered (ABI). */
 enum rsw_status {
@@ -64,7 +65,10 @@ enum rsw_on_error {
 
 /* What the objective sees of the task it evaluates. */
 typedef struct rsw_task_info {
-	uint64_t seq;	   /* sequence number, 0-based */
+	uint64_t seq;	   /* sequence number, 0-based: the submission's;
+			      under rsw_run (and a sweep) the run's own,
+			      so a resumed run tells each evaluation the
+			      seq it has in the uninterrupted one */
 	uint32_t attempt;  /* 1 for the first attempt */
 	int32_t worker;	   /* worker index, -1 in serial mode */
 } rsw_task_info;
@@ -75,6 +79,12 @@ typedef struct rsw_eval_out {
 	uint32_t nmetrics;		/* <= config.max_metrics */
 	double *metrics;		/* room for config.max_metrics values */
 	int32_t error_code;		/* free-form, stored with RSW_STATUS_ERROR */
+	/* Why a failed evaluation failed, for people: a NUL-terminated
+	 * text of at most message_max bytes, NUL included (longer text is
+	 * cut).  NULL (message_max 0) unless config.max_message asks for
+	 * it; ignored when the evaluation succeeds. */
+	char *message;
+	uint32_t message_max;
 } rsw_eval_out;
 
 /*
@@ -122,6 +132,9 @@ typedef struct rsw_config {
 	uint32_t ring_capacity;	 /* power of two: task descriptors in the ring */
 	uint32_t max_params;	 /* <= RSW_MAX_PARAMS_LIMIT */
 	uint32_t max_metrics;	 /* <= RSW_MAX_METRICS_LIMIT */
+	uint32_t max_message;	 /* bytes of failure text an objective may
+				    report (rsw_eval_out.message), NUL
+				    included; 0 = none; <= RSW_MAX_MESSAGE_LIMIT */
 	uint32_t max_batch;	 /* tasks per descriptor cap; 1 disables batching */
 	uint32_t external_slots; /* extra slots for `ringsweep worker --arena` */
 	int pin;		 /* pin worker i to online CPU i mod ncpu */
@@ -160,6 +173,10 @@ typedef struct rsw_result {
 				   (0 when not read: tasks under 50 us) */
 	uint32_t nmetrics;
 	double metrics[RSW_MAX_METRICS_LIMIT];
+	/* The objective's text for a failure (config.max_message), or NULL.
+	 * From rsw_engine_poll: valid until the next poll or close; inside
+	 * rsw_run's callbacks: during the call. */
+	const char *message;
 } rsw_result;
 
 typedef struct rsw_worker_stats {

@@ -35,7 +35,7 @@
  * program).  rsw_sweep_resume rebuilds the sweep from it and refuses, naming
  * the file, when one changed.  From `exec` it takes only what never
  * changes a result: engine.workers, idle, max_batch, external_slots, pin,
- * nice, recycle_after, soft_mem, ring_capacity, results_csv,
+ * nice, recycle_after, soft_mem, max_message, ring_capacity, results_csv,
  * on_commit/commit_ctx, top_n, and the code a store cannot hold:
  * objective.fn/ctx/worker_init for a C-function objective, `algorithm`
  * for an algorithm of your own (refused for a sweep that recorded a

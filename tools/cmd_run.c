@@ -19,7 +19,7 @@
 
 #include "cli.h"
 #include "options.h"
-#include "progress.h"
+#include "ringsweep/progress.h"
 #include "run.h"
 
 /* ------------------------------------------------------------ options */

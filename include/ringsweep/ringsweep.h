@@ -11,6 +11,7 @@
  *   objectives.h  built-ins, and the loader of every kind of objective
  *   store.h       the SQLite results store
  *   sweep.h       a whole campaign: open, run, resume, close
+ *   progress.h    its live progress line on stderr
  *   inspect.h     a read-only view of a running sweep (`ringsweep top`)
  *   external.h    a worker started by hand that joins a running sweep
  */
@@ -26,6 +27,7 @@
 #include "objectives.h"
 #include "store.h"
 #include "sweep.h"
+#include "progress.h"
 #include "inspect.h"
 #include "external.h"
 

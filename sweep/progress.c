@@ -1,12 +1,12 @@
 /*
- * tools/progress.c - the live progress line.
+ * sweep/progress.c - the live progress line (ringsweep/progress.h).
  *
  * On a terminal: one line redrawn up to 10 times a second.  Elsewhere (CI,
  * pipes): a plain line every 3 seconds, no escape codes.  The figures come
  * from rsw_sweep_progress_get, a snapshot the committer publishes with RCU:
  * reading it never takes a lock, so a slow stderr cannot hold anything up.
  */
-#include "progress.h"
+#include "ringsweep/progress.h"
 
 #include <ck_pr.h>
 #include <pthread.h>
@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "ringsweep/error.h"
 
 #define TICK_NS 100000000L
 #define LINES_EVERY_TICKS 30
@@ -120,7 +122,7 @@ rsw_progress_mode_parse(const char *s, int *mode)
 	else if (strcmp(s, "none") == 0)
 		*mode = RSW_PROGRESS_NONE;
 	else
-		return -1;
+		return RSW_EINVAL;
 	return 0;
 }
 

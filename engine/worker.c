@@ -213,7 +213,8 @@ publish_task(struct rsw_worker_slot *ws, uint64_t seq, uint32_t epoch,
 	ck_pr_store_32(&ws->task_gen, gen + 2);
 }
 
-/* Claims and runs one task; returns 1 when it ran and failed. */
+/* Claims and runs one task; returns its status (RSW_STATUS_*), or -1
+ * when it was not ours to run. */
 static int
 run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	 uint32_t incarnation, const rsw_objective *obj, uint64_t seq,
@@ -233,11 +234,11 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	 * them visible here.  Checking the seq first guards against a
 	 * descriptor that outlived a 32-bit epoch wrap. */
 	if (ck_pr_load_64(&ts->seq) != seq)
-		return 0;
+		return -1;
 	/* The claim: one CAS decides the single owner of this queueing. */
 	if (!ck_pr_cas_64(&ts->state, RSW_STATE(epoch, 0),
 			  RSW_STATE(epoch, incarnation)))
-		return 0;
+		return -1;
 	/* Nothing of this task (its start, its metrics, its result) may be
 	 * seen before the claim, and what we read of it comes after: an RMW
 	 * is no barrier on Arm or POWER (on TSO these compile to nothing). */
@@ -295,7 +296,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	while (!ck_ring_enqueue_spsc_rsw_result(rsw__result_ring(a, slot),
 						rsw__result_buf(a, slot), &res))
 		ck_pr_stall();
-	return res.status != RSW_STATUS_OK;
+	return res.status;
 }
 
 int
@@ -327,17 +328,24 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 		if (d.count > a->layout.max_inflight)
 			d.count = a->layout.max_inflight;
 		for (uint32_t i = 0; i < d.count; i++) {
+			int status = run_task(a, ws, slot, incarnation, obj,
+					      d.seq_first + i, d.epoch);
+
 			/* A failure may stop the sweep (on_error fail): the
 			 * driver hears of it now, not after the batch, so
 			 * that nothing queued behind it starts meanwhile.  No
 			 * system call unless the driver sleeps. */
-			if (run_task(a, ws, slot, incarnation, obj, d.seq_first + i,
-				     d.epoch) && !spin)
+			if (status > 0 && !spin)
 				ck_ec32_inc(&h->result_ec, &rsw__ec_mp);
 			/* Recycling happens between tasks: this process holds
 			 * no claim now, and the rest of its batch is found
-			 * below the consumer head and queued again. */
+			 * below the consumer head and queued again.  A worker
+			 * whose allocation failed at its memory limit is
+			 * replaced too: its heap is at the limit, and its
+			 * peak memory would have any later death of it taken
+			 * for one at the limit. */
 			if ((recycle_after != 0 && ++done_here >= recycle_after) ||
+			    status == RSW_STATUS_OOM ||
 			    (soft_mem != 0 && heap_bytes() > soft_mem)) {
 				if (!spin)
 					ck_ec32_inc(&h->result_ec, &rsw__ec_mp);

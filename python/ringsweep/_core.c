@@ -1,0 +1,1398 @@
+/*
+ * python/ringsweep/_core.c - the CPython extension under `import
+ * ringsweep`: a sweep of the library (ringsweep/sweep.h) whose objective
+ * is a Python callable, and the registry's algorithms for an ask/tell
+ * loop.  Policy lives in the library; the Pythonic shape lives in
+ * ringsweep/__init__.py; this file only converts and calls.
+ *
+ * The zygote.  Workers are forks of this interpreter made after the
+ * caller's module and data were loaded, so the callable and its data
+ * reach them by fork, never by pickling.  The supervisor is forked with
+ * the GIL held, between PyOS_BeforeFork and PyOS_AfterFork_Parent; every
+ * worker (forked by the supervisor from that snapshot, also when it
+ * replaces a dead one) starts with PyOS_AfterFork_Child and then holds
+ * its own interpreter's GIL for life.  The driver releases the GIL while
+ * the sweep runs; in serial mode the objective takes it back per call.
+ *
+ * Parameters reach the callable as keyword arguments (or one dict),
+ * typed from the space: int and logint as int, floats as float, a
+ * category as its label, a choice as its value (int when every choice
+ * is whole).  It returns a number, or a dict of "value" and the metrics
+ * it declared; an exception is a failed task whose text ("Type: text
+ * (file:line)") is stored with it.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ringsweep/ringsweep.h"
+
+#define MESSAGE_MAX 512 /* bytes of an exception's text kept per task */
+
+static PyObject *SweepError;	/* ringsweep.SweepError (RuntimeError) */
+static PyObject *StoreError;	/* ... the results store failed */
+static PyObject *TaskFailed;	/* ... on_error="fail" stopped the sweep */
+
+/* ------------------------------------------------------- values, typed */
+
+enum value_kind { V_INT, V_FLOAT, V_LABEL };
+
+/* How the parameters of one space become Python values. */
+struct typed_space {
+	uint32_t n;
+	uint8_t kind[RSW_MAX_PARAMS_LIMIT];
+	PyObject *names;			/* tuple of str */
+	PyObject *labels[RSW_MAX_PARAMS_LIMIT]; /* V_LABEL: tuple of str */
+};
+
+static void
+typed_space_clear(struct typed_space *t)
+{
+	Py_CLEAR(t->names);
+	for (uint32_t i = 0; i < RSW_MAX_PARAMS_LIMIT; i++)
+		Py_CLEAR(t->labels[i]);
+	t->n = 0;
+}
+
+static int
+choices_are_whole(const rsw_param *p)
+{
+	for (uint32_t k = 0; k < p->ncat; k++)
+		if (p->choice[k] != floor(p->choice[k]) || fabs(p->choice[k]) > 0x1p53)
+			return 0;
+	return 1;
+}
+
+static int
+typed_space_init(struct typed_space *t, const rsw_space *sp)
+{
+	memset(t, 0, sizeof *t);
+	t->names = PyTuple_New(sp->n);
+	if (t->names == NULL)
+		return -1;
+	t->n = sp->n;
+	for (uint32_t i = 0; i < sp->n; i++) {
+		const rsw_param *p = &sp->params[i];
+		PyObject *name = PyUnicode_InternFromString(p->name);
+
+		if (name == NULL)
+			goto fail;
+		PyTuple_SET_ITEM(t->names, i, name);
+		if (p->kind == RSW_PARAM_CAT) {
+			t->kind[i] = V_LABEL;
+			t->labels[i] = PyTuple_New(p->ncat);
+			if (t->labels[i] == NULL)
+				goto fail;
+			for (uint32_t k = 0; k < p->ncat; k++) {
+				PyObject *l = PyUnicode_FromString(p->cat[k]);
+
+				if (l == NULL)
+					goto fail;
+				PyTuple_SET_ITEM(t->labels[i], k, l);
+			}
+		} else if (p->kind == RSW_PARAM_INT || p->kind == RSW_PARAM_LOGINT ||
+			   (p->kind == RSW_PARAM_CHOICE && choices_are_whole(p))) {
+			t->kind[i] = V_INT;
+		} else {
+			t->kind[i] = V_FLOAT;
+		}
+	}
+	return 0;
+fail:
+	typed_space_clear(t);
+	return -1;
+}
+
+/* A new reference to parameter i's value v as the objective receives it. */
+static PyObject *
+typed_value(const struct typed_space *t, uint32_t i, double v)
+{
+	switch (t->kind[i]) {
+	case V_INT:
+		return PyLong_FromLongLong((long long)v);
+	case V_LABEL: {
+		Py_ssize_t k = (Py_ssize_t)v;
+
+		if (v >= 0 && k < PyTuple_GET_SIZE(t->labels[i]))
+			return Py_NewRef(PyTuple_GET_ITEM(t->labels[i], k));
+		break;
+	}
+	default:
+		break;
+	}
+	return PyFloat_FromDouble(v);
+}
+
+/* {name: value} of a parameter vector (a new reference, or NULL). */
+static PyObject *
+typed_dict(const struct typed_space *t, const double *x)
+{
+	PyObject *d = PyDict_New();
+
+	for (uint32_t i = 0; d != NULL && i < t->n; i++) {
+		PyObject *v = typed_value(t, i, x[i]);
+
+		if (v == NULL || PyDict_SetItem(d, PyTuple_GET_ITEM(t->names, i), v) != 0)
+			Py_CLEAR(d);
+		Py_XDECREF(v);
+	}
+	return d;
+}
+
+/* Parameter specs ("name=kind:...") into a space; ValueError naming the
+ * culprit on a bad one. */
+static int
+space_from_specs(rsw_space *sp, PyObject *specs)
+{
+	PyObject *seq = PySequence_Fast(specs, "the parameter specs must be a sequence");
+	char err[512];
+
+	if (seq == NULL)
+		return -1;
+	rsw_space_init(sp);
+	for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+		const char *spec = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+
+		if (spec == NULL || rsw_space_add(sp, spec, err, sizeof err) != 0) {
+			if (spec != NULL)
+				PyErr_SetString(PyExc_ValueError, err);
+			Py_DECREF(seq);
+			return -1;
+		}
+	}
+	Py_DECREF(seq);
+	if (sp->n == 0) {
+		PyErr_SetString(PyExc_ValueError, "the space has no parameters");
+		return -1;
+	}
+	return 0;
+}
+
+/* The specs a space reads back as, one str each. */
+static PyObject *
+specs_of(const rsw_space *sp)
+{
+	PyObject *l = PyList_New(sp->n);
+	char buf[RSW_PARAM_SPEC_MAX];
+
+	for (uint32_t i = 0; l != NULL && i < sp->n; i++) {
+		PyObject *s = PyUnicode_FromString(rsw_param_spec(&sp->params[i], buf,
+								  sizeof buf));
+		if (s == NULL)
+			Py_CLEAR(l);
+		else
+			PyList_SET_ITEM(l, i, s);
+	}
+	return l;
+}
+
+/* ------------------------------------------------- the Python objective */
+
+struct py_objective {
+	PyObject *fn;		   /* the callable */
+	PyObject *on_worker_start; /* called first in each worker, or NULL */
+	struct typed_space space;
+	PyObject *metric_names;	   /* tuple of str */
+	PyObject *value_key;	   /* "value" */
+	int as_dict;		   /* fn(params) rather than fn(**params) */
+	int in_worker;		   /* this process's GIL is ours for good */
+};
+
+static void
+objective_free(struct py_objective *o)
+{
+	if (o == NULL)
+		return;
+	Py_CLEAR(o->fn);
+	Py_CLEAR(o->on_worker_start);
+	Py_CLEAR(o->metric_names);
+	Py_CLEAR(o->value_key);
+	typed_space_clear(&o->space);
+	PyMem_RawFree(o);
+}
+
+/* The innermost frame of a traceback as " (file.py:42)", or "". */
+static void
+where_raised(PyObject *tb, char *out, size_t n)
+{
+	PyObject *next, *frame = NULL, *code = NULL, *file = NULL, *line = NULL;
+
+	out[0] = '\0';
+	if (tb == NULL)
+		return;
+	Py_INCREF(tb);
+	while ((next = PyObject_GetAttrString(tb, "tb_next")) != NULL && next != Py_None) {
+		Py_DECREF(tb);
+		tb = next;
+	}
+	Py_XDECREF(next);
+	frame = PyObject_GetAttrString(tb, "tb_frame");
+	line = PyObject_GetAttrString(tb, "tb_lineno");
+	code = frame ? PyObject_GetAttrString(frame, "f_code") : NULL;
+	file = code ? PyObject_GetAttrString(code, "co_filename") : NULL;
+	if (file != NULL && line != NULL && PyUnicode_Check(file)) {
+		const char *f = PyUnicode_AsUTF8(file), *base;
+
+		if (f != NULL) {
+			base = strrchr(f, '/');
+			snprintf(out, n, " (%s:%ld)", base ? base + 1 : f,
+				 PyLong_AsLong(line));
+		}
+	}
+	PyErr_Clear();
+	Py_XDECREF(frame);
+	Py_XDECREF(code);
+	Py_XDECREF(file);
+	Py_XDECREF(line);
+	Py_DECREF(tb);
+}
+
+/* The pending exception, cleared, into out: its text, and ENOMEM for a
+ * MemoryError (the memory limit: an `oom` result). */
+static void
+take_exception(rsw_eval_out *out)
+{
+	PyObject *type, *value, *tb, *text = NULL;
+
+	PyErr_Fetch(&type, &value, &tb);
+	PyErr_NormalizeException(&type, &value, &tb);
+	out->error_code = type != NULL &&
+				  PyErr_GivenExceptionMatches(type, PyExc_MemoryError) ?
+			  ENOMEM : 1;
+	if (out->message != NULL) {
+		const char *t = NULL;
+		char where[256];
+
+		if (value != NULL && (text = PyObject_Str(value)) != NULL)
+			t = PyUnicode_AsUTF8(text);
+		PyErr_Clear();
+		where_raised(tb, where, sizeof where);
+		snprintf(out->message, out->message_max, "%s%s%s%s",
+			 type != NULL ? ((PyTypeObject *)type)->tp_name : "Exception",
+			 t != NULL && t[0] ? ": " : "", t != NULL ? t : "", where);
+	}
+	Py_XDECREF(text);
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+}
+
+static int
+score_error(rsw_eval_out *out, const char *fmt, const char *what)
+{
+	out->error_code = EINVAL;
+	if (out->message != NULL)
+		snprintf(out->message, out->message_max, fmt, what);
+	return -1;
+}
+
+/* One number of the objective's answer; -1 with the error taken. */
+static int
+number_of(PyObject *v, double *x, rsw_eval_out *out)
+{
+	*x = PyFloat_AsDouble(v);
+	if (*x == -1.0 && PyErr_Occurred()) {
+		take_exception(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* A number, or {"value": number, metric: number...} with exactly the
+ * metrics declared. */
+static int
+read_score(const struct py_objective *o, PyObject *res, rsw_eval_out *out)
+{
+	Py_ssize_t nm = PyTuple_GET_SIZE(o->metric_names);
+
+	if (PyDict_Check(res)) {
+		PyObject *v = PyDict_GetItemWithError(res, o->value_key), *key, *item;
+		Py_ssize_t pos = 0;
+
+		if (v == NULL)
+			return PyErr_Occurred() ? (take_exception(out), -1) :
+			       score_error(out, "the objective returned a dict without "
+					   "'value'%s", "");
+		if (number_of(v, &out->value, out) != 0)
+			return -1;
+		for (Py_ssize_t m = 0; m < nm; m++) {
+			PyObject *name = PyTuple_GET_ITEM(o->metric_names, m);
+
+			item = PyDict_GetItemWithError(res, name);
+			if (item == NULL)
+				return PyErr_Occurred() ? (take_exception(out), -1) :
+				       score_error(out, "the objective returned no '%s', "
+						   "which metrics= declares",
+						   PyUnicode_AsUTF8(name));
+			if (number_of(item, &out->metrics[m], out) != 0)
+				return -1;
+		}
+		out->nmetrics = (uint32_t)nm;
+		if (PyDict_GET_SIZE(res) == nm + 1)
+			return 0;
+		/* Something undeclared: name it rather than drop it. */
+		while (PyDict_Next(res, &pos, &key, &item)) {
+			int known = PyObject_RichCompareBool(key, o->value_key, Py_EQ) == 1 ||
+				    PySequence_Contains(o->metric_names, key) == 1;
+
+			if (!known) {
+				PyObject *r = PyObject_Repr(key);
+				int rc = score_error(out, "the objective returned %s, which "
+						     "metrics= does not declare",
+						     r ? PyUnicode_AsUTF8(r) : "a key");
+
+				Py_XDECREF(r);
+				PyErr_Clear();
+				return rc;
+			}
+		}
+		return 0;
+	}
+	if (res == Py_None)
+		return score_error(out, "the objective returned None%s: return a "
+				   "number, or a dict with 'value'", "");
+	if (!PyFloat_Check(res) && !PyLong_Check(res) && !PyNumber_Check(res))
+		return score_error(out, "the objective returned a %s: return a number, "
+				   "or a dict with 'value'", Py_TYPE(res)->tp_name);
+	return number_of(res, &out->value, out);
+}
+
+static int
+py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	rsw_eval_out *out)
+{
+	struct py_objective *o = ctx;
+	PyObject *args[1 + RSW_MAX_PARAMS_LIMIT], *res = NULL;
+	PyGILState_STATE gil = PyGILState_UNLOCKED;
+	uint32_t made = 0;
+	int rc = -1;
+
+	if (!o->in_worker)
+		gil = PyGILState_Ensure();
+	if (n != o->space.n) {
+		score_error(out, "%s: the parameters do not match the space", "ringsweep");
+		goto out;
+	}
+	/* args[0] is the spare slot PY_VECTORCALL_ARGUMENTS_OFFSET allows
+	 * the callee to use. */
+	for (; made < n; made++) {
+		args[1 + made] = typed_value(&o->space, made, x[made]);
+		if (args[1 + made] == NULL) {
+			take_exception(out);
+			goto out;
+		}
+	}
+	if (o->as_dict) {
+		PyObject *d = PyDict_New();
+
+		for (uint32_t i = 0; d != NULL && i < n; i++)
+			if (PyDict_SetItem(d, PyTuple_GET_ITEM(o->space.names, i),
+					   args[1 + i]) != 0)
+				Py_CLEAR(d);
+		res = d != NULL ? PyObject_CallOneArg(o->fn, d) : NULL;
+		Py_XDECREF(d);
+	} else {
+		res = PyObject_Vectorcall(o->fn, args + 1,
+					  0 | PY_VECTORCALL_ARGUMENTS_OFFSET,
+					  o->space.names);
+	}
+	if (res == NULL) {
+		take_exception(out);
+		goto out;
+	}
+	rc = read_score(o, res, out);
+out:
+	Py_XDECREF(res);
+	for (uint32_t i = 0; i < made; i++)
+		Py_DECREF(args[1 + i]);
+	if (!o->in_worker)
+		PyGILState_Release(gil);
+	return rc;
+}
+
+/* First thing in each worker: this process is a fork of the driver,
+ * made while it held the GIL; the interpreter takes over here. */
+static int
+py_worker_init(void *ctx, int worker)
+{
+	struct py_objective *o = ctx;
+	PyObject *r;
+
+	PyOS_AfterFork_Child();
+	o->in_worker = 1;
+	if (o->on_worker_start == NULL)
+		return 0;
+	r = PyObject_CallFunction(o->on_worker_start, "i", worker);
+	if (r == NULL) {
+		/* The worker exits; the supervisor counts it toward the crash
+		 * loop, which ends the sweep if it never works. */
+		PyErr_Print();
+		return -1;
+	}
+	Py_DECREF(r);
+	return 0;
+}
+
+static struct py_objective *
+objective_new(PyObject *fn, PyObject *on_worker_start, int as_dict)
+{
+	struct py_objective *o = PyMem_RawCalloc(1, sizeof *o);
+
+	if (o == NULL) {
+		PyErr_NoMemory();
+		return NULL;
+	}
+	o->fn = Py_NewRef(fn);
+	o->on_worker_start = on_worker_start != Py_None ? Py_NewRef(on_worker_start) : NULL;
+	o->as_dict = as_dict;
+	o->value_key = PyUnicode_InternFromString("value");
+	if (o->value_key == NULL) {
+		objective_free(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Binds the objective to the space and metrics it will be called with. */
+static int
+objective_bind(struct py_objective *o, const rsw_space *sp, uint32_t nmetrics,
+	       const char *const *metric_names)
+{
+	if (typed_space_init(&o->space, sp) != 0)
+		return -1;
+	o->metric_names = PyTuple_New(nmetrics);
+	for (uint32_t m = 0; o->metric_names != NULL && m < nmetrics; m++) {
+		PyObject *s = PyUnicode_InternFromString(metric_names[m]);
+
+		if (s == NULL)
+			return -1;
+		PyTuple_SET_ITEM(o->metric_names, m, s);
+	}
+	return o->metric_names != NULL ? 0 : -1;
+}
+
+/* ------------------------------------------------- rows, as committed */
+
+/* One committed evaluation, without its vectors. */
+struct row_head {
+	uint64_t seq;
+	uint64_t elapsed_ns;
+	double value;
+	int32_t status;
+	int32_t detail;
+	int32_t worker;
+	uint32_t attempts;
+};
+
+/* Every committed evaluation, kept in C while the GIL is released. */
+struct rows {
+	size_t n, cap;
+	uint32_t nparams, nmetrics;
+	double *params;	 /* n x nparams */
+	double *metrics; /* n x nmetrics (NaN: none) */
+	struct row_head *head;
+	char **message;	 /* malloc'd, or NULL */
+};
+
+static void
+rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->message[i]);
+	free(r->params);
+	free(r->metrics);
+	free(r->head);
+	free(r->message);
+	memset(r, 0, sizeof *r);
+}
+
+static int
+rows_grow(struct rows *r)
+{
+	size_t cap = r->cap ? r->cap * 2 : 4096;
+	double *p = realloc(r->params, cap * (r->nparams ? r->nparams : 1) * sizeof *p);
+	double *m;
+	struct row_head *h;
+	char **msg;
+
+	if (p == NULL)
+		return -1;
+	r->params = p;
+	m = realloc(r->metrics, cap * (r->nmetrics ? r->nmetrics : 1) * sizeof *m);
+	if (m == NULL)
+		return -1;
+	r->metrics = m;
+	h = realloc(r->head, cap * sizeof *h);
+	if (h == NULL)
+		return -1;
+	r->head = h;
+	msg = realloc(r->message, cap * sizeof *msg);
+	if (msg == NULL)
+		return -1;
+	r->message = msg;
+	r->cap = cap;
+	return 0;
+}
+
+/* ------------------------------------------------------------- Sweep */
+
+typedef struct {
+	PyObject_HEAD
+	rsw_sweep *sw;
+	struct py_objective *obj;
+	struct rows rows;
+	int keep_rows;
+	int started;
+	int interrupted;
+} SweepObject;
+
+static PyTypeObject SweepType;
+
+/* Runs in the thread that runs the sweep, GIL released: C only. */
+static int
+keep_row(void *ctx, const double *params, uint32_t nparams, const rsw_result *r)
+{
+	SweepObject *self = ctx;
+	struct rows *rows = &self->rows;
+	size_t i = rows->n;
+
+	if (!self->keep_rows)
+		return 0;
+	if (i == rows->cap && rows_grow(rows) != 0)
+		return RSW_ENOMEM;
+	memcpy(rows->params + i * rows->nparams, params,
+	       (nparams < rows->nparams ? nparams : rows->nparams) * sizeof(double));
+	for (uint32_t m = 0; m < rows->nmetrics; m++)
+		rows->metrics[i * rows->nmetrics + m] = m < r->nmetrics ? r->metrics[m] : NAN;
+	rows->head[i] = (struct row_head){ r->seq, r->elapsed_ns, r->value,
+					   r->status, r->detail, r->worker,
+					   r->attempts };
+	rows->message[i] = r->message != NULL ? strdup(r->message) : NULL;
+	rows->n++;
+	return 0;
+}
+
+static void
+sweep_dealloc(SweepObject *self)
+{
+	if (self->sw != NULL) {
+		/* Never closed: close it now, keeping what it committed. */
+		Py_BEGIN_ALLOW_THREADS
+		rsw_sweep_close(self->sw, NULL, 0);
+		Py_END_ALLOW_THREADS
+	}
+	objective_free(self->obj);
+	rows_free(&self->rows);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Reads an optional number from the options dict. */
+static int
+opt_get(PyObject *opts, const char *key, PyObject **out)
+{
+	*out = PyDict_GetItemString(opts, key);
+	return *out != NULL && *out != Py_None;
+}
+
+static int
+opt_u64(PyObject *opts, const char *key, uint64_t *v)
+{
+	PyObject *o;
+
+	if (!opt_get(opts, key, &o))
+		return 0;
+	*v = PyLong_AsUnsignedLongLong(o);
+	return PyErr_Occurred() ? -1 : 0;
+}
+
+static int
+opt_u32(PyObject *opts, const char *key, uint32_t *v)
+{
+	uint64_t x = *v;
+
+	if (opt_u64(opts, key, &x) != 0)
+		return -1;
+	if (x > UINT32_MAX) {
+		PyErr_Format(PyExc_ValueError, "%s is too large", key);
+		return -1;
+	}
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int
+opt_int(PyObject *opts, const char *key, int *v)
+{
+	PyObject *o;
+
+	if (!opt_get(opts, key, &o))
+		return 0;
+	*v = (int)PyLong_AsLong(o);
+	return PyErr_Occurred() ? -1 : 0;
+}
+
+static int
+opt_double(PyObject *opts, const char *key, double *v)
+{
+	PyObject *o;
+
+	if (!opt_get(opts, key, &o))
+		return 0;
+	*v = PyFloat_AsDouble(o);
+	return PyErr_Occurred() ? -1 : 0;
+}
+
+/* The execution settings (what may change on resume). */
+static int
+exec_options(rsw_sweep_config *c, PyObject *opts)
+{
+	return opt_int(opts, "workers", &c->engine.workers) ||
+	       opt_int(opts, "idle", &c->engine.idle) ||
+	       opt_int(opts, "pin", &c->engine.pin) ||
+	       opt_int(opts, "nice", &c->engine.nice) ||
+	       opt_u64(opts, "recycle_after", &c->engine.recycle_after) ||
+	       opt_u64(opts, "soft_mem", &c->engine.soft_mem) ||
+	       opt_u32(opts, "max_batch", &c->engine.max_batch) ||
+	       opt_u32(opts, "top_n", &c->top_n);
+}
+
+/* What the sweep is: algorithm options, the window, the policies. */
+static int
+sweep_options(rsw_sweep_config *c, PyObject *opts)
+{
+	uint64_t minimize = 1;
+
+	if (exec_options(c, opts) ||
+	    opt_u64(opts, "seed", &c->algo_opts.seed) ||
+	    opt_u64(opts, "evals", &c->algo_opts.evals) ||
+	    opt_u32(opts, "population", &c->algo_opts.population) ||
+	    opt_u64(opts, "generations", &c->algo_opts.generations) ||
+	    opt_u32(opts, "init", &c->algo_opts.init) ||
+	    opt_u64(opts, "minimize", &minimize) ||
+	    opt_u32(opts, "window", &c->window) ||
+	    opt_double(opts, "timeout", &c->engine.timeout_s) ||
+	    opt_u32(opts, "attempts", &c->engine.max_attempts) ||
+	    opt_int(opts, "retry_errors", &c->engine.retry_errors) ||
+	    opt_int(opts, "on_error", &c->engine.on_error) ||
+	    opt_u64(opts, "max_mem", &c->engine.max_mem))
+		return -1;
+	c->algo_opts.minimize = minimize != 0;
+	return 0;
+}
+
+/* RSW_E... code and sentence into a Python exception. */
+static PyObject *
+raise_rsw(int rc, const char *msg)
+{
+	PyObject *type = SweepError;
+
+	if (rc == RSW_EINVAL || rc == RSW_EREPLAY || rc == RSW_ENOTFOUND)
+		type = PyExc_ValueError;
+	else if (rc == RSW_ESTORE)
+		type = StoreError;
+	else if (rc == RSW_ETASKFAILED)
+		type = TaskFailed;
+	else if (rc == RSW_ENOMEM)
+		return PyErr_NoMemory();
+	PyErr_SetString(type, msg != NULL && msg[0] ? msg : rsw_strerror(rc));
+	return NULL;
+}
+
+static SweepObject *
+sweep_alloc(PyObject *objective, PyObject *on_worker_start, int as_dict,
+	    int keep_rows)
+{
+	SweepObject *self;
+
+	if (!PyCallable_Check(objective)) {
+		PyErr_SetString(PyExc_TypeError, "the objective must be callable");
+		return NULL;
+	}
+	self = PyObject_New(SweepObject, &SweepType);
+	if (self == NULL)
+		return NULL;
+	self->sw = NULL;
+	memset(&self->rows, 0, sizeof self->rows);
+	self->keep_rows = keep_rows;
+	self->started = self->interrupted = 0;
+	self->obj = objective_new(objective, on_worker_start, as_dict);
+	if (self->obj == NULL) {
+		Py_DECREF(self);
+		return NULL;
+	}
+	return self;
+}
+
+/* After open or resume: what rows and calls need of the sweep. */
+static PyObject *
+sweep_bind(SweepObject *self)
+{
+	const rsw_objective_info *info = rsw_sweep_objective(self->sw);
+	const rsw_space *sp = rsw_sweep_space(self->sw);
+
+	if (objective_bind(self->obj, sp, info->nmetrics, info->metric_names) != 0) {
+		Py_DECREF(self);
+		return NULL;
+	}
+	self->rows.nparams = sp->n;
+	self->rows.nmetrics = info->nmetrics;
+	return (PyObject *)self;
+}
+
+static PyObject *
+open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
+{
+	static char *names[] = { "specs", "objective", "label", "metrics", "algo",
+				 "options", "store", "results_csv", "as_dict",
+				 "on_worker_start", "keep_rows", NULL };
+	PyObject *specs, *objective, *metrics, *opts, *on_worker_start = Py_None;
+	const char *label, *algo, *store = NULL, *csv = NULL;
+	const char *metric_names[RSW_MAX_METRICS_LIMIT + 1];
+	int as_dict = 0, keep_rows = 1, rc;
+	rsw_sweep_config c;
+	rsw_space space;
+	SweepObject *self;
+	char err[1024];
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "OOsOsO!|zzpOp", names, &specs,
+					 &objective, &label, &metrics, &algo,
+					 &PyDict_Type, &opts, &store, &csv, &as_dict,
+					 &on_worker_start, &keep_rows))
+		return NULL;
+	if (space_from_specs(&space, specs) != 0)
+		return NULL;
+	if (!PyTuple_Check(metrics) || PyTuple_GET_SIZE(metrics) > RSW_MAX_METRICS_LIMIT) {
+		PyErr_Format(PyExc_ValueError, "metrics: at most %d names",
+			     RSW_MAX_METRICS_LIMIT);
+		return NULL;
+	}
+	for (Py_ssize_t m = 0; m < PyTuple_GET_SIZE(metrics); m++)
+		if ((metric_names[m] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(metrics, m))) == NULL)
+			return NULL;
+	metric_names[PyTuple_GET_SIZE(metrics)] = NULL;
+	self = sweep_alloc(objective, on_worker_start, as_dict, keep_rows);
+	if (self == NULL)
+		return NULL;
+	rsw_sweep_config_init(&c);
+	c.space = &space;
+	c.algo = algo;
+	c.store = store;
+	c.results_csv = csv;
+	c.objective.fn = py_eval;
+	c.objective.worker_init = py_worker_init;
+	c.objective.ctx = self->obj;
+	c.objective.label = label;
+	c.objective.nmetrics = (uint32_t)PyTuple_GET_SIZE(metrics);
+	c.objective.metric_names = metric_names;
+	c.engine.max_message = MESSAGE_MAX;
+	c.on_commit = keep_row;
+	c.commit_ctx = self;
+	if (sweep_options(&c, opts) != 0) {
+		Py_DECREF(self);
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	rc = rsw_sweep_open(&self->sw, &c, err, sizeof err);
+	Py_END_ALLOW_THREADS
+	if (rc != 0) {
+		self->sw = NULL;
+		Py_DECREF(self);
+		return raise_rsw(rc, err);
+	}
+	return sweep_bind(self);
+}
+
+static PyObject *
+resume_sweep(PyObject *mod, PyObject *args, PyObject *kw)
+{
+	static char *names[] = { "store", "objective", "options", "results_csv",
+				 "as_dict", "on_worker_start", "keep_rows", NULL };
+	PyObject *objective, *opts, *on_worker_start = Py_None;
+	const char *store, *csv = NULL;
+	int as_dict = 0, keep_rows = 1, rc;
+	rsw_sweep_config x;
+	SweepObject *self;
+	char err[1024];
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "sOO!|zpOp", names, &store,
+					 &objective, &PyDict_Type, &opts, &csv,
+					 &as_dict, &on_worker_start, &keep_rows))
+		return NULL;
+	self = sweep_alloc(objective, on_worker_start, as_dict, keep_rows);
+	if (self == NULL)
+		return NULL;
+	rsw_sweep_config_init(&x);
+	x.results_csv = csv;
+	x.objective.fn = py_eval;
+	x.objective.worker_init = py_worker_init;
+	x.objective.ctx = self->obj;
+	x.engine.max_message = MESSAGE_MAX;
+	x.on_commit = keep_row;
+	x.commit_ctx = self;
+	if (exec_options(&x, opts) != 0) {
+		Py_DECREF(self);
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	rc = rsw_sweep_resume(&self->sw, store, &x, err, sizeof err);
+	Py_END_ALLOW_THREADS
+	if (rc != 0) {
+		self->sw = NULL;
+		Py_DECREF(self);
+		return raise_rsw(rc, err);
+	}
+	return sweep_bind(self);
+}
+
+static int
+sweep_open_or_raise(SweepObject *self)
+{
+	if (self->sw != NULL)
+		return 0;
+	PyErr_SetString(PyExc_ValueError, "the sweep is closed");
+	return -1;
+}
+
+/* Forks the supervisor (and so the workers) with the GIL held: the
+ * forking thread's state is the one every worker's interpreter resumes. */
+static int
+start(SweepObject *self)
+{
+	int forks, rc;
+
+	if (sweep_open_or_raise(self) != 0)
+		return -1;
+	if (self->started)
+		return 0;
+	forks = rsw_sweep_workers(self->sw) > 0;
+	if (forks)
+		PyOS_BeforeFork();
+	rc = rsw_sweep_start(self->sw);
+	if (forks)
+		PyOS_AfterFork_Parent();
+	if (rc != 0) {
+		raise_rsw(rc, rsw_sweep_errmsg(self->sw));
+		return -1;
+	}
+	self->started = 1;
+	return 0;
+}
+
+static PyObject *
+sweep_start(SweepObject *self, PyObject *unused)
+{
+	if (start(self) != 0)
+		return NULL;
+	Py_RETURN_NONE;
+}
+
+/* Ctrl-C while a sweep runs: the first drains it (what runs finishes and
+ * is kept), a second stops it at once.  Both calls are async-signal-safe. */
+static rsw_sweep *volatile sigint_sweep;
+static volatile sig_atomic_t sigint_count;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	if (sigint_count++ == 0)
+		rsw_sweep_stop(sigint_sweep);
+	else
+		rsw_sweep_cancel(sigint_sweep);
+}
+
+static PyObject *
+sweep_run(SweepObject *self, PyObject *args)
+{
+	int progress_mode, handle_sigint, rc;
+	struct sigaction sa, old;
+	rsw_progress *progress;
+
+	if (!PyArg_ParseTuple(args, "ip", &progress_mode, &handle_sigint))
+		return NULL;
+	if (start(self) != 0)
+		return NULL;
+	if (handle_sigint) {
+		sigint_sweep = self->sw;
+		sigint_count = 0;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old);
+	}
+	/* A thread made after the fork: the workers never see it. */
+	progress = rsw_progress_start(progress_mode, self->sw);
+	Py_BEGIN_ALLOW_THREADS
+	rc = rsw_sweep_run(self->sw);
+	Py_END_ALLOW_THREADS
+	rsw_progress_stop(progress);
+	if (handle_sigint) {
+		sigaction(SIGINT, &old, NULL);
+		self->interrupted = sigint_count > 0;
+		sigint_sweep = NULL;
+	}
+	return Py_BuildValue("(isi)", rc, rsw_sweep_errmsg(self->sw), self->interrupted);
+}
+
+static PyObject *
+sweep_close(SweepObject *self, PyObject *unused)
+{
+	char err[1024] = "";
+	int rc;
+
+	if (self->sw == NULL)
+		Py_RETURN_NONE;
+	Py_BEGIN_ALLOW_THREADS
+	rc = rsw_sweep_close(self->sw, err, sizeof err);
+	Py_END_ALLOW_THREADS
+	self->sw = NULL;
+	if (rc != 0)
+		return raise_rsw(rc, err);
+	Py_RETURN_NONE;
+}
+
+static PyObject *
+list_of_doubles(const double *v, size_t n, size_t stride)
+{
+	PyObject *l = PyList_New((Py_ssize_t)n);
+
+	for (size_t i = 0; l != NULL && i < n; i++) {
+		PyObject *x = PyFloat_FromDouble(v[i * stride]);
+
+		if (x == NULL)
+			Py_CLEAR(l);
+		else
+			PyList_SET_ITEM(l, (Py_ssize_t)i, x);
+	}
+	return l;
+}
+
+static int
+put(PyObject *d, const char *key, PyObject *v)
+{
+	int rc = v != NULL ? PyDict_SetItemString(d, key, v) : -1;
+
+	Py_XDECREF(v);
+	return rc;
+}
+
+/* The committed rows as columns: seq, each parameter (typed), status,
+ * value, each metric, detail (the signal, exit code or error code),
+ * attempts, worker, elapsed_s, message. */
+static PyObject *
+sweep_columns(SweepObject *self, PyObject *unused)
+{
+	const struct rows *r = &self->rows;
+	const struct typed_space *t = &self->obj->space;
+	PyObject *cols = PyDict_New(), *l;
+	Py_ssize_t n = (Py_ssize_t)r->n;
+
+	if (cols == NULL)
+		return NULL;
+#define COLUMN(key, make)                                                    \
+	do {                                                                 \
+		l = PyList_New(n);                                           \
+		for (Py_ssize_t i = 0; l != NULL && i < n; i++) {            \
+			PyObject *x_ = (make);                               \
+			if (x_ == NULL)                                      \
+				Py_CLEAR(l);                                 \
+			else                                                 \
+				PyList_SET_ITEM(l, i, x_);                   \
+		}                                                            \
+		if (put(cols, (key), l) != 0)                                \
+			goto fail;                                           \
+	} while (0)
+	COLUMN("seq", PyLong_FromUnsignedLongLong(r->head[i].seq));
+	for (uint32_t p = 0; p < t->n; p++)
+		COLUMN(PyUnicode_AsUTF8(PyTuple_GET_ITEM(t->names, p)),
+		       typed_value(t, p, r->params[(size_t)i * r->nparams + p]));
+	COLUMN("status", PyUnicode_FromString(rsw_status_name(r->head[i].status)));
+	COLUMN("value", PyFloat_FromDouble(r->head[i].value));
+	for (uint32_t m = 0; m < r->nmetrics; m++)
+		if (put(cols, PyUnicode_AsUTF8(PyTuple_GET_ITEM(self->obj->metric_names, m)),
+			list_of_doubles(r->metrics + m, r->n, r->nmetrics)) != 0)
+			goto fail;
+	COLUMN("detail", PyLong_FromLong(r->head[i].detail));
+	COLUMN("attempts", PyLong_FromUnsignedLong(r->head[i].attempts));
+	COLUMN("worker", PyLong_FromLong(r->head[i].worker));
+	COLUMN("elapsed_s", PyFloat_FromDouble((double)r->head[i].elapsed_ns / 1e9));
+	COLUMN("message", r->message[i] != NULL ?
+				  PyUnicode_DecodeUTF8(r->message[i], (Py_ssize_t)strlen(r->message[i]),
+						       "replace") :
+				  Py_NewRef(Py_None));
+#undef COLUMN
+	return cols;
+fail:
+	Py_DECREF(cols);
+	return NULL;
+}
+
+static PyObject *
+sweep_summary(SweepObject *self, PyObject *unused)
+{
+	rsw_sweep_summary s;
+	PyObject *d, *counts;
+	uint64_t restarts = 0;
+
+	if (sweep_open_or_raise(self) != 0)
+		return NULL;
+	rsw_sweep_summary_get(self->sw, &s);
+	for (uint32_t w = 0; w < s.engine.nworkers && w < 256; w++)
+		restarts += s.engine.workers[w].restarts;
+	counts = PyDict_New();
+	for (int st = 0; counts != NULL && st < RSW_STATUS_COUNT_; st++)
+		if (s.by_status[st] > 0 &&
+		    put(counts, rsw_status_name(st),
+			PyLong_FromUnsignedLongLong(s.by_status[st])) != 0)
+			Py_CLEAR(counts);
+	if (counts == NULL)
+		return NULL;
+	d = Py_BuildValue("{s:N,s:K,s:K,s:d,s:K,s:K,s:K,s:K,s:K,s:K,s:K}",
+			  "counts", counts,
+			  "committed", (unsigned long long)s.committed,
+			  "replayed", (unsigned long long)s.replayed,
+			  "wall_s", s.wall_s,
+			  "retries", (unsigned long long)s.engine.retries,
+			  "deaths", (unsigned long long)s.engine.deaths,
+			  "killed", (unsigned long long)s.engine.killed,
+			  "timeouts", (unsigned long long)s.engine.timeouts,
+			  "recycled", (unsigned long long)s.engine.recycled,
+			  "requeued", (unsigned long long)s.engine.requeued,
+			  "restarts", (unsigned long long)restarts);
+	return d;
+}
+
+static PyObject *
+sweep_best(SweepObject *self, PyObject *unused)
+{
+	const rsw_sweep_row *top;
+	PyObject *params, *metrics;
+
+	if (sweep_open_or_raise(self) != 0)
+		return NULL;
+	if (rsw_sweep_top(self->sw, &top) == 0)
+		Py_RETURN_NONE;
+	params = typed_dict(&self->obj->space, top[0].params);
+	metrics = PyDict_New();
+	for (uint32_t m = 0; params != NULL && metrics != NULL &&
+			     m < top[0].nmetrics && m < self->rows.nmetrics; m++) {
+		PyObject *v = PyFloat_FromDouble(top[0].metrics[m]);
+
+		if (v == NULL ||
+		    PyDict_SetItem(metrics, PyTuple_GET_ITEM(self->obj->metric_names, m),
+				   v) != 0)
+			Py_CLEAR(metrics);
+		Py_XDECREF(v);
+	}
+	if (params == NULL || metrics == NULL) {
+		Py_XDECREF(params);
+		Py_XDECREF(metrics);
+		return NULL;
+	}
+	return Py_BuildValue("{s:K,s:d,s:N,s:N}", "seq",
+			     (unsigned long long)top[0].seq, "value", top[0].value,
+			     "params", params, "metrics", metrics);
+}
+
+static PyObject *
+sweep_info(SweepObject *self, PyObject *unused)
+{
+	const rsw_objective_info *o;
+	const char *store;
+
+	if (sweep_open_or_raise(self) != 0)
+		return NULL;
+	o = rsw_sweep_objective(self->sw);
+	store = rsw_sweep_store_path(self->sw);
+	return Py_BuildValue("{s:N,s:s,s:O,s:I,s:i,s:s,s:N,s:O}",
+			     "specs", specs_of(rsw_sweep_space(self->sw)),
+			     "algo", rsw_sweep_algo_name(self->sw),
+			     "minimize", rsw_sweep_minimize(self->sw) ? Py_True : Py_False,
+			     "window", (unsigned)rsw_sweep_window(self->sw),
+			     "workers", rsw_sweep_workers(self->sw),
+			     "label", o->name,
+			     "store", store ? PyUnicode_FromString(store) : Py_NewRef(Py_None),
+			     "metrics", self->obj->metric_names);
+}
+
+static PyMethodDef sweep_methods[] = {
+	{ "start", (PyCFunction)sweep_start, METH_NOARGS,
+	  "Forks the workers (from this interpreter, as it is now)." },
+	{ "run", (PyCFunction)sweep_run, METH_VARARGS,
+	  "run(progress_mode, handle_sigint) -> (code, message, interrupted)" },
+	{ "close", (PyCFunction)sweep_close, METH_NOARGS,
+	  "Stops the workers and finishes the store." },
+	{ "columns", (PyCFunction)sweep_columns, METH_NOARGS,
+	  "The committed evaluations, as columns." },
+	{ "summary", (PyCFunction)sweep_summary, METH_NOARGS,
+	  "Counts by status, wall time, the engine's counters." },
+	{ "best", (PyCFunction)sweep_best, METH_NOARGS,
+	  "The best evaluation, or None." },
+	{ "info", (PyCFunction)sweep_info, METH_NOARGS,
+	  "What the sweep is: specs, algorithm, direction, window, ..." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static PyTypeObject SweepType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "ringsweep._core.Sweep",
+	.tp_basicsize = sizeof(SweepObject),
+	.tp_dealloc = (destructor)sweep_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "A sweep of the library with a Python objective "
+		  "(made by open_sweep or resume_sweep).",
+	.tp_methods = sweep_methods,
+};
+
+/* --------------------------------------------------------- Algorithm */
+
+typedef struct {
+	PyObject_HEAD
+	rsw_algorithm *algo;
+	rsw_space space;
+	struct typed_space typed;
+} AlgorithmObject;
+
+static void
+algorithm_dealloc(AlgorithmObject *self)
+{
+	rsw_algorithm_destroy(self->algo);
+	typed_space_clear(&self->typed);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+algorithm_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+	static char *names[] = { "specs", "algo", "options", NULL };
+	PyObject *specs, *opts;
+	const char *name;
+	AlgorithmObject *self;
+	rsw_sweep_config c;
+	char err[512];
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "OsO!", names, &specs, &name,
+					 &PyDict_Type, &opts))
+		return NULL;
+	self = (AlgorithmObject *)type->tp_alloc(type, 0);
+	if (self == NULL)
+		return NULL;
+	rsw_sweep_config_init(&c);
+	if (space_from_specs(&self->space, specs) != 0 ||
+	    typed_space_init(&self->typed, &self->space) != 0 ||
+	    sweep_options(&c, opts) != 0) {
+		Py_DECREF(self);
+		return NULL;
+	}
+	if (rsw_algo_create(&self->algo, name, &self->space, &c.algo_opts, err,
+			    sizeof err) != 0) {
+		self->algo = NULL;
+		Py_DECREF(self);
+		PyErr_SetString(PyExc_ValueError, err);
+		return NULL;
+	}
+	return (PyObject *)self;
+}
+
+/* suggest(k) -> ("ok", raw values, {name: value}) | ("wait", None, None)
+ * | ("done", None, None) */
+static PyObject *
+algorithm_suggest(AlgorithmObject *self, PyObject *arg)
+{
+	double x[RSW_MAX_PARAMS_LIMIT];
+	unsigned long long k = PyLong_AsUnsignedLongLong(arg);
+	PyObject *raw;
+	int rc;
+
+	if (PyErr_Occurred())
+		return NULL;
+	rc = self->algo->suggest(self->algo, k, x);
+	if (rc == RSW_SUGGEST_WAIT)
+		return Py_BuildValue("(sOO)", "wait", Py_None, Py_None);
+	if (rc == RSW_SUGGEST_DONE)
+		return Py_BuildValue("(sOO)", "done", Py_None, Py_None);
+	if (rc != RSW_SUGGEST_OK)
+		return raise_rsw(rc, NULL);
+	raw = PyTuple_New(self->space.n);
+	for (uint32_t i = 0; raw != NULL && i < self->space.n; i++) {
+		PyObject *v = PyFloat_FromDouble(x[i]);
+
+		if (v == NULL)
+			Py_CLEAR(raw);
+		else
+			PyTuple_SET_ITEM(raw, i, v);
+	}
+	if (raw == NULL)
+		return NULL;
+	return Py_BuildValue("(sNN)", "ok", raw, typed_dict(&self->typed, x));
+}
+
+/* update(k, raw values, ok, value): in seq order, as suggested. */
+static PyObject *
+algorithm_update(AlgorithmObject *self, PyObject *args)
+{
+	unsigned long long k;
+	PyObject *raw;
+	int ok, rc;
+	double value, x[RSW_MAX_PARAMS_LIMIT];
+	rsw_result r;
+
+	if (!PyArg_ParseTuple(args, "KO!pd", &k, &PyTuple_Type, &raw, &ok, &value))
+		return NULL;
+	if (PyTuple_GET_SIZE(raw) != self->space.n) {
+		PyErr_SetString(PyExc_ValueError, "the parameters do not match the space");
+		return NULL;
+	}
+	for (uint32_t i = 0; i < self->space.n; i++)
+		if ((x[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(raw, i))) == -1.0 &&
+		    PyErr_Occurred())
+			return NULL;
+	memset(&r, 0, sizeof r);
+	r.seq = k;
+	r.attempts = 1;
+	r.worker = -1;
+	r.status = ok ? RSW_STATUS_OK : RSW_STATUS_ERROR;
+	r.value = ok ? value : NAN;
+	rc = self->algo->update(self->algo, x, &r);
+	if (rc < 0)
+		return raise_rsw(rc, NULL);
+	Py_RETURN_NONE;
+}
+
+static PyObject *
+algorithm_is_complete(AlgorithmObject *self, PyObject *unused)
+{
+	return PyBool_FromLong(self->algo->is_complete != NULL &&
+			       self->algo->is_complete(self->algo));
+}
+
+static PyObject *
+algorithm_best(AlgorithmObject *self, PyObject *unused)
+{
+	rsw_best b;
+
+	if (self->algo->best == NULL || self->algo->best(self->algo, &b) != 0)
+		Py_RETURN_NONE;
+	return Py_BuildValue("(KdN)", (unsigned long long)b.seq, b.value,
+			     typed_dict(&self->typed, b.params));
+}
+
+static PyMethodDef algorithm_methods[] = {
+	{ "suggest", (PyCFunction)algorithm_suggest, METH_O,
+	  "suggest(k) -> (answer, raw values, params)" },
+	{ "update", (PyCFunction)algorithm_update, METH_VARARGS,
+	  "update(k, raw values, ok, value), in seq order" },
+	{ "is_complete", (PyCFunction)algorithm_is_complete, METH_NOARGS,
+	  "Whether it wants nothing more." },
+	{ "best", (PyCFunction)algorithm_best, METH_NOARGS,
+	  "(seq, value, params) of the best result, or None." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static PyTypeObject AlgorithmType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "ringsweep._core.Algorithm",
+	.tp_basicsize = sizeof(AlgorithmObject),
+	.tp_dealloc = (destructor)algorithm_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Algorithm(specs, algo, options): a registry algorithm, "
+		  "asked and told by hand.",
+	.tp_methods = algorithm_methods,
+	.tp_new = algorithm_new,
+};
+
+/* ------------------------------------------------------------- module */
+
+/* check_specs(specs) -> the specs as the library reads them back. */
+static PyObject *
+check_specs(PyObject *mod, PyObject *specs)
+{
+	rsw_space sp;
+
+	if (space_from_specs(&sp, specs) != 0)
+		return NULL;
+	return specs_of(&sp);
+}
+
+static PyObject *
+algorithms(PyObject *mod, PyObject *unused)
+{
+	size_t n;
+	const rsw_algo_info *a = rsw_algo_list(&n);
+	PyObject *d = PyDict_New();
+
+	for (size_t i = 0; d != NULL && i < n; i++)
+		if (put(d, a[i].name, PyUnicode_FromString(a[i].help)) != 0)
+			Py_CLEAR(d);
+	return d;
+}
+
+static PyMethodDef module_methods[] = {
+	{ "open_sweep", (PyCFunction)(void (*)(void))open_sweep,
+	  METH_VARARGS | METH_KEYWORDS, "Validates and opens a new sweep." },
+	{ "resume_sweep", (PyCFunction)(void (*)(void))resume_sweep,
+	  METH_VARARGS | METH_KEYWORDS, "Opens a stored sweep to continue it." },
+	{ "check_specs", check_specs, METH_O,
+	  "Parses parameter specs; ValueError naming a bad one." },
+	{ "algorithms", algorithms, METH_NOARGS,
+	  "{name: help} of the registry's algorithms." },
+	{ NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef core_module = {
+	PyModuleDef_HEAD_INIT, "ringsweep._core",
+	"The C layer of ringsweep: the library's sweep with a Python objective.",
+	-1, module_methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__core(void);
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+	PyObject *m;
+
+	if (PyType_Ready(&SweepType) < 0 || PyType_Ready(&AlgorithmType) < 0)
+		return NULL;
+	m = PyModule_Create(&core_module);
+	if (m == NULL)
+		return NULL;
+	SweepError = PyErr_NewExceptionWithDoc(
+	    "ringsweep.SweepError",
+	    "A sweep could not go on (the engine, the algorithm or the "
+	    "objective's set-up failed).", PyExc_RuntimeError, NULL);
+	StoreError = PyErr_NewExceptionWithDoc(
+	    "ringsweep.StoreError",
+	    "The results store could not be written; what was committed "
+	    "before is kept.", SweepError, NULL);
+	TaskFailed = PyErr_NewExceptionWithDoc(
+	    "ringsweep.TaskFailed",
+	    "on_error='fail' stopped the sweep at its first failed "
+	    "evaluation.", SweepError, NULL);
+	if (SweepError == NULL || StoreError == NULL || TaskFailed == NULL ||
+	    PyModule_AddObjectRef(m, "SweepError", SweepError) < 0 ||
+	    PyModule_AddObjectRef(m, "StoreError", StoreError) < 0 ||
+	    PyModule_AddObjectRef(m, "TaskFailed", TaskFailed) < 0 ||
+	    PyModule_AddObjectRef(m, "Algorithm", (PyObject *)&AlgorithmType) < 0 ||
+	    PyModule_AddObjectRef(m, "Sweep", (PyObject *)&SweepType) < 0 ||
+	    PyModule_AddStringConstant(m, "version", RSW_VERSION_STRING) < 0 ||
+	    PyModule_AddIntConstant(m, "PROGRESS_NONE", RSW_PROGRESS_NONE) < 0 ||
+	    PyModule_AddIntConstant(m, "PROGRESS_BAR", RSW_PROGRESS_BAR) < 0 ||
+	    PyModule_AddIntConstant(m, "PROGRESS_LINES", RSW_PROGRESS_LINES) < 0 ||
+	    PyModule_AddIntConstant(m, "ON_ERROR_FAIL", RSW_ON_ERROR_FAIL) < 0 ||
+	    PyModule_AddIntConstant(m, "IDLE_SPIN", RSW_IDLE_SPIN) < 0 ||
+	    PyModule_AddIntConstant(m, "ECANCELED", RSW_ECANCELED) < 0 ||
+	    PyModule_AddIntConstant(m, "EALLFAILED", RSW_EALLFAILED) < 0 ||
+	    PyModule_AddIntConstant(m, "ETASKFAILED", RSW_ETASKFAILED) < 0 ||
+	    PyModule_AddIntConstant(m, "ESTORE", RSW_ESTORE) < 0 ||
+	    PyModule_AddIntConstant(m, "EREPLAY", RSW_EREPLAY) < 0) {
+		Py_DECREF(m);
+		return NULL;
+	}
+	return m;
+}

@@ -1,0 +1,166 @@
+"""tests/python/test_objective.py - what the objective may return and how
+it may fail, through real forked workers: numbers, metric dicts, contract
+breaches named, exceptions with their text, a segfault in C code,
+os._exit, a hang past the timeout, a memory blow-up past max_mem; and
+every algorithm of the library on a Python objective."""
+import ctypes
+import math
+import os
+import time
+
+import pytest
+
+import ringsweep as rs
+from conftest import table
+
+SPACE = rs.Space(x=rs.Int(0, 11))
+
+
+def with_metrics(x):
+    return {"value": x * 0.5, "sharpe": x / 10, "trades": x * 3}
+
+
+def test_metrics_come_back_by_name():
+    study = rs.sweep(with_metrics, SPACE, metrics=["sharpe", "trades"], n_jobs=2,
+                     maximize=True)
+    assert study.counts == {"ok": 12}
+    assert study.best_params == {"x": 11}
+    assert study.best_value == 5.5
+    assert study.best_metrics == {"sharpe": 1.1, "trades": 33.0}
+    t = study.trials[4]
+    assert (t["value"], t["sharpe"], t["trades"]) == (2.0, 0.4, 12.0)
+
+
+def breaks_the_contract(x):
+    if x == 1:
+        return {"value": 1.0}                      # sharpe missing
+    if x == 2:
+        return {"value": 2.0, "sharpe": 1, "bogus": 3}
+    if x == 3:
+        return None
+    if x == 4:
+        return "7"
+    if x == 5:
+        return {"sharpe": 1.0}                     # no value
+    return {"value": float(x), "sharpe": 0.0}
+
+
+def test_a_broken_contract_fails_the_evaluation_and_says_how():
+    study = rs.sweep(breaks_the_contract, rs.Space(x=rs.Int(0, 6)),
+                     metrics=["sharpe"], n_jobs=2)
+    said = {t["x"]: t["message"] for t in study.trials if t["status"] == "error"}
+    assert said == {
+        1: "the objective returned no 'sharpe', which metrics= declares",
+        2: "the objective returned 'bogus', which metrics= does not declare",
+        3: "the objective returned None: return a number, or a dict with 'value'",
+        4: "the objective returned a str: return a number, or a dict with 'value'",
+        5: "the objective returned a dict without 'value'",
+    }
+    assert study.counts == {"ok": 2, "error": 5}
+
+
+def numpy_number(x):
+    np = pytest.importorskip("numpy")
+    return np.float64(x) * 2
+
+
+def test_anything_float_accepts_is_a_number():
+    study = rs.sweep(numpy_number, SPACE, n_jobs=2)
+    assert [t["value"] for t in study.trials] == [2.0 * x for x in range(12)]
+
+
+def raises(x):
+    if x % 4 == 3:
+        raise ValueError(f"fast >= slow at {x}")
+    return x
+
+
+def test_an_exception_is_a_failed_evaluation_with_its_text():
+    study = rs.sweep(raises, SPACE, n_jobs=2, retries=2)
+    failed = [t for t in study.trials if t["status"] == "error"]
+    assert [t["x"] for t in failed] == [3, 7, 11]
+    # Its own error is a result, not bad luck: not retried unless asked.
+    assert all(t["attempts"] == 1 for t in failed)
+    assert failed[0]["message"].startswith("ValueError: fast >= slow at 3 (test_objective.py:")
+    assert math.isnan(failed[0]["value"])
+    again = rs.sweep(raises, SPACE, n_jobs=2, retries=2, retry_errors=True)
+    assert [t["attempts"] for t in again.trials if t["status"] == "error"] == [3, 3, 3]
+
+
+def misbehaves(x):
+    if x == 1:
+        ctypes.string_at(0)                       # a segfault in C code
+    if x == 2:
+        os._exit(3)
+    if x == 3:
+        time.sleep(3600)
+    if x == 4:
+        hog = []
+        while True:                               # MemoryError at max_mem
+            hog.append(bytearray(1 << 20))
+    return x
+
+
+def test_crash_exit_hang_and_oom_are_isolated_retried_and_named():
+    start = time.monotonic()
+    study = rs.sweep(misbehaves, rs.Space(x=rs.Int(0, 7)), n_jobs=2, timeout=0.5,
+                     max_mem="128M", retries=1)
+    status = {t["x"]: (t["status"], t["detail"], t["attempts"]) for t in study.trials}
+    assert status[1] == ("crash", 11, 2)          # SIGSEGV, retried once
+    assert status[2] == ("exit", 3, 2)
+    assert status[3][0::2] == ("timeout", 2)
+    assert status[4][0::2] == ("oom", 2)
+    assert [status[x][0] for x in (0, 5, 6, 7)] == ["ok"] * 4
+    assert study.stats["deaths"] >= 6 and study.stats["timeouts"] == 2
+    assert study.trials[4]["message"].startswith("MemoryError")
+    # Two 0.5 s deadlines per worker at most: nothing waited for the hang.
+    assert time.monotonic() - start < 30
+
+
+def crashes_everywhere(x):
+    ctypes.string_at(0)
+
+
+def test_a_crash_loop_stops_the_sweep_with_a_clear_error():
+    with pytest.raises(rs.SweepError) as e:
+        rs.sweep(crashes_everywhere, rs.Space(x=rs.Int(0, 999)), n_jobs=2)
+    assert "crash" in str(e.value)
+    assert e.value.study.counts.get("crash", 0) >= 1
+
+
+def always_raises(x):
+    raise RuntimeError("nothing works")
+
+
+def test_every_evaluation_failing_raises_with_the_first_reason():
+    with pytest.raises(rs.SweepError, match="every evaluation failed; the first: "
+                                            "RuntimeError: nothing works"):
+        rs.sweep(always_raises, SPACE, n_jobs=2)
+
+
+def test_on_error_fail_stops_at_the_first_failure():
+    with pytest.raises(rs.TaskFailed, match="task 3") as e:
+        rs.sweep(raises, SPACE, n_jobs=2, on_error="fail")
+    assert [t["status"] for t in e.value.study.trials] == ["ok"] * 3 + ["error"]
+
+
+def rosen(x, y):
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+
+@pytest.mark.parametrize("algo, kw", [
+    ("grid", {}),
+    ("random", dict(n_evals=120)),
+    ("bayes", dict(n_evals=25)),
+    ("genetic", dict(population=20, generations=6)),
+    ("cmaes", dict(n_evals=120)),
+])
+def test_every_algorithm_runs_a_python_objective_the_same_at_any_n_jobs(algo, kw):
+    space = rs.Space(x=rs.Float(-2, 2, step=0.25), y=rs.Float(-1, 3, step=0.25))
+    one = rs.sweep(rosen, space, algo=algo, seed=5, n_jobs=1, **kw)
+    two = rs.sweep(rosen, space, algo=algo, seed=5, n_jobs=2, **kw)
+    assert one.counts == {"ok": one.n_trials} and one.n_trials > 20
+    assert table(one) == table(two)
+    assert one.best_value == min(t["value"] for t in one.trials)
+    if algo == "grid":
+        assert one.best_params == {"x": 1.0, "y": 1.0}

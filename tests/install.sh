@@ -4,7 +4,8 @@
 # examples built out of tree twice -- with pkg-config and with the CMake
 # package -- and run (a Bayesian study with a plugin and a store, then
 # resumed from that store).  Also checks what the installed library
-# exports and what pkg-config hands to compilers.
+# exports and what pkg-config hands to compilers; and the Python package,
+# imported from the prefix, running its installed examples.
 set -euo pipefail
 build=$1
 src=$2
@@ -62,4 +63,16 @@ cmake --build "$work/cm" >/dev/null
 cmp -s "$work/cm/first.txt" "$work/pc/first.txt" ||
 	fail "CMake build: $(cat "$work/cm/first.txt") vs $(cat "$work/pc/first.txt")"
 "$work/cm/embed_search" 2 >/dev/null || fail "embed_search failed"
+
+# 3. Python: the package under the prefix's dist-packages, nothing of the
+# build tree on the path (the extension links the library statically).
+if [ -d "$examples/python" ] && site=$(find "$prefix" -type d -name dist-packages | head -1) &&
+	[ -n "$site" ]; then
+	(cd "$work" && env -u LD_LIBRARY_PATH PYTHONPATH="$site" /usr/bin/python3 		"$examples/python/ma_cross.py" --jobs 2 >py.txt) || fail "the Python example failed"
+	grep -q "best Sharpe 1.284 at {'fast': 2, 'slow': 60" "$work/py.txt" ||
+		fail "the installed Python example printed: $(cat "$work/py.txt")"
+	(cd "$work" && env -u LD_LIBRARY_PATH PYTHONPATH="$site" /usr/bin/python3 -c \
+		'import ringsweep, os; assert ringsweep.__file__.startswith(os.environ["PYTHONPATH"])') ||
+		fail "ringsweep was not imported from the prefix"
+fi
 echo "install test: pkg-config and CMake builds of the installed examples ran"

@@ -633,25 +633,36 @@ class Optimizer:
         self._algo = _in_python_words(_core.Algorithm, self.space.specs(), algo,
                                       self._options)
         self._next = 0
+        self._ahead: Optional[Any] = None    # suggestion _next, asked already
         self._pending: Dict[int, Any] = {}  # seq -> (raw, params)
         self._told: Dict[int, Any] = {}     # seq -> (ok, value)
         self._applied = 0
         self._done = False
 
+    def _ask(self) -> Optional[Any]:
+        # Suggestion _next, asked once: is_complete() may need to know
+        # whether there is one before suggest() hands it out.
+        if self._ahead is None and not self._done:
+            if self._algo.is_complete():
+                self._done = True
+                return None
+            answer, raw, params = self._algo.suggest(self._next)
+            if answer == "done":
+                self._done = True
+            elif answer == "ok":
+                self._ahead = (raw, params)
+        return self._ahead
+
     def suggest(self) -> Optional[Dict[str, Any]]:
         """The next parameters, or None: nothing more (is_complete()), or
         nothing until more results are told."""
-        if self._done:
+        got = self._ask()
+        if got is None:
             return None
-        answer, raw, params = self._algo.suggest(self._next)
-        if answer == "done":
-            self._done = True
-            return None
-        if answer == "wait":
-            return None
-        self._pending[self._next] = (raw, params)
+        self._ahead = None
+        self._pending[self._next] = got
         self._next += 1
-        return dict(params)
+        return dict(got[1])
 
     def update(self, params: Mapping[str, Any], value: Optional[float]) -> None:
         """Tells the result of suggested params (None or NaN: it failed)."""
@@ -670,8 +681,7 @@ class Optimizer:
 
     def is_complete(self) -> bool:
         """True once it will suggest nothing more and every result is in."""
-        done = self._done or self._algo.is_complete()
-        return done and not self._pending
+        return not self._pending and self._ask() is None and self._done
 
     @property
     def best_params(self) -> Optional[Dict[str, Any]]:

@@ -9,16 +9,23 @@
 #      and `ringsweep run` of 1,000,000 empty tasks with its store (the
 #      default) and without (--db none): what the store costs end to end
 #   5. bench/compare/            (Python multiprocessing, concurrent.futures,
-#                                 joblib on the same workloads)
+#                                 joblib on the same workloads; the Python
+#                                 module beside them and beside Optuna)
 # Plots go to docs/ (needs gnuplot-nox, installed here when missing).
 # The search algorithms have their own: bench/algorithms.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-if ! command -v gnuplot >/dev/null; then
+missing=()
+command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+for p in python3-joblib python3-optuna; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gnuplot-nox \
-		python3-joblib >/dev/null || echo "(no gnuplot: plots skipped)" >&2
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" \
+		>/dev/null || echo "(could not install ${missing[*]}: skipped)" >&2
 fi
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRSW_TESTS=OFF >/dev/null
 cmake --build build-bench -j "$(nproc)" >/dev/null
@@ -50,4 +57,6 @@ if command -v "$py" >/dev/null; then
 	"$py" bench/compare/python_pool.py 100000 "$(nproc)"
 	echo "== the same CPU-bound workloads through Python's tools:"
 	"$py" bench/compare/python_scaling.py --ringsweep build-bench/ringsweep
+	echo "== import ringsweep: Python objectives beside Python's tools and Optuna:"
+	PYTHONPATH=build-bench/python "$py" bench/compare/python_module.py
 fi

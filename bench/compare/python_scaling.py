@@ -11,44 +11,21 @@ come from `ringsweep bench scaling --json`, run by this script.
   python3 bench/compare/python_scaling.py [--ringsweep PATH]
       [--durations 10us,100us,1ms] [--max-workers W] [--budget SEC]
 
-Tools: multiprocessing.Pool.imap_unordered (chunksize=1), Pool.map
-(automatic chunking: static chunks, no dynamic balancing),
-concurrent.futures.ProcessPoolExecutor.map, joblib.Parallel (if the
-python3-joblib package is installed).
+Tools: those of bench/compare/pytools.py (Pool.imap_unordered(1),
+Pool.map with automatic chunks, ProcessPoolExecutor, joblib), each defined
+there once.
 """
 import argparse
-import concurrent.futures as cf
 import json
-import multiprocessing as mp
 import os
 import subprocess
 import sys
 import time
 
-try:
-    import joblib
-except ImportError:
-    joblib = None
+import pytools
+from pytools import busy, joblib
 
 ITERS_PER_US = None
-
-
-def busy(iters):
-    x = 1.0
-    for _ in range(iters):
-        x = x * 1.0000001 + 1e-9
-    return x
-
-
-def calibrate():
-    best = 0.0
-    for _ in range(5):
-        n = 200000
-        t0 = time.perf_counter()
-        busy(n)
-        rate = n / ((time.perf_counter() - t0) * 1e6)
-        best = max(best, rate)
-    return best
 
 
 def parse_duration(s):
@@ -73,29 +50,11 @@ def counts(w):
     return c + [w]
 
 
-def timed(fn):
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
 def python_rows(duration_ns, tasks, workers):
     iters = max(1, int(ITERS_PER_US * duration_ns / 1e3))
     work = [iters] * tasks
-    serial = timed(lambda: [busy(i) for i in work])
-    rows = {}
-    with mp.Pool(workers) as pool:
-        pool.map(busy, [1] * (workers * 4))  # workers started and warm
-        rows["Pool.imap_unordered(1)"] = timed(
-            lambda: sum(1 for _ in pool.imap_unordered(busy, work, chunksize=1)))
-        rows["Pool.map(auto chunks)"] = timed(lambda: pool.map(busy, work))
-    with cf.ProcessPoolExecutor(workers) as ex:
-        list(ex.map(busy, [1] * (workers * 4)))
-        rows["ProcessPoolExecutor"] = timed(lambda: list(ex.map(busy, work)))
-    if joblib is not None:
-        par = joblib.Parallel(n_jobs=workers)
-        par(joblib.delayed(busy)(1) for _ in range(workers * 4))
-        rows["joblib"] = timed(lambda: par(joblib.delayed(busy)(i) for i in work))
+    serial, _ = pytools.timed(lambda: [busy(i) for i in work])
+    rows = {name: run(busy, work, workers)[0] for name, run in pytools.TOOLS.items()}
     return serial, rows
 
 
@@ -125,7 +84,7 @@ def main():
         check=True, capture_output=True, text=True).stdout
     rsw = {(r["task_ns"], r["workers"]): r for r in json.loads(out)["rows"]}
 
-    ITERS_PER_US = calibrate()
+    ITERS_PER_US = pytools.calibrate()
     print(f"machine: {os.cpu_count()} CPUs; Python {sys.version.split()[0]}, "
           f"busy loop {ITERS_PER_US:.1f} iterations/us; "
           f"joblib {'%s' % joblib.__version__ if joblib else 'not installed'}")

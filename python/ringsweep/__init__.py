@@ -362,7 +362,8 @@ class Study:
     def __init__(self, core: Any):
         info = core.info()
         summary = core.summary()
-        self.columns: Dict[str, list] = core.columns()
+        self._core = core  # holds the rows, in C, until columns are asked for
+        self._columns: Optional[Dict[str, list]] = None
         self.space = Space.from_specs(info["specs"])
         self.algo: str = info["algo"]
         self.maximize: bool = not info["minimize"]
@@ -391,6 +392,13 @@ class Study:
     @property
     def best_metrics(self) -> Optional[Dict[str, float]]:
         return dict(self.best_trial["metrics"]) if self.best_trial else None
+
+    @property
+    def columns(self) -> Dict[str, list]:
+        """The trials as columns: {name: [value of each trial]}."""
+        if self._columns is None:
+            self._columns = self._core.columns()
+        return self._columns
 
     @property
     def trials(self) -> List[Dict[str, Any]]:

@@ -97,7 +97,14 @@ def process_pool(fn, items, workers):
 def joblib_parallel(fn, items, workers):
     par = joblib.Parallel(n_jobs=workers)
     par(joblib.delayed(busy)(1) for _ in range(workers * 4))
-    return timed(lambda: par(joblib.delayed(fn)(i) for i in items))
+    try:
+        return timed(lambda: par(joblib.delayed(fn)(i) for i in items))
+    finally:
+        # loky keeps its workers and threads for reuse: stopped here, or
+        # they would take CPU from whatever is measured next.
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
 
 
 TOOLS = {

@@ -427,6 +427,27 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 
 /* -------------------------------------------------------- result intake */
 
+/* A successful attempt is the task's result: nothing of an earlier failed
+ * attempt (its detail, its text) stays with it.  The same for workers and
+ * the serial evaluator, so their results cannot differ. */
+static void
+succeed(rsw_engine *e, struct flight *f, const struct rsw_result_desc *r,
+	int32_t worker, const double *metrics)
+{
+	f->state = F_DONE;
+	f->status = RSW_STATUS_OK;
+	f->detail = 0;
+	f->message_len = 0;
+	f->value = r->value;
+	f->worker = worker;
+	f->elapsed_ns = r->elapsed_ns;
+	f->peak_kb = r->peak_kb;
+	f->nmetrics = r->nmetrics <= e->cfg.max_metrics ? r->nmetrics :
+							  e->cfg.max_metrics;
+	memcpy(e->metrics + (f->seq & e->mask) * e->cfg.max_metrics, metrics,
+	       f->nmetrics * sizeof(double));
+}
+
 /* One finished attempt in worker slot w (the serial evaluator is slot 0):
  * what the summary, rsw_engine_stats and `ringsweep top` all report. */
 static void
@@ -459,22 +480,8 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 				 (double)r->elapsed_ns :
 				 0.9 * e->avg_task_ns + 0.1 * (double)r->elapsed_ns;
 	if (r->status == RSW_STATUS_OK) {
-		uint32_t nm = r->nmetrics <= e->cfg.max_metrics ?
-				      r->nmetrics : e->cfg.max_metrics;
-
-		f->state = F_DONE;
-		f->status = RSW_STATUS_OK;
-		f->detail = 0;
-		f->message_len = 0;
-		f->value = r->value;
-		f->worker = (int32_t)w;
-		f->elapsed_ns = r->elapsed_ns;
-		f->peak_kb = r->peak_kb;
-		f->nmetrics = nm;
-		memcpy(e->metrics + (r->seq & e->mask) * e->cfg.max_metrics,
-		       rsw__slot_metrics(&e->arena,
-					 rsw__task_slot(&e->arena, r->seq)),
-		       nm * sizeof(double));
+		succeed(e, f, r, (int32_t)w,
+			rsw__slot_metrics(&e->arena, rsw__task_slot(&e->arena, r->seq)));
 		return;
 	}
 	fail_attempt(e, f, r->status, r->detail, (int32_t)w, r->elapsed_ns,
@@ -931,16 +938,7 @@ serial_run_pending(rsw_engine *e)
 				     message, r.message_len);
 			return;
 		}
-		f->state = F_DONE;
-		f->status = RSW_STATUS_OK;
-		f->message_len = 0;
-		f->value = r.value;
-		f->worker = -1;
-		f->elapsed_ns = r.elapsed_ns;
-		f->nmetrics = r.nmetrics <= e->cfg.max_metrics ? r.nmetrics :
-								 e->cfg.max_metrics;
-		memcpy(e->metrics + (seq & e->mask) * e->cfg.max_metrics,
-		       metrics, f->nmetrics * sizeof(double));
+		succeed(e, f, &r, -1, metrics);
 	}
 }
 

@@ -34,7 +34,8 @@ import os
 import sys
 import threading
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional,
+                    Sequence, Union)
 
 from . import _core
 from ._core import SweepError, StoreError, TaskFailed
@@ -42,7 +43,7 @@ from ._core import SweepError, StoreError, TaskFailed
 __version__ = _core.version
 __all__ = [
     "Space", "Int", "Float", "Choice", "Cat", "sweep", "resume", "Study",
-    "Optimizer", "ParallelOptimizer", "algorithms",
+    "Optimizer", "ParallelOptimizer", "algorithms", "task", "Task",
     "SweepError", "StoreError", "TaskFailed",
 ]
 
@@ -596,6 +597,22 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
         raise ValueError(f"'{os.fspath(db)}' is a sweep of {recorded}, not of "
                          f"{_label(objective)}: resume it with the same function")
     return _finish(core, mode, f"interrupted; continue with ringsweep.resume({db!r}, ...)")
+
+
+class Task(NamedTuple):
+    """The evaluation in progress: its seq (its row in the trial table, the
+    same for any n_jobs and after a resume), its attempt (1 first, 2 on a
+    retry...) and the worker slot running it (-1 when serial)."""
+    seq: int
+    attempt: int
+    worker: int
+
+
+def task() -> Task:
+    """The evaluation the objective is running (call it from the objective:
+    RuntimeError elsewhere).  For logs named by trial, and for objectives
+    that must know a retry from a first attempt."""
+    return Task(*_core.task())
 
 
 def algorithms() -> Dict[str, str]:

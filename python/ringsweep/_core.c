@@ -362,6 +362,11 @@ read_score(const struct py_objective *o, PyObject *res, rsw_eval_out *out)
 	return number_of(res, &out->value, out);
 }
 
+/* The task being evaluated in this process, for ringsweep.task(): set
+ * around each call (calls never overlap: they hold the GIL). */
+static rsw_task_info current_task = { 0, 0, -1 };
+static int in_task;
+
 static int
 py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	rsw_eval_out *out)
@@ -387,6 +392,8 @@ py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 			goto out;
 		}
 	}
+	current_task = *t;
+	in_task = 1;
 	if (o->as_dict) {
 		PyObject *d = PyDict_New();
 
@@ -401,6 +408,7 @@ py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 					  0 | PY_VECTORCALL_ARGUMENTS_OFFSET,
 					  o->space.names);
 	}
+	in_task = 0;
 	if (res == NULL) {
 		take_exception(out);
 		goto out;
@@ -1308,6 +1316,19 @@ static PyTypeObject AlgorithmType = {
 
 /* ------------------------------------------------------------- module */
 
+/* task() -> (seq, attempt, worker) of the evaluation in progress. */
+static PyObject *
+task(PyObject *mod, PyObject *unused)
+{
+	if (!in_task) {
+		PyErr_SetString(PyExc_RuntimeError, "ringsweep.task() is for the "
+				"objective, while it evaluates a task");
+		return NULL;
+	}
+	return Py_BuildValue("(KIi)", (unsigned long long)current_task.seq,
+			     current_task.attempt, current_task.worker);
+}
+
 /* check_specs(specs) -> the specs as the library reads them back. */
 static PyObject *
 check_specs(PyObject *mod, PyObject *specs)
@@ -1337,6 +1358,8 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, "Validates and opens a new sweep." },
 	{ "resume_sweep", (PyCFunction)(void (*)(void))resume_sweep,
 	  METH_VARARGS | METH_KEYWORDS, "Opens a stored sweep to continue it." },
+	{ "task", task, METH_NOARGS,
+	  "(seq, attempt, worker) of the evaluation in progress." },
 	{ "check_specs", check_specs, METH_O,
 	  "Parses parameter specs; ValueError naming a bad one." },
 	{ "algorithms", algorithms, METH_NOARGS,

@@ -13,20 +13,15 @@ import ringsweep as rs
 from conftest import (arenas, outcome, rows, script, session_members, start, table,
                       wait_for, wait_gone)
 
-CRASH_DIR = None
-
-
-def crash_once(x, y):
-    """Segfaults the first time it sees (x, y) with x % 7 == 3: a marker
-    file says it crashed before, so the retry succeeds.  (The algorithms
-    below never suggest a point twice -- cmaes and genetic may: a point on
-    a bound, an elite -- and which of two equal suggestions crashed would
-    depend on timing.)"""
-    if x % 7 == 3:
-        marker = os.path.join(CRASH_DIR, f"{x}-{y}")
-        if not os.path.exists(marker):
-            open(marker, "w").close()
+def flaky(x, y):
+    """Fails the first attempt of every seventh task -- a segfault in a
+    worker, an exception when serial (a segfault would take this process)
+    -- and succeeds on the retry: the table must not show which."""
+    t = rs.task()
+    if t.seq % 7 == 3 and t.attempt == 1:
+        if t.worker >= 0:
             ctypes.string_at(0)
+        raise RuntimeError("first attempt")
     return (x - 12) ** 2 + abs(y) * 0.5
 
 
@@ -37,36 +32,45 @@ def raise_once(x, y):
 
 
 SPACE = rs.Space(x=rs.Int(0, 40), y=rs.Float(-2, 2, step=0.5))
-CONTINUOUS = rs.Space(x=rs.Int(0, 40), y=rs.Float(-2, 2))
 
 
-@pytest.mark.parametrize("algo, space, kw", [("grid", SPACE, {}),
-                                             ("random", CONTINUOUS, dict(n_evals=300)),
-                                             ("bayes", SPACE, dict(n_evals=30))])
-def test_the_same_table_at_1_2_and_7_jobs_with_crashes_and_retries(tmp_path, algo, space,
-                                                                    kw):
-    global CRASH_DIR
+@pytest.mark.parametrize("algo, kw", [("grid", {}), ("random", dict(n_evals=300)),
+                                      ("bayes", dict(n_evals=30)),
+                                      ("genetic", dict(population=24, generations=5)),
+                                      ("cmaes", dict(n_evals=150))])
+def test_the_same_table_serially_and_at_1_2_and_7_jobs_with_crashes_and_retries(algo, kw):
     tables = []
-    for n_jobs in (1, 2, 7):
-        CRASH_DIR = str(tmp_path / f"j{n_jobs}")
-        os.mkdir(CRASH_DIR)
-        study = rs.sweep(crash_once, space, algo=algo, seed=11, n_jobs=n_jobs,
-                         retries=1, **kw)
-        crashed = [t for t in study.trials if t["x"] % 7 == 3]
-        assert crashed and all(t["attempts"] == 2 for t in crashed), \
-            [(t["seq"], t["x"], t["y"]) for t in crashed if t["attempts"] != 2]
+    for n_jobs in (0, 1, 2, 7):
+        study = rs.sweep(flaky, SPACE, algo=algo, seed=11, n_jobs=n_jobs or 1,
+                         serial=n_jobs == 0, retries=1, retry_errors=True, **kw)
+        retried = [t for t in study.trials if t["seq"] % 7 == 3]
+        assert retried and all(t["attempts"] == 2 for t in retried)
         assert study.counts == {"ok": study.n_trials}
-        assert study.stats["deaths"] == len(crashed)
+        assert study.stats["deaths"] == (0 if n_jobs == 0 else len(retried))
         tables.append(table(study))
-    assert tables[0] == tables[1] == tables[2]
+    assert tables[0] == tables[1] == tables[2] == tables[3]
 
 
-def test_serial_gives_the_table_of_workers(tmp_path):
+def test_errors_are_results_serially_and_in_workers_alike():
     serial = rs.sweep(raise_once, SPACE, algo="random", n_evals=200, seed=2, serial=True)
     forked = rs.sweep(raise_once, SPACE, algo="random", n_evals=200, seed=2, n_jobs=2)
     assert serial.counts["error"] > 0
     assert table(serial) == table(forked)
     assert serial.n_jobs == 0 and forked.n_jobs == 2
+
+
+def tells_its_task(x):
+    t = rs.task()
+    return {"value": x, "told_seq": t.seq, "told_attempt": t.attempt}
+
+
+def test_task_tells_the_objective_its_seq_and_attempt():
+    study = rs.sweep(tells_its_task, rs.Space(x=rs.Int(0, 99)), n_jobs=2,
+                     metrics=["told_seq", "told_attempt"])
+    assert [t["told_seq"] for t in study.trials] == list(range(100))
+    assert {t["told_attempt"] for t in study.trials} == {1.0}
+    with pytest.raises(RuntimeError, match="for the objective"):
+        rs.task()
 
 
 JOB = """

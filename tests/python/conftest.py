@@ -15,21 +15,23 @@ import pytest
 import ringsweep as rs
 
 
-def children(pid=None):
-    """The live (and zombie) child processes of pid (default: us)."""
-    pid = pid or os.getpid()
-    found = []
+def processes():
+    """(pid, fields of /proc/PID/stat after the command name) of every
+    process: fields[0] the state, [1] the parent, [3] the session."""
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                yield int(d), f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(d))
-    return found
+
+
+def children(pid=None):
+    """The live (and zombie) child processes of pid (default: us)."""
+    pid = pid or os.getpid()
+    return [p for p, fields in processes() if int(fields[1]) == pid]
 
 
 def arenas(pid=None):
@@ -122,15 +124,4 @@ def wait_gone(pids, limit_s=10.0):
 
 def session_members(sid):
     """Processes of session sid still alive (not zombies)."""
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(int(d))
-    return found
+    return [p for p, fields in processes() if int(fields[3]) == sid and fields[0] != "Z"]

@@ -23,6 +23,15 @@ PRICES = None
 ROWS = None
 
 
+def largest_private_mb(objective, n):
+    """Sweeps k = 0 .. n-1 on 2 workers; the largest private memory a
+    worker reported at its last evaluations."""
+    study = rs.sweep(objective, rs.Space(k=rs.Int(0, n - 1)), n_jobs=2,
+                     metrics=["private_mb"])
+    assert study.counts == {"ok": n}
+    return max(t["private_mb"] for t in study.trials[-10:])
+
+
 def reads_prices(k):
     # Each task reads 1 MiB of the array; the last ones measure.
     chunk = PRICES[(k % 256) * (MB // 8):(k % 256 + 1) * (MB // 8)]
@@ -35,12 +44,9 @@ def test_a_numpy_array_is_shared_not_copied():
     global PRICES
     PRICES = np.random.default_rng(1).random(256 * MB // 8)  # 256 MiB
     try:
-        study = rs.sweep(reads_prices, rs.Space(k=rs.Int(0, 9_999)), n_jobs=2,
-                         metrics=["private_mb"])
+        private = largest_private_mb(reads_prices, 10_000)
     finally:
         PRICES = None
-    assert study.counts == {"ok": 10_000}
-    private = max(t["private_mb"] for t in study.trials[-10:])
     assert 0 < private < 50, f"a worker holds {private:.0f} MiB of its own"
 
 
@@ -59,10 +65,7 @@ def test_the_collector_in_a_worker_leaves_the_parents_objects_shared():
     global ROWS
     ROWS = [[i, float(i)] for i in range(1_500_000)]  # ~150 MiB of tracked lists
     try:
-        study = rs.sweep(collects, rs.Space(k=rs.Int(0, 1_999)), n_jobs=2,
-                         metrics=["private_mb"])
+        private = largest_private_mb(collects, 2_000)
     finally:
         ROWS = None
-    assert study.counts == {"ok": 2_000}
-    private = max(t["private_mb"] for t in study.trials[-10:])
     assert 0 < private < 50, f"a worker holds {private:.0f} MiB of its own"

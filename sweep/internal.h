@@ -91,6 +91,8 @@ void rsw__csv_field(FILE *f, const char *text);
 
 struct rsw__progress_snap; /* commit.c: what rsw_sweep_progress_get reads */
 
+#define RSW__SWEEP_OWNED_MAX (16 + RSW_MAX_METRICS_LIMIT)
+
 struct rsw_sweep {
 	rsw_space space;
 	rsw_sweep_config cfg;	  /* as given (resume: as rebuilt); .space
@@ -111,6 +113,8 @@ struct rsw_sweep {
 	char csv_path[4096], csv_partial[4112];
 	struct json_t *description; /* resume: the strings cfg points into */
 	const char *metric_names[RSW_MAX_METRICS_LIMIT];
+	char *owned[RSW__SWEEP_OWNED_MAX]; /* copies of the caller's strings */
+	uint32_t nowned;
 	rsw_engine *volatile engine;
 	volatile int stop;	  /* rsw_run's drain flag (a signal may set it) */
 	volatile sig_atomic_t cancel;

@@ -53,7 +53,53 @@ sweep_free(rsw_sweep *sw)
 	json_decref(sw->description);
 	rsw__sweep_progress_free(sw);
 	free(sw->top);
+	for (uint32_t i = 0; i < sw->nowned; i++)
+		free(sw->owned[i]);
 	free(sw);
+}
+
+static int
+own(rsw_sweep *sw, const char **field)
+{
+	char *copy;
+
+	if (*field == NULL)
+		return 0;
+	if (sw->nowned == RSW__SWEEP_OWNED_MAX || (copy = strdup(*field)) == NULL)
+		return -1;
+	sw->owned[sw->nowned++] = copy;
+	*field = copy;
+	return 0;
+}
+
+/* The sweep keeps copies of the strings of its configuration: the
+ * caller's (a Python str, a buffer on the stack) may be gone once
+ * rsw_sweep_open returns, and rsw_sweep_config_of hands them out. */
+static int
+own_strings(rsw_sweep *sw)
+{
+	rsw_sweep_config *c = &sw->cfg;
+	rsw_objective_spec *o = &c->objective;
+	const char **fields[] = { &c->algo, &c->store, &c->results_csv,
+				  &c->command_line, &o->name, &o->arg, &o->data,
+				  &o->column, &o->cmd, &o->metrics, &o->workdir,
+				  &o->label, &c->engine.objective_name,
+				  &c->engine.objective_arg };
+	uint32_t nm = o->metric_names != NULL ? o->nmetrics : 0;
+
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (own(sw, fields[i]) != 0)
+			return -1;
+	if (nm > RSW_MAX_METRICS_LIMIT)
+		nm = RSW_MAX_METRICS_LIMIT; /* refused by the loader, by name */
+	for (uint32_t m = 0; m < nm; m++) {
+		sw->metric_names[m] = o->metric_names[m];
+		if (own(sw, &sw->metric_names[m]) != 0)
+			return -1;
+	}
+	if (o->metric_names != NULL)
+		o->metric_names = sw->metric_names;
+	return 0;
 }
 
 /* The algorithm: from the registry, or the caller's own. */
@@ -286,6 +332,11 @@ sweep_setup(rsw_sweep **out, const rsw_sweep_config *c, rsw_store *resumed,
 	sw->space = *c->space;
 	sw->cfg = *c;
 	sw->cfg.space = &sw->space;
+	if (own_strings(sw) != 0) {
+		sweep_free(sw);
+		snprintf(err, errlen, "out of memory");
+		return RSW_ENOMEM;
+	}
 	sw->first_failed_seq = UINT64_MAX;
 	sw->workers = c->engine.workers;
 	if (errlen > 0)

@@ -236,6 +236,51 @@ Test(sweep, failure_texts_are_kept_and_replayed, .timeout = 60,
 	cr_assert_eq(texts, 10);
 }
 
+/* The caller's strings may be gone once open returns (a Python str, a
+ * buffer reused): the sweep runs on, and hands out, its own copies. */
+Test(sweep, the_configuration_strings_are_the_sweeps_own, .timeout = 60,
+     .init = make_test_dir)
+{
+	char store[256], label[32], metric[32], algo[16];
+	const char *metrics[] = { metric, NULL };
+	const rsw_sweep_config *kept;
+	rsw_sweep_config c;
+	rsw_space space;
+	rsw_sweep *sw;
+	char err[1024], *csv;
+
+	base_config(&c, &space, 2);
+	snprintf(store, sizeof store, "%s", in_test_dir("own.db"));
+	snprintf(label, sizeof label, "slow");
+	snprintf(metric, sizeof metric, "twice");
+	snprintf(algo, sizeof algo, "random");
+	c.algo = algo;
+	c.algo_opts.evals = 20;
+	c.objective.fn = slow_eval;
+	c.objective.label = label;
+	c.objective.nmetrics = 1;
+	c.objective.metric_names = metrics;
+	c.store = store;
+	c.results_csv = in_test_dir("own.csv");
+	cr_assert_eq(rsw_sweep_open(&sw, &c, err, sizeof err), 0, "%s", err);
+	memset(store, 'X', sizeof store - 1);
+	memset(label, 'X', sizeof label - 1);
+	memset(metric, 'X', sizeof metric - 1);
+	memset(algo, 'X', sizeof algo - 1);
+	kept = rsw_sweep_config_of(sw);
+	cr_assert_str_eq(kept->store, in_test_dir("own.db"));
+	cr_assert_str_eq(kept->algo, "random");
+	cr_assert_str_eq(kept->objective.label, "slow");
+	cr_assert_str_eq(kept->objective.metric_names[0], "twice");
+	cr_assert_str_eq(rsw_sweep_objective(sw)->metric_names[0], "twice");
+	cr_assert_eq(rsw_sweep_run(sw), 0, "%s", rsw_sweep_errmsg(sw));
+	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+	csv = slurp(in_test_dir("own.csv"));
+	cr_assert(strncmp(csv, "seq,x,k,status,value,twice\n", 27) == 0, "%.60s", csv);
+	free(csv);
+	cr_assert_eq(store_row_count(in_test_dir("own.db")), 20);
+}
+
 /* A C function and an algorithm of the program's own cannot be stored:
  * a resume refuses until the caller passes them again, then finishes. */
 Test(sweep, code_the_store_cannot_hold_is_passed_again, .timeout = 120,

@@ -106,7 +106,9 @@ RSW_EXTERN void rsw_sweep_config_init(rsw_sweep_config *c);
 
 /* Validates everything and loads the objective (a plugin's init runs
  * here), creates the store and the CSV file.  Nothing is started.  On
- * failure: an RSW_E... code, one sentence in err, nothing left behind. */
+ * failure: an RSW_E... code, one sentence in err, nothing left behind.
+ * The sweep keeps copies of cfg's strings (paths, names, metric names):
+ * they need not outlive the call. */
 RSW_EXTERN int rsw_sweep_open(rsw_sweep **out, const rsw_sweep_config *cfg,
 			      char *err, size_t errlen);
 

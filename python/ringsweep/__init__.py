@@ -228,7 +228,8 @@ _SUFFIX = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 def _bytes(v: Any, what: str) -> Optional[int]:
     if v is None:
         return None
-    if isinstance(v, str) and v[-1:].upper() in _SUFFIX and v[:-1].isdigit():
+    if isinstance(v, str) and v[-1:].upper() in _SUFFIX and v[:-1].isascii() \
+            and v[:-1].isdigit():
         n = int(v[:-1]) * _SUFFIX[v[-1].upper()]
     elif isinstance(v, int) and not isinstance(v, bool):
         n = v
@@ -239,8 +240,8 @@ def _bytes(v: Any, what: str) -> Optional[int]:
     return n
 
 
-def _count(v: Any, what: str, low: int = 1) -> Optional[int]:
-    if v is None:
+def _count(v: Any, what: str, low: int = 1, optional: bool = True) -> Optional[int]:
+    if v is None and optional:
         return None
     if isinstance(v, bool) or not isinstance(v, int) or v < low:
         raise ValueError(f"{what} must be an int >= {low}, not {v!r}")
@@ -254,13 +255,17 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
+MAX_WORKERS = 256  # the engine's table of workers
+
+
 def _workers(n_jobs: Any, serial: bool) -> int:
     if serial:
         return 0
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a positive int, or -1 for all CPUs, -2 for "
-                         f"all but one ...; not {n_jobs!r} (serial=True runs in this "
-                         f"process)")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 \
+            or n_jobs > MAX_WORKERS:
+        raise ValueError(f"n_jobs must be from 1 to {MAX_WORKERS}, or -1 for all CPUs, "
+                         f"-2 for all but one ...; not {n_jobs!r} (serial=True runs in "
+                         f"this process)")
     return n_jobs if n_jobs > 0 else max(1, _cpus() + 1 + n_jobs)
 
 
@@ -322,6 +327,24 @@ def _in_python_words(call: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         if text == str(e):
             raise
         raise type(e)(text) from None
+
+
+# The trial table's own columns: no parameter or metric may take their name.
+_COLUMNS = ("seq", "status", "value", "detail", "attempts", "worker", "elapsed_s",
+            "message")
+
+
+def _check_names(space: "Space", metrics: Sequence[str]) -> None:
+    for name in list(space.names) + list(metrics):
+        if name in _COLUMNS:
+            what = "metric" if name in metrics else "parameter"
+            raise ValueError(f"{what} '{name}': the trial table has a column of that "
+                             f"name; call it something else")
+    both = set(space.names) & set(metrics)
+    if both:
+        raise ValueError(f"'{sorted(both)[0]}' is both a parameter and a metric")
+    if len(set(metrics)) != len(metrics):
+        raise ValueError(f"metrics names one twice: {list(metrics)!r}")
 
 
 def _label(fn: Callable[..., Any]) -> str:
@@ -450,7 +473,14 @@ def _finish(core: Any, mode: int, interrupted_hint: str) -> Study:
     handle_sigint = threading.current_thread() is threading.main_thread()
     rc, message, interrupted = core.run(mode, handle_sigint)
     study = Study(core)
-    core.close()
+    try:
+        core.close()
+    except StoreError as e:
+        # The last writes failed: what the run had to say comes first.
+        e.study = study  # type: ignore[attr-defined]
+        if rc == 0 and not interrupted:
+            raise
+        message = f"{message}; and {e}" if message else str(e)
     if interrupted:
         raise KeyboardInterrupt(interrupted_hint)
     if rc == 0:
@@ -536,6 +566,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
     for m in metrics:
         if not isinstance(m, str):
             raise TypeError(f"metric names are str, not {type(m).__name__}")
+    _check_names(space, metrics)
     if not isinstance(algo, str):
         raise TypeError(f"algo must be a name (str), not {type(algo).__name__}")
     if timeout is not None:
@@ -554,7 +585,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
         "minimize": 0 if maximize else 1,
         "window": _count(window, "window"),
         "timeout": float(timeout) if timeout is not None else None,
-        "attempts": _count(retries, "retries", 0) + 1,
+        "attempts": (_count(retries, "retries", 0, optional=False) or 0) + 1,
         "retry_errors": int(bool(retry_errors)),
         "on_error": _choose(on_error, "on_error", ("skip", "fail")),
         "max_mem": _bytes(max_mem, "max_mem"),
@@ -695,13 +726,15 @@ class Optimizer:
                     if k not in self._told and _same(self._pending[k][1], params)), None)
         if seq is None:
             raise ValueError(f"{dict(params)!r} was not suggested, or was told already")
-        ok = value is not None and not (isinstance(value, float) and math.isnan(value))
-        self._told[seq] = (ok, float(value) if ok else math.nan)
+        v = math.nan if value is None else float(value)
+        self._told[seq] = (not math.isnan(v), v)
         while self._applied in self._told:
             k = self._applied
-            ok, v = self._told.pop(k)
-            raw, _ = self._pending.pop(k)
-            self._algo.update(k, raw, ok, v)
+            ok, v = self._told[k]
+            self._algo.update(k, self._pending[k][0], ok, v)
+            # Forgotten once applied: were update to raise, the result
+            # would still be there to apply.
+            del self._told[k], self._pending[k]
             self._applied += 1
 
     def is_complete(self) -> bool:

@@ -25,6 +25,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
@@ -252,8 +253,21 @@ where_raised(PyObject *tb, char *out, size_t n)
 	Py_DECREF(tb);
 }
 
-/* The pending exception, cleared, into out: its text, and ENOMEM for a
- * MemoryError (the memory limit: an `oom` result). */
+/* How many of the first `len` bytes of UTF-8 text fit in `room` bytes
+ * without cutting a character in two (a store column is UTF-8 text). */
+static size_t
+utf8_fit(const char *text, size_t len, size_t room)
+{
+	if (len <= room)
+		return len;
+	while (room > 0 && ((unsigned char)text[room] & 0xC0) == 0x80)
+		room--;
+	return room;
+}
+
+/* The pending exception, cleared, into out: "Type: text (file:line)",
+ * the text shortened (at a character) so the place always fits, and
+ * ENOMEM for a MemoryError (the memory limit: an `oom` result). */
 static void
 take_exception(rsw_eval_out *out)
 {
@@ -265,16 +279,22 @@ take_exception(rsw_eval_out *out)
 				  PyErr_GivenExceptionMatches(type, PyExc_MemoryError) ?
 			  ENOMEM : 1;
 	if (out->message != NULL) {
-		const char *t = NULL;
+		const char *t = NULL, *name = type != NULL ?
+			((PyTypeObject *)type)->tp_name : "Exception";
 		char where[256];
+		Py_ssize_t tlen = 0;
+		size_t fixed, room, fit;
 
 		if (value != NULL && (text = PyObject_Str(value)) != NULL)
-			t = PyUnicode_AsUTF8(text);
+			t = PyUnicode_AsUTF8AndSize(text, &tlen);
 		PyErr_Clear();
 		where_raised(tb, where, sizeof where);
-		snprintf(out->message, out->message_max, "%s%s%s%s",
-			 type != NULL ? ((PyTypeObject *)type)->tp_name : "Exception",
-			 t != NULL && t[0] ? ": " : "", t != NULL ? t : "", where);
+		fixed = strlen(name) + 2 + strlen(where) + 3 + 1;
+		room = out->message_max > fixed ? out->message_max - fixed : 0;
+		fit = t != NULL ? utf8_fit(t, (size_t)tlen, room) : 0;
+		snprintf(out->message, out->message_max, "%s%s%.*s%s%s", name,
+			 t != NULL && tlen > 0 ? ": " : "", (int)fit, t != NULL ? t : "",
+			 fit < (size_t)tlen ? "..." : "", where);
 	}
 	Py_XDECREF(text);
 	Py_XDECREF(type);
@@ -286,8 +306,13 @@ static int
 score_error(rsw_eval_out *out, const char *fmt, const char *what)
 {
 	out->error_code = EINVAL;
-	if (out->message != NULL)
-		snprintf(out->message, out->message_max, fmt, what);
+	if (out->message != NULL) {
+		int n = snprintf(out->message, out->message_max, fmt, what);
+
+		if (n >= (int)out->message_max) /* cut: not inside a character */
+			out->message[utf8_fit(out->message, (size_t)n,
+					      out->message_max - 1)] = '\0';
+	}
 	return -1;
 }
 
@@ -335,11 +360,21 @@ read_score(const struct py_objective *o, PyObject *res, rsw_eval_out *out)
 		out->nmetrics = (uint32_t)nm;
 		if (PyDict_GET_SIZE(res) == nm + 1)
 			return 0;
-		/* Something undeclared: name it rather than drop it. */
+		/* Something undeclared: name it rather than drop it.  The
+		 * comparisons may run Python code (a key's __eq__): the key is
+		 * held while they do, and an error they raise is the task's. */
 		while (PyDict_Next(res, &pos, &key, &item)) {
-			int known = PyObject_RichCompareBool(key, o->value_key, Py_EQ) == 1 ||
-				    PySequence_Contains(o->metric_names, key) == 1;
+			int known;
 
+			Py_INCREF(key);
+			known = PyObject_RichCompareBool(key, o->value_key, Py_EQ);
+			if (known == 0)
+				known = PySequence_Contains(o->metric_names, key);
+			if (known < 0) {
+				Py_DECREF(key);
+				take_exception(out);
+				return -1;
+			}
 			if (!known) {
 				PyObject *r = PyObject_Repr(key);
 				int rc = score_error(out, "the objective returned %s, which "
@@ -347,9 +382,11 @@ read_score(const struct py_objective *o, PyObject *res, rsw_eval_out *out)
 						     r ? PyUnicode_AsUTF8(r) : "a key");
 
 				Py_XDECREF(r);
+				Py_DECREF(key);
 				PyErr_Clear();
 				return rc;
 			}
+			Py_DECREF(key);
 		}
 		return 0;
 	}
@@ -374,6 +411,8 @@ py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	struct py_objective *o = ctx;
 	PyObject *args[1 + RSW_MAX_PARAMS_LIMIT], *res = NULL;
 	PyGILState_STATE gil = PyGILState_UNLOCKED;
+	rsw_task_info outer_task;
+	int outer_in_task;
 	uint32_t made = 0;
 	int rc = -1;
 
@@ -392,6 +431,10 @@ py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 			goto out;
 		}
 	}
+	/* A serial objective may run a sweep of its own: its task() is
+	 * whatever it was again once that returns. */
+	outer_task = current_task;
+	outer_in_task = in_task;
 	current_task = *t;
 	in_task = 1;
 	if (o->as_dict) {
@@ -408,7 +451,8 @@ py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 					  0 | PY_VECTORCALL_ARGUMENTS_OFFSET,
 					  o->space.names);
 	}
-	in_task = 0;
+	current_task = outer_task;
+	in_task = outer_in_task;
 	if (res == NULL) {
 		take_exception(out);
 		goto out;
@@ -555,6 +599,7 @@ typedef struct {
 	struct py_objective *obj;
 	struct rows rows;
 	int keep_rows;
+	int rows_lost;	/* memory ran out keeping them: the trials are not all here */
 	int started;
 	int interrupted;
 } SweepObject;
@@ -569,10 +614,14 @@ keep_row(void *ctx, const double *params, uint32_t nparams, const rsw_result *r)
 	struct rows *rows = &self->rows;
 	size_t i = rows->n;
 
-	if (!self->keep_rows)
+	if (!self->keep_rows || self->rows_lost)
 		return 0;
-	if (i == rows->cap && rows_grow(rows) != 0)
-		return RSW_ENOMEM;
+	/* Out of memory: the sweep goes on (the store and the CSV have
+	 * every row); the Study says its trials are incomplete. */
+	if (i == rows->cap && rows_grow(rows) != 0) {
+		self->rows_lost = 1;
+		return 0;
+	}
 	memcpy(rows->params + i * rows->nparams, params,
 	       (nparams < rows->nparams ? nparams : rows->nparams) * sizeof(double));
 	for (uint32_t m = 0; m < rows->nmetrics; m++)
@@ -581,6 +630,10 @@ keep_row(void *ctx, const double *params, uint32_t nparams, const rsw_result *r)
 					   r->status, r->detail, r->worker,
 					   r->attempts };
 	rows->message[i] = r->message != NULL ? strdup(r->message) : NULL;
+	if (r->message != NULL && rows->message[i] == NULL) {
+		self->rows_lost = 1;
+		return 0;
+	}
 	rows->n++;
 	return 0;
 }
@@ -637,11 +690,20 @@ static int
 opt_int(PyObject *opts, const char *key, int *v)
 {
 	PyObject *o;
+	int overflow;
+	long x;
 
 	if (!opt_get(opts, key, &o))
 		return 0;
-	*v = (int)PyLong_AsLong(o);
-	return PyErr_Occurred() ? -1 : 0;
+	x = PyLong_AsLongAndOverflow(o, &overflow);
+	if (x == -1 && PyErr_Occurred())
+		return -1;
+	if (overflow != 0 || x < INT_MIN || x > INT_MAX) {
+		PyErr_Format(PyExc_ValueError, "%s is out of range", key);
+		return -1;
+	}
+	*v = (int)x;
+	return 0;
 }
 
 static int
@@ -727,7 +789,7 @@ sweep_alloc(PyObject *objective, PyObject *on_worker_start, int as_dict,
 	self->sw = NULL;
 	memset(&self->rows, 0, sizeof self->rows);
 	self->keep_rows = keep_rows;
-	self->started = self->interrupted = 0;
+	self->rows_lost = self->started = self->interrupted = 0;
 	self->obj = objective_new(objective, on_worker_start, as_dict);
 	if (self->obj == NULL) {
 		Py_DECREF(self);
@@ -900,18 +962,28 @@ sweep_start(SweepObject *self, PyObject *unused)
 }
 
 /* Ctrl-C while a sweep runs: the first drains it (what runs finishes and
- * is kept), a second stops it at once.  Both calls are async-signal-safe. */
+ * is kept), a second stops it at once -- and, when the objective runs
+ * here (serial), interrupts it too, as Python's own handler would.  The
+ * outermost sweep of the process handles it (a serial objective's own
+ * sweep leaves it so).  Every call here is async-signal-safe. */
 static rsw_sweep *volatile sigint_sweep;
 static volatile sig_atomic_t sigint_count;
+static volatile sig_atomic_t sigint_to_python;
 
 static void
 on_sigint(int sig)
 {
-	(void)sig;
-	if (sigint_count++ == 0)
-		rsw_sweep_stop(sigint_sweep);
-	else
-		rsw_sweep_cancel(sigint_sweep);
+	rsw_sweep *sw = sigint_sweep;
+
+	if (sw == NULL)
+		return;
+	if (sigint_count++ == 0) {
+		rsw_sweep_stop(sw);
+	} else {
+		rsw_sweep_cancel(sw);
+		if (sigint_to_python)
+			PyErr_SetInterruptEx(sig);
+	}
 }
 
 static PyObject *
@@ -925,9 +997,11 @@ sweep_run(SweepObject *self, PyObject *args)
 		return NULL;
 	if (start(self) != 0)
 		return NULL;
+	handle_sigint = handle_sigint && sigint_sweep == NULL;
 	if (handle_sigint) {
-		sigint_sweep = self->sw;
 		sigint_count = 0;
+		sigint_to_python = rsw_sweep_workers(self->sw) == 0;
+		sigint_sweep = self->sw;
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_sigint;
 		sigemptyset(&sa.sa_mask);
@@ -941,8 +1015,16 @@ sweep_run(SweepObject *self, PyObject *args)
 	rsw_progress_stop(progress);
 	if (handle_sigint) {
 		sigaction(SIGINT, &old, NULL);
-		self->interrupted = sigint_count > 0;
 		sigint_sweep = NULL;
+		self->interrupted = sigint_count > 0;
+		/* An interrupt passed to Python that no objective took is taken
+		 * here, not at some later line of the caller's: the caller
+		 * raises KeyboardInterrupt itself, once the store is closed. */
+		if (self->interrupted && PyErr_CheckSignals() < 0) {
+			if (!PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
+				return NULL;
+			PyErr_Clear();
+		}
 	}
 	return Py_BuildValue("(isi)", rc, rsw_sweep_errmsg(self->sw), self->interrupted);
 }
@@ -1002,6 +1084,12 @@ sweep_columns(SweepObject *self, PyObject *unused)
 
 	if (cols == NULL)
 		return NULL;
+	if (self->rows_lost) {
+		Py_DECREF(cols);
+		PyErr_SetString(PyExc_MemoryError, "the trials could not all be kept in "
+				"memory (the store, db=, has every one)");
+		return NULL;
+	}
 #define COLUMN(key, make)                                                    \
 	do {                                                                 \
 		l = PyList_New(n);                                           \

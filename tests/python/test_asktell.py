@@ -51,7 +51,12 @@ def test_genetic_waits_for_its_generation_and_failures_can_be_told():
     first = [opt.suggest() for _ in range(8)]
     assert all(first) and opt.suggest() is None and not opt.is_complete()
     for i, p in enumerate(first):
-        opt.update(p, None if i == 0 else score(**p))
+        # A failure told three ways: None, a NaN, a numpy NaN.
+        failed = [None, float("nan")][i] if i < 2 else None
+        if i == 2:
+            np = pytest.importorskip("numpy")
+            failed = np.float32("nan")
+        opt.update(p, failed if i < 3 else score(**p))
     second = opt.suggest()
     assert second is not None
     with pytest.raises(ValueError, match="was not suggested"):

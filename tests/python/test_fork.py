@@ -3,6 +3,7 @@ what that promises (os.register_at_fork hooks run in them, the driver
 releases the GIL while it waits) and what it warns about (threads of the
 caller's do not exist in them)."""
 import os
+import signal
 import threading
 import time
 
@@ -75,3 +76,52 @@ def test_serial_needs_no_warning():
     finally:
         stop.set()
         t.join()
+
+
+NESTED = """
+import sys, time
+import ringsweep as rs
+
+def inner(y):
+    return y
+
+def outer(x):
+    rs.sweep(inner, rs.Space(y=rs.Int(0, 2)), serial=True)   # a sweep of its own
+    assert rs.task().seq == x, "task() is the outer one's again"
+    if x == 2:
+        print("inner sweeps done; a long objective starts", flush=True)
+        time.sleep(30)
+    return x
+
+try:
+    rs.sweep(outer, rs.Space(x=rs.Int(0, 5)), serial=True)
+except KeyboardInterrupt as e:
+    print("interrupted:", e, flush=True)
+    sys.exit(130)
+"""
+
+
+def sigint_pending(pid):
+    with open(f"/proc/{pid}/status") as f:
+        masks = [int(line.split()[1], 16) for line in f
+                 if line.startswith(("SigPnd:", "ShdPnd:"))]
+    return any(m & (1 << (signal.SIGINT - 1)) for m in masks)
+
+
+def test_ctrl_c_after_a_nested_serial_sweep_and_twice_into_a_long_objective(tmp_path):
+    from conftest import script, start, wait_for
+
+    job = start(script(tmp_path, NESTED))
+    line = job.stdout.readline()
+    assert line == "inner sweeps done; a long objective starts\n", \
+        (line, job.stderr.read() if job.poll() else "")
+    # The first Ctrl-C drains: the 30 s objective running would be waited
+    # for; the second interrupts it at once.
+    os.kill(job.pid, signal.SIGINT)
+    # Two signals pending at once are one: the second is sent once the
+    # first was delivered.
+    wait_for(lambda: not sigint_pending(job.pid), "the first SIGINT delivered")
+    os.kill(job.pid, signal.SIGINT)
+    out, err = job.communicate(timeout=20)  # far less than the objective's 30 s
+    assert job.returncode == 130, (job.returncode, err)
+    assert "interrupted: interrupted" in out

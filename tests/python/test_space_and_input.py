@@ -82,6 +82,12 @@ def ok(x):
     (dict(progress="loud"), ValueError, "progress"),
     (dict(window=0), ValueError, "window"),
     (dict(nice=40), ValueError, "nice"),
+    (dict(n_jobs=2 ** 32), ValueError, "n_jobs"),
+    (dict(retries=None), ValueError, "retries"),
+    (dict(max_mem="\u00b2M"), ValueError, "max_mem"),
+    (dict(metrics=["status"]), ValueError, "metric 'status'"),
+    (dict(metrics=["x"]), ValueError, "'x' is both a parameter and a metric"),
+    (dict(metrics=["a", "a"]), ValueError, "twice"),
 ])
 def test_bad_arguments_are_refused_before_anything_starts(tmp_path, kwargs, error, words):
     db = tmp_path / "never.db"
@@ -89,6 +95,11 @@ def test_bad_arguments_are_refused_before_anything_starts(tmp_path, kwargs, erro
         rs.sweep(ok, rs.Space(x=rs.Int(0, 9)), db=str(db), **kwargs)
     assert not db.exists(), "a refused sweep left a store"
     assert children() == [] and arenas() == []
+
+
+def test_a_parameter_may_not_take_a_columns_name():
+    with pytest.raises(ValueError, match="parameter 'value': the trial table has a column"):
+        rs.sweep(ok, rs.Space(value=rs.Int(0, 3)))
 
 
 def test_grid_needs_steps_and_the_objective_must_be_callable(tmp_path):

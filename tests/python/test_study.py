@@ -82,3 +82,20 @@ def test_help_reads_like_the_commands():
                  "Ctrl-C"):
         assert word in doc
     assert all(getattr(rs, name).__doc__ for name in rs.__all__)
+
+
+def says_a_lot(x):
+    raise ValueError("\u00e9" * 600 + " the end")
+
+
+def test_a_long_text_is_cut_at_a_character_and_keeps_its_place(tmp_path):
+    db = tmp_path / "long.db"
+    with pytest.raises(rs.SweepError, match="every evaluation failed") as e:
+        rs.sweep(says_a_lot, rs.Space(x=rs.Int(0, 1)), n_jobs=1, db=str(db))
+    said = e.value.study.trials[0]["message"]
+    assert said.startswith("ValueError: \u00e9\u00e9") and "\ufffd" not in said
+    assert said.endswith(f"... (test_study.py:{says_a_lot.__code__.co_firstlineno + 1})")
+    assert len(said.encode()) < 512
+    with sqlite3.connect(db) as c:      # valid UTF-8 for any reader
+        stored = c.execute("SELECT message FROM results WHERE seq = 0").fetchone()[0]
+    assert stored == said

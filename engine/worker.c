@@ -292,7 +292,9 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 		ck_pr_store_64(&ws->failures, ws->failures + 1);
 	/* The ring holds more entries than there can be tasks in flight, so
 	 * it is never full; the enqueue's own store fence orders the metrics
-	 * written above before the entry becomes visible. */
+	 * and the failure text written above before the entry becomes
+	 * visible (a release: enough on any architecture, with the driver's
+	 * load fence after reading the producer index). */
 	while (!ck_ring_enqueue_spsc_rsw_result(rsw__result_ring(a, slot),
 						rsw__result_buf(a, slot), &res))
 		ck_pr_stall();

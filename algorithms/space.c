@@ -62,7 +62,7 @@ add_list(rsw_space *s, rsw_param *p, const char *list, char *err,
 	while (*c) {
 		size_t len = strcspn(c, ",");
 
-		if (len == 0 || (*c && c[len] == ',' && c[len + 1] == '\0'))
+		if (len == 0 || (c[len] == ',' && c[len + 1] == '\0'))
 			FAIL("parameter '%s': empty %s in '%s'", p->name, what, list);
 		if (len >= RSW_CATEGORY_MAX)
 			FAIL("parameter '%s': %s '%.*s' is longer than %d "

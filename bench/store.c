@@ -1,8 +1,9 @@
 /*
  * bench/store.c - the results store's write rate against plain SQLite
- * (see store.h).  Both write the same table (the store's own schema for
- * one integer parameter), in WAL mode with synchronous=NORMAL, to fresh
- * files in the same directory.
+ * (see store.h).  Both write the same rows (the store's columns for one
+ * integer parameter; the baseline has no message column, which the store
+ * leaves NULL for successes), in WAL mode with synchronous=NORMAL, to
+ * fresh files in the same directory.
  */
 #include "store.h"
 

@@ -712,6 +712,15 @@ batch_size(rsw_engine *e, uint64_t fresh)
 	return b;
 }
 
+/* Fresh tasks past an on_error halt were skipped when submitted or
+ * halted: none of them is ever enqueued (or, serially, run). */
+static void
+pass_halt(rsw_engine *e)
+{
+	if (e->enq_seq >= e->halt_seq)
+		e->enq_seq = e->next_seq;
+}
+
 /* Wait-free for the task ring's only producer (this thread): the MPMC
  * enqueue's reservation CAS cannot lose to another producer. */
 static int
@@ -758,9 +767,7 @@ enqueue(rsw_engine *e)
 		e->rq_head++;
 		n++;
 	}
-	/* Fresh tasks past a halt were skipped when submitted or halted. */
-	if (e->enq_seq >= e->halt_seq)
-		e->enq_seq = e->next_seq;
+	pass_halt(e);
 	while (e->enq_seq < e->next_seq &&
 	       ck_ring_size(ring) + 1 < ck_ring_capacity(ring)) {
 		uint64_t end = e->next_seq < e->halt_seq ? e->next_seq : e->halt_seq;
@@ -780,8 +787,7 @@ enqueue(rsw_engine *e)
 			break;
 		e->enq_seq += b;
 		n++;
-		if (e->enq_seq >= e->halt_seq)
-			e->enq_seq = e->next_seq;
+		pass_halt(e);
 	}
 	/* Wake sleeping workers; no system call when none sleeps. */
 	if (n > 0 && e->cfg.idle != RSW_IDLE_SPIN)
@@ -905,8 +911,7 @@ serial_next(rsw_engine *e, uint64_t *seq)
 		    flight(e, *seq)->state == F_REQUEUE)
 			return 1;
 	}
-	if (e->enq_seq >= e->halt_seq)
-		e->enq_seq = e->next_seq;
+	pass_halt(e);
 	if (e->enq_seq < e->next_seq) {
 		*seq = e->enq_seq++;
 		return 1;

@@ -84,12 +84,30 @@ void rsw__csv_field(FILE *f, const char *text);
 
 /* ------------------------------------------------------------ a sweep */
 
+#include <pthread.h>
 #include <signal.h>
 
 #include "ringsweep/store.h"
 #include "ringsweep/sweep.h"
 
 struct rsw__progress_snap; /* commit.c: what rsw_sweep_progress_get reads */
+
+/* Starts a thread of the library's own (the store's writer, the progress
+ * display) with every signal blocked: the application's handlers (a
+ * Ctrl-C handler that stops the sweep) run on its threads, never on ours,
+ * which they know nothing of.  0, or pthread_create's error. */
+static inline int
+rsw__thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
 
 #define RSW__SWEEP_OWNED_MAX (16 + RSW_MAX_METRICS_LIMIT)
 

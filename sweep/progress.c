@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "ringsweep/error.h"
 
 #define TICK_NS 100000000L
@@ -138,7 +139,7 @@ rsw_progress_start(int mode, const rsw_sweep *sw)
 		return NULL;
 	p->mode = mode;
 	p->sweep = sw;
-	if (pthread_create(&p->thread, NULL, display, p) != 0) {
+	if (rsw__thread_start(&p->thread, display, p) != 0) {
 		free(p);
 		return NULL;
 	}

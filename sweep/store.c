@@ -844,7 +844,7 @@ start_writer(rsw_store *st)
 	    write_meta(st, "outcome", "running") != 0)
 		return -1;
 	remember_meta(st, "outcome", "running");
-	if (pthread_create(&st->writer, NULL, writer_main, st) != 0)
+	if (rsw__thread_start(&st->writer, writer_main, st) != 0)
 		return -1;
 	st->writer_running = 1;
 	return 0;

@@ -228,7 +228,7 @@ setup_outputs(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 	if (rc != 0) {
 		rsw_store_discard(sw->store);
 		sw->store = NULL;
-		unlink(sw->store_path);
+		rsw_store_remove(sw->store_path);
 	}
 	return rc;
 }

@@ -69,8 +69,9 @@ RSW_EXTERN int rsw_space_add(rsw_space *s, const char *spec, char *err, size_t e
 /* Number of grid points of parameter i; 0 when it has no step (float). */
 RSW_EXTERN uint64_t rsw_param_levels(const rsw_param *p);
 
-/* The value of level i (0 <= i < levels): LO + i STEP snapped to the
- * step's decimals, the i-th choice, or the category index i. */
+/* The value of level i (0 <= i < levels): LO + i STEP rounded to the
+ * decimals of LO and STEP (the more of the two), the i-th choice, or the
+ * category index i. */
 RSW_EXTERN double rsw_param_level(const rsw_param *p, uint64_t i);
 
 /* Grid cardinality; 0 if any parameter is continuous or it overflows. */
@@ -81,12 +82,13 @@ RSW_EXTERN uint64_t rsw_space_grid_size(const rsw_space *s);
 RSW_EXTERN double rsw_param_from_unit(const rsw_param *p, double u);
 
 /* The inverse of rsw_param_from_unit for a value of the domain: a u that
- * maps back to v (the middle of v's cell for int, cat and stepped floats;
- * v's own log position for logint), clipped to [0, 1).  Model-based
- * algorithms place observations with it. */
+ * maps back to v (the middle of v's cell for int, cat, choice and stepped
+ * floats; v's own log position for logint), clipped to [0, 1).
+ * Model-based algorithms place observations with it. */
 RSW_EXTERN double rsw_param_to_unit(const rsw_param *p, double v);
 
-/* Whether values are whole numbers (int, logint, cat). */
+/* Whether values are whole numbers (int, logint, cat, a choice of whole
+ * numbers). */
 RSW_EXTERN int rsw_param_is_integral(const rsw_param *p);
 
 /* Writes a value as a person reads it: the category name for cat, the

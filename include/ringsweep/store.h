@@ -12,7 +12,9 @@
  *       status TEXT, detail INTEGER, value REAL, <one REAL column per
  *       metric>, attempts INTEGER, worker INTEGER, elapsed_ms REAL,
  *       peak_kb INTEGER: the worker's peak RSS after the task, NULL for
- *       tasks under 50 us).
+ *       tasks under 50 us, message TEXT: the objective's words for a
+ *       failure, NULL if none; stores made before it have no such column,
+ *       and are read, resumed and exported all the same).
  *
  * DESIGN
  * Rows are added in sequence order by one thread (the sweep's committer)

@@ -2,7 +2,7 @@
  * ringsweep/sweep.h - a whole campaign as one object: a parameter space,
  * an algorithm, an objective, the engine that evaluates it, and where the
  * results go (a SQLite store, a CSV file, your callbacks).  `ringsweep
- * run`, `--resume` and the Python and MPI front-ends are calls of this API.
+ * run`, `--resume` and the Python module are calls of this API.
  *
  *   rsw_sweep_config c;
  *   rsw_sweep_config_init(&c);

@@ -61,15 +61,6 @@ typed_space_clear(struct typed_space *t)
 }
 
 static int
-choices_are_whole(const rsw_param *p)
-{
-	for (uint32_t k = 0; k < p->ncat; k++)
-		if (p->choice[k] != floor(p->choice[k]) || fabs(p->choice[k]) > 0x1p53)
-			return 0;
-	return 1;
-}
-
-static int
 typed_space_init(struct typed_space *t, const rsw_space *sp)
 {
 	memset(t, 0, sizeof *t);
@@ -96,8 +87,7 @@ typed_space_init(struct typed_space *t, const rsw_space *sp)
 					goto fail;
 				PyTuple_SET_ITEM(t->labels[i], k, l);
 			}
-		} else if (p->kind == RSW_PARAM_INT || p->kind == RSW_PARAM_LOGINT ||
-			   (p->kind == RSW_PARAM_CHOICE && choices_are_whole(p))) {
+		} else if (rsw_param_is_integral(p)) {
 			t->kind[i] = V_INT;
 		} else {
 			t->kind[i] = V_FLOAT;

@@ -66,8 +66,9 @@ cmp -s "$work/cm/first.txt" "$work/pc/first.txt" ||
 
 # 3. Python: the package under the prefix's dist-packages, nothing of the
 # build tree on the path (the extension links the library statically).
-if [ -d "$examples/python" ] && site=$(find "$prefix" -type d -name dist-packages | head -1) &&
-	[ -n "$site" ]; then
+if [ -d "$build/python/ringsweep" ]; then
+	site=$(find "$prefix" -type d -name dist-packages | head -1)
+	[ -n "$site" ] || fail "the Python package was built but not installed"
 	(cd "$work" && env -u LD_LIBRARY_PATH PYTHONPATH="$site" /usr/bin/python3 		"$examples/python/ma_cross.py" --jobs 2 >py.txt) || fail "the Python example failed"
 	grep -q "best Sharpe 1.284 at {'fast': 2, 'slow': 60" "$work/py.txt" ||
 		fail "the installed Python example printed: $(cat "$work/py.txt")"

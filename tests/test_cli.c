@@ -223,9 +223,7 @@ Test(cli, sigint_drains_and_removes_the_arena, .timeout = 60,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
 	cr_assert_eq(find_sweep_of(driver, name, sizeof name, &sup, w, 2), 0);
-	for (int i = 0; i < 20000 && store_row_count(in_test_dir("i.db")) < 50; i++)
-		usleep(500);
-	cr_assert_geq(store_row_count(in_test_dir("i.db")), 50, "rows before the signal");
+	cr_assert_geq(wait_store_rows(in_test_dir("i.db"), 50), 50, "rows before the signal");
 	cr_assert_eq(kill(driver, SIGINT), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFEXITED(status));

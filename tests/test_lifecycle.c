@@ -211,8 +211,9 @@ Test(lifecycle, a_second_engine_holds_none_of_the_firsts_descriptors,
 	rsw_engine_close(e2);
 }
 
-/* A run a test gives up on is killed whole -- driver, supervisor, workers
- * -- and its arena removed: nothing of it outlives the test. */
+/* A run a test gives up on is killed (its process group; its supervisor
+ * and workers follow through PR_SET_PDEATHSIG) and its arena removed:
+ * no arena of it outlives the test. */
 Test(lifecycle, a_run_past_its_limit_is_killed_with_its_arena, .timeout = 60)
 {
 	const char *args[] = { "run", "--objective", "sleep", "--param",

@@ -1,7 +1,7 @@
 /*
  * tests/test_registry.c - the algorithm registry and the non-adaptive
- * algorithms through the library: every name creates its algorithm, the
- * typed constructors and rsw_algo_create agree, a missing required option
+ * algorithms through the library: every name creates its algorithm, random's
+ * typed constructor and rsw_algo_create agree, a missing required option
  * is refused naming it, and random search is a pure function of (seed, k):
  * two searches with one seed in one process agree, in any order of asking.
  */

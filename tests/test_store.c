@@ -68,9 +68,7 @@ assert_resume_equals_uninterrupted(const char *const *args, uint64_t total,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)cut_argv, environ), 0);
 	/* Wait (bounded) until a good part is committed, then SIGKILL. */
-	for (int tries = 0; tries < 20000 && store_row_count(in_test_dir("cut.db")) < kill_at;
-	     tries++)
-		usleep(500);
+	wait_store_rows(in_test_dir("cut.db"), kill_at);
 	cr_assert_eq(kill(driver, SIGKILL), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
 	cr_assert(WIFSIGNALED(status), "the sweep was still running");
@@ -136,9 +134,7 @@ Test(store, sigint_is_recorded_and_resume_finishes, .timeout = 120,
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, &fa, NULL,
 				 (char *const *)argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
-	for (int tries = 0; tries < 20000 && store_row_count(in_test_dir("int.db")) < 300; tries++)
-		usleep(500);
-	cr_assert_geq(store_row_count(in_test_dir("int.db")), 300,
+	cr_assert_geq(wait_store_rows(in_test_dir("int.db"), 300), 300,
 		      "rows reach the file while the sweep runs");
 	cr_assert_eq(kill(driver, SIGINT), 0);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
@@ -319,8 +315,7 @@ Test(store, resume_refuses_a_file_still_being_written, .timeout = 60,
 
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
-	for (int tries = 0; tries < 20000 && store_row_count(in_test_dir("live.db")) < 100; tries++)
-		usleep(500);
+	wait_store_rows(in_test_dir("live.db"), 100);
 	cr_assert_eq(run_cli(resume, NULL, in_test_dir("err")), 2);
 	err = slurp(in_test_dir("err"));
 	cr_assert_not_null(strstr(err, "still being written by process"), "%s", err);
@@ -391,11 +386,16 @@ Test(store, a_slow_sweeps_rows_reach_the_file_one_by_one, .timeout = 60,
 
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
-	while (waitpid(driver, &status, WNOHANG) == 0) {
+	/* Watched until it ends (4 tasks of 1 s: 30 s is a hang). */
+	for (int tries = 0; waitpid(driver, &status, WNOHANG) == 0; tries++) {
 		uint64_t rows = store_row_count(in_test_dir("slow.db"));
 
 		if (rows <= 4)
 			seen[rows] = 1;
+		if (tries == 15000) {
+			kill(driver, SIGKILL);
+			cr_assert_fail("the sweep did not end");
+		}
 		usleep(2000);
 	}
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);

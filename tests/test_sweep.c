@@ -454,8 +454,8 @@ read_progress(void *arg)
 	return NULL;
 }
 
-/* Another thread reads consistent, monotone snapshots while the sweep
- * runs, without ever blocking it. */
+/* Another thread reads snapshots while the sweep runs, and what they say
+ * is done never goes back. */
 Test(sweep, progress_is_read_from_another_thread, .timeout = 60,
      .init = make_test_dir)
 {

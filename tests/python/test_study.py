@@ -43,7 +43,7 @@ def test_the_study_the_csv_and_the_store_say_the_same(tmp_path):
     assert [(r[0], r[1], r[2], r[3]) for r in stored] == \
         [(t["seq"], t["x"], t["sec"], t["status"]) for t in study.trials]
     assert stored[4][6] == f'ValueError: bad "DAX", really ({RAISED_AT})'
-    assert study.db == str(db) and "8 trials" not in repr(study)
+    assert study.db == str(db) and "grid, 10 trials {'ok': 8, 'error': 2}" in repr(study)
 
 
 def test_to_pandas():

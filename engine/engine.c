@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ringsweep/executor.h"
 #include "util.h"
 
 #define DRIVER_SPIN_NS 5000ull
@@ -77,6 +78,7 @@
 #define LIVENESS_PERIOD_NS 5000000ull
 #define BATCH_TARGET_NS 200000.0
 #define CLOSE_GRACE_NS 2000000000ull
+#define EX_POLL_MAX 256 /* results one executor poll may return */
 
 enum flight_state {
 	F_FREE = 0,
@@ -88,6 +90,7 @@ enum flight_state {
 
 struct flight {
 	uint64_t seq;
+	uint64_t shown;	/* the seq its objective is told */
 	uint32_t epoch;
 	uint32_t attempt;
 	uint32_t ring_pos;
@@ -140,6 +143,10 @@ struct rsw_engine {
 	int liveness_due; /* set by the idle wait when the period passed */
 	struct external *ext;
 	rsw_stats stats;
+	/* Over an executor (executor.h): tasks go there, not to workers. */
+	const rsw_executor_ops *ex;
+	void *ex_self;
+	rsw_result *ex_results; /* what one executor poll returns */
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -931,7 +938,7 @@ serial_run_pending(rsw_engine *e)
 	if (!e->draining && !e->cancel && serial_next(e, &seq)) {
 		struct flight *f = flight(e, seq);
 		struct rsw_result_desc r;
-		rsw_task_info info = { seq + e->seq_base, f->attempt, -1 };
+		rsw_task_info info = { f->shown, f->attempt, -1 };
 
 		memset(&r, 0, sizeof r);
 		rsw__evaluate(&e->obj, e->params + (seq & e->mask) * e->cfg.max_params,
@@ -949,25 +956,16 @@ serial_run_pending(rsw_engine *e)
 
 /* ------------------------------------------------------------------ API */
 
-int
-rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
-		const rsw_objective *objective)
+/* The driver's private side, common to every kind of engine. */
+static int
+engine_alloc(rsw_engine **out, const rsw_config *cfg)
 {
-	rsw_arena_params ap;
-	rsw_engine *e;
-	int ctl[2], rc;
-	pid_t pid, driver;
+	rsw_engine *e = calloc(1, sizeof *e);
 
 	*out = NULL;
-	if (cfg == NULL || objective == NULL || objective->eval == NULL ||
-	    rsw_config_validate(cfg, NULL, 0) != 0)
-		return RSW_EINVAL;
-	e = calloc(1, sizeof *e);
 	if (e == NULL)
 		return RSW_ENOMEM;
 	e->cfg = *cfg;
-	e->obj = *objective;
-	e->serial = cfg->workers == 0;
 	e->mask = cfg->max_inflight - 1;
 	e->ctl_fd = -1;
 	e->sup_pidfd = -1;
@@ -986,6 +984,64 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		rsw_engine_close(e);
 		return RSW_ENOMEM;
 	}
+	*out = e;
+	return 0;
+}
+
+int
+rsw_engine_open_executor(rsw_engine **out, const rsw_config *cfg,
+			 const rsw_executor_ops *ops, void *self)
+{
+	rsw_engine *e;
+	int rc;
+
+	*out = NULL;
+	if (ops == NULL || ops->submit == NULL || ops->poll == NULL ||
+	    ops->drain == NULL || ops->stats == NULL || ops->errmsg == NULL ||
+	    ops->close == NULL)
+		return RSW_EINVAL;
+	if (cfg == NULL || rsw_config_validate(cfg, NULL, 0) != 0) {
+		ops->close(self);
+		return RSW_EINVAL;
+	}
+	if ((rc = engine_alloc(&e, cfg)) != 0) {
+		ops->close(self);
+		return rc;
+	}
+	e->ex = ops;
+	e->ex_self = self;
+	e->ex_results = calloc(EX_POLL_MAX, sizeof *e->ex_results);
+	if (e->ex_results == NULL) {
+		rsw_engine_close(e);
+		return RSW_ENOMEM;
+	}
+	*out = e;
+	return 0;
+}
+
+const char *
+rsw_engine_executor_errmsg(const rsw_engine *e)
+{
+	return e != NULL && e->ex != NULL ? e->ex->errmsg(e->ex_self) : NULL;
+}
+
+int
+rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
+		const rsw_objective *objective)
+{
+	rsw_arena_params ap;
+	rsw_engine *e;
+	int ctl[2], rc;
+	pid_t pid, driver;
+
+	*out = NULL;
+	if (cfg == NULL || objective == NULL || objective->eval == NULL ||
+	    rsw_config_validate(cfg, NULL, 0) != 0)
+		return RSW_EINVAL;
+	if ((rc = engine_alloc(&e, cfg)) != 0)
+		return rc;
+	e->obj = *objective;
+	e->serial = cfg->workers == 0;
 	e->stats.nworkers = e->serial ? 1 : (uint32_t)(cfg->workers +
 						       (int)cfg->external_slots);
 	if (e->serial) {
@@ -1055,9 +1111,53 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	return 0;
 }
 
-int
-rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
-			uint32_t n)
+/* Over an executor: hands it what fits in flight; what it takes is in
+ * flight (queued), the rest stays the caller's. */
+static int
+submit_to_executor(rsw_engine *e, const double *params, uint32_t nparams,
+		   uint32_t n, uint64_t shown)
+{
+	uint64_t room = e->cfg.max_inflight - (e->next_seq - e->poll_seq);
+	int taken;
+
+	if (n > room)
+		n = (uint32_t)room;
+	if (n == 0)
+		return RSW_EAGAIN;
+	taken = e->ex->submit(e->ex_self, e->next_seq, shown, params, nparams, n);
+	if (taken < 0) {
+		set_error(e, taken);
+		return taken;
+	}
+	if ((uint32_t)taken > n) {
+		set_error(e, RSW_EREMOTE);
+		return RSW_EREMOTE;
+	}
+	for (int i = 0; i < taken; i++) {
+		uint64_t seq = e->next_seq;
+		struct flight *f = flight(e, seq);
+
+		memset(f, 0, sizeof *f);
+		f->seq = seq;
+		f->shown = shown + (uint64_t)i;
+		f->attempt = 1;
+		f->nparams = nparams;
+		f->state = F_QUEUED;
+		f->worker = -1;
+		memcpy(e->params + (seq & e->mask) * e->cfg.max_params,
+		       params + (size_t)i * nparams, nparams * sizeof(double));
+		e->next_seq++;
+		e->enq_seq++;
+		e->stats.submitted++;
+	}
+	return taken == 0 ? RSW_EAGAIN : taken;
+}
+
+/* shown: the seq the first task's objective is told (the others follow),
+ * or UINT64_MAX for the engine's own numbering plus seq_base. */
+static int
+submit(rsw_engine *e, const double *params, uint32_t nparams, uint32_t n,
+       uint64_t shown)
 {
 	uint32_t i;
 
@@ -1068,6 +1168,10 @@ rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
 		return e->error;
 	if (e->draining)
 		return RSW_ECANCELED;
+	if (shown == UINT64_MAX)
+		shown = e->next_seq + e->seq_base;
+	if (e->ex != NULL)
+		return submit_to_executor(e, params, nparams, n, shown);
 	for (i = 0; i < n; i++) {
 		uint64_t seq = e->next_seq;
 		struct flight *f = flight(e, seq);
@@ -1077,6 +1181,7 @@ rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
 			break;
 		memset(f, 0, sizeof *f);
 		f->seq = seq;
+		f->shown = shown + i;
 		f->attempt = 1;
 		f->nparams = nparams;
 		f->state = F_PENDING;
@@ -1091,7 +1196,7 @@ rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
 			/* Plain stores: published to workers by the task
 			 * ring's store fence when the descriptor goes in. */
 			ts->seq = seq;
-			ts->shown_seq = seq + e->seq_base;
+			ts->shown_seq = f->shown;
 			ts->attempt = 1;
 			ts->nparams = nparams;
 			memcpy(rsw__slot_params(ts), p, nparams * sizeof(double));
@@ -1104,6 +1209,22 @@ rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
 	if (!e->serial)
 		enqueue(e);
 	return (int)i;
+}
+
+int
+rsw_engine_submit_batch(rsw_engine *e, const double *params, uint32_t nparams,
+			uint32_t n)
+{
+	return submit(e, params, nparams, n, UINT64_MAX);
+}
+
+int
+rsw_engine_submit_batch_as(rsw_engine *e, const double *params,
+			   uint32_t nparams, uint32_t n, uint64_t shown_seq)
+{
+	if (shown_seq == UINT64_MAX)
+		return RSW_EINVAL;
+	return submit(e, params, nparams, n, shown_seq);
 }
 
 int
@@ -1186,6 +1307,55 @@ publish_counts(rsw_engine *e)
 	}
 }
 
+/* Over an executor: takes what it finished (waiting until `deadline`, 0:
+ * not at all) into the flights.  Nothing it says is believed unchecked:
+ * a result must name a task it holds that has no result yet, with a
+ * status an evaluation can end with and metrics that fit; anything else
+ * (or the executor's own failure) becomes the engine's error. */
+static void
+collect_remote(rsw_engine *e, uint64_t deadline)
+{
+	uint64_t now = rsw__mono_ns();
+	int timeout_ms = deadline <= now ? 0 :
+			 deadline - now > 100000000ull ? 100 :
+			 (int)((deadline - now + 999999) / 1000000);
+	int got = e->ex->poll(e->ex_self, e->ex_results, EX_POLL_MAX, timeout_ms);
+
+	if (got < 0 || got > EX_POLL_MAX) {
+		set_error(e, got < 0 ? got : RSW_EREMOTE);
+		return;
+	}
+	for (int i = 0; i < got; i++) {
+		const rsw_result *r = &e->ex_results[i];
+		struct flight *f = flight(e, r->seq);
+
+		if (r->seq < e->poll_seq || r->seq >= e->next_seq || f->seq != r->seq ||
+		    f->state != F_QUEUED || r->status < 0 ||
+		    r->status >= RSW_STATUS_COUNT_ || r->nmetrics > e->cfg.max_metrics ||
+		    r->attempts < 1) {
+			set_error(e, RSW_EREMOTE);
+			return;
+		}
+		f->state = F_DONE;
+		f->status = r->status;
+		f->detail = r->detail;
+		f->value = r->value;
+		f->attempt = r->attempts;
+		f->worker = r->worker;
+		f->elapsed_ns = r->elapsed_ns;
+		f->peak_kb = r->peak_kb;
+		f->nmetrics = r->nmetrics;
+		memcpy(e->metrics + (r->seq & e->mask) * e->cfg.max_metrics, r->metrics,
+		       r->nmetrics * sizeof(double));
+		f->message_len = 0;
+		if (r->message != NULL && r->status != RSW_STATUS_OK)
+			keep_message(e, f, r->message,
+				     (uint32_t)strnlen(r->message, e->cfg.max_message));
+		if (r->status == RSW_STATUS_SKIPPED)
+			f->value = NAN;
+	}
+}
+
 int
 rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 {
@@ -1213,11 +1383,14 @@ rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 			if (n == 0 && e->error == 0 && !e->cancel &&
 			    e->enq_seq + e->rq_head != before)
 				continue;
+		} else if (e->ex != NULL) {
+			collect_remote(e, 0);
+			n = e->error == 0 ? deliver(e, out, max) : 0;
 		} else {
 			pump(e);
 			n = deliver(e, out, max);
 		}
-		if (n > 0 && !e->serial)
+		if (n > 0 && !e->serial && e->ex == NULL)
 			publish_counts(e);
 		if (n > 0)
 			return (int)n;
@@ -1227,7 +1400,10 @@ rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 			return 0;
 		if (rsw__mono_ns() >= deadline)
 			return 0;
-		wait_for_results(e, deadline);
+		if (e->ex != NULL)
+			collect_remote(e, deadline);
+		else
+			wait_for_results(e, deadline);
 	}
 }
 
@@ -1241,6 +1417,10 @@ void
 rsw_engine_stats(const rsw_engine *e, rsw_stats *out)
 {
 	*out = e->stats;
+	if (e->ex != NULL) {
+		e->ex->stats(e->ex_self, out);
+		return;
+	}
 	/* The pids are for display: a relaxed load, possibly a moment old. */
 	if (!e->serial)
 		for (uint32_t w = 0; w < out->nworkers && w < e->arena.layout.nslots; w++)
@@ -1251,7 +1431,7 @@ rsw_engine_stats(const rsw_engine *e, rsw_stats *out)
 const char *
 rsw_engine_arena_name(const rsw_engine *e)
 {
-	return e->serial ? NULL : e->arena.name;
+	return e->serial || e->ex != NULL ? NULL : e->arena.name;
 }
 
 int
@@ -1266,7 +1446,10 @@ rsw_engine_drain(rsw_engine *e)
 	if (e->draining)
 		return;
 	e->draining = 1;
-	skip_unstarted(e, e->poll_seq);
+	if (e->ex != NULL)
+		e->ex->drain(e->ex_self);
+	else
+		skip_unstarted(e, e->poll_seq);
 }
 
 void
@@ -1282,7 +1465,7 @@ rsw__engine_set_seq_base(rsw_engine *e, uint64_t base)
 }
 
 const rsw_config *
-rsw__engine_config(const rsw_engine *e)
+rsw_engine_config(const rsw_engine *e)
 {
 	return &e->cfg;
 }
@@ -1321,7 +1504,9 @@ rsw_engine_close(rsw_engine *e)
 {
 	if (e == NULL)
 		return;
-	if (!e->serial)
+	if (e->ex != NULL)
+		e->ex->close(e->ex_self);
+	else if (!e->serial)
 		stop_supervisor(e);
 	if (e->ext != NULL) {
 		for (uint32_t i = 0; i < e->cfg.external_slots; i++)
@@ -1334,5 +1519,6 @@ rsw_engine_close(rsw_engine *e)
 	free(e->metrics);
 	free(e->messages);
 	free(e->requeue);
+	free(e->ex_results);
 	free(e);
 }

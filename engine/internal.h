@@ -46,8 +46,6 @@ void rsw__fd_own(int fd);
 void rsw__fd_close(int fd);
 void rsw__fd_close_all_owned(void);
 
-/* The configuration an engine was opened with. */
-const rsw_config *rsw__engine_config(const rsw_engine *e);
 /* From now on the objective is told seq + base (mod 2^64) for the task
  * submitted as seq: rsw_run numbers its tasks from its own first one,
  * replayed ones included, whatever the engine ran before. */

@@ -81,7 +81,7 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 	    algo->update == NULL ||
 	    (opt->replay_count > 0 && opt->replay == NULL))
 		return RSW_EINVAL;
-	cfg = rsw__engine_config(e);
+	cfg = rsw_engine_config(e);
 	if (algo->nparams > cfg->max_params)
 		return RSW_EINVAL;
 	window = (algo->flags & RSW_ALGO_NON_ADAPTIVE) ? cfg->max_inflight - 1 :

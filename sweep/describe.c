@@ -77,7 +77,7 @@ rsw__inputs_json(const char *const *paths)
 }
 
 int
-rsw__inputs_check(const char *recorded, char *err, size_t errlen)
+rsw__inputs_check(const char *recorded, int on_node, char *err, size_t errlen)
 {
 	json_t *o = recorded != NULL ? json_loads(recorded, 0, NULL) : NULL, *v;
 	const char *path;
@@ -91,16 +91,20 @@ rsw__inputs_check(const char *recorded, char *err, size_t errlen)
 		char fp[64];
 
 		if (rsw__file_fingerprint(path, fp, sizeof fp) != 0) {
-			snprintf(err, errlen, "input file '%s' cannot be read any "
-				 "more (%s); the rest would not match", path,
-				 strerror(errno));
+			snprintf(err, errlen, on_node ?
+				 "input file '%s' cannot be read on this node (%s)" :
+				 "input file '%s' cannot be read any more (%s); "
+				 "the rest would not match", path, strerror(errno));
 			json_decref(o);
 			return RSW_EINVAL;
 		}
 		if (!json_is_string(v) || strcmp(json_string_value(v), fp) != 0) {
-			snprintf(err, errlen, "input file '%s' changed since the "
-				 "sweep started (its content differs); the rest "
-				 "would not match", path);
+			snprintf(err, errlen, on_node ?
+				 "input file '%s' on this node is not the driver's "
+				 "(its content differs)" :
+				 "input file '%s' changed since the sweep started "
+				 "(its content differs); the rest would not match",
+				 path);
 			json_decref(o);
 			return RSW_EINVAL;
 		}

@@ -57,8 +57,10 @@ int rsw__cmd_eval(void *ctx, const double *x, uint32_t n,
 int rsw__file_fingerprint(const char *path, char *out, size_t n);
 /* {"path": fingerprint, ...} of a NULL-terminated list (malloc'd). */
 char *rsw__inputs_json(const char *const *paths);
-/* 0 when every recorded file is unchanged; else one sentence naming it. */
-int rsw__inputs_check(const char *recorded, char *err, size_t errlen);
+/* 0 when every recorded file is unchanged (on_node: is the same as the
+ * driver's); else one sentence naming it. */
+int rsw__inputs_check(const char *recorded, int on_node, char *err,
+		      size_t errlen);
 /* 0 when the objective reads exactly the recorded files (a program or
  * plugin looked up again may resolve elsewhere); else one sentence. */
 int rsw__inputs_same(const char *recorded, const char *const *now, char *err,

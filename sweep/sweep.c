@@ -388,6 +388,8 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->on_commit = x->on_commit;
 	c->commit_ctx = x->commit_ctx;
 	c->top_n = x->top_n;
+	c->executor = x->executor;
+	c->executor_ctx = x->executor_ctx;
 	if (c->algo == NULL)
 		c->algorithm = x->algorithm;
 	if (c->objective.label != NULL) {
@@ -446,7 +448,7 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 	}
 	if (exec != NULL)
 		apply_exec(c, exec);
-	return rsw__inputs_check(rsw_store_meta(st, "inputs"), err, errlen);
+	return rsw__inputs_check(rsw_store_meta(st, "inputs"), 0, err, errlen);
 }
 
 int
@@ -508,8 +510,21 @@ rsw_sweep_start(rsw_sweep *sw)
 	if (sw->started)
 		return 0;
 	engine_config(sw, &ecfg);
-	rc = rsw_engine_open(&e, &ecfg, &sw->obj->objective);
-	if (rc != 0) {
+	if (sw->cfg.executor != NULL) {
+		const rsw_executor_ops *ops = NULL;
+		void *self = NULL;
+
+		sw->errmsg[0] = '\0';
+		rc = sw->cfg.executor(sw->cfg.executor_ctx, sw, &ecfg, &ops, &self,
+				      sw->errmsg, sizeof sw->errmsg);
+		if (rc == 0)
+			rc = rsw_engine_open_executor(&e, &ecfg, ops, self);
+		if (rc != 0 && sw->errmsg[0] == '\0')
+			snprintf(sw->errmsg, sizeof sw->errmsg,
+				 "cannot start the executor: %s", rsw_strerror(rc));
+		if (rc != 0)
+			return rc;
+	} else if ((rc = rsw_engine_open(&e, &ecfg, &sw->obj->objective)) != 0) {
 		snprintf(sw->errmsg, sizeof sw->errmsg, "cannot start the engine: %s",
 			 rsw_strerror(rc));
 		return rc;
@@ -555,6 +570,12 @@ explain(rsw_sweep *sw, int rc)
 			 "fail: nothing after it was started",
 			 (unsigned long long)sw->first_failed_seq,
 			 rsw_status_name(sw->first_failed_status));
+		return rc;
+	}
+	if (rc != 0 && rsw_engine_executor_errmsg(sw->engine) != NULL &&
+	    rsw_engine_executor_errmsg(sw->engine)[0] != '\0') {
+		snprintf(m, n, "sweep failed: %s",
+			 rsw_engine_executor_errmsg(sw->engine));
 		return rc;
 	}
 	if (rc != 0) {

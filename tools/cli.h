@@ -21,6 +21,9 @@ enum {
 };
 
 void rsw_cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Errors and warnings are not printed while on: an MPI agent rank parses
+ * the same arguments as rank 0, which alone reports. */
+void rsw_cli_silence(int on);
 void rsw_cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A "KEY: N kB" figure of /proc/PID/status (VmRSS, VmHWM, ...), in KiB;

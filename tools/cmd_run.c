@@ -21,6 +21,9 @@
 #include "options.h"
 #include "ringsweep/progress.h"
 #include "run.h"
+#ifdef RSW_HAVE_MPI
+#include "ringsweep/mpi.h"
+#endif
 
 /* ------------------------------------------------------------ options */
 
@@ -142,6 +145,13 @@ static const rsw_opt options[] = {
 	{ "external", 0, RSW_OPT_INT, RSW_OPT_EXEC, "N", F(external), 0, 64,
 	  .needs_workers = 1,
 	  .help = "slots for workers started with `ringsweep worker` (default 0)" },
+	{ "mpi", 0, RSW_OPT_FLAG, RSW_OPT_EXEC, NULL, F(mpi), .value = 1,
+	  .help = "under mpirun: rank 0 drives, every other rank runs -j workers "
+		  "on its machine (one rank per machine)" },
+	{ "mpi-driver-workers", 0, RSW_OPT_INT, RSW_OPT_EXEC, "N",
+	  F(mpi_driver_workers), 0, 256,
+	  .help = "--mpi: rank 0 runs N workers too (default 0: it only "
+		  "drives)" },
 	{ "results", 0, RSW_OPT_STRING, RSW_OPT_EXEC, "FILE", F(results),
 	  .help = "write every committed evaluation as CSV, in sequence order" },
 	{ "db", 0, RSW_OPT_STRING, RSW_OPT_SWEEP, "FILE|none", F(db),
@@ -340,6 +350,16 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->store = a->db_name[0] ? a->db_name : NULL;
 	c->results_csv = a->results;
 	c->command_line = a->argv_json;
+#ifdef RSW_HAVE_MPI
+	if (a->mpi) {
+		static rsw_mpi_options mpi_options;
+
+		mpi_options.driver_workers = (int)a->mpi_driver_workers;
+		mpi_options.driver_idle = c->engine.idle;
+		c->executor = rsw_mpi_executor;
+		c->executor_ctx = &mpi_options;
+	}
+#endif
 }
 
 /* Parses; returns 0 to go on, or the exit code (help, bad input). */
@@ -379,6 +399,7 @@ parse(struct run_args *a, int argc, char **argv)
 
 static volatile sig_atomic_t g_signals;
 static rsw_sweep *volatile g_sweep;
+static int g_mpi;
 
 static void
 on_signal(int sig)
@@ -392,8 +413,11 @@ on_signal(int sig)
 	/* First signal: drain (no new tasks, running ones finish).  Second:
 	 * stop at once.  Both end through rsw_sweep_close, which removes the
 	 * arena.  Only async-signal-safe calls here: write() and flag
-	 * stores (rsw_sweep_stop and rsw_sweep_cancel are just that). */
-	if (g_signals++ > 0) {
+	 * stores (rsw_sweep_stop and rsw_sweep_cancel are just that).  Under
+	 * MPI a signal means mpirun is tearing the job down (a rank died,
+	 * or Ctrl-C): what runs on other ranks will not come back, so stop
+	 * at once. */
+	if (g_signals++ > 0 || g_mpi) {
 		if (g_sweep != NULL)
 			rsw_sweep_cancel(g_sweep);
 	} else {
@@ -451,6 +475,107 @@ exit_code(const struct run_args *a, rsw_sweep *sw, int rc)
 	}
 }
 
+/* ------------------------------------------------------------------ MPI */
+
+/* --mpi is looked for before parsing: an agent rank must be silent from
+ * the first message on (rank 0 parses the same arguments and reports). */
+static int
+wants_mpi(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--mpi") == 0)
+			return 1;
+	return 0;
+}
+
+#ifdef RSW_HAVE_MPI
+static void
+on_agent_signal(int sig)
+{
+	(void)sig;
+	rsw_mpi_serve_stop();
+}
+
+/* A node agent: this machine's engine, rank 0's tasks.  Whatever went
+ * wrong was reported to rank 0, whose exit status is the job's. */
+static int
+run_agent(struct run_args *a, int parse_code)
+{
+	rsw_node_config nc;
+	char err[2048];
+	int rc;
+
+	rsw_node_config_init(&nc);
+	if (parse_code == 0) {
+		engine_options(a, &nc.exec);
+		if (a->serial)
+			nc.exec.workers = 1;
+	}
+	signal(SIGINT, on_agent_signal);
+	signal(SIGTERM, on_agent_signal);
+	rc = rsw_mpi_serve(&nc, err, sizeof err);
+	if (rc == RSW_EREMOTE) {
+		rsw_cli_silence(0);
+		rsw_cli_errorf("rank %d (%s): %s", rsw_mpi_rank(), rsw_mpi_host(),
+			       err);
+		return RSW_EXIT_FAILURE;
+	}
+	return RSW_EXIT_OK;
+}
+#endif
+
+/* Starts MPI for --mpi; on a rank other than 0 runs the agent and returns
+ * its exit code, else -1 (rank 0 goes on). */
+static int
+mpi_begin(struct run_args *a, int argc, char **argv)
+{
+#ifdef RSW_HAVE_MPI
+	int code;
+
+	if (rsw_mpi_init(NULL, NULL) != 0) {
+		rsw_cli_errorf("--mpi: MPI could not be initialised");
+		return RSW_EXIT_FAILURE;
+	}
+	g_mpi = 1;
+	if (rsw_mpi_rank() == 0) {
+		a->mpi_ranks = rsw_mpi_size();
+		return -1;
+	}
+	rsw_cli_silence(1);
+	code = parse(a, argc, argv);
+	code = run_agent(a, code);
+	free(a->argv_json);
+	a->argv_json = NULL;
+	rsw_mpi_finalize();
+	return code;
+#else
+	(void)a;
+	(void)argc;
+	(void)argv;
+	rsw_cli_errorf("--mpi: this build of ringsweep has no MPI support "
+		       "(build it where Open MPI is installed: libopenmpi-dev)");
+	return RSW_EXIT_USAGE;
+#endif
+}
+
+/* Rank 0's end of an MPI job: agents still waiting for a sweep are
+ * released (bad input, --help), then MPI is finalised. */
+static void
+mpi_end(int ran)
+{
+#ifdef RSW_HAVE_MPI
+	if (!g_mpi)
+		return;
+	if (!ran)
+		rsw_mpi_release();
+	rsw_mpi_finalize();
+#else
+	(void)ran;
+#endif
+}
+
+/* ---------------------------------------------------------------- main */
+
 int
 rsw_cmd_run(int argc, char **argv)
 {
@@ -458,10 +583,14 @@ rsw_cmd_run(int argc, char **argv)
 	rsw_sweep *sw = NULL;
 	rsw_progress *progress;
 	char err[1024];
-	int code, rc;
+	int code, rc, started = 0;
 
 	if (a == NULL)
 		return RSW_EXIT_FAILURE;
+	if (wants_mpi(argc, argv) && (code = mpi_begin(a, argc, argv)) >= 0) {
+		free(a);
+		return code;
+	}
 	code = parse(a, argc, argv);
 	if (code != 0 || a->help || open_sweep(a, &sw) != 0) {
 		code = code != 0 || a->help ? code : RSW_EXIT_USAGE;
@@ -475,6 +604,20 @@ rsw_cmd_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = rsw_sweep_start(sw);
+	/* The executor hands the agents their sweep, or releases them. */
+	started = 1;
+	if (rc != 0 && g_mpi && (rc == RSW_EINVAL || rc == RSW_ENOTFOUND ||
+				 rc == RSW_EINIT)) {
+		/* A node refused its inputs: bad input, as locally. */
+		rsw_cli_errorf("%s", rsw_sweep_errmsg(sw));
+		code = RSW_EXIT_USAGE;
+		g_sweep = NULL;
+		rsw_sweep_close(sw, NULL, 0);
+		/* Nothing ran: a new store goes, as for any bad input. */
+		if (a->resume == NULL && a->db_name[0] != '\0')
+			rsw_store_remove(a->db_name);
+		goto out;
+	}
 	if (rc == 0) {
 		rsw_run_banner(a, sw);
 		progress = rsw_progress_start(a->progress_mode, sw);
@@ -490,6 +633,7 @@ rsw_cmd_run(int argc, char **argv)
 			code = RSW_EXIT_FAILURE;
 	}
 out:
+	mpi_end(started);
 	free(a->argv_json);
 	free(a);
 	return code;

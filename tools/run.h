@@ -34,6 +34,9 @@ struct run_args {
 	int progress;		/* index in "auto|bar|lines|none" */
 	int progress_mode;	/* RSW_PROGRESS_* */
 	int json, quiet, help;
+	int mpi;		/* --mpi: rank 0 drives, the other ranks evaluate */
+	long long mpi_driver_workers;
+	int mpi_ranks;		/* the MPI job's size (rank 0 only) */
 	unsigned given[96];	/* per option: how often it was given */
 	char db_name[4096];	/* the store's path ("" for none) */
 	char *argv_json;

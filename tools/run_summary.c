@@ -27,7 +27,7 @@ rsw_run_warn(const struct run_args *a, const rsw_sweep *sw)
 		rsw_cli_warnf("--max-mem (from '%s') is not enforced with --serial",
 			      a->resume);
 	/* Suggestion k may go out before result k - W is in: W + 1 tasks. */
-	if (!a->quiet && workers > window + 1 &&
+	if (!a->quiet && !a->mpi && workers > window + 1 &&
 	    (algo->flags & RSW_ALGO_NON_ADAPTIVE) == 0)
 		rsw_cli_warnf("--algo %s keeps at most %lld evaluations in flight "
 			      "(--window %lld): %lld of the %lld workers will "
@@ -42,7 +42,14 @@ rsw_run_banner(const struct run_args *a, const rsw_sweep *sw)
 {
 	const char *arena = rsw_sweep_arena(sw);
 
-	if (!a->quiet)
+	if (!a->quiet && a->mpi)
+		fprintf(stderr, "ringsweep: %s over %u parameter(s), objective %s, "
+				"MPI: rank 0 drives%s, %d agent rank(s) evaluate\n",
+			rsw_sweep_algo_name(sw), rsw_sweep_space(sw)->n,
+			rsw_sweep_objective(sw)->name,
+			a->mpi_driver_workers > 0 ? " and evaluates" : "",
+			a->mpi_ranks - 1);
+	else if (!a->quiet)
 		fprintf(stderr, "ringsweep: %s over %u parameter(s), objective %s, "
 				"%d worker(s)%s%s\n",
 			rsw_sweep_algo_name(sw), rsw_sweep_space(sw)->n,
@@ -233,7 +240,8 @@ rsw_run_summary(const struct run_args *a, const rsw_sweep *sw)
 			printf(", %llu %s", (unsigned long long)s.by_status[i],
 			       rsw_status_name(i));
 	printf("\nworkers: %s, %llu restarts, %llu recycled, %llu retries\n",
-	       rsw_sweep_workers(sw) == 0 ? "serial" : "processes",
+	       a->mpi ? "MPI agents" : rsw_sweep_workers(sw) == 0 ? "serial" :
+								      "processes",
 	       (unsigned long long)restarts, (unsigned long long)s.engine.recycled,
 	       (unsigned long long)s.engine.retries);
 	if (s.engine.timeouts > 0)

@@ -11,11 +11,21 @@
 
 #include "cli.h"
 
+static int g_silent;
+
+void
+rsw_cli_silence(int on)
+{
+	g_silent = on;
+}
+
 void
 rsw_cli_errorf(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (g_silent)
+		return;
 	fputs("ringsweep: error: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -28,6 +38,8 @@ rsw_cli_warnf(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (g_silent)
+		return;
 	fputs("ringsweep: warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

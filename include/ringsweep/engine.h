@@ -230,6 +230,13 @@ RSW_EXTERN int rsw_engine_submit(rsw_engine *e, const double *params, uint32_t n
 RSW_EXTERN int rsw_engine_submit_batch(rsw_engine *e, const double *params,
 			    uint32_t nparams, uint32_t n);
 
+/* As rsw_engine_submit_batch, but the i-th task's objective is told
+ * shown_seq + i (rsw_task_info.seq) instead of a seq of this engine's: a
+ * remote node evaluates its driver's tasks under their own numbers. */
+RSW_EXTERN int rsw_engine_submit_batch_as(rsw_engine *e, const double *params,
+					  uint32_t nparams, uint32_t n,
+					  uint64_t shown_seq);
+
 /*
  * Returns up to max committed results in sequence order (0 .. max), or a
  * negative error (crash loop, dead supervisor, failed task with on_error
@@ -243,6 +250,9 @@ RSW_EXTERN uint64_t rsw_engine_pending(const rsw_engine *e);
 
 /* Copies counters; cheap, no shared-memory trust involved. */
 RSW_EXTERN void rsw_engine_stats(const rsw_engine *e, rsw_stats *out);
+
+/* The configuration the engine was opened with. */
+RSW_EXTERN const rsw_config *rsw_engine_config(const rsw_engine *e);
 
 /* Name of the arena ("/ringsweep-..."), NULL in serial mode. */
 RSW_EXTERN const char *rsw_engine_arena_name(const rsw_engine *e);

@@ -38,7 +38,8 @@ extern "C" {
 	XX(EREPLAY, 21, "the stored evaluations do not match this sweep")     \
 	XX(EALLFAILED, 22, "every evaluation failed")                         \
 	XX(ENOTFOUND, 23, "no such algorithm or objective")                  \
-	XX(EINIT, 24, "the objective's set-up failed")
+	XX(EINIT, 24, "the objective's set-up failed")                       \
+	XX(EREMOTE, 25, "a remote node failed or answered out of turn")
 
 enum rsw_error {
 	RSW_OK = 0,

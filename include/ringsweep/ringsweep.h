@@ -14,6 +14,8 @@
  *   progress.h    its live progress line on stderr
  *   inspect.h     a read-only view of a running sweep (`ringsweep top`)
  *   external.h    a worker started by hand that joins a running sweep
+ *   executor.h    an engine whose tasks run elsewhere (a transport's seam)
+ *   node.h        a remote node of a sweep: its spec, its local engine
  */
 #ifndef RINGSWEEP_H
 #define RINGSWEEP_H
@@ -30,5 +32,7 @@
 #include "progress.h"
 #include "inspect.h"
 #include "external.h"
+#include "executor.h"
+#include "node.h"
 
 #endif

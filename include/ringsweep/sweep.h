@@ -36,7 +36,8 @@
  * the file, when one changed.  From `exec` it takes only what never
  * changes a result: engine.workers, idle, max_batch, external_slots, pin,
  * nice, recycle_after, soft_mem, max_message, ring_capacity, results_csv,
- * on_commit/commit_ctx, top_n, and the code a store cannot hold:
+ * on_commit/commit_ctx, top_n, executor/executor_ctx, and the code a
+ * store cannot hold:
  * objective.fn/ctx/worker_init for a C-function objective, `algorithm`
  * for an algorithm of your own (refused for a sweep that recorded a
  * built-in, a plugin, a command, or a registry algorithm).  A resume is
@@ -61,6 +62,7 @@
 #include "algorithm.h"
 #include "algorithms.h"
 #include "engine.h"
+#include "executor.h"
 #include "objectives.h"
 #include "space.h"
 
@@ -76,6 +78,17 @@ typedef struct rsw_sweep rsw_sweep;
  * included; a non-zero return stops the sweep (as rsw_sweep_stop). */
 typedef int (*rsw_sweep_commit_fn)(void *ctx, const double *params,
 				   uint32_t nparams, const rsw_result *r);
+
+/* Where a sweep's evaluations run instead of this process's own workers
+ * (a transport: the MPI backend's rsw_mpi_executor).  Called once by
+ * rsw_sweep_start with the engine configuration the sweep would use
+ * (rsw_sweep_node_spec tells remote nodes what they need); fills *ops and
+ * *self (executor.h), or returns an RSW_E... code with one sentence in
+ * err. */
+typedef int (*rsw_sweep_executor_fn)(void *ctx, const rsw_sweep *sw,
+				     const rsw_config *engine,
+				     const struct rsw_executor_ops **ops,
+				     void **self, char *err, size_t errlen);
 
 typedef struct rsw_sweep_config {
 	/* What the sweep is (recorded in the store): */
@@ -98,6 +111,9 @@ typedef struct rsw_sweep_config {
 	void *commit_ctx;
 	uint32_t top_n;		     /* best evaluations kept (default 5; at
 					most RSW_SWEEP_TOP_MAX) */
+	/* Where it runs: NULL, this process's engine (engine.workers). */
+	rsw_sweep_executor_fn executor;
+	void *executor_ctx;
 } rsw_sweep_config;
 
 /* Defaults: no space, algorithm "grid", a minimizing sweep, the engine's
@@ -162,7 +178,7 @@ RSW_EXTERN const char *rsw_sweep_algo_name(const rsw_sweep *sw);
 RSW_EXTERN const rsw_algorithm *rsw_sweep_algorithm(const rsw_sweep *sw);
 RSW_EXTERN uint32_t rsw_sweep_window(const rsw_sweep *sw);
 RSW_EXTERN int rsw_sweep_minimize(const rsw_sweep *sw);
-/* Worker processes (0: serial). */
+/* Worker processes of this process's engine (0: serial, or an executor's). */
 RSW_EXTERN int rsw_sweep_workers(const rsw_sweep *sw);
 /* The store's path, or NULL. */
 RSW_EXTERN const char *rsw_sweep_store_path(const rsw_sweep *sw);

@@ -1,0 +1,299 @@
+/*
+ * mpi/agent.c - MPI set-up, and a node agent (ranks > 0): receives the
+ * sweep's spec, starts its machine's engine, evaluates the tasks rank 0
+ * sends, sends the results back, until rank 0 says stop.
+ *
+ * The agent has no policy of its own: retries, timeouts and crashes are
+ * its engine's (the driver's policies, from the spec); what it decides is
+ * only when to look at MPI and when at its engine.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ringsweep/mpi.h"
+
+static char g_host[MPI_MAX_PROCESSOR_NAME];
+static volatile sig_atomic_t g_serve_stop;
+
+int
+rsw_mpi_init(int *argc, char ***argv)
+{
+	int provided = 0, len = 0;
+
+	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) !=
+	    MPI_SUCCESS)
+		return RSW_ESYS;
+	if (MPI_Get_processor_name(g_host, &len) != MPI_SUCCESS)
+		snprintf(g_host, sizeof g_host, "?");
+	return 0;
+}
+
+int
+rsw_mpi_rank(void)
+{
+	int rank = 0;
+
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	return rank;
+}
+
+int
+rsw_mpi_size(void)
+{
+	int size = 1;
+
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	return size;
+}
+
+const char *
+rsw_mpi_host(void)
+{
+	return g_host;
+}
+
+void
+rsw_mpi_finalize(void)
+{
+	int done = 0;
+
+	MPI_Finalized(&done);
+	if (!done)
+		MPI_Finalize();
+}
+
+void
+rsw_mpi_serve_stop(void)
+{
+	g_serve_stop = 1;
+}
+
+/* Waits for rank 0's next message without a blocking MPI call (Open MPI's
+ * busy-poll); 0 with its size, or RSW_ECANCELED on rsw_mpi_serve_stop. */
+static int
+await(MPI_Status *st, int *bytes)
+{
+	for (uint32_t idle = 0;; idle++) {
+		int flag = 0;
+
+		if (g_serve_stop)
+			return RSW_ECANCELED;
+		MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, st);
+		if (flag) {
+			MPI_Get_count(st, MPI_BYTE, bytes);
+			return 0;
+		}
+		rsw__mpi_idle(idle);
+	}
+}
+
+/* Receives the message await() found into a buffer grown to fit. */
+static int
+receive(MPI_Status *st, int bytes, char **buf, size_t *cap)
+{
+	if ((size_t)bytes + 1 > *cap) {
+		char *b = realloc(*buf, (size_t)bytes + 1);
+
+		if (b == NULL)
+			return RSW_ENOMEM;
+		*buf = b;
+		*cap = (size_t)bytes + 1;
+	}
+	MPI_Recv(*buf, bytes, MPI_BYTE, 0, st->MPI_TAG, MPI_COMM_WORLD,
+		 MPI_STATUS_IGNORE);
+	(*buf)[bytes] = '\0';
+	return 0;
+}
+
+static void
+tell(int tag, int rc, int workers, const char *err)
+{
+	struct wire_ready w;
+
+	memset(&w, 0, sizeof w);
+	w.rc = rc;
+	w.workers = workers;
+	snprintf(w.host, sizeof w.host, "%.63s", g_host);
+	snprintf(w.err, sizeof w.err, "%s", err);
+	MPI_Send(&w, (int)sizeof w, MPI_BYTE, 0, tag, MPI_COMM_WORLD);
+}
+
+/* Results go back with MPI_Isend: a blocking send could wait for rank 0,
+ * busy sending tasks to us, forever.  One send in flight at a time; the
+ * next batch waits in the relay's engine until it completes. */
+struct outbox {
+	MPI_Request req;
+	char *buf;
+	size_t cap;
+};
+
+static int
+send_results(struct outbox *o, struct rsw__relay *r, int n, uint32_t max_message)
+{
+	struct wire_results h;
+	size_t need = sizeof h, at;
+
+	for (int i = 0; i < n; i++)
+		need += rsw__wire_result_size(r->results[i].nmetrics, max_message);
+	if (need > o->cap) {
+		char *b = realloc(o->buf, need);
+
+		if (b == NULL)
+			return RSW_ENOMEM;
+		o->buf = b;
+		o->cap = need;
+	}
+	memset(&h, 0, sizeof h);
+	h.n = (uint32_t)n;
+	rsw__relay_counts(r, &h.counts);
+	memcpy(o->buf, &h, sizeof h);
+	at = sizeof h;
+	for (int i = 0; i < n; i++)
+		at += rsw__wire_put_result(o->buf + at, &r->results[i], max_message);
+	MPI_Isend(o->buf, (int)at, MPI_BYTE, 0, TAG_RESULTS, MPI_COMM_WORLD,
+		  &o->req);
+	return 0;
+}
+
+static int
+outbox_busy(struct outbox *o)
+{
+	int done = 1;
+
+	if (o->req != MPI_REQUEST_NULL)
+		MPI_Test(&o->req, &done, MPI_STATUS_IGNORE);
+	return !done;
+}
+
+/* Evaluates rank 0's tasks until it says stop.  0, or a code: the node
+ * failed (reported to rank 0, which decides) or the agent was stopped. */
+static int
+serve_tasks(struct rsw__relay *r, uint32_t max_message, char **buf, size_t *cap,
+	    char *err, size_t errlen)
+{
+	struct outbox o = { MPI_REQUEST_NULL, NULL, 0 };
+	int rc = 0, failed = 0;
+
+	for (uint32_t idle = 0;; idle++) {
+		MPI_Status st;
+		int flag = 0, got = 0;
+
+		if (g_serve_stop) {
+			rc = RSW_ECANCELED;
+			break;
+		}
+		MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+		if (flag) {
+			int bytes = 0;
+			const struct wire_tasks *t;
+
+			MPI_Get_count(&st, MPI_BYTE, &bytes);
+			if ((rc = receive(&st, bytes, buf, cap)) != 0)
+				break;
+			idle = 0;
+			if (st.MPI_TAG == TAG_STOP)
+				break;
+			if (st.MPI_TAG == TAG_DRAIN) {
+				rsw_engine_drain(r->engine);
+				continue;
+			}
+			t = (const struct wire_tasks *)*buf;
+			if (st.MPI_TAG != TAG_TASKS || (size_t)bytes < sizeof *t ||
+			    (size_t)bytes != sizeof *t + (size_t)t->n * t->nparams *
+							       sizeof(double)) {
+				snprintf(err, errlen, "rank 0 sent a message out of "
+					 "turn (tag %d, %d bytes)", st.MPI_TAG, bytes);
+				rc = RSW_EREMOTE;
+				break;
+			}
+			if (!failed &&
+			    (rc = rsw__relay_submit(r, t->first_seq, t->shown_seq,
+						    (const double *)(t + 1),
+						    t->nparams, t->n)) != 0) {
+				snprintf(err, errlen, "its engine refused tasks: %s",
+					 rsw_strerror(rc));
+				tell(TAG_FAILED, rc, 0, err);
+				failed = 1;
+			}
+			continue;
+		}
+		if (failed || outbox_busy(&o)) {
+			rsw__mpi_idle(idle);
+			continue;
+		}
+		/* With tasks in its engine the agent sleeps on the engine's
+		 * own wake-up (a result), 1 ms at most: rank 0's next batch
+		 * is then looked at soon enough, as the credit keeps this
+		 * node's queue ahead of its workers. */
+		got = rsw__relay_poll(r, rsw_engine_pending(r->engine) > 0 ? 1 : 0);
+		if (got < 0) {
+			snprintf(err, errlen, "%s", rsw_strerror(got));
+			tell(TAG_FAILED, got, 0, err);
+			failed = 1;
+			continue;
+		}
+		if (got > 0) {
+			idle = 0;
+			if ((rc = send_results(&o, r, got, max_message)) != 0)
+				break;
+		} else if (rsw_engine_pending(r->engine) == 0) {
+			rsw__mpi_idle(idle);
+		}
+	}
+	/* A send still in flight: rank 0 receives everything before it
+	 * stops, so this ends (unless we were told to stop at once). */
+	if (o.req != MPI_REQUEST_NULL) {
+		if (rc == RSW_ECANCELED)
+			MPI_Cancel(&o.req);
+		MPI_Wait(&o.req, MPI_STATUS_IGNORE);
+	}
+	free(o.buf);
+	return rc;
+}
+
+int
+rsw_mpi_serve(const rsw_node_config *cfg, char *err, size_t errlen)
+{
+	struct rsw__relay r;
+	MPI_Status st;
+	char *buf = NULL;
+	size_t cap = 0;
+	uint32_t max_message = 0;
+	int bytes = 0, rc;
+
+	err[0] = '\0';
+	if ((rc = await(&st, &bytes)) != 0 || (rc = receive(&st, bytes, &buf, &cap)) != 0)
+		goto out;
+	if (st.MPI_TAG == TAG_STOP || (st.MPI_TAG == TAG_SPEC && bytes == 0))
+		goto out; /* rank 0 runs no sweep */
+	if (st.MPI_TAG != TAG_SPEC) {
+		snprintf(err, errlen, "rank 0 sent a message out of turn (tag %d)",
+			 st.MPI_TAG);
+		rc = RSW_EREMOTE;
+		goto out;
+	}
+	rc = rsw__relay_open(&r, buf, cfg, err, errlen);
+	tell(TAG_READY, rc, cfg->exec.workers, err);
+	if (rc != 0) {
+		/* Rank 0 names this node in its error and releases every
+		 * agent; the job's outcome is its to report. */
+		while ((rc = await(&st, &bytes)) == 0 &&
+		       (rc = receive(&st, bytes, &buf, &cap)) == 0 &&
+		       st.MPI_TAG != TAG_STOP)
+			;
+		goto out;
+	}
+	/* The failure text's size is the driver's (from the spec). */
+	max_message = rsw_engine_config(r.engine)->max_message;
+	rc = serve_tasks(&r, max_message, &buf, &cap, err, errlen);
+	rsw__relay_close(&r);
+out:
+	/* A rank that died here leaves its arena: ours are gone, remove
+	 * theirs too. */
+	(void)rsw_arena_reap_stale();
+	free(buf);
+	return rc;
+}

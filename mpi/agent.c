@@ -244,12 +244,14 @@ serve_tasks(struct rsw__relay *r, uint32_t max_message, char **buf, size_t *cap,
 		}
 	}
 	/* A send still in flight: rank 0 receives everything before it
-	 * stops, so this ends (unless we were told to stop at once). */
-	if (o.req != MPI_REQUEST_NULL) {
-		if (rc == RSW_ECANCELED)
-			MPI_Cancel(&o.req);
+	 * stops, so this ends.  Not when we were told to stop at once: mpirun
+	 * is tearing the job down, rank 0 may be gone, and the engine must
+	 * be closed (workers killed, arena removed) before its SIGKILL
+	 * comes; the buffer stays with MPI's request. */
+	if (rc == RSW_ECANCELED)
+		return rc;
+	if (o.req != MPI_REQUEST_NULL)
 		MPI_Wait(&o.req, MPI_STATUS_IGNORE);
-	}
 	free(o.buf);
 	return rc;
 }

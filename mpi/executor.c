@@ -6,9 +6,9 @@
  * DESIGN
  * The engine above hands us tasks in seq order; they wait in `queue`
  * until a node has credit for them.  A node may hold at most cap tasks
- * (sent and not yet answered): 4 per worker, or two batches, whichever is
- * more, so its workers never wait for the network and the tail of a sweep
- * still balances.  A batch is sized from the measured task time: ~500 us of
+ * (sent and not yet answered): ~10 ms of work per worker (at least 4
+ * tasks per worker, or two batches), so its workers never wait for the
+ * network, and the tail of a sweep still balances within ~10 ms.  A batch is sized from the measured task time: ~500 us of
  * work per worker of the node (1 .. 1024 tasks), and never more than a
  * fair share of what is queued, so 10 us tasks do not pay a message each
  * and 10 ms tasks still go one by one.  Results come back in any order;
@@ -28,6 +28,9 @@
 #include "ringsweep/mpi.h"
 
 #define TARGET_BATCH_NS 500000.0 /* work per worker in one batch */
+/* Work per worker a node may hold: it must outlast a round trip through
+ * both sides' waits (a few ms when the cores are busy with workers). */
+#define AHEAD_NS 10000000.0
 #define MAX_BATCH 1024
 #define STOP_GRACE_NS 2000000000ull
 
@@ -137,10 +140,13 @@ batch_for(const struct mpi_exec *x, const struct peer *p)
 static uint64_t
 cap_for(const struct mpi_exec *x, const struct peer *p)
 {
+	double avg = x->avg_ns > 1.0 ? x->avg_ns : 1.0;
 	uint64_t cap = 4u * (uint64_t)p->workers, two = 2u * batch_for(x, p);
+	uint64_t ahead = (uint64_t)(p->workers * AHEAD_NS / avg);
 	uint64_t share = (x->mask + 1u) / (uint64_t)x->npeers;
 
 	cap = cap > two ? cap : two;
+	cap = cap > ahead ? cap : ahead;
 	return cap < share ? cap : share;
 }
 
@@ -443,7 +449,7 @@ ex_poll(void *self, rsw_result *out, uint32_t max, int timeout_ms)
 		reap_sends(x);
 		/* Rank 0's own workers are waited on through their engine's
 		 * wake-up when nothing else is going on. */
-		if ((rc = gather(x, idle >= 64 && timeout_ms > 0 ? 1 : 0)) != 0 ||
+		if ((rc = gather(x, idle >= 16 && timeout_ms > 0 ? 1 : 0)) != 0 ||
 		    (rc = dispatch(x)) != 0)
 			return rc;
 		while (n < max && x->r_head < x->r_tail)

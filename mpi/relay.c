@@ -3,12 +3,34 @@
  * packing of results onto the wire, and the idle back-off.  Used by every
  * agent and by rank 0's own workers (--mpi-driver-workers).
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
+
+/* mpirun binds each rank to a core by default (Open MPI: with two ranks or
+ * fewer), and a forked worker inherits its binding: a node's workers would
+ * all share the rank's one core.  The node's engine is meant to use the
+ * machine, so the rank's own mask is widened to every CPU it may use (the
+ * kernel keeps it within a cpuset, as under Slurm); --pin still pins each
+ * worker within that. */
+static void
+widen_affinity(int workers)
+{
+	cpu_set_t now, all;
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	if (sched_getaffinity(0, sizeof now, &now) != 0 || CPU_COUNT(&now) >= workers)
+		return;
+	CPU_ZERO(&all);
+	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+		CPU_SET((int)c, &all);
+	(void)sched_setaffinity(0, sizeof all, &all);
+}
 
 int
 rsw__relay_open(struct rsw__relay *r, const char *spec,
@@ -17,6 +39,7 @@ rsw__relay_open(struct rsw__relay *r, const char *spec,
 	int rc;
 
 	memset(r, 0, sizeof *r);
+	widen_affinity(cfg->exec.workers);
 	rc = rsw_node_open(&r->node, spec, cfg, err, errlen);
 	if (rc != 0)
 		return rc;
@@ -141,9 +164,9 @@ rsw__mpi_idle(uint32_t idle_rounds)
 	 * a few microseconds away); then sleep, 20 us doubling to 1 ms: a
 	 * sweep that waits on 10 ms tasks wakes ~1,000 times a second, and the
 	 * CPU is the workers'. */
-	if (idle_rounds < 64)
+	if (idle_rounds < 16)
 		return;
-	ts.tv_nsec = 20000L << (idle_rounds - 64 < 5 ? idle_rounds - 64 : 5);
+	ts.tv_nsec = 20000L << (idle_rounds - 16 < 5 ? idle_rounds - 16 : 5);
 	if (ts.tv_nsec > 1000000L)
 		ts.tv_nsec = 1000000L;
 	nanosleep(&ts, NULL);

@@ -14,6 +14,9 @@
  *   a fault-free run).
  * badinit: every worker's set-up fails (exercises the crash-loop stop).
  * empty: returns 0 at once (overhead measurements).
+ * spin: keeps its CPU busy for its first parameter in microseconds of wall
+ *   time and returns it: a task of known duration that needs a core (the
+ *   benchmarks' CPU-bound task; a sleep would leave the core to others).
  * ma_cross: the moving-average crossover backtest (backtest.c).
  * alloc: allocates and touches PARAM1 MiB, frees it, returns PARAM1; an
  *   allocation refused (--max-mem) is reported as ENOMEM (status oom).
@@ -109,6 +112,18 @@ hartmann6(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 }
 
 static int
+spin_us(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	rsw_eval_out *out)
+{
+	uint64_t until = rsw_now_ns() + (uint64_t)(x[0] > 0 ? x[0] * 1e3 : 0);
+
+	while (rsw_now_ns() < until)
+		;
+	out->value = x[0];
+	return 0;
+}
+
+static int
 sleep_ms(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	 rsw_eval_out *out)
 {
@@ -197,6 +212,7 @@ static const rsw__builtin_code code_sleep = { sleep_ms, NULL, NULL };
 static const rsw__builtin_code code_crashy = { crashy, NULL, NULL };
 static const rsw__builtin_code code_badinit = { sphere, badinit_init, NULL };
 static const rsw__builtin_code code_empty = { empty, NULL, NULL };
+static const rsw__builtin_code code_spin = { spin_us, NULL, NULL };
 static const rsw__builtin_code code_alloc = { alloc_eval, NULL, NULL };
 static const rsw__builtin_code code_leak = { leak_eval, NULL, NULL };
 static const rsw__builtin_code code_ma_cross = { rsw__ma_cross_eval, NULL,

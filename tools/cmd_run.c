@@ -417,7 +417,16 @@ on_signal(int sig)
 	 * MPI a signal means mpirun is tearing the job down (a rank died,
 	 * or Ctrl-C): what runs on other ranks will not come back, so stop
 	 * at once. */
-	if (g_signals++ > 0 || g_mpi) {
+	if (g_mpi && g_signals++ == 0) {
+		static const char torn[] = "\nringsweep: the MPI job is ending (a "
+					   "rank died, or mpirun was interrupted): "
+					   "stopping now\n";
+
+		ignored = write(STDERR_FILENO, torn, sizeof torn - 1);
+		(void)ignored;
+		if (g_sweep != NULL)
+			rsw_sweep_cancel(g_sweep);
+	} else if (g_signals++ > 0 || g_mpi) {
 		if (g_sweep != NULL)
 			rsw_sweep_cancel(g_sweep);
 	} else {

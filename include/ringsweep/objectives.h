@@ -56,6 +56,7 @@ extern "C" {
 	XX(crashy, 1, 0, 0, "sphere; SIGSEGV on attempt 1 of seqs = 13 mod 97") \
 	XX(badinit, 1, 0, 0, "every worker's set-up fails (crash-loop demo)") \
 	XX(empty, 0, 0, 0, "returns 0 at once (overhead measurement)")        \
+	XX(spin, 1, 0, 0, "busy for PARAM1 microseconds, returns PARAM1")    \
 	XX(alloc, 1, 0, 0, "allocates PARAM1 MiB, returns PARAM1 (memory limits)") \
 	XX(leak, 1, 0, 0, "allocates PARAM1 MiB and keeps it (soft limit)")   \
 	XX(ma_cross, 2, 3, 1,                                                 \

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(gcc make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
           libcriterion-dev libsqlite3-dev libjansson-dev liblapacke-dev
           libopenblas-dev libnlopt-dev libxxhash-dev binutils
-          python3 python3-dev python3-pytest python3-numpy python3-pandas)
+          python3 python3-dev python3-pytest python3-numpy python3-pandas
+          openmpi-bin libopenmpi-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -18,14 +18,20 @@
 static char g_host[MPI_MAX_PROCESSOR_NAME];
 static volatile sig_atomic_t g_serve_stop;
 
+static int g_initialised; /* MPI_Init was ours (not mpi4py's, say) */
+
 int
 rsw_mpi_init(int *argc, char ***argv)
 {
-	int provided = 0, len = 0;
+	int provided = 0, len = 0, already = 0;
 
-	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) !=
-	    MPI_SUCCESS)
-		return RSW_ESYS;
+	MPI_Initialized(&already);
+	if (!already) {
+		if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) !=
+		    MPI_SUCCESS)
+			return RSW_ESYS;
+		g_initialised = 1;
+	}
 	if (MPI_Get_processor_name(g_host, &len) != MPI_SUCCESS)
 		snprintf(g_host, sizeof g_host, "?");
 	return 0;
@@ -61,8 +67,9 @@ rsw_mpi_finalize(void)
 	int done = 0;
 
 	MPI_Finalized(&done);
-	if (!done)
+	if (!done && g_initialised)
 		MPI_Finalize();
+	g_initialised = 0;
 }
 
 void
@@ -256,46 +263,104 @@ serve_tasks(struct rsw__relay *r, uint32_t max_message, char **buf, size_t *cap,
 	return rc;
 }
 
+struct rsw_mpi_agent {
+	struct rsw__relay relay;
+	int opened;	/* the relay runs an engine */
+	int refused;	/* this node could not join: wait for rank 0's stop */
+	char *buf;	/* the last message from rank 0 (the spec first) */
+	size_t cap;
+};
+
 int
-rsw_mpi_serve(const rsw_node_config *cfg, char *err, size_t errlen)
+rsw_mpi_agent_await(rsw_mpi_agent **out, char *err, size_t errlen)
 {
-	struct rsw__relay r;
+	rsw_mpi_agent *a;
 	MPI_Status st;
-	char *buf = NULL;
-	size_t cap = 0;
-	uint32_t max_message = 0;
 	int bytes = 0, rc;
 
+	*out = NULL;
 	err[0] = '\0';
-	if ((rc = await(&st, &bytes)) != 0 || (rc = receive(&st, bytes, &buf, &cap)) != 0)
-		goto out;
-	if (st.MPI_TAG == TAG_STOP || (st.MPI_TAG == TAG_SPEC && bytes == 0))
-		goto out; /* rank 0 runs no sweep */
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return RSW_ENOMEM;
+	if ((rc = await(&st, &bytes)) != 0 ||
+	    (rc = receive(&st, bytes, &a->buf, &a->cap)) != 0) {
+		rsw_mpi_agent_close(a);
+		return rc;
+	}
+	if (st.MPI_TAG == TAG_STOP || (st.MPI_TAG == TAG_SPEC && bytes == 0)) {
+		rsw_mpi_agent_close(a); /* rank 0 runs no sweep */
+		return 0;
+	}
 	if (st.MPI_TAG != TAG_SPEC) {
 		snprintf(err, errlen, "rank 0 sent a message out of turn (tag %d)",
 			 st.MPI_TAG);
-		rc = RSW_EREMOTE;
-		goto out;
+		rsw_mpi_agent_close(a);
+		return RSW_EREMOTE;
 	}
-	rc = rsw__relay_open(&r, buf, cfg, err, errlen);
-	tell(TAG_READY, rc, cfg->exec.workers, err);
-	if (rc != 0) {
+	*out = a;
+	return 0;
+}
+
+int
+rsw_mpi_agent_start(rsw_mpi_agent *a, const rsw_node_config *cfg, char *err,
+		    size_t errlen)
+{
+	int rc = rsw__relay_open(&a->relay, a->buf, cfg, err, errlen);
+
+	tell(TAG_READY, rc, cfg->exec.workers, rc == 0 ? "" : err);
+	a->opened = rc == 0;
+	a->refused = rc != 0;
+	return rc;
+}
+
+int
+rsw_mpi_agent_run(rsw_mpi_agent *a, char *err, size_t errlen)
+{
+	MPI_Status st;
+	int bytes = 0, rc;
+
+	err[0] = '\0';
+	if (a->refused) {
 		/* Rank 0 names this node in its error and releases every
 		 * agent; the job's outcome is its to report. */
 		while ((rc = await(&st, &bytes)) == 0 &&
-		       (rc = receive(&st, bytes, &buf, &cap)) == 0 &&
+		       (rc = receive(&st, bytes, &a->buf, &a->cap)) == 0 &&
 		       st.MPI_TAG != TAG_STOP)
 			;
-		goto out;
+		return rc == RSW_ECANCELED ? rc : 0;
 	}
+	if (!a->opened)
+		return RSW_EINVAL;
 	/* The failure text's size is the driver's (from the spec). */
-	max_message = rsw_engine_config(r.engine)->max_message;
-	rc = serve_tasks(&r, max_message, &buf, &cap, err, errlen);
-	rsw__relay_close(&r);
-out:
-	/* A rank that died here leaves its arena: ours are gone, remove
-	 * theirs too. */
+	return serve_tasks(&a->relay, rsw_engine_config(a->relay.engine)->max_message,
+			   &a->buf, &a->cap, err, errlen);
+}
+
+void
+rsw_mpi_agent_close(rsw_mpi_agent *a)
+{
+	if (a == NULL)
+		return;
+	if (a->opened)
+		rsw__relay_close(&a->relay);
+	/* A rank that died on this machine left its arena: ours is gone,
+	 * remove theirs too. */
 	(void)rsw_arena_reap_stale();
-	free(buf);
+	free(a->buf);
+	free(a);
+}
+
+int
+rsw_mpi_serve(const rsw_node_config *cfg, char *err, size_t errlen)
+{
+	rsw_mpi_agent *a;
+	int rc = rsw_mpi_agent_await(&a, err, errlen);
+
+	if (rc != 0 || a == NULL)
+		return rc;
+	/* A node that cannot join has told rank 0; it waits for the stop. */
+	(void)rsw_mpi_agent_start(a, cfg, err, errlen);
+	rc = rsw_mpi_agent_run(a, err, errlen);
+	rsw_mpi_agent_close(a);
 	return rc;
 }

@@ -6,8 +6,9 @@ started and warm before the clock starts).
 Every runner is tool(fn, items, workers) -> (wall seconds, results in
 item order): multiprocessing.Pool.imap_unordered(chunksize=1) (dynamic,
 one task a message), Pool.map with its automatic chunking (static chunks,
-no dynamic balancing), concurrent.futures.ProcessPoolExecutor.map, and
-joblib.Parallel when python3-joblib is installed.  The first three use
+no dynamic balancing), concurrent.futures.ProcessPoolExecutor.map,
+joblib.Parallel when python3-joblib is installed, and dask.distributed
+(python3-distributed; used by the MPI comparison, bench/compare/mpi.py).  The first three use
 the fork start method, as ringsweep does (the workers inherit the
 parent's data); joblib runs as its users run it, on its default backend
 (loky: fresh interpreters, the function and its data pickled).
@@ -30,6 +31,16 @@ def busy(iters):
     for _ in range(iters):
         x = x * 1.0000001 + 1e-9
     return x
+
+
+def spin_us(us):
+    """The task of known duration that needs a core (the same as
+    ringsweep's built-in `spin`): busy until `us` microseconds of wall time
+    have passed."""
+    end = time.perf_counter() + us * 1e-6
+    while time.perf_counter() < end:
+        pass
+    return us
 
 
 def calibrate():
@@ -105,6 +116,18 @@ def joblib_parallel(fn, items, workers):
         from joblib.externals.loky import get_reusable_executor
 
         get_reusable_executor().shutdown(wait=True)
+
+
+def dask_distributed(fn, items, workers):
+    """dask.distributed as its users start it on one machine: a
+    LocalCluster of `workers` processes of one thread, tasks through
+    client.map (one task each), results gathered in order."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.gather(client.map(busy, [1] * (workers * 4), pure=False))
+        return timed(lambda: client.gather(client.map(fn, items, pure=False)))
 
 
 TOOLS = {

@@ -50,8 +50,9 @@
 extern "C" {
 #endif
 
-/* MPI_Init_thread (funneled: only this thread calls MPI); argc/argv may be
- * NULL.  0, or RSW_ESYS. */
+/* MPI_Init_thread (funneled: only this thread calls MPI), unless MPI is
+ * initialised already (mpi4py); argc/argv may be NULL.  0, or RSW_ESYS.
+ * rsw_mpi_finalize finalises only what rsw_mpi_init initialised. */
 RSW_EXTERN int rsw_mpi_init(int *argc, char ***argv);
 RSW_EXTERN int rsw_mpi_rank(void);
 RSW_EXTERN int rsw_mpi_size(void);
@@ -84,6 +85,22 @@ RSW_EXTERN void rsw_mpi_release(void);
  * rsw_mpi_serve_stop; RSW_EREMOTE when rank 0 spoke out of turn. */
 RSW_EXTERN int rsw_mpi_serve(const rsw_node_config *cfg, char *err,
 			     size_t errlen);
+
+/* rsw_mpi_serve in its steps, for a program that must do something around
+ * the fork (an interpreter: the Python module):
+ *   await   waits for rank 0's spec (*out NULL: rank 0 runs no sweep);
+ *   start   loads the objective and starts the engine (forks the workers),
+ *           tells rank 0 whether it could (a refusal is rank 0's to
+ *           report: run then only waits for its stop);
+ *   run     evaluates rank 0's tasks until it is done;
+ *   close   stops the engine, frees. */
+typedef struct rsw_mpi_agent rsw_mpi_agent;
+RSW_EXTERN int rsw_mpi_agent_await(rsw_mpi_agent **out, char *err,
+				   size_t errlen);
+RSW_EXTERN int rsw_mpi_agent_start(rsw_mpi_agent *a, const rsw_node_config *cfg,
+				   char *err, size_t errlen);
+RSW_EXTERN int rsw_mpi_agent_run(rsw_mpi_agent *a, char *err, size_t errlen);
+RSW_EXTERN void rsw_mpi_agent_close(rsw_mpi_agent *a);
 
 /* Makes rsw_mpi_serve stop its engine and return (async-signal-safe: a
  * SIGTERM handler, as when mpirun tears a job down). */

@@ -23,6 +23,11 @@ n_jobs, serial included.  With `db=`, every evaluation goes to a SQLite
 file as it is committed; `resume(db, objective)` continues it after a
 crash, a SIGKILL or Ctrl-C, to the same results.
 
+Beyond one machine: `mpirun -np N python3 job.py` with
+`sweep(..., backend="mpi")`: rank 0 drives and gets the Study, every other
+rank evaluates on its machine's cores (its call returns None), with the
+same results as a local sweep (docs/DISTRIBUTED.md).
+
 Also here: `Optimizer` (ask/tell: suggest, update, is_complete) and
 `ParallelOptimizer` (objective_function(params) -> score, optimize()).
 """
@@ -44,7 +49,7 @@ __version__ = _core.version
 __all__ = [
     "Space", "Int", "Float", "Choice", "Cat", "sweep", "resume", "Study",
     "Optimizer", "ParallelOptimizer", "algorithms", "task", "Task",
-    "SweepError", "StoreError", "TaskFailed",
+    "SweepError", "StoreError", "TaskFailed", "mpi_rank",
 ]
 
 # ---------------------------------------------------------------- the space
@@ -501,6 +506,29 @@ def _finish(core: Any, mode: int, interrupted_hint: str) -> Study:
     raise err
 
 
+_mpi_started = False
+
+
+def _mpi_start() -> int:
+    """Starts MPI once (finalised at exit); returns this process's rank."""
+    global _mpi_started
+    if not _core.HAVE_MPI:
+        raise ValueError("backend='mpi': this build of ringsweep has no MPI support "
+                         "(build it where Open MPI is installed: libopenmpi-dev)")
+    rank, _ = _core.mpi_init()
+    if not _mpi_started:
+        import atexit
+        atexit.register(_core.mpi_finalize)
+        _mpi_started = True
+    return rank
+
+
+def mpi_rank() -> int:
+    """This process's MPI rank (starting MPI if need be): 0 drives a
+    backend="mpi" sweep and gets its Study; the others evaluate."""
+    return _mpi_start()
+
+
 def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]], *,
           algo: str = "grid", n_evals: Optional[int] = None, seed: int = 0,
           maximize: bool = False, metrics: Sequence[str] = (),
@@ -514,7 +542,8 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
           generations: Optional[int] = None, init: Optional[int] = None,
           db: Optional[str] = None, results_csv: Optional[str] = None,
           progress: Union[bool, str, None] = None, keep_trials: bool = True,
-          pass_dict: bool = False) -> Study:
+          pass_dict: bool = False, backend: str = "local",
+          mpi_driver_workers: int = 0) -> Optional[Study]:
     """Sweeps objective over space; returns the Study.
 
     objective   called as objective(**params) (objective(params) with
@@ -552,6 +581,11 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
                 always (plain lines when not a terminal); False: never
     keep_trials keep every evaluation in memory for Study.trials
     pass_dict   call objective(params) with one dict
+    backend     "local" (default), or "mpi" under `mpirun -np N python3
+                job.py`: rank 0 drives and returns the Study, every other
+                rank evaluates with n_jobs workers on its machine and
+                returns None; the same results as a local sweep
+    mpi_driver_workers  backend="mpi": workers on rank 0 too
 
     Ctrl-C drains (running evaluations finish and are committed) and
     raises KeyboardInterrupt; a second one stops at once.  Bad arguments
@@ -590,6 +624,19 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
         "on_error": _choose(on_error, "on_error", ("skip", "fail")),
         "max_mem": _bytes(max_mem, "max_mem"),
     })
+    backend = _choose(backend, "backend", ("local", "mpi"))
+    if backend == 1 and not serial and isinstance(n_jobs, int) and n_jobs < 0:
+        # mpirun may bind this rank to one core; its workers get the whole
+        # machine (the engine widens the binding), so count the machine's.
+        options["workers"] = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    if backend == 1:
+        if _mpi_start() != 0:
+            # An agent: rank 0 reports, and holds the Study.
+            _core.serve_mpi(space.specs(), objective, _label(objective), metrics, options,
+                            as_dict=pass_dict, on_worker_start=_worker_started)
+            return None
+        options["mpi_driver_workers"] = _count(mpi_driver_workers, "mpi_driver_workers",
+                                               0, optional=False)
     core = _in_python_words(_core.open_sweep, space.specs(), objective, _label(objective), metrics, algo,
                             options, db, results_csv, as_dict=pass_dict,
                             on_worker_start=_worker_started, keep_rows=keep_trials)

@@ -31,6 +31,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef RSW_HAVE_MPI
+#include "ringsweep/mpi.h"
+#endif
 #include "ringsweep/ringsweep.h"
 
 #define MESSAGE_MAX 512 /* bytes of an exception's text kept per task */
@@ -763,6 +766,154 @@ raise_rsw(int rc, const char *msg)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- MPI */
+
+#ifdef RSW_HAVE_MPI
+static rsw_mpi_options py_mpi_options;
+#endif
+
+/* backend="mpi" on rank 0: the sweep's engine is the MPI executor (the
+ * "mpi_driver_workers" option: rank 0's own workers). */
+static int
+mpi_options(rsw_sweep_config *c, PyObject *opts)
+{
+	int driver_workers = -1;
+
+	if (opt_int(opts, "mpi_driver_workers", &driver_workers) != 0)
+		return -1;
+	if (driver_workers < 0)
+		return 0;
+#ifdef RSW_HAVE_MPI
+	py_mpi_options.driver_workers = driver_workers;
+	py_mpi_options.driver_idle = c->engine.idle;
+	c->executor = rsw_mpi_executor;
+	c->executor_ctx = &py_mpi_options;
+	return 0;
+#else
+	PyErr_SetString(PyExc_ValueError, "backend='mpi': this build of ringsweep has "
+			"no MPI support (build it where Open MPI is installed: "
+			"libopenmpi-dev)");
+	return -1;
+#endif
+}
+
+#ifdef RSW_HAVE_MPI
+/* mpi_init() -> (rank, size); MPI is started once per process. */
+static PyObject *
+py_mpi_init(PyObject *mod, PyObject *unused)
+{
+	static int started;
+
+	if (!started && rsw_mpi_init(NULL, NULL) != 0) {
+		PyErr_SetString(SweepError, "MPI could not be initialised");
+		return NULL;
+	}
+	started = 1;
+	return Py_BuildValue("(ii)", rsw_mpi_rank(), rsw_mpi_size());
+}
+
+static PyObject *
+py_mpi_finalize(PyObject *mod, PyObject *unused)
+{
+	rsw_mpi_finalize();
+	Py_RETURN_NONE;
+}
+
+static void
+on_agent_signal(int sig)
+{
+	(void)sig;
+	rsw_mpi_serve_stop();
+}
+
+/* A rank other than 0: evaluates rank 0's sweep with this process's copy
+ * of the objective (every rank runs the same script) until rank 0 is
+ * done.  The fork of the node's engine happens with the GIL held and
+ * Python told, as for a local sweep. */
+static PyObject *
+serve_mpi(PyObject *mod, PyObject *args, PyObject *kw)
+{
+	static char *names[] = { "specs", "objective", "label", "metrics", "options",
+				 "as_dict", "on_worker_start", NULL };
+	PyObject *specs, *objective, *metrics, *opts, *on_worker_start = Py_None;
+	const char *label, *metric_names[RSW_MAX_METRICS_LIMIT + 1];
+	struct sigaction sa, old_int, old_term;
+	struct py_objective *obj;
+	rsw_objective_spec fn;
+	rsw_sweep_config x;
+	rsw_node_config nc;
+	rsw_mpi_agent *agent = NULL;
+	rsw_space space;
+	char err[2048];
+	int as_dict = 0, rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "OOsOO!|pO", names, &specs,
+					 &objective, &label, &metrics, &PyDict_Type,
+					 &opts, &as_dict, &on_worker_start))
+		return NULL;
+	if (space_from_specs(&space, specs) != 0)
+		return NULL;
+	if (!PyTuple_Check(metrics) || PyTuple_GET_SIZE(metrics) > RSW_MAX_METRICS_LIMIT) {
+		PyErr_Format(PyExc_ValueError, "metrics: at most %d names",
+			     RSW_MAX_METRICS_LIMIT);
+		return NULL;
+	}
+	for (Py_ssize_t m = 0; m < PyTuple_GET_SIZE(metrics); m++)
+		if ((metric_names[m] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(metrics, m))) == NULL)
+			return NULL;
+	metric_names[PyTuple_GET_SIZE(metrics)] = NULL;
+	rsw_sweep_config_init(&x);
+	if (exec_options(&x, opts) != 0)
+		return NULL;
+	if ((obj = objective_new(objective, on_worker_start, as_dict)) == NULL)
+		return NULL;
+	if (objective_bind(obj, &space, (uint32_t)PyTuple_GET_SIZE(metrics),
+			   metric_names) != 0) {
+		objective_free(obj);
+		return NULL;
+	}
+	memset(&fn, 0, sizeof fn);
+	fn.fn = py_eval;
+	fn.worker_init = py_worker_init;
+	fn.ctx = obj;
+	fn.label = label;
+	fn.nmetrics = (uint32_t)PyTuple_GET_SIZE(metrics);
+	fn.metric_names = metric_names;
+	rsw_node_config_init(&nc);
+	nc.exec = x.engine;
+	nc.function = &fn;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_agent_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	Py_BEGIN_ALLOW_THREADS
+	rc = rsw_mpi_agent_await(&agent, err, sizeof err);
+	Py_END_ALLOW_THREADS
+	if (rc == 0 && agent != NULL) {
+		/* A refusal is told to rank 0, which reports it; run then
+		 * waits for its stop. */
+		PyOS_BeforeFork();
+		(void)rsw_mpi_agent_start(agent, &nc, err, sizeof err);
+		PyOS_AfterFork_Parent();
+		Py_BEGIN_ALLOW_THREADS
+		rc = rsw_mpi_agent_run(agent, err, sizeof err);
+		rsw_mpi_agent_close(agent);
+		Py_END_ALLOW_THREADS
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	objective_free(obj);
+	if (rc == RSW_ECANCELED) {
+		PyErr_SetNone(PyExc_KeyboardInterrupt);
+		return NULL;
+	}
+	if (rc != 0)
+		return raise_rsw(rc, err);
+	Py_RETURN_NONE;
+}
+#endif
+
 static SweepObject *
 sweep_alloc(PyObject *objective, PyObject *on_worker_start, int as_dict,
 	    int keep_rows)
@@ -852,7 +1003,7 @@ open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	c.engine.max_message = MESSAGE_MAX;
 	c.on_commit = keep_row;
 	c.commit_ctx = self;
-	if (sweep_options(&c, opts) != 0) {
+	if (sweep_options(&c, opts) != 0 || mpi_options(&c, opts) != 0) {
 		Py_DECREF(self);
 		return NULL;
 	}
@@ -1432,6 +1583,14 @@ algorithms(PyObject *mod, PyObject *unused)
 }
 
 static PyMethodDef module_methods[] = {
+#ifdef RSW_HAVE_MPI
+	{ "mpi_init", py_mpi_init, METH_NOARGS,
+	  "mpi_init() -> (rank, size): starts MPI once (backend='mpi')" },
+	{ "mpi_finalize", py_mpi_finalize, METH_NOARGS, "ends MPI (at exit)" },
+	{ "serve_mpi", (PyCFunction)(void (*)(void))serve_mpi,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "a rank > 0 of backend='mpi': evaluates rank 0's sweep until it is done" },
+#endif
 	{ "open_sweep", (PyCFunction)(void (*)(void))open_sweep,
 	  METH_VARARGS | METH_KEYWORDS, "Validates and opens a new sweep." },
 	{ "resume_sweep", (PyCFunction)(void (*)(void))resume_sweep,
@@ -1482,6 +1641,11 @@ PyInit__core(void)
 	    PyModule_AddObjectRef(m, "Algorithm", (PyObject *)&AlgorithmType) < 0 ||
 	    PyModule_AddObjectRef(m, "Sweep", (PyObject *)&SweepType) < 0 ||
 	    PyModule_AddStringConstant(m, "version", RSW_VERSION_STRING) < 0 ||
+#ifdef RSW_HAVE_MPI
+	    PyModule_AddIntConstant(m, "HAVE_MPI", 1) < 0 ||
+#else
+	    PyModule_AddIntConstant(m, "HAVE_MPI", 0) < 0 ||
+#endif
 	    PyModule_AddIntConstant(m, "PROGRESS_NONE", RSW_PROGRESS_NONE) < 0 ||
 	    PyModule_AddIntConstant(m, "PROGRESS_BAR", RSW_PROGRESS_BAR) < 0 ||
 	    PyModule_AddIntConstant(m, "PROGRESS_LINES", RSW_PROGRESS_LINES) < 0 ||

@@ -6,6 +6,7 @@ version: str
 PROGRESS_NONE: int
 PROGRESS_BAR: int
 PROGRESS_LINES: int
+HAVE_MPI: int
 ON_ERROR_FAIL: int
 IDLE_SPIN: int
 ECANCELED: int
@@ -39,6 +40,11 @@ def open_sweep(specs: Sequence[str], objective: Callable[..., Any], label: str,
                store: Optional[str] = ..., results_csv: Optional[str] = ...,
                as_dict: bool = ..., on_worker_start: Optional[Callable[[int], Any]] = ...,
                keep_rows: bool = ...) -> Sweep: ...
+def mpi_init() -> Tuple[int, int]: ...
+def mpi_finalize() -> None: ...
+def serve_mpi(specs: Sequence[str], objective: Callable[..., Any], label: str,
+              metrics: Tuple[str, ...], options: Dict[str, Any], as_dict: bool = ...,
+              on_worker_start: Optional[Callable[[int], Any]] = ...) -> None: ...
 def resume_sweep(store: str, objective: Callable[..., Any], options: Dict[str, Any],
                  results_csv: Optional[str] = ..., as_dict: bool = ...,
                  on_worker_start: Optional[Callable[[int], Any]] = ...,

@@ -257,3 +257,46 @@ def test_waiting_ranks_leave_the_cpus_to_the_workers(tmp_path):
     # Start-up (MPI, the engines' forks) is in the figure too.
     assert wall > 0.9
     assert cpu < 0.25 * wall + 0.5, f"{cpu:.2f} s of CPU in {wall:.2f} s"
+
+
+PY_JOB = """
+import sys, ringsweep as rs
+
+def backtest(x, y, k):
+    if x > 4.0:
+        raise ValueError(f"no trades for x={x:.3f}")
+    return {"value": (x - 1.5) ** 2 + (y + 0.5) ** 2 + k, "trades": int(10 * abs(y))}
+
+space = rs.Space(x=rs.Float(-5, 5), y=rs.Float(-5, 5), k=rs.Int(0, 3))
+backend, algo, out = sys.argv[1:4]
+study = rs.sweep(backtest, space, algo=algo, n_evals=80, seed=3, n_jobs=1,
+                 metrics=["trades"], backend=backend, results_csv=out, progress=False)
+print(f"rank {rs.mpi_rank() if backend == 'mpi' else 0}:",
+      "study" if study is not None else "None", flush=True)
+"""
+
+
+@pytest.mark.parametrize("algo", ["random", "bayes"])
+def test_python_backend_mpi_gives_the_local_results(tmp_path, algo):
+    if "RSW_PYTHON" not in os.environ:
+        pytest.skip("the Python module is not built")
+    job = tmp_path / "job.py"
+    job.write_text(PY_JOB)
+    env = dict(ENV, PYTHONPATH=os.environ.get("RSW_PYTHONPATH", ""))
+    py = os.environ["RSW_PYTHON"]
+    ref = subprocess.run([py, str(job), "local", algo, str(tmp_path / "local.csv")],
+                         env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+    assert ref.returncode == 0, ref.stderr
+    # A sanitizer build's module needs its runtime in every Python rank.
+    preload = ["-x", "LD_PRELOAD=" + os.environ["RSW_PY_PRELOAD"]] \
+        if os.environ.get("RSW_PY_PRELOAD") else []
+    run = subprocess.run([MPIRUN, *preload, "-np", "3", py, str(job), "mpi", algo,
+                          str(tmp_path / "mpi.csv")], env=env, capture_output=True,
+                         text=True, timeout=HANG_GUARD)
+    assert run.returncode == 0, run.stderr
+    assert sorted(run.stdout.split("\n")[:-1]) == \
+        ["rank 0: study", "rank 1: None", "rank 2: None"], run.stdout
+    local_csv = read(tmp_path / "local.csv")
+    assert read(tmp_path / "mpi.csv") == local_csv
+    # The objective's failures travelled too: status and text.
+    assert "no trades for x=" in local_csv

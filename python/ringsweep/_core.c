@@ -1080,7 +1080,9 @@ start(SweepObject *self)
 		return -1;
 	if (self->started)
 		return 0;
-	forks = rsw_sweep_workers(self->sw) > 0;
+	/* An MPI sweep may fork rank 0's own workers (mpi_driver_workers). */
+	forks = rsw_sweep_workers(self->sw) > 0 ||
+		rsw_sweep_config_of(self->sw)->executor != NULL;
 	if (forks)
 		PyOS_BeforeFork();
 	rc = rsw_sweep_start(self->sw);

@@ -265,12 +265,16 @@ import sys, ringsweep as rs
 def backtest(x, y, k):
     if x > 4.0:
         raise ValueError(f"no trades for x={x:.3f}")
-    return {"value": (x - 1.5) ** 2 + (y + 0.5) ** 2 + k, "trades": int(10 * abs(y))}
+    # "told": the seq the evaluation is told, which must be rank 0's on
+    # every agent (the same as in a local sweep).
+    return {"value": (x - 1.5) ** 2 + (y + 0.5) ** 2 + k, "trades": int(10 * abs(y)),
+            "told": rs.task().seq}
 
 space = rs.Space(x=rs.Float(-5, 5), y=rs.Float(-5, 5), k=rs.Int(0, 3))
 backend, algo, out = sys.argv[1:4]
 study = rs.sweep(backtest, space, algo=algo, n_evals=80, seed=3, n_jobs=1,
-                 metrics=["trades"], backend=backend, results_csv=out, progress=False)
+                 metrics=["trades", "told"], backend=backend, results_csv=out,
+                 progress=False)
 print(f"rank {rs.mpi_rank() if backend == 'mpi' else 0}:",
       "study" if study is not None else "None", flush=True)
 """

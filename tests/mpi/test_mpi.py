@@ -304,3 +304,27 @@ def test_python_backend_mpi_gives_the_local_results(tmp_path, algo):
     assert read(tmp_path / "mpi.csv") == local_csv
     # The objective's failures travelled too: status and text.
     assert "no trades for x=" in local_csv
+
+
+def test_an_agents_workers_are_not_held_to_its_core(tmp_path):
+    # With two ranks on two CPUs mpirun binds each rank to one core; the
+    # agent's workers must still get every CPU the job may use.
+    cmd = [MPIRUN, "-np", "2", CLI, "run", "--mpi", "-j", "2", "--objective", "sleep",
+           "--param", "x=choice:20", "--param", "i=int:1:200", "-q", "--db", "none"]
+    job = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    allowed = []
+    deadline = time.monotonic() + 30
+    while len(allowed) < 2 and time.monotonic() < deadline and job.poll() is None:
+        allowed = []
+        for pid in descendants(job.pid, 3):
+            try:
+                allowed.append(os.sched_getaffinity(pid))
+            except OSError:
+                pass
+        time.sleep(0.05)
+    _, err = job.communicate(timeout=HANG_GUARD)
+    assert job.returncode == 0, err
+    assert len(allowed) == 2, "the agent's two workers were not seen"
+    for cpus in allowed:
+        assert cpus == os.sched_getaffinity(0), cpus

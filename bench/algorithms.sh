@@ -12,12 +12,7 @@
 # problems.  Arguments go to algorithms.py (e.g. --problems branin,hartmann6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
-if ! /usr/bin/python3 -c 'import optuna' 2>/dev/null; then
-	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-optuna \
-		>/dev/null || echo "(no python3-optuna: the Optuna columns are skipped)" >&2
-fi
+tools/install-deps.sh --optional python3-optuna
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRSW_TESTS=OFF >/dev/null
 cmake --build build-bench -j "$(nproc)" >/dev/null
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Linux $(uname -r)"

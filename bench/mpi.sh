@@ -7,17 +7,7 @@
 # Installs python3-mpi4py and python3-distributed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
-missing=()
-for p in python3-mpi4py python3-distributed; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >/dev/null || echo "(could not install ${missing[*]}: skipped)" >&2
-fi
+tools/install-deps.sh --optional python3-mpi4py python3-distributed
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRSW_TESTS=OFF >/dev/null
 cmake --build build-bench -j "$(nproc)" >/dev/null
 echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), Linux $(uname -r), $(mpirun --version | head -1)"

@@ -15,18 +15,9 @@
 # The search algorithms have their own: bench/algorithms.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
-missing=()
-command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
-for p in python3-joblib python3-optuna; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" \
-		>/dev/null || echo "(could not install ${missing[*]}: skipped)" >&2
-fi
+optional=(python3-joblib python3-optuna)
+command -v gnuplot >/dev/null || optional+=(gnuplot-nox)
+tools/install-deps.sh --optional "${optional[@]}"
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DRSW_TESTS=OFF >/dev/null
 cmake --build build-bench -j "$(nproc)" >/dev/null
 plot() { command -v gnuplot >/dev/null && echo "--plot docs/$1"; }

@@ -766,6 +766,23 @@ raise_rsw(int rc, const char *msg)
 	return NULL;
 }
 
+/* The metric names of a tuple of str, NULL-terminated (room for
+ * RSW_MAX_METRICS_LIMIT + 1); they live as long as the tuple. */
+static int
+metric_names_of(PyObject *metrics, const char **names)
+{
+	if (!PyTuple_Check(metrics) || PyTuple_GET_SIZE(metrics) > RSW_MAX_METRICS_LIMIT) {
+		PyErr_Format(PyExc_ValueError, "metrics: at most %d names",
+			     RSW_MAX_METRICS_LIMIT);
+		return -1;
+	}
+	for (Py_ssize_t m = 0; m < PyTuple_GET_SIZE(metrics); m++)
+		if ((names[m] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(metrics, m))) == NULL)
+			return -1;
+	names[PyTuple_GET_SIZE(metrics)] = NULL;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- MPI */
 
 #ifdef RSW_HAVE_MPI
@@ -853,15 +870,8 @@ serve_mpi(PyObject *mod, PyObject *args, PyObject *kw)
 		return NULL;
 	if (space_from_specs(&space, specs) != 0)
 		return NULL;
-	if (!PyTuple_Check(metrics) || PyTuple_GET_SIZE(metrics) > RSW_MAX_METRICS_LIMIT) {
-		PyErr_Format(PyExc_ValueError, "metrics: at most %d names",
-			     RSW_MAX_METRICS_LIMIT);
+	if (metric_names_of(metrics, metric_names) != 0)
 		return NULL;
-	}
-	for (Py_ssize_t m = 0; m < PyTuple_GET_SIZE(metrics); m++)
-		if ((metric_names[m] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(metrics, m))) == NULL)
-			return NULL;
-	metric_names[PyTuple_GET_SIZE(metrics)] = NULL;
 	rsw_sweep_config_init(&x);
 	if (exec_options(&x, opts) != 0)
 		return NULL;
@@ -977,15 +987,8 @@ open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 		return NULL;
 	if (space_from_specs(&space, specs) != 0)
 		return NULL;
-	if (!PyTuple_Check(metrics) || PyTuple_GET_SIZE(metrics) > RSW_MAX_METRICS_LIMIT) {
-		PyErr_Format(PyExc_ValueError, "metrics: at most %d names",
-			     RSW_MAX_METRICS_LIMIT);
+	if (metric_names_of(metrics, metric_names) != 0)
 		return NULL;
-	}
-	for (Py_ssize_t m = 0; m < PyTuple_GET_SIZE(metrics); m++)
-		if ((metric_names[m] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(metrics, m))) == NULL)
-			return NULL;
-	metric_names[PyTuple_GET_SIZE(metrics)] = NULL;
 	self = sweep_alloc(objective, on_worker_start, as_dict, keep_rows);
 	if (self == NULL)
 		return NULL;

@@ -175,46 +175,111 @@ outbox_busy(struct outbox *o)
 	return !done;
 }
 
-/* Evaluates rank 0's tasks until it says stop.  0, or a code: the node
- * failed (reported to rank 0, which decides) or the agent was stopped. */
+/* Tests a send until it completes, for the stop's grace at most: false
+ * when it did not (a rank 0 that is gone). */
 static int
-serve_tasks(struct rsw__relay *r, uint32_t max_message, char **buf, size_t *cap,
-	    char *err, size_t errlen)
+settle(MPI_Request *req)
 {
+	uint64_t until = rsw_now_ns() + RSW__MPI_STOP_GRACE_NS;
+
+	for (uint32_t idle = 0; *req != MPI_REQUEST_NULL; idle++) {
+		int done = 0;
+
+		MPI_Test(req, &done, MPI_STATUS_IGNORE);
+		if (done)
+			return 1;
+		if (rsw_now_ns() >= until)
+			return 0;
+		rsw__mpi_idle(idle);
+	}
+	return 1;
+}
+
+/* The answer to rank 0's stop: results still on their way are delivered
+ * first (rank 0 keeps receiving until this answer), then STOPPED. */
+static void
+answer_stop(struct outbox *o)
+{
+	MPI_Request req = MPI_REQUEST_NULL;
+
+	if (o != NULL && !settle(&o->req))
+		return;
+	MPI_Isend(NULL, 0, MPI_BYTE, 0, TAG_STOPPED, MPI_COMM_WORLD, &req);
+	(void)settle(&req);
+}
+
+/* Tells rank 0 this node failed, once, unless the job is being torn down
+ * (mpirun signals every process of a rank's group: the engine's
+ * supervisor dying then is the teardown, not a failure to report). */
+static void
+report_failure(int *failed, int rc, const char *err)
+{
+	if (*failed || g_serve_stop)
+		return;
+	tell(TAG_FAILED, rc, 0, err);
+	*failed = 1;
+}
+
+/* A TAG_TASKS message as this node's engine can take it: sizes checked
+ * against the message and the engine before anything is read. */
+static const struct wire_tasks *
+tasks_of(const char *buf, int bytes, const rsw_config *cfg)
+{
+	const struct wire_tasks *t = (const struct wire_tasks *)buf;
+
+	if ((size_t)bytes < sizeof *t || t->n < 1 || t->n > cfg->max_inflight ||
+	    t->nparams != cfg->max_params ||
+	    (size_t)bytes != sizeof *t + (size_t)t->n * t->nparams * sizeof(double))
+		return NULL;
+	return t;
+}
+
+/* Evaluates rank 0's tasks until it says stop.  0 (also after a failure
+ * this node reported: rank 0 decides), or RSW_ECANCELED when the agent
+ * was told to stop at once. */
+static int
+serve_tasks(struct rsw__relay *r, char **buf, size_t *cap, char *err,
+	    size_t errlen)
+{
+	const rsw_config *cfg = rsw_engine_config(r->engine);
 	struct outbox o = { MPI_REQUEST_NULL, NULL, 0 };
-	int rc = 0, failed = 0;
+	int failed = 0;
 
 	for (uint32_t idle = 0;; idle++) {
 		MPI_Status st;
-		int flag = 0, got = 0;
+		int flag = 0, got = 0, rc;
 
-		if (g_serve_stop) {
-			rc = RSW_ECANCELED;
-			break;
-		}
+		/* Told to stop at once (mpirun is tearing the job down): the
+		 * engine must be closed (workers killed, arena removed)
+		 * before its SIGKILL comes; a send in flight stays with MPI. */
+		if (g_serve_stop)
+			return RSW_ECANCELED;
 		MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
 		if (flag) {
-			int bytes = 0;
 			const struct wire_tasks *t;
+			int bytes = 0;
 
 			MPI_Get_count(&st, MPI_BYTE, &bytes);
-			if ((rc = receive(&st, bytes, buf, cap)) != 0)
-				break;
+			if (receive(&st, bytes, buf, cap) != 0) {
+				snprintf(err, errlen, "out of memory");
+				report_failure(&failed, RSW_ENOMEM, err);
+				continue;
+			}
 			idle = 0;
-			if (st.MPI_TAG == TAG_STOP)
+			if (st.MPI_TAG == TAG_STOP) {
+				answer_stop(&o);
 				break;
+			}
 			if (st.MPI_TAG == TAG_DRAIN) {
 				rsw_engine_drain(r->engine);
 				continue;
 			}
-			t = (const struct wire_tasks *)*buf;
-			if (st.MPI_TAG != TAG_TASKS || (size_t)bytes < sizeof *t ||
-			    (size_t)bytes != sizeof *t + (size_t)t->n * t->nparams *
-							       sizeof(double)) {
+			t = st.MPI_TAG == TAG_TASKS ? tasks_of(*buf, bytes, cfg) : NULL;
+			if (t == NULL) {
 				snprintf(err, errlen, "rank 0 sent a message out of "
 					 "turn (tag %d, %d bytes)", st.MPI_TAG, bytes);
-				rc = RSW_EREMOTE;
-				break;
+				report_failure(&failed, RSW_EREMOTE, err);
+				continue;
 			}
 			if (!failed &&
 			    (rc = rsw__relay_submit(r, t->first_seq, t->shown_seq,
@@ -222,8 +287,7 @@ serve_tasks(struct rsw__relay *r, uint32_t max_message, char **buf, size_t *cap,
 						    t->nparams, t->n)) != 0) {
 				snprintf(err, errlen, "its engine refused tasks: %s",
 					 rsw_strerror(rc));
-				tell(TAG_FAILED, rc, 0, err);
-				failed = 1;
+				report_failure(&failed, rc, err);
 			}
 			continue;
 		}
@@ -238,29 +302,21 @@ serve_tasks(struct rsw__relay *r, uint32_t max_message, char **buf, size_t *cap,
 		got = rsw__relay_poll(r, rsw_engine_pending(r->engine) > 0 ? 1 : 0);
 		if (got < 0) {
 			snprintf(err, errlen, "%s", rsw_strerror(got));
-			tell(TAG_FAILED, got, 0, err);
-			failed = 1;
+			report_failure(&failed, got, err);
 			continue;
 		}
 		if (got > 0) {
 			idle = 0;
-			if ((rc = send_results(&o, r, got, max_message)) != 0)
-				break;
+			if (send_results(&o, r, got, cfg->max_message) != 0) {
+				snprintf(err, errlen, "out of memory");
+				report_failure(&failed, RSW_ENOMEM, err);
+			}
 		} else if (rsw_engine_pending(r->engine) == 0) {
 			rsw__mpi_idle(idle);
 		}
 	}
-	/* A send still in flight: rank 0 receives everything before it
-	 * stops, so this ends.  Not when we were told to stop at once: mpirun
-	 * is tearing the job down, rank 0 may be gone, and the engine must
-	 * be closed (workers killed, arena removed) before its SIGKILL
-	 * comes; the buffer stays with MPI's request. */
-	if (rc == RSW_ECANCELED)
-		return rc;
-	if (o.req != MPI_REQUEST_NULL)
-		MPI_Wait(&o.req, MPI_STATUS_IGNORE);
 	free(o.buf);
-	return rc;
+	return 0;
 }
 
 struct rsw_mpi_agent {
@@ -327,13 +383,13 @@ rsw_mpi_agent_run(rsw_mpi_agent *a, char *err, size_t errlen)
 		       (rc = receive(&st, bytes, &a->buf, &a->cap)) == 0 &&
 		       st.MPI_TAG != TAG_STOP)
 			;
+		if (rc == 0)
+			answer_stop(NULL);
 		return rc == RSW_ECANCELED ? rc : 0;
 	}
 	if (!a->opened)
 		return RSW_EINVAL;
-	/* The failure text's size is the driver's (from the spec). */
-	return serve_tasks(&a->relay, rsw_engine_config(a->relay.engine)->max_message,
-			   &a->buf, &a->cap, err, errlen);
+	return serve_tasks(&a->relay, &a->buf, &a->cap, err, errlen);
 }
 
 void

@@ -32,7 +32,6 @@
  * both sides' waits (a few ms when the cores are busy with workers). */
 #define AHEAD_NS 10000000.0
 #define MAX_BATCH 1024
-#define STOP_GRACE_NS 2000000000ull
 
 struct peer {
 	int rank;	/* 0: rank 0's own workers, through `local` */
@@ -40,6 +39,8 @@ struct peer {
 	char host[RSW__MPI_HOST_MAX];
 	uint64_t outstanding;
 	struct wire_counts counts;
+	int answered_spec; /* it is in the sweep: it gets a stop */
+	int stopping;	/* told to stop, its answer not in yet */
 };
 
 struct pending_send {
@@ -58,6 +59,9 @@ struct mpi_exec {
 	uint64_t q_head, q_tail;
 	uint64_t *q_seq, *q_shown;
 	double *q_params;
+	/* Which peer holds each task in flight (by seq): a result counts
+	 * only from the peer its task was sent to. */
+	uint16_t *owner;
 	/* Results received, not yet handed to the engine. */
 	uint64_t r_head, r_tail;
 	rsw_result *r_ring;
@@ -147,6 +151,8 @@ cap_for(const struct mpi_exec *x, const struct peer *p)
 
 	cap = cap > two ? cap : two;
 	cap = cap > ahead ? cap : ahead;
+	if (share < 1)
+		share = 1;
 	return cap < share ? cap : share;
 }
 
@@ -187,6 +193,8 @@ send_batch(struct mpi_exec *x, struct peer *p, uint32_t n)
 		if ((rc = post(x, p->rank, TAG_TASKS, buf, len)) != 0)
 			return rc;
 	}
+	for (uint32_t i = 0; i < k; i++)
+		x->owner[(t.first_seq + i) & x->mask] = (uint16_t)(p - x->peers);
 	p->outstanding += k;
 	x->q_head += k;
 	return 0;
@@ -284,9 +292,10 @@ take_results(struct mpi_exec *x, struct peer *p, const char *buf, size_t bytes)
 		memcpy(&w, buf + at, sizeof w);
 		at += sizeof w;
 		text = ((size_t)w.message_len + 7u) & ~(size_t)7u;
-		if (w.nmetrics > x->max_metrics ||
+		if (w.nmetrics > x->max_metrics || w.worker >= 1000 ||
 		    (w.message_len > 0 && w.message_len >= x->max_message) ||
-		    bytes - at < w.nmetrics * sizeof(double) + text)
+		    bytes - at < w.nmetrics * sizeof(double) + text ||
+		    x->owner[w.seq & x->mask] != (uint16_t)(p - x->peers))
 			goto bad;
 		r = next_result(x);
 		r->seq = w.seq;
@@ -515,24 +524,40 @@ ex_errmsg(void *self)
 	return ((struct mpi_exec *)self)->errmsg;
 }
 
-/* Tells every agent to stop (each may still be sending: whatever comes
- * is received and dropped), waits a bounded time for the sends. */
+/* Tells every agent to stop and waits for each one's answer, receiving
+ * and dropping whatever comes before it: after this, nothing an agent
+ * sent for this sweep is left to be received by the next one.  A rank
+ * that does not answer within the grace (it died: mpirun is ending the
+ * job) is given up on. */
 static void
 stop_agents(struct mpi_exec *x)
 {
-	uint64_t until = rsw_now_ns() + STOP_GRACE_NS;
+	uint64_t until = rsw_now_ns() + RSW__MPI_STOP_GRACE_NS;
+	int waiting = 0;
 
 	for (int i = 0; i < x->npeers; i++)
-		if (x->peers[i].rank != 0)
-			(void)post(x, x->peers[i].rank, TAG_STOP, NULL, 0);
-	for (uint32_t idle = 0; x->nsends > 0 && rsw_now_ns() < until; idle++) {
+		if (x->peers[i].rank != 0 && x->peers[i].answered_spec &&
+		    post(x, x->peers[i].rank, TAG_STOP, NULL, 0) == 0) {
+			x->peers[i].stopping = 1;
+			waiting++;
+		}
+	for (uint32_t idle = 0; (waiting > 0 || x->nsends > 0) &&
+				rsw_now_ns() < until; idle++) {
 		MPI_Status st;
 		int flag = 0, bytes;
 
 		reap_sends(x);
 		MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
-		if (flag && receive(x, &st, &bytes) == 0)
+		if (flag && receive(x, &st, &bytes) == 0) {
+			struct peer *p = peer_of(x, st.MPI_SOURCE);
+
 			idle = 0;
+			if (st.MPI_TAG == TAG_STOPPED && p != NULL && p->stopping) {
+				p->stopping = 0;
+				waiting--;
+			}
+			continue;
+		}
 		rsw__mpi_idle(idle);
 	}
 	/* Sends that did not complete (a dead rank): MPI keeps the request;
@@ -555,6 +580,7 @@ ex_close(void *self)
 	free(x->q_shown);
 	free(x->q_params);
 	free(x->r_ring);
+	free(x->owner);
 	free(x->r_text);
 	free(x->sends);
 	free(x->rbuf);
@@ -602,6 +628,7 @@ await_agents(struct mpi_exec *x, int nagents, char *err, size_t errlen)
 			rc = rc ? rc : RSW_EREMOTE;
 			continue;
 		}
+		p->answered_spec = 1;
 		snprintf(p->host, sizeof p->host, "%.*s", (int)sizeof w->host - 1,
 			 w->host);
 		p->workers = w->workers > 0 ? w->workers : 1;
@@ -625,6 +652,12 @@ rsw_mpi_executor(void *ctx, const rsw_sweep *sw, const rsw_config *engine,
 	char *spec;
 
 	driver_workers = opt != NULL ? opt->driver_workers : 0;
+	if (size > 65535) {
+		snprintf(err, errlen, "--mpi: at most 65,535 ranks, this job has %d",
+			 size);
+		rsw_mpi_release();
+		return RSW_EINVAL;
+	}
 	if (size < 2 && driver_workers < 1) {
 		snprintf(err, errlen, "--mpi: no agent ranks and no workers on rank 0 "
 			 "(start it with mpirun -np 2 or more, or give rank 0 "
@@ -653,10 +686,11 @@ rsw_mpi_executor(void *ctx, const rsw_sweep *sw, const rsw_config *engine,
 	x->q_params = calloc((size_t)(x->mask + 1u) * (x->max_params + 1u),
 			     sizeof(double));
 	x->r_ring = calloc(x->mask + 1u, sizeof *x->r_ring);
+	x->owner = calloc(x->mask + 1u, sizeof *x->owner);
 	if (x->max_message > 0)
 		x->r_text = malloc((size_t)(x->mask + 1u) * x->max_message);
 	if (x->peers == NULL || x->q_seq == NULL || x->q_shown == NULL ||
-	    x->q_params == NULL || x->r_ring == NULL ||
+	    x->q_params == NULL || x->r_ring == NULL || x->owner == NULL ||
 	    (x->max_message > 0 && x->r_text == NULL)) {
 		x->npeers = 0;
 		ex_close(x);

@@ -24,7 +24,15 @@ enum rsw__mpi_tag {
 	TAG_DRAIN,	 /* 0 -> agent: start nothing more */
 	TAG_STOP,	 /* 0 -> agent: close the engine, return */
 	TAG_FAILED,	 /* agent -> 0: struct wire_ready, its engine failed */
+	TAG_STOPPED,	 /* agent -> 0, the last message of a sweep: what it
+			    sent before has all been received (rank 0 drops
+			    whatever comes until then), so nothing of this
+			    sweep can reach the next one */
 };
+
+/* How long either side waits for the other at a stop (a rank that died
+ * never answers; mpirun is then ending the job). */
+#define RSW__MPI_STOP_GRACE_NS 2000000000ull
 
 #define RSW__MPI_HOST_MAX 64
 #define RSW__MPI_ERR_MAX 1024

@@ -44,8 +44,9 @@ rsw__relay_open(struct rsw__relay *r, const char *spec,
 	if (rc != 0)
 		return rc;
 	r->engine = rsw_node_engine(r->node);
-	/* One run per batch in flight: never more batches than tasks. */
-	r->runs_mask = 8192 - 1;
+	/* One run per batch in flight, and a batch holds a task at least:
+	 * never more runs than the engine holds tasks. */
+	r->runs_mask = rsw_engine_config(r->engine)->max_inflight - 1;
 	r->runs = calloc(r->runs_mask + 1, sizeof *r->runs);
 	if (r->runs == NULL) {
 		rsw__relay_close(r);

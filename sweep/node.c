@@ -86,6 +86,10 @@ node_engine_config(const rsw_node *n, const json_t *sizes,
 	e->soft_mem = exec->soft_mem;
 	e->ring_capacity = exec->ring_capacity;
 	e->external_slots = 0;
+	/* Tasks failed for good are counted toward a crash loop in sequence
+	 * order, by the driver, as locally: a node sees only some of them,
+	 * and a run of failures among its own is no run in the whole. */
+	e->crash_loop_failures = UINT32_MAX;
 	if (e->workers < 1) {
 		snprintf(err, errlen, "a node needs at least one worker");
 		return RSW_EINVAL;

@@ -523,7 +523,7 @@ run_agent(struct run_args *a, int parse_code)
 	signal(SIGINT, on_agent_signal);
 	signal(SIGTERM, on_agent_signal);
 	rc = rsw_mpi_serve(&nc, err, sizeof err);
-	if (rc == RSW_EREMOTE) {
+	if (rc != 0 && rc != RSW_ECANCELED) {
 		rsw_cli_silence(0);
 		rsw_cli_errorf("rank %d (%s): %s", rsw_mpi_rank(), rsw_mpi_host(),
 			       err);
@@ -642,7 +642,9 @@ rsw_cmd_run(int argc, char **argv)
 			code = RSW_EXIT_FAILURE;
 	}
 out:
-	mpi_end(started);
+	/* Agents wait for this sweep's spec unless the executor sent it
+	 * (--mpi given as some option's value runs no MPI sweep). */
+	mpi_end(started && a->mpi);
 	free(a->argv_json);
 	free(a);
 	return code;

@@ -11,8 +11,11 @@
  *
  * A result from an executor counts only if its seq is one the engine gave
  * it and has not had a result yet: a duplicate, a stranger or a status no
- * evaluation can end with fails the engine with RSW_EREMOTE (never a wrong
- * row).  Retries, timeouts and worker crashes are the executor's business
+ * evaluation can end with fails the engine with RSW_EREMOTE rather than
+ * become a row.  (That a result with a valid seq carries that task's value
+ * is the transport's to ensure: the MPI backend's results are checked to
+ * come from the rank their task was sent to, and each sweep's traffic is
+ * over before the next one starts.)  Retries, timeouts and worker crashes are the executor's business
  * (a remote node runs its own engine, which handles them as locally): a
  * result it returns is final.
  *

@@ -23,12 +23,15 @@
  *   rsw_mpi_finalize();
  *
  * Transport: tasks go out in batches sized from measured task times,
- * under per-node credit (at most `cap` tasks outstanding per node), with
- * MPI_Isend; results come back the same way.  Nobody waits in a blocking
- * MPI call, which busy-polls in Open MPI: waits are MPI_Iprobe plus a
- * bounded sleep, so an oversubscribed node's CPUs go to the workers.
- * Messages are raw bytes: every rank runs the same build on the same
- * architecture.
+ * under per-node credit (~10 ms of work per worker outstanding), with
+ * MPI_Isend; results come back the same way.  No wait for tasks or
+ * results is a blocking MPI call (Open MPI's busy-poll): waits are
+ * MPI_Iprobe plus a bounded sleep, so an oversubscribed node's CPUs go to
+ * the workers.  The few small set-up messages (the spec, an agent's
+ * answer) are plain sends.  At the end rank 0 tells every agent to stop
+ * and drops what they still send until each has answered: nothing of one
+ * sweep reaches the next run in the same job.  Messages are raw bytes:
+ * every rank runs the same build on the same architecture.
  *
  * Failures: a worker crash, timeout or retry is handled on its node; a
  * node whose engine fails (a crash loop) fails the sweep with its rank and

@@ -449,8 +449,27 @@ class Study:
         return f"<ringsweep.Study {self.algo}, {self.n_trials} trials {self.counts}, {best}>"
 
 
-def _finish(core: Any, mode: int, interrupted_hint: str) -> Study:
-    """Starts, runs and closes a sweep; the Study, or the exception."""
+def _finish(core: Any, mode: int, interrupted_hint: str,
+            unstarted: Optional[Callable[[], None]] = None) -> Study:
+    """Starts, runs and closes a sweep; the Study, or the exception
+    (`unstarted` is called when it fails before the sweep starts)."""
+    try:
+        _before_start(core)
+    except BaseException:
+        if unstarted is not None:
+            unstarted()
+        raise
+    # The objects alive now are the workers' too: frozen, the collector
+    # never writes to them, so their pages stay shared.
+    gc.freeze()
+    try:
+        core.start()
+    finally:
+        gc.unfreeze()
+    return _run_and_close(core, mode, interrupted_hint)
+
+
+def _before_start(core: Any) -> None:
     info = core.info()
     if info["workers"] > 0:
         others = [t.name for t in threading.enumerate()
@@ -468,13 +487,9 @@ def _finish(core: Any, mode: int, interrupted_hint: str) -> Study:
             f.flush()
         except (AttributeError, ValueError, OSError):
             pass
-    # The objects alive now are the workers' too: frozen, the collector
-    # never writes to them, so their pages stay shared.
-    gc.freeze()
-    try:
-        core.start()
-    finally:
-        gc.unfreeze()
+
+
+def _run_and_close(core: Any, mode: int, interrupted_hint: str) -> Study:
     handle_sigint = threading.current_thread() is threading.main_thread()
     rc, message, interrupted = core.run(mode, handle_sigint)
     study = Study(core)
@@ -635,14 +650,22 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
             _core.serve_mpi(space.specs(), objective, _label(objective), metrics, options,
                             as_dict=pass_dict, on_worker_start=_worker_started)
             return None
-        options["mpi_driver_workers"] = _count(mpi_driver_workers, "mpi_driver_workers",
-                                               0, optional=False)
-    core = _in_python_words(_core.open_sweep, space.specs(), objective, _label(objective), metrics, algo,
-                            options, db, results_csv, as_dict=pass_dict,
-                            on_worker_start=_worker_started, keep_rows=keep_trials)
+    try:
+        if backend == 1:
+            options["mpi_driver_workers"] = _count(mpi_driver_workers,
+                                                   "mpi_driver_workers", 0, optional=False)
+        core = _in_python_words(_core.open_sweep, space.specs(), objective,
+                                _label(objective), metrics, algo, options, db, results_csv,
+                                as_dict=pass_dict, on_worker_start=_worker_started,
+                                keep_rows=keep_trials)
+    except BaseException:
+        # The agents wait for this sweep: it will not come.
+        if backend == 1:
+            _core.mpi_release()
+        raise
     hint = f"interrupted; continue with ringsweep.resume({db!r}, ...)" if db else \
         "interrupted"
-    return _finish(core, mode, hint)
+    return _finish(core, mode, hint, _core.mpi_release if backend == 1 else None)
 
 
 def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,

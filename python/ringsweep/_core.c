@@ -830,6 +830,13 @@ py_mpi_init(PyObject *mod, PyObject *unused)
 }
 
 static PyObject *
+py_mpi_release(PyObject *mod, PyObject *unused)
+{
+	rsw_mpi_release();
+	Py_RETURN_NONE;
+}
+
+static PyObject *
 py_mpi_finalize(PyObject *mod, PyObject *unused)
 {
 	rsw_mpi_finalize();
@@ -1592,6 +1599,8 @@ static PyMethodDef module_methods[] = {
 	{ "mpi_init", py_mpi_init, METH_NOARGS,
 	  "mpi_init() -> (rank, size): starts MPI once (backend='mpi')" },
 	{ "mpi_finalize", py_mpi_finalize, METH_NOARGS, "ends MPI (at exit)" },
+	{ "mpi_release", py_mpi_release, METH_NOARGS,
+	  "rank 0, when its sweep will not start: the agents return" },
 	{ "serve_mpi", (PyCFunction)(void (*)(void))serve_mpi,
 	  METH_VARARGS | METH_KEYWORDS,
 	  "a rank > 0 of backend='mpi': evaluates rank 0's sweep until it is done" },

@@ -275,8 +275,9 @@ backend, algo, out = sys.argv[1:4]
 study = rs.sweep(backtest, space, algo=algo, n_evals=80, seed=3, n_jobs=1,
                  metrics=["trades", "told"], backend=backend, results_csv=out,
                  progress=False)
-print(f"rank {rs.mpi_rank() if backend == 'mpi' else 0}:",
-      "study" if study is not None else "None", flush=True)
+rank = rs.mpi_rank() if backend == "mpi" else 0
+with open(f"{out}.rank{rank}", "w") as f:
+    f.write("study" if study is not None else "None")
 """
 
 
@@ -288,18 +289,20 @@ def test_python_backend_mpi_gives_the_local_results(tmp_path, algo):
     job.write_text(PY_JOB)
     env = dict(ENV, PYTHONPATH=os.environ.get("RSW_PYTHONPATH", ""))
     py = os.environ["RSW_PYTHON"]
+    # A sanitizer build's module needs its runtime in every interpreter
+    # (mpirun passes it on to the ranks, not to itself).
+    sanitizer = os.environ.get("RSW_PY_PRELOAD")
+    preload = ["-x", "LD_PRELOAD=" + sanitizer] if sanitizer else []
     ref = subprocess.run([py, str(job), "local", algo, str(tmp_path / "local.csv")],
-                         env=env, capture_output=True, text=True, timeout=HANG_GUARD)
+                         env=dict(env, LD_PRELOAD=sanitizer) if sanitizer else env,
+                         capture_output=True, text=True, timeout=HANG_GUARD)
     assert ref.returncode == 0, ref.stderr
-    # A sanitizer build's module needs its runtime in every Python rank.
-    preload = ["-x", "LD_PRELOAD=" + os.environ["RSW_PY_PRELOAD"]] \
-        if os.environ.get("RSW_PY_PRELOAD") else []
     run = subprocess.run([MPIRUN, *preload, "-np", "3", py, str(job), "mpi", algo,
                           str(tmp_path / "mpi.csv")], env=env, capture_output=True,
                          text=True, timeout=HANG_GUARD)
     assert run.returncode == 0, run.stderr
-    assert sorted(run.stdout.split("\n")[:-1]) == \
-        ["rank 0: study", "rank 1: None", "rank 2: None"], run.stdout
+    assert [read(f"{tmp_path}/mpi.csv.rank{r}") for r in range(3)] == \
+        ["study", "None", "None"]
     local_csv = read(tmp_path / "local.csv")
     assert read(tmp_path / "mpi.csv") == local_csv
     # The objective's failures travelled too: status and text.
@@ -328,3 +331,58 @@ def test_an_agents_workers_are_not_held_to_its_core(tmp_path):
     assert len(allowed) == 2, "the agent's two workers were not seen"
     for cpus in allowed:
         assert cpus == os.sched_getaffinity(0), cpus
+
+
+PY_TWO = """
+import os, sys, ringsweep as rs
+
+space = rs.Space(x=rs.Float(-5, 5), y=rs.Int(0, 9))
+out = sys.argv[1]
+rank = rs.mpi_rank()
+
+
+def dies_on_rank_2(x, y):
+    # Every worker of rank 2 dies: a crash loop there fails the first
+    # sweep at once, while rank 1 still streams its results.
+    if os.environ.get("OMPI_COMM_WORLD_RANK") == "2":
+        os._exit(3)
+    return x * x + y
+
+
+try:
+    rs.sweep(dies_on_rank_2, space, algo="random", n_evals=2_000_000, seed=1,
+             n_jobs=1, backend="mpi", progress=False)
+    first = "ran"
+except rs.SweepError as e:
+    first = "failed" if "rank 2" in str(e) and "crash loop" in str(e) else str(e)
+study = rs.sweep(lambda x, y: (x - 1) ** 2 + y, space, algo="random", n_evals=3000,
+                 seed=9, n_jobs=1, backend="mpi", results_csv=out, progress=False)
+with open(f"{out}.rank{rank}", "w") as f:
+    f.write(first + (" study" if study is not None else " None"))
+"""
+
+
+def test_a_sweep_stopped_at_once_leaves_nothing_to_the_next(tmp_path):
+    if "RSW_PYTHON" not in os.environ:
+        pytest.skip("the Python module is not built")
+    job = tmp_path / "two.py"
+    job.write_text(PY_TWO)
+    sanitizer = os.environ.get("RSW_PY_PRELOAD")
+    env = dict(ENV, PYTHONPATH=os.environ.get("RSW_PYTHONPATH", ""))
+    local = subprocess.run(
+        [os.environ["RSW_PYTHON"], "-c",
+         "import sys, ringsweep as rs; rs.sweep(lambda x, y: (x - 1) ** 2 + y, "
+         "rs.Space(x=rs.Float(-5, 5), y=rs.Int(0, 9)), algo='random', n_evals=3000, "
+         "seed=9, n_jobs=2, results_csv=sys.argv[1], progress=False)",
+         str(tmp_path / "local.csv")],
+        env=dict(env, LD_PRELOAD=sanitizer) if sanitizer else env,
+        capture_output=True, text=True, timeout=HANG_GUARD)
+    assert local.returncode == 0, local.stderr
+    preload = ["-x", "LD_PRELOAD=" + sanitizer] if sanitizer else []
+    run = subprocess.run([MPIRUN, *preload, "-np", "3", os.environ["RSW_PYTHON"], str(job),
+                          str(tmp_path / "mpi.csv")], env=env, capture_output=True,
+                         text=True, timeout=HANG_GUARD)
+    assert run.returncode == 0, run.stderr
+    assert [read(f"{tmp_path}/mpi.csv.rank{r}") for r in range(3)] == \
+        ["failed study", "ran None", "ran None"]
+    assert read(tmp_path / "mpi.csv") == read(tmp_path / "local.csv")

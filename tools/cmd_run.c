@@ -392,6 +392,8 @@ parse(struct run_args *a, int argc, char **argv)
 		return RSW_EXIT_FAILURE;
 	if (a->resume == NULL)
 		warn_unused(a, a->given);
+	if (a->given[option_index("mpi-driver-workers")] && !a->mpi)
+		rsw_cli_warnf("--mpi-driver-workers is not used without --mpi");
 	return 0;
 }
 

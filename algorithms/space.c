@@ -414,7 +414,9 @@ int
 rsw_space_load_json(rsw_space *s, const char *path, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(path, 0, &jerr), *v;
+	/* A key given twice is refused: jansson's default keeps the last,
+	 * and the sweep would silently be another than the one written. */
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *v;
 	const char *key;
 
 	if (root == NULL) {

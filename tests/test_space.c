@@ -168,6 +168,18 @@ Test(space, json_space_file_keeps_its_order, .timeout = 10)
 	rsw_space_init(&s);
 	cr_assert_eq(rsw_space_load_json(&s, path, err, sizeof err), RSW_EINVAL);
 	cr_assert_not_null(strstr(err, "parameter 'a' needs a spec string"), "%s", err);
+	/* A parameter given twice is refused, not overwritten by the last. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	{
+		const char twice[] = "{\"a\": \"int:1:3\",\n \"a\": \"int:5:9\"}";
+
+		cr_assert_eq(write(fd, twice, sizeof twice - 1), (ssize_t)(sizeof twice - 1));
+	}
+	close(fd);
+	rsw_space_init(&s);
+	cr_assert_eq(rsw_space_load_json(&s, path, err, sizeof err), RSW_EINVAL);
+	cr_assert_not_null(strstr(err, "duplicate"), "%s", err);
+	cr_assert_not_null(strstr(err, path), "%s", err);
 	unlink(path);
 }
 

@@ -114,6 +114,38 @@ metric_list(rsw_loaded_objective *o, const char *const *names, uint32_t count,
 	return 0;
 }
 
+/* A metric is a column of the results (CSV, store, export): one named as
+ * another column, or twice, would make a header nobody can read back. */
+static int
+check_metric_names(const rsw_loaded_objective *o, const rsw_space *space,
+		   char *err, size_t errlen)
+{
+	static const char *const taken[] = { "seq", "status", "value", "message" };
+
+	for (uint32_t m = 0; m < o->info.nmetrics; m++) {
+		const char *name = o->metric_names[m];
+		const char *clash = NULL;
+
+		for (size_t t = 0; t < sizeof taken / sizeof *taken; t++)
+			if (strcmp(name, taken[t]) == 0)
+				clash = "a column every result has (seq, status, "
+					"value, message)";
+		for (uint32_t p = 0; space != NULL && p < space->n && !clash; p++)
+			if (strcmp(name, space->params[p].name) == 0)
+				clash = "a parameter";
+		for (uint32_t k = 0; k < m && !clash; k++)
+			if (strcmp(name, o->metric_names[k]) == 0)
+				clash = "another metric";
+		if (clash != NULL) {
+			snprintf(err, errlen, "objective '%s': metric '%s' has the name "
+				 "of %s; the results' columns need distinct names",
+				 o->info.name, name, clash);
+			return RSW_EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
 	    char *err, size_t errlen)
@@ -318,6 +350,8 @@ rsw_objective_load(rsw_loaded_objective **out, const rsw_objective_spec *spec,
 	}
 	if (rc == 0 && space != NULL)
 		rc = check_params(o, space->n, err, errlen);
+	if (rc == 0)
+		rc = check_metric_names(o, space, err, errlen);
 	if (rc != 0) {
 		rsw_objective_unload(o);
 		return rc;

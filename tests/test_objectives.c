@@ -272,3 +272,25 @@ Test(objectives, external_worker_loads_the_sweeps_data, .timeout = 60,
 	free(b);
 	free(summary);
 }
+
+/* A metric is a column of the results: one named as another column (a
+ * parameter, seq/status/value/message, or another metric) would make a
+ * header that reads back as something else.  Refused, naming it. */
+Test(objectives, metrics_named_as_other_columns_are_refused, .timeout = 60,
+     .init = make_test_dir)
+{
+	static const char *const bad[][2] = {
+		{ "value", "every result has" }, { "seq", "every result has" },
+		{ "message", "every result has" }, { "x", "a parameter" },
+		{ "a,b,a", "another metric" },
+	};
+	char csv[128];
+
+	snprintf(csv, sizeof csv, "%s", in_test_dir("out.csv"));
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *a[] = { "run", "--cmd", "echo {x}", "--metrics", bad[i][0],
+				    "--param", "x=int:0:3", "--results", csv, NULL };
+
+		refused(bad[i][1], a);
+	}
+}

@@ -542,9 +542,11 @@ rsw_store_open(rsw_store **out, const char *path, int mode, char *err,
 	}
 	sqlite3_finalize(s);
 	s = NULL;
+	/* The lock only: a file refused after this (its sweep does not
+	 * match, an output would overwrite it) must be left byte-identical,
+	 * so who writes it is recorded when the writing starts. */
 	if (mode == RSW_STORE_APPEND &&
-	    (take_writer_lock(st, open(path, O_RDWR | O_CLOEXEC), err, errlen) != 0 ||
-	     record_pid(st) != 0))
+	    take_writer_lock(st, open(path, O_RDWR | O_CLOEXEC), err, errlen) != 0)
 		goto fail;
 	ps = rsw_store_meta(st, "params");
 	ms = rsw_store_meta(st, "metrics");
@@ -841,7 +843,7 @@ start_writer(rsw_store *st)
 	if (st->cursor != NULL)
 		sqlite3_reset(st->cursor);
 	if (exec(st->db, "PRAGMA synchronous=NORMAL") != 0 ||
-	    write_meta(st, "outcome", "running") != 0)
+	    write_meta(st, "outcome", "running") != 0 || record_pid(st) != 0)
 		return -1;
 	remember_meta(st, "outcome", "running");
 	if (rsw__thread_start(&st->writer, writer_main, st) != 0)

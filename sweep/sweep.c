@@ -16,10 +16,12 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -198,11 +200,82 @@ describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 }
 
 /* CSV first, then the store; whatever was made is removed on failure. */
+/* Where a file is, whether or not it exists yet: its canonical path, or
+ * its directory's with its name appended; "" when neither resolves. */
+static void
+canonical(const char *path, char *out, size_t n)
+{
+	char dir[PATH_MAX], *slash;
+
+	out[0] = '\0';
+	if (realpath(path, out) != NULL || strlen(path) >= sizeof dir)
+		return;
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == dir) {
+		snprintf(out, n, "%s", path);
+		return;
+	}
+	if (slash != NULL)
+		*slash = '\0';
+	if (realpath(slash != NULL ? dir : ".", out) == NULL) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out + strlen(out), n - strlen(out), "/%s",
+		 slash != NULL ? slash + 1 : path);
+}
+
+/* Whether two paths name one file: the same inode when both exist, else
+ * the same canonical path (a file about to be created). */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char ca[PATH_MAX], cb[PATH_MAX];
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	canonical(a, ca, sizeof ca);
+	canonical(b, cb, sizeof cb);
+	return ca[0] != '\0' && strcmp(ca, cb) == 0;
+}
+
+/* An output must not be an input, nor the other output: the results
+ * file over the store or over the data would destroy what the sweep
+ * reads or keeps. */
+static int
+check_outputs(const rsw_sweep *sw, const char *store, char *err, size_t errlen)
+{
+	const char *csv = sw->cfg.results_csv;
+
+	if (store != NULL && csv != NULL && same_file(csv, store)) {
+		snprintf(err, errlen, "--results '%s' and --db '%s' are the same "
+			 "file: choose two names", csv, store);
+		return RSW_EINVAL;
+	}
+	for (int i = 0; sw->obj->inputs[i] != NULL; i++) {
+		const char *in = sw->obj->inputs[i];
+		const char *out = store != NULL && same_file(store, in) ? "--db" :
+				  csv != NULL && same_file(csv, in) ? "--results" : NULL;
+
+		if (out != NULL) {
+			snprintf(err, errlen, "%s '%s' is the objective's input file "
+				 "'%s': choose another name", out,
+				 strcmp(out, "--db") == 0 ? store : csv, in);
+			return RSW_EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 setup_outputs(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 {
 	int rc;
 
+	if ((rc = check_outputs(sw, sw->cfg.store, err, errlen)) != 0)
+		return rc;
 	if (sw->cfg.results_csv != NULL &&
 	    (rc = rsw__sweep_csv_open(sw, sw->cfg.results_csv, err, errlen)) != 0)
 		return rc;
@@ -473,6 +546,7 @@ rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exe
 		return rc;
 	}
 	rc = rebuild(st, exec, &c, &space, &desc, metric_names, why, sizeof why);
+	c.store = store; /* the store it continues: no output may be it */
 	if (rc == 0)
 		rc = sweep_setup(out, &c, st, why, sizeof why);
 	if (rc == 0 &&
@@ -663,8 +737,12 @@ rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen)
 		sw->engine = NULL;
 		rsw_engine_close(e);
 	}
-	/* A resumed store that did not run again keeps the outcome it had. */
-	if (sw->store != NULL && !sw->ran && sw->resumed) {
+	/* A resumed store that did not run again keeps the outcome it had;
+	 * one whose rows were refused (not this sweep's: nothing new can
+	 * have been committed before the replay ended) is left as it was,
+	 * byte for byte. */
+	if (sw->store != NULL && sw->resumed &&
+	    (!sw->ran || sw->run_rc == RSW_EREPLAY)) {
 		rsw_store_discard(sw->store);
 		sw->store = NULL;
 	}

@@ -596,4 +596,25 @@ run_algorithm(rsw_algorithm *algo, rsw_objective obj, int workers,
 	rsw_engine_close(e);
 }
 
+/* A whole file, binary or not; *len receives its size. */
+static inline char *
+file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len + 1);
+	if (buf != NULL && fread(buf, 1, *len, f) != *len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
 #endif

@@ -727,3 +727,71 @@ Test(cli, resume_refuses_a_program_that_resolves_elsewhere, .timeout = 60,
 	free(out);
 	free(err);
 }
+
+/* An output that is an input (or the other output) is refused before
+ * anything is written: the input is left byte-identical. */
+Test(cli, outputs_that_are_inputs_are_refused, .timeout = 60, .init = make_test_dir)
+{
+	char data[256], space[256], db[256], *before_data, *before_space;
+	FILE *f;
+
+	snprintf(data, sizeof data, "%s", in_test_dir("px.csv"));
+	snprintf(space, sizeof space, "%s", in_test_dir("sp.json"));
+	snprintf(db, sizeof db, "%s", in_test_dir("s.db"));
+	f = fopen(data, "w");
+	fputs("t,A\n", f);
+	for (int i = 0; i < 300; i++)
+		fprintf(f, "%d,%d\n", i, 100 + (i * 7919) % 13);
+	fclose(f);
+	f = fopen(space, "w");
+	fputs("{\"f\": \"int:2:4\", \"s\": \"int:10:12\"}", f);
+	fclose(f);
+	before_data = slurp(data);
+	before_space = slurp(space);
+	{
+		const char *a[] = { "run", "--param", "x=int:1:3", "--db", db,
+				    "--results", db, NULL };
+		refused("are the same file", a);
+		cr_assert_eq(access(db, F_OK), -1, "no store was made");
+	}
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data", data,
+				    "--column", "A", "--space", space, "--results",
+				    data, "--db", "none", NULL };
+		refused("is the objective's input file", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data", data,
+				    "--column", "A", "--space", space, "--db", data,
+				    NULL };
+		refused("is the objective's input file", a);
+	}
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data", data,
+				    "--column", "A", "--space", space, "--results",
+				    space, "--db", "none", NULL };
+		refused("is the --space file", a);
+	}
+	{
+		const char *make[] = { "run", "--param", "x=int:1:3", "--db", db, "-q",
+				       NULL };
+		const char *a[] = { "run", "--resume", db, "--results", db, NULL };
+		char *before_db, *after_db;
+		size_t n_before = 0, n_after = 0;
+
+		cr_assert_eq(run_cli(make, NULL, NULL), 0);
+		before_db = file_bytes(db, &n_before);
+		cr_assert_not_null(before_db);
+		refused("are the same file", a);
+		after_db = file_bytes(db, &n_after);
+		cr_assert_not_null(after_db);
+		cr_assert(n_before == n_after && memcmp(before_db, after_db, n_after) == 0,
+			  "the store is untouched");
+		free(before_db);
+		free(after_db);
+	}
+	cr_assert_str_eq(slurp(data), before_data, "the data is untouched");
+	cr_assert_str_eq(slurp(space), before_space, "the space file is untouched");
+	free(before_data);
+	free(before_space);
+}

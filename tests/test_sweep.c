@@ -127,13 +127,16 @@ Test(sweep, resume_refuses_rows_another_sweep_wrote, .timeout = 60,
 	rsw_space space;
 	rsw_sweep *sw;
 	sqlite3 *h;
-	char err[1024];
+	char err[1024], *before, *after;
+	size_t n_before = 0, n_after = 0;
 
 	stored_random_sweep(&c, &space, "edited.db", 40, 20);
 	cr_assert_eq(sqlite3_open(c.store, &h), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(h, "UPDATE results SET k = k % 40 + 1 WHERE seq = 7",
 				  NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
+	before = file_bytes(c.store, &n_before);
+	cr_assert_not_null(before);
 
 	rsw_sweep_config_init(&exec);
 	cr_assert_eq(rsw_sweep_resume(&sw, c.store, &exec, err, sizeof err), 0,
@@ -144,6 +147,14 @@ Test(sweep, resume_refuses_rows_another_sweep_wrote, .timeout = 60,
 	cr_assert_not_null(strstr(rsw_sweep_errmsg(sw), "do not match"), "%s",
 			   rsw_sweep_errmsg(sw));
 	rsw_sweep_close(sw, err, sizeof err);
+	/* Refused: the file is byte for byte what it was (its outcome and
+	 * end time not rewritten). */
+	after = file_bytes(c.store, &n_after);
+	cr_assert_not_null(after);
+	cr_assert(n_after == n_before && memcmp(before, after, n_after) == 0,
+		  "the refused store was modified");
+	free(before);
+	free(after);
 	cr_assert_eq(store_row_count(c.store), 20);
 }
 

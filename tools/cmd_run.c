@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ add_param(void *args, const char *value, char *err, size_t errlen)
 static int
 load_space(void *args, const char *value, char *err, size_t errlen)
 {
+	((struct run_args *)args)->space_file = value;
 	return rsw_space_load_json(&((struct run_args *)args)->space, value, err,
 				   errlen);
 }
@@ -231,6 +233,27 @@ resolve_workers(long long requested)
 	return (int)requested;
 }
 
+/* The --space file was read, so an output that is the same file exists
+ * too: the same inode is the test. */
+static int
+overwrites_space(const struct run_args *a)
+{
+	const char *outs[2] = { a->results, a->db };
+	const char *names[2] = { "--results", "--db" };
+	struct stat in, out;
+
+	if (a->space_file == NULL || stat(a->space_file, &in) != 0)
+		return 0;
+	for (int i = 0; i < 2; i++)
+		if (outs[i] != NULL && stat(outs[i], &out) == 0 &&
+		    in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+			rsw_cli_errorf("%s '%s' is the --space file '%s': choose "
+				       "another name", names[i], outs[i], a->space_file);
+			return 1;
+		}
+	return 0;
+}
+
 /* With --resume only execution and display options may be given. */
 static int
 check_resume(const unsigned *given)
@@ -383,6 +406,8 @@ parse(struct run_args *a, int argc, char **argv)
 		return RSW_EXIT_OK;
 	}
 	if (a->resume != NULL && check_resume(a->given) != 0)
+		return RSW_EXIT_USAGE;
+	if (overwrites_space(a))
 		return RSW_EXIT_USAGE;
 	rsw_progress_mode_parse(progress_words[a->progress], &a->progress_mode);
 	if ((a->quiet || a->json) && !a->given[option_index("progress")])

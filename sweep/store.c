@@ -353,10 +353,17 @@ take_writer_lock(rsw_store *st, int fd, char *err, size_t errlen)
 		return 0;
 	}
 	if (fd >= 0 && (errno == EAGAIN || errno == EACCES)) {
+		/* The recorded writer, if it is the one alive: the holder may
+		 * not have started writing (its pid is recorded then). */
 		const char *pid = rsw_store_meta(st, "pid");
+		long n = pid != NULL ? strtol(pid, NULL, 10) : 0;
 
-		snprintf(err, errlen, "'%s': still being written by process %s",
-			 st->path, pid != NULL ? pid : "(another one)");
+		if (n > 0 && kill((pid_t)n, 0) == 0)
+			snprintf(err, errlen, "'%s': still being written by process "
+				 "%ld", st->path, n);
+		else
+			snprintf(err, errlen, "'%s': still being written by another "
+				 "process", st->path);
 	} else {
 		snprintf(err, errlen, "'%s': cannot lock it for writing: %s",
 			 st->path, strerror(errno));

@@ -761,15 +761,24 @@ rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen)
 
 		werr |= fclose(sw->csv) != 0;
 		sw->csv = NULL;
-		/* What a run committed is kept, even if it failed later; a
-		 * sweep that never ran leaves no file. */
-		if (!sw->ran || werr || rename(sw->csv_partial, sw->csv_path) != 0) {
+		/* Only a finished sweep's file takes its name: one that failed
+		 * or was stopped keeps what it committed in PATH.partial, so
+		 * that an incomplete file never looks complete; a sweep that
+		 * never ran leaves no file. */
+		int finished = sw->ran && (sw->run_rc == 0 ||
+					   sw->run_rc == RSW_EALLFAILED);
+
+		if (!sw->ran || werr) {
 			if (sw->ran && rc == 0) {
 				snprintf(err, errlen, "--results '%s': write failed: %s",
 					 sw->csv_path, strerror(errno));
 				rc = RSW_ESTORE;
 			}
 			unlink(sw->csv_partial);
+		} else if (finished && rename(sw->csv_partial, sw->csv_path) != 0) {
+			snprintf(err, errlen, "--results '%s': cannot rename it into "
+				 "place: %s", sw->csv_path, strerror(errno));
+			rc = RSW_ESTORE;
 		}
 	}
 	sweep_free(sw);

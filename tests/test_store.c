@@ -313,12 +313,31 @@ Test(store, resume_refuses_a_file_still_being_written, .timeout = 60,
 	pid_t driver;
 	char *err;
 
+	const char *resume_argv[] = { RSW_CLI_PATH, "run", "--resume",
+				      in_test_dir("live.db"), "-j", "1", "-q", NULL };
+	char who[64];
+	uint64_t rows;
+
 	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
 				 (char *const *)argv, environ), 0);
 	wait_store_rows(in_test_dir("live.db"), 100);
 	cr_assert_eq(run_cli(resume, NULL, in_test_dir("err")), 2);
 	err = slurp(in_test_dir("err"));
-	cr_assert_not_null(strstr(err, "still being written by process"), "%s", err);
+	snprintf(who, sizeof who, "still being written by process %d", (int)driver);
+	cr_assert_not_null(strstr(err, who), "%s", err);
+	free(err);
+	kill(driver, SIGKILL);
+	waitpid(driver, NULL, 0);
+	/* Two drivers resuming it: the second is refused at once, naming
+	 * the first, not the dead one that wrote it before. */
+	rows = store_row_count(in_test_dir("live.db"));
+	cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+				 (char *const *)resume_argv, environ), 0);
+	cr_assert_geq(wait_store_rows(in_test_dir("live.db"), rows + 50), rows + 50);
+	cr_assert_eq(run_cli(resume, NULL, in_test_dir("err")), 2);
+	err = slurp(in_test_dir("err"));
+	snprintf(who, sizeof who, "still being written by process %d", (int)driver);
+	cr_assert_not_null(strstr(err, who), "%s", err);
 	free(err);
 	kill(driver, SIGKILL);
 	waitpid(driver, NULL, 0);

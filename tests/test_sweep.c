@@ -641,3 +641,65 @@ Test(sweep, long_parameter_specs_survive_the_store, .timeout = 60,
 	cr_assert_eq(rsw_sweep_run(sw), 0);
 	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
 }
+
+static int
+always_fails(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	     rsw_eval_out *out)
+{
+	return -1;
+}
+
+static int
+stop_at_50(void *ctx, const double *params, uint32_t nparams, const rsw_result *r)
+{
+	return r->seq == 50;
+}
+
+/* Only a finished sweep's results file takes its name: a failed or
+ * stopped one keeps what it committed in PATH.partial (an incomplete file
+ * must never look complete); every evaluation failing is a finished
+ * sweep, its file complete. */
+Test(sweep, only_a_finished_sweep_names_its_results_file, .timeout = 60,
+     .init = make_test_dir)
+{
+	struct slow_plan fail13 = { .fail_at_13 = 1 };
+	const char *csv = in_test_dir("r.csv"), *partial = in_test_dir("r.csv.partial");
+	rsw_sweep_config c;
+	rsw_space space;
+	char *text;
+
+	for (int k = 0; k < 4; k++) {
+		base_config(&c, &space, 2);
+		c.algo = "random";
+		c.algo_opts.evals = 200;
+		c.results_csv = csv;
+		c.objective.fn = slow_eval;
+		c.objective.nmetrics = 1;
+		c.objective.metric_names = slow_metrics;
+		if (k == 1) {		/* stopped by its caller */
+			c.on_commit = stop_at_50;
+		} else if (k == 2) {	/* on_error fail */
+			c.objective.ctx = &fail13;
+			c.engine.on_error = RSW_ON_ERROR_FAIL;
+		} else if (k == 3) {	/* every evaluation failed */
+			c.objective.fn = always_fails;
+		}
+		cr_assert_eq(run_sweep(&c), k == 0 ? 0 : k == 1 ? RSW_ECANCELED :
+					    k == 2 ? RSW_ETASKFAILED : RSW_EALLFAILED);
+		if (k == 0 || k == 3) {
+			cr_assert_eq(access(partial, F_OK), -1, "case %d", k);
+			text = slurp(csv);
+			cr_assert_not_null(text, "case %d", k);
+			cr_assert_not_null(strstr(text, "\n199,"), "case %d: complete", k);
+		} else {
+			cr_assert_eq(access(csv, F_OK), -1, "case %d: an unfinished "
+				     "sweep's file took its name", k);
+			text = slurp(partial);
+			cr_assert_not_null(text, "case %d", k);
+			cr_assert_null(strstr(text, "\n199,"), "case %d", k);
+		}
+		free(text);
+		unlink(csv);
+		unlink(partial);
+	}
+}

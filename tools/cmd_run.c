@@ -489,6 +489,19 @@ open_sweep(struct run_args *a, rsw_sweep **sw)
 	return 0;
 }
 
+/* An unfinished sweep's results file keeps its .partial name: say where
+ * what it committed is. */
+static void
+partial_note(const char *results)
+{
+	char partial[4200];
+
+	snprintf(partial, sizeof partial, "%s.partial", results);
+	if (access(partial, F_OK) == 0)
+		fprintf(stderr, "ringsweep: the sweep did not finish: what it "
+				"committed is in %s\n", partial);
+}
+
 /* What the run's outcome means as an exit code, said once. */
 static int
 exit_code(const struct run_args *a, rsw_sweep *sw, int rc)
@@ -668,6 +681,8 @@ rsw_cmd_run(int argc, char **argv)
 		if (code == RSW_EXIT_OK)
 			code = RSW_EXIT_FAILURE;
 	}
+	if (a->results != NULL && code != RSW_EXIT_OK)
+		partial_note(a->results);
 out:
 	/* Agents wait for this sweep's spec unless the executor sent it
 	 * (--mpi given as some option's value runs no MPI sweep). */

@@ -104,7 +104,8 @@ typedef struct rsw_sweep_config {
 	const char *store;	     /* a new SQLite results store; NULL: none */
 	const char *results_csv;     /* every evaluation, CSV in seq order;
 					written to PATH.partial, renamed at
-					close: never half-written */
+					close when the sweep finished: a
+					file under PATH is never partial */
 	const char *command_line;    /* a JSON array kept in the store for
 					people (the CLI's argv) */
 	rsw_sweep_commit_fn on_commit;
@@ -157,9 +158,10 @@ RSW_EXTERN void rsw_sweep_stop(rsw_sweep *sw);
 RSW_EXTERN void rsw_sweep_cancel(rsw_sweep *sw);
 
 /* Stops the engine, finishes the store (outcome done / interrupted /
- * failed), renames the CSV into place once the sweep ran (what it
- * committed is kept, even when it failed; a sweep that never ran leaves
- * no CSV), unloads the objective, frees.  0, or RSW_ESTORE when the last
+ * failed), renames the CSV into place when the sweep finished (0, or
+ * RSW_EALLFAILED: every evaluation is in it); a sweep that failed or was
+ * stopped keeps what it committed in PATH.partial, and one that never
+ * ran leaves no CSV.  Then unloads the objective, frees.  0, or RSW_ESTORE when the last
  * writes failed (rsw_sweep_errmsg is gone by then: the error is in err,
  * which may be NULL). */
 RSW_EXTERN int rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen);

@@ -591,7 +591,9 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
     max_batch   tasks a worker may take at once (default 64)
     population, generations  genetic and cmaes; init: bayes's first points
     db          a new SQLite file for every evaluation (resume(db, ...))
-    results_csv every evaluation as CSV, renamed into place at the end
+    results_csv every evaluation as CSV, renamed into place when the sweep
+                finishes (one that fails or is interrupted leaves
+                PATH.partial)
     progress    None: a live line on stderr when it is a terminal; True:
                 always (plain lines when not a terminal); False: never
     keep_trials keep every evaluation in memory for Study.trials

@@ -21,7 +21,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -159,6 +161,14 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	}
 	if (fd < 0)
 		return RSW_ESHM;
+	/* Locked at once, before anything can kill us half-way: an arena
+	 * whose lock is free and whose header was never published is one a
+	 * start-up left behind (see unborn_and_abandoned). */
+	if (lock_whole(fd, F_WRLCK) != 0) {
+		close(fd);
+		shm_unlink(a->name);
+		return RSW_ESHM;
+	}
 	rc = posix_fallocate(fd, 0, (off_t)tmp.total_size);
 	if (rc != 0) {
 		close(fd);
@@ -171,7 +181,7 @@ rsw__arena_create(rsw_arena *a, const rsw_arena_params *p)
 	 * whole life: the kernel drops the lock when the owner dies, however
 	 * it dies, which is how a later start knows an arena is stale (no
 	 * pid test, so no confusion by pid reuse or pid namespaces). */
-	if (map == MAP_FAILED || lock_whole(fd, F_WRLCK) != 0) {
+	if (map == MAP_FAILED) {
 		if (map != MAP_FAILED)
 			munmap(map, tmp.total_size);
 		close(fd);
@@ -345,6 +355,37 @@ owner_is_dead(const char *name)
 	return dead;
 }
 
+/* An arena whose creator died before it published its header (a SIGKILL
+ * during start-up): nobody can attach to it, and nobody owns it.  It is
+ * removed when it is ours (our uid), its header is unpublished (too short,
+ * or magic 0), its lock is free, the creator its name carries is gone,
+ * and it is old enough (UNBORN_AGE_S) that no start-up can still be
+ * writing it. */
+#define UNBORN_AGE_S 2
+
+static int
+unborn_and_abandoned(const char *name)
+{
+	int fd = shm_open(name, O_RDONLY, 0), abandoned = 0;
+	uint64_t magic = 0;
+	struct stat sb;
+	long pid;
+
+	if (fd < 0)
+		return 0;
+	pid = strtol(name + strlen(RSW_ARENA_PREFIX), NULL, 10);
+	if (fstat(fd, &sb) == 0 && sb.st_uid == getuid() &&
+	    time(NULL) - sb.st_mtime >= UNBORN_AGE_S &&
+	    ((size_t)sb.st_size < sizeof(struct rsw_arena_header) ||
+	     (pread(fd, &magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+	      magic == 0)) &&
+	    lock_whole(fd, F_RDLCK) == 0 && pid > 0 &&
+	    kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		abandoned = 1;
+	close(fd);
+	return abandoned;
+}
+
 uint64_t
 rsw__proc_start_time(pid_t pid)
 {
@@ -396,6 +437,8 @@ rsw_arena_reap_stale(void)
 			if (owner_is_dead(name) && shm_unlink(name) == 0)
 				removed++;
 			rsw__arena_detach(&a);
+		} else if (unborn_and_abandoned(name) && shm_unlink(name) == 0) {
+			removed++;
 		}
 	}
 	closedir(d);

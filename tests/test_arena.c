@@ -161,3 +161,45 @@ Test(arena, stale_arena_of_killed_owner_is_removed, .timeout = 20)
 	cr_assert_geq(rsw_arena_reap_stale(), 1);
 	cr_assert_not(shm_exists(name), "the next start removes it");
 }
+
+/* An arena made as a start-up is SIGKILLed before it published its header
+ * (magic 0, no lock, its creator gone): nobody can attach to it, and the
+ * next start removes it once it is old enough that no start-up can still
+ * be writing it.  One whose creator lives, or one just made, is left. */
+static void
+unborn(const char *name, int age_s)
+{
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	struct timespec t[2];
+
+	cr_assert_geq(fd, 0, "%s", name);
+	cr_assert_eq(ftruncate(fd, 65536), 0);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age_s;
+	t[1] = t[0];
+	cr_assert_eq(futimens(fd, t), 0);
+	close(fd);
+}
+
+Test(arena, unborn_arena_of_a_dead_start_up_is_removed, .timeout = 20)
+{
+	char dead[64], alive[64], young[64];
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(pid, NULL, 0), pid);
+	snprintf(dead, sizeof dead, RSW_ARENA_PREFIX "%d-00000000000000aa", (int)pid);
+	snprintf(alive, sizeof alive, RSW_ARENA_PREFIX "%d-00000000000000bb",
+		 (int)getpid());
+	snprintf(young, sizeof young, RSW_ARENA_PREFIX "%d-00000000000000cc", (int)pid);
+	unborn(dead, 60);
+	unborn(alive, 60);
+	unborn(young, 0);
+	cr_assert_geq(rsw_arena_reap_stale(), 1);
+	cr_assert_not(shm_exists(dead), "the dead start-up's arena is removed");
+	cr_assert(shm_exists(alive), "a live creator's is left");
+	cr_assert(shm_exists(young), "one just made is left");
+	shm_unlink(alive);
+	shm_unlink(young);
+}

@@ -15,8 +15,11 @@
  * side is in commit.c.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 #include "internal.h"
 #include "ringsweep/version.h"
 
+#define CREATING ".creating-" /* a store being made: PATH.creating-PID */
 #define DEFAULT_TOP_N 5
 
 void
@@ -199,7 +203,6 @@ describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 	return rc;
 }
 
-/* CSV first, then the store; whatever was made is removed on failure. */
 /* Where a file is, whether or not it exists yet: its canonical path, or
  * its directory's with its name appended; "" when neither resolves. */
 static void
@@ -269,6 +272,103 @@ check_outputs(const rsw_sweep *sw, const char *store, char *err, size_t errlen)
 	return 0;
 }
 
+/* In err, the temporary name the store was made under reads as its own. */
+static void
+name_it(char *err, const char *tmp, const char *path)
+{
+	char *at = strstr(err, tmp), rest[2048];
+
+	if (at == NULL)
+		return;
+	snprintf(rest, sizeof rest, "%s", at + strlen(tmp));
+	snprintf(at, (size_t)(err + strlen(err) + 1 - at), "%s%s", path, rest);
+}
+
+/* What a start-up killed while it made a store left (PATH.creating-PID of
+ * a process that is gone) is removed by the next one making PATH. */
+static void
+remove_dead_creations(const char *path)
+{
+	char pattern[4200];
+	glob_t g;
+
+	snprintf(pattern, sizeof pattern, "%s" CREATING "*", path);
+	if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		long pid = strtol(g.gl_pathv[i] + strlen(path) + strlen(CREATING),
+				  NULL, 10);
+
+		if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+			rsw_store_remove(g.gl_pathv[i]);
+	}
+	globfree(&g);
+}
+
+/* A new store appears whole or not at all: it is made and described under
+ * a temporary name, then renamed into place (refusing to replace a file
+ * that appeared meanwhile), then opened as any store is.  A start-up
+ * killed half-way leaves nothing under the name: a retry with --db works,
+ * and no --resume meets a file without its sweep. */
+static int
+create_store(rsw_sweep *sw, char *err, size_t errlen)
+{
+	const char *path = sw->cfg.store;
+	char tmp[4200];
+	int rc;
+
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "--db '%s' already exists (continue it with "
+			 "--resume, or choose another file)", path);
+		return RSW_EINVAL;
+	}
+	remove_dead_creations(path);
+	snprintf(tmp, sizeof tmp, "%s" CREATING "%d", path, (int)getpid());
+	rc = rsw_store_create(&sw->store, tmp, &sw->space, sw->obj->nmetrics,
+			      sw->obj->metric_names, err, errlen);
+	if (rc != 0) {
+		char msg[1024];
+
+		name_it(err, tmp, path);
+		snprintf(msg, sizeof msg, "--db %s", err);
+		snprintf(err, errlen, "%s", msg);
+		return rc;
+	}
+	rc = describe_in_store(sw, err, errlen);
+	rsw_store_discard(sw->store);
+	sw->store = NULL;
+	if (rc == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+		snprintf(err, errlen, errno == EEXIST ?
+			 "--db '%s' already exists (continue it with --resume, or "
+			 "choose another file)" : "--db '%s': cannot create it: %s",
+			 path, strerror(errno));
+		rc = errno == EEXIST ? RSW_EINVAL : RSW_ESTORE;
+	}
+	if (rc != 0) {
+		name_it(err, tmp, path);
+		rsw_store_remove(tmp);
+		return rc;
+	}
+	rsw_store_remove(tmp); /* its side files, if SQLite left any */
+	rc = rsw_store_open(&sw->store, path, RSW_STORE_APPEND, err, errlen);
+	if (rc == 0 && rsw_store_bind_space(sw->store, &sw->space) != 0) {
+		snprintf(err, errlen, "'%s': its results table does not match "
+			 "its own sweep description", path);
+		rsw_store_discard(sw->store);
+		sw->store = NULL;
+		rc = RSW_ESTORE;
+	}
+	if (rc != 0) {
+		char msg[1024];
+
+		snprintf(msg, sizeof msg, "--db %s", err);
+		snprintf(err, errlen, "%s", msg);
+		rsw_store_remove(path);
+	}
+	return rc;
+}
+
+/* CSV first, then the store; whatever was made is removed on failure. */
 static int
 setup_outputs(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 {
@@ -288,22 +388,7 @@ setup_outputs(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 	if (sw->cfg.store == NULL)
 		return 0;
 	snprintf(sw->store_path, sizeof sw->store_path, "%s", sw->cfg.store);
-	rc = rsw_store_create(&sw->store, sw->cfg.store, &sw->space,
-			      sw->obj->nmetrics, sw->obj->metric_names, err, errlen);
-	if (rc != 0) {
-		char msg[1024];
-
-		snprintf(msg, sizeof msg, "--db %s", err);
-		snprintf(err, errlen, "%s", msg);
-		return rc;
-	}
-	rc = describe_in_store(sw, err, errlen);
-	if (rc != 0) {
-		rsw_store_discard(sw->store);
-		sw->store = NULL;
-		rsw_store_remove(sw->store_path);
-	}
-	return rc;
+	return create_store(sw, err, errlen);
 }
 
 static int

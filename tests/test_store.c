@@ -422,3 +422,72 @@ Test(store, a_slow_sweeps_rows_reach_the_file_one_by_one, .timeout = 60,
 	for (int k = 1; k <= 3; k++)
 		cr_assert(seen[k], "never saw %d row(s) in the file while it ran", k);
 }
+
+/* A driver SIGKILLed at any instant of its start-up leaves nothing that
+ * blocks the next run: the store's name holds a whole store (--resume
+ * finishes it) or nothing (--db makes it); what a killed creation left
+ * under a temporary name, and an arena it never published, go with the
+ * next start.  The kill instants sweep the start-up in 1 ms steps (fault
+ * injection, not synchronisation). */
+Test(store, sigkill_during_start_up_leaves_nothing_in_the_way, .timeout = 120,
+     .init = make_test_dir)
+{
+	const char *db = in_test_dir("k.db");
+	const char *argv[] = { RSW_CLI_PATH, "run", "--param", "x=int:1:20", "-j", "1",
+			       "-q", "--db", db, NULL };
+	const char *again[] = { "run", "--param", "x=int:1:20", "-j", "1", "-q",
+				"--db", db, NULL };
+	const char *resume[] = { "run", "--resume", db, "-j", "1", "-q", NULL };
+	pid_t killed[40];
+	int resumed = 0, made = 0;
+
+	for (int i = 0; i < 40; i++) {
+		pid_t driver;
+
+		cr_assert_eq(posix_spawn(&driver, RSW_CLI_PATH, NULL, NULL,
+					 (char *const *)argv, environ), 0);
+		usleep((useconds_t)(i * 1000));
+		kill(driver, SIGKILL);
+		cr_assert_eq(waitpid(driver, NULL, 0), driver);
+		killed[i] = driver;
+		if (access(db, F_OK) == 0) {
+			cr_assert_eq(run_cli(resume, in_test_dir("out"), NULL), 0,
+				     "kill after %d ms left a store --resume refuses", i);
+			resumed++;
+		} else {
+			cr_assert_eq(run_cli(again, in_test_dir("out"), NULL), 0,
+				     "kill after %d ms left something --db refuses", i);
+			made++;
+		}
+		rsw_store_remove(db);
+	}
+	cr_assert_gt(made, 0, "no kill landed before the store existed");
+	cr_assert_gt(resumed, 0, "no kill landed after the store existed");
+	/* Nothing of a killed creation is left under a temporary name. */
+	{
+		DIR *d = opendir(in_test_dir(""));
+		struct dirent *de;
+
+		cr_assert_not_null(d);
+		while ((de = readdir(d)) != NULL)
+			cr_assert_null(strstr(de->d_name, ".creating-"), "%s left",
+				       de->d_name);
+		closedir(d);
+	}
+	/* Arenas the killed drivers made, published or not, go with the next
+	 * start once no start-up can still be writing them. */
+	sleep(3);
+	rsw_arena_reap_stale();
+	for (int i = 0; i < 40; i++) {
+		char prefix[64];
+		DIR *d = opendir("/dev/shm");
+		struct dirent *de;
+
+		snprintf(prefix, sizeof prefix, "ringsweep-%d-", (int)killed[i]);
+		cr_assert_not_null(d);
+		while ((de = readdir(d)) != NULL)
+			cr_assert_neq(strncmp(de->d_name, prefix, strlen(prefix)), 0,
+				      "%s left", de->d_name);
+		closedir(d);
+	}
+}

@@ -46,6 +46,17 @@ void rsw__fd_own(int fd);
 void rsw__fd_close(int fd);
 void rsw__fd_close_all_owned(void);
 
+/* Processes (engine/procs.c).  The parent of pid, 0 when it is gone. */
+pid_t rsw__parent_of(pid_t pid);
+/* SIGKILLs and reaps every child of this process except the nkeep pids in
+ * keep (its workers): what a task left behind and this process, a child
+ * subreaper, adopted.  Returns how many. */
+int rsw__kill_children(const pid_t *keep, uint32_t nkeep);
+/* Whether the process group pgid is one this process may kill for
+ * `worker`: its leader is alive, leads pgid, and is a child of `worker`
+ * or (the worker gone) of this process. */
+int rsw__group_of_worker(pid_t pgid, pid_t worker);
+
 /* From now on the objective is told seq + base (mod 2^64) for the task
  * submitted as seq: rsw_run numbers its tasks from its own first one,
  * replayed ones included, whatever the engine ran before. */

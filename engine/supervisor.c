@@ -70,7 +70,12 @@ struct supervisor {
 	uint32_t consecutive_deaths;
 	uint64_t progress_mark;
 	int giving_up;
+	uint32_t orphan_sweeps; /* sweeps still due after a worker death */
+	uint64_t next_sweep_ns;
 };
+
+#define ORPHAN_SWEEP_NS 100000000ull /* between them: 100 ms */
+#define ORPHAN_SWEEPS 10
 
 static int
 pidfd_open_(pid_t pid)
@@ -103,6 +108,9 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(RSW_WORKER_EXIT_ORPHAN);
+	/* What a task starts and detaches is reparented here, not to init:
+	 * the worker kills it after the task (rsw_worker_set_child_group). */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (s->cfg->pin) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		cpu_set_t set;
@@ -221,18 +229,37 @@ total_progress(struct supervisor *s)
 }
 
 /* The process group a worker's objective started for its task (an
- * external command and its children): it must not outlive the task. */
+ * external command and its children): it must not outlive the task.  The
+ * slot's child_pgid is shared memory, so not trusted: the group is killed
+ * only if its leader is the worker's child (or, the worker gone, ours:
+ * we are its subreaper).  Anything a named group would have missed dies
+ * in the orphan sweep. */
 static void
-kill_child_group(struct rsw_worker_slot *ws)
+kill_child_group(struct rsw_worker_slot *ws, pid_t worker)
 {
 	pid_t pgid = (pid_t)ck_pr_load_32(&ws->child_pgid);
 
 	/* Kept (not cleared) until the worker is reaped: a deadline kill
 	 * and the reap both send it, so nothing the group forked between
 	 * the two survives.  A relaxed load: the worker stored it before
-	 * the task could reach its deadline. */
-	if (pgid > 1)
+	 * the task could reach its deadline, and the value is checked
+	 * against /proc before it is used. */
+	if (rsw__group_of_worker(pgid, worker))
 		kill(-pgid, SIGKILL);
+}
+
+/* What dead workers' tasks left running (detached processes reparented to
+ * us) dies; the live workers are spared. */
+static void
+sweep_orphans(struct supervisor *s)
+{
+	pid_t keep[256]; /* workers: at most 256 (rsw_config_validate) */
+	uint32_t n = 0;
+
+	for (uint32_t w = 0; w < s->nworkers && n < 256; w++)
+		if (s->children[w].pid > 0)
+			keep[n++] = s->children[w].pid;
+	(void)rsw__kill_children(keep, n);
 }
 
 static void
@@ -250,9 +277,13 @@ reap(struct supervisor *s, uint32_t slot)
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
 	close(c->pidfd);
 	c->pidfd = -1;
-	kill_child_group(ws);
+	kill_child_group(ws, c->pid);
 	ck_pr_store_32(&ws->child_pgid, 0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
+	/* Its task's detached processes come to us as they are orphaned:
+	 * swept now and for a second more. */
+	s->orphan_sweeps = ORPHAN_SWEEPS;
+	s->next_sweep_ns = rsw__mono_ns();
 
 	memset(&d, 0, sizeof d);
 	d.slot = slot;
@@ -368,7 +399,7 @@ check_deadlines(struct supervisor *s, uint64_t now)
 			 * command's SIGKILL and report that as the task's
 			 * error before its own death reports the timeout. */
 			kill(c->pid, SIGKILL);
-			kill_child_group(ws);
+			kill_child_group(ws, c->pid);
 			c->killed = 1;
 			c->late_ns = rsw__mono_ns() - c->deadline_ns;
 		} else if (c->deadline_ns < next) {
@@ -387,12 +418,15 @@ shutdown_all(struct supervisor *s)
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		if (s->children[w].pid > 0) {
 			kill(s->children[w].pid, SIGKILL);
-			kill_child_group(rsw__worker_slot(&s->arena, w));
+			kill_child_group(rsw__worker_slot(&s->arena, w),
+					 s->children[w].pid);
 		}
 	}
 	for (uint32_t w = 0; w < s->nworkers; w++)
 		if (s->children[w].pid > 0)
 			waitpid(s->children[w].pid, NULL, 0);
+	/* Whatever the workers' tasks left is ours now (subreaper). */
+	(void)rsw__kill_children(NULL, 0);
 }
 
 /* epoll_pwait2 (Linux 5.11) for a nanosecond timeout; epoll_wait with the
@@ -426,6 +460,9 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver_pid)
 		_exit(1);
+	/* A task's process that detached itself comes back to us when its
+	 * worker dies, instead of living on under init. */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/* The driver decides how to stop (a terminal's Ctrl-C reaches us
 	 * all); whatever handlers the driver installed are not ours. */
 	signal(SIGINT, SIG_IGN);
@@ -466,6 +503,20 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 				next = now + DEADLINE_POLL_NS;
 			ts = rsw__ns_to_ts(next > now ? next - now : 0);
 			tsp = &ts;
+		}
+		if (s.orphan_sweeps > 0) {
+			if (now >= s.next_sweep_ns) {
+				sweep_orphans(&s);
+				s.orphan_sweeps--;
+				s.next_sweep_ns = now + ORPHAN_SWEEP_NS;
+			}
+			if (tsp == NULL || (uint64_t)ts.tv_sec * 1000000000ull +
+						   (uint64_t)ts.tv_nsec >
+					       s.next_sweep_ns - now) {
+				ts = rsw__ns_to_ts(s.next_sweep_ns > now ?
+						   s.next_sweep_ns - now : 0);
+				tsp = &ts;
+			}
 		}
 		n = wait_events(s.epfd, evs, 16, tsp);
 		for (int i = 0; i < n; i++) {

@@ -196,3 +196,60 @@ Test(cmd, csv_quotes_names_that_need_it, .timeout = 20, .init = make_test_dir)
 			       "1,\"q\"\"z\",ok,2,4\n");
 	free(text);
 }
+
+/* Processes (of this user) whose command line holds `marker`. */
+static int
+count_running(const char *marker)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[300], cmd[256] = "";
+		FILE *f;
+		size_t got;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		got = fread(cmd, 1, sizeof cmd - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < got; i++)
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
+		if (strstr(cmd, marker) != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A task's process that detached itself (setsid: another session, another
+ * process group) dies with its task, whether the task ended normally or
+ * at its deadline: workers and the supervisor are child subreapers, so it
+ * comes back to them instead of living on under init. */
+Test(cmd, a_detached_process_dies_with_its_task, .timeout = 60,
+     .init = make_test_dir)
+{
+	char marker[2][64], cmd[2][200];
+	const char *normal[] = { "run", "--cmd", cmd[0], "--param", "x=int:1:4", "-j",
+				 "2", "--db", "none", "-q", NULL };
+	const char *deadline[] = { "run", "--cmd", cmd[1], "--param", "x=int:1:4",
+				   "-j", "2", "--timeout", "0.5", "--db", "none",
+				   "-q", NULL };
+
+	for (int k = 0; k < 2; k++) {
+		snprintf(marker[k], sizeof marker[k], "sleep 31%d.%d", k, (int)getpid());
+		snprintf(cmd[k], sizeof cmd[k], k == 0 ?
+			 "sh -c 'setsid %.63s & echo {x}'" :
+			 "sh -c 'setsid %.63s & sleep 100'", marker[k]);
+	}
+	cr_assert_eq(run_cli(normal, in_test_dir("out"), NULL), 0);
+	cr_assert_eq(count_running(marker[0]), 0, "left after a normal end");
+	cr_assert_eq(run_cli(deadline, in_test_dir("out"), NULL), 1);
+	cr_assert_eq(count_running(marker[1]), 0, "left after the deadline");
+}

@@ -189,3 +189,46 @@ Test(limits, bad_sizes_are_refused, .timeout = 30, .init = make_test_dir)
 	cr_assert_eq(run_cli(a2, NULL, NULL), 2);
 	cr_assert_eq(run_cli(a3, NULL, NULL), 2);
 }
+
+/* A process group named in a worker's slot (shared memory: anything can
+ * write it) is killed with the worker only if its leader is the worker's
+ * child: here the objective names a group of another process tree (the
+ * test's own child), then hangs past its deadline. */
+static pid_t g_victim;
+
+static int
+names_a_stranger(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+		 rsw_eval_out *out)
+{
+	rsw_worker_set_child_group((int)g_victim);
+	sleep(30);
+	return 0;
+}
+
+Test(limits, a_process_group_named_in_shared_memory_must_be_the_workers,
+     .timeout = 60)
+{
+	char *const argv[] = { "sleep", "60", NULL };
+	posix_spawnattr_t at;
+	rsw_objective obj = { names_a_stranger, NULL, NULL };
+	rsw_config cfg;
+	rsw_engine *e;
+	rsw_result r;
+	double x = 1;
+
+	cr_assert_eq(posix_spawnattr_init(&at), 0);
+	cr_assert_eq(posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID), 0);
+	cr_assert_eq(posix_spawnp(&g_victim, "sleep", NULL, &at, argv, environ), 0);
+	posix_spawnattr_destroy(&at);
+	rsw_config_init(&cfg);
+	cfg.workers = 1;
+	cfg.timeout_s = 0.3;
+	cr_assert_eq(rsw_engine_open(&e, &cfg, &obj), 0);
+	cr_assert_eq(rsw_engine_submit(e, &x, 1, NULL), 0);
+	cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+	cr_assert_eq(r.status, RSW_STATUS_TIMEOUT);
+	rsw_engine_close(e);
+	cr_assert_eq(waitpid(g_victim, NULL, WNOHANG), 0, "a stranger was killed");
+	kill(g_victim, SIGKILL);
+	waitpid(g_victim, NULL, 0);
+}

@@ -1,0 +1,111 @@
+/*
+ * engine/procs.c - the process tree under a supervisor and its workers:
+ * who is whose child, what a task left behind, which process groups may
+ * be killed.
+ *
+ * Workers and the supervisor are child subreapers (PR_SET_CHILD_SUBREAPER):
+ * a process a task started that detached itself (setsid, a double fork)
+ * is reparented to its worker, or to the supervisor once the worker died,
+ * never to init; so it can be found, as a child, and killed with its
+ * task.  A process group named in shared memory (a worker slot's
+ * child_pgid) is killed only when its leader is one of those children.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* /proc/PID/stat's parent and process group; -1 when it cannot be read. */
+static int
+stat_of(pid_t pid, pid_t *parent, pid_t *group)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+	char state;
+	long ppid, pgrp;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* The command name may hold spaces and ')': skip to the last ')'. */
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 1, " %c %ld %ld", &state, &ppid, &pgrp) != 3 ||
+	    state == 'Z')
+		return -1;
+	*parent = (pid_t)ppid;
+	*group = (pid_t)pgrp;
+	return 0;
+}
+
+pid_t
+rsw__parent_of(pid_t pid)
+{
+	pid_t parent, group;
+
+	return stat_of(pid, &parent, &group) == 0 ? parent : 0;
+}
+
+int
+rsw__group_of_worker(pid_t pgid, pid_t worker)
+{
+	pid_t parent, group;
+
+	return pgid > 1 && stat_of(pgid, &parent, &group) == 0 && group == pgid &&
+	       ((worker > 0 && parent == worker) || parent == getpid());
+}
+
+static int
+kept(pid_t pid, const pid_t *keep, uint32_t nkeep)
+{
+	for (uint32_t i = 0; i < nkeep; i++)
+		if (keep[i] == pid)
+			return 1;
+	return 0;
+}
+
+int
+rsw__kill_children(const pid_t *keep, uint32_t nkeep)
+{
+	pid_t self = getpid();
+	struct dirent *de;
+	int killed = 0;
+	DIR *d = opendir("/proc");
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10), parent, group;
+
+		if (pid <= 0 || kept(pid, keep, nkeep))
+			continue;
+		/* A zombie child has no readable parent here: waitpid below
+		 * collects it (WNOHANG: it is not ours if it fails). */
+		if (stat_of(pid, &parent, &group) != 0) {
+			if (waitpid(pid, NULL, WNOHANG) == pid)
+				killed++;
+			continue;
+		}
+		if (parent != self)
+			continue;
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		killed++;
+	}
+	closedir(d);
+	return killed;
+}

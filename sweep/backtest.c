@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -75,25 +76,55 @@ header_index(char *header, const char *column)
 	return -1;
 }
 
+/* The longest line a data file may have, newline included: a price series
+ * has a few fields a line; a file without newlines is not one. */
+#define DATA_LINE_MAX 65536
+
+/* The next line into buf (DATA_LINE_MAX bytes): 1, 0 at the end, -1 when
+ * it does not fit. */
+static int
+data_line(FILE *f, char *buf)
+{
+	size_t n;
+
+	if (fgets(buf, DATA_LINE_MAX, f) == NULL)
+		return 0;
+	n = strlen(buf);
+	if (n == DATA_LINE_MAX - 1 && buf[n - 1] != '\n' && !feof(f))
+		return -1;
+	return 1;
+}
+
 int
 rsw__prices_load(const char *path, const char *column, rsw__prices *out,
 		char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t linecap = 0, cap = 4096, lineno = 1;
-	ssize_t len;
-	int col;
+	char *line = malloc(DATA_LINE_MAX);
+	size_t cap = 4096, lineno = 1;
+	struct stat sb;
+	int col, got;
 
 	memset(out, 0, sizeof *out);
-	if (f == NULL) {
+	if (f == NULL || line == NULL) {
 		snprintf(err, errlen, "data '%s': cannot read it: %s", path,
-			 strerror(errno));
+			 f == NULL ? strerror(errno) : "out of memory");
+		if (f != NULL)
+			fclose(f);
+		free(line);
 		return -1;
 	}
-	/* getline: a line of any length is one line. */
-	if ((len = getline(&line, &linecap, f)) <= 0) {
-		snprintf(err, errlen, "data '%s': empty file", path);
+	/* A file: a device or a pipe (/dev/zero) never ends, and could
+	 * neither be fingerprinted nor read again on resume. */
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "data '%s': not a regular file", path);
+		free(line);
+		fclose(f);
+		return -1;
+	}
+	if ((got = data_line(f, line)) <= 0) {
+		snprintf(err, errlen, got < 0 ? "data '%s' line 1: longer than %d "
+			 "bytes" : "data '%s': empty file", path, DATA_LINE_MAX - 2);
 		free(line);
 		fclose(f);
 		return -1;
@@ -108,11 +139,19 @@ rsw__prices_load(const char *path, const char *column, rsw__prices *out,
 		return -1;
 	}
 	out->close = malloc(cap * sizeof(double));
-	while (out->close != NULL && (len = getline(&line, &linecap, f)) > 0) {
+	while (out->close != NULL && (got = data_line(f, line)) != 0) {
 		char *field, *end;
 		double v;
 
 		lineno++;
+		if (got < 0) {
+			snprintf(err, errlen, "data '%s' line %zu: longer than %d bytes",
+				 path, lineno, DATA_LINE_MAX - 2);
+			rsw__prices_free(out);
+			free(line);
+			fclose(f);
+			return -1;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] == '\0')
 			continue;

@@ -206,6 +206,26 @@ Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
 				    "--column", "DAX", "--param", "f=int:2:5", NULL };
 		refused("takes 2 to 3 parameters, got 1", a);
 	}
+	/* A file that never ends, and one whose line never does: refused at
+	 * once, not read until memory runs out. */
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data",
+				    "/dev/zero", "--column", "A", "--param", "f=int:2:2",
+				    "--param", "s=int:3:3", NULL };
+		refused("data '/dev/zero': not a regular file", a);
+	}
+	f = fopen(bad, "w");
+	fputs("day,close\n1,", f);
+	for (int i = 0; i < 70000; i++)
+		fputc('1', f);
+	fputs("\n2,101\n", f);
+	fclose(f);
+	{
+		const char *a[] = { "run", "--objective", "ma_cross", "--data", bad,
+				    "--column", "close", "--param", "f=int:2:2",
+				    "--param", "s=int:3:3", NULL };
+		refused("line 2: longer than 65534 bytes", a);
+	}
 }
 
 Test(objectives, external_worker_loads_the_sweeps_data, .timeout = 60,

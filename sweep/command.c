@@ -307,8 +307,8 @@ expand(const rsw__cmd *c, const char *text, const double *x)
 /* Parses the last non-empty line of the output into value and metrics;
  * returns NULL, or why it is no score (into why). */
 static const char *
-parse_score(const rsw__cmd *c, char *buf, size_t n, rsw_eval_out *out,
-	    char *why, size_t whylen)
+parse_score(const rsw__cmd *c, char *buf, size_t n, int cut_mid_line,
+	    rsw_eval_out *out, char *why, size_t whylen)
 {
 	char *line, *end;
 
@@ -317,6 +317,13 @@ parse_score(const rsw__cmd *c, char *buf, size_t n, rsw_eval_out *out,
 		n--;
 	buf[n] = '\0';
 	line = strrchr(buf, '\n');
+	/* A last line whose head was dropped with the output kept would be
+	 * read as its tail ("1" + 70,000 spaces + "7" as 7). */
+	if (line == NULL && cut_mid_line) {
+		snprintf(why, whylen, "its last line is longer than %d bytes",
+			 OUTPUT_KEEP / 2);
+		return why;
+	}
 	line = line ? line + 1 : buf;
 	while (*line == ' ' || *line == '\t')
 		line++;
@@ -364,6 +371,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	const rsw__cmd *c = ctx;
 	char *argv[MAX_WORDS + 1];
 	static char buf[OUTPUT_KEEP + 1];
+	int cut_mid_line = 0;
 	char whybuf[160];
 	const char *why;
 	size_t n = 0;
@@ -429,7 +437,10 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 			continue;
 		}
 		if (n == OUTPUT_KEEP) {
-			/* Keep the tail: the score is on the last line. */
+			/* Keep the tail: the score is on the last line.  Whether
+			 * the kept part starts a line is remembered: if the last
+			 * line turns out to start there, its head was lost. */
+			cut_mid_line = buf[OUTPUT_KEEP / 2 - 1] != '\n';
 			memmove(buf, buf + OUTPUT_KEEP / 2, OUTPUT_KEEP / 2);
 			n = OUTPUT_KEEP / 2;
 		}
@@ -454,8 +465,8 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	} else if (WEXITSTATUS(status) != 0) {
 		out->error_code = WEXITSTATUS(status);
 		rc = -1;
-	} else if ((why = parse_score(c, buf, n, out, whybuf, sizeof whybuf)) !=
-		   NULL) {
+	} else if ((why = parse_score(c, buf, n, cut_mid_line, out, whybuf,
+				      sizeof whybuf)) != NULL) {
 		/* Once per worker: the same reason would repeat for every
 		 * task, and the status column already says "error 74". */
 		static int explained;

@@ -253,3 +253,33 @@ Test(cmd, a_detached_process_dies_with_its_task, .timeout = 60,
 	cr_assert_eq(run_cli(deadline, in_test_dir("out"), NULL), 1);
 	cr_assert_eq(count_running(marker[1]), 0, "left after the deadline");
 }
+
+/* A score line longer than the output kept of a command is refused, not
+ * read as its tail ("1", 70,000 spaces, "7" was read as 7); a long line
+ * before a short score line changes nothing. */
+Test(cmd, a_score_line_longer_than_what_is_kept_is_refused, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *csv = in_test_dir("l.csv");
+	const char *long_line[] = { "run", "--cmd",
+				    "sh -c 'printf 1; head -c 70000 /dev/zero | tr "
+				    "\"\\\\0\" \" \"; echo 7'",
+				    "--param", "x=int:1:1", "--db", "none", "-q",
+				    "--results", csv, NULL };
+	const char *long_before[] = { "run", "--cmd",
+				      "sh -c 'head -c 70000 /dev/zero | tr \"\\\\0\" x; "
+				      "echo; echo 5'",
+				      "--param", "x=int:1:1", "--db", "none", "-q",
+				      "--results", csv, NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(long_line, NULL, in_test_dir("e1")), 1);
+	text = slurp(in_test_dir("e1"));
+	cr_assert_not_null(strstr(text, "its last line is longer than 32768 bytes"),
+			   "%s", text);
+	free(text);
+	cr_assert_eq(run_cli(long_before, NULL, NULL), 0);
+	text = slurp(csv);
+	cr_assert_str_eq(text, "seq,x,status,value\n0,1,ok,5\n");
+	free(text);
+}

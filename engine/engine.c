@@ -599,7 +599,12 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 			}
 			classify_death(d, &status, &detail);
 			count_attempt(e, d->slot, 1, 0);
-			fail_attempt(e, f, status, detail, (int32_t)d->slot, 0,
+			/* A task killed at its deadline ran until the kill:
+			 * the timeout, plus how late the kill came. */
+			fail_attempt(e, f, status, detail, (int32_t)d->slot,
+				     d->kind == RSW_DEATH_TIMEOUT ?
+					     (uint64_t)(e->cfg.timeout_s * 1e9) +
+						     d->late_ns : 0,
 				     NULL, 0);
 		} else if (RSW_STATE_OWNER(st) == 0 && consumed(e, f->ring_pos)) {
 			requeue_unchanged(e, f, st);

@@ -272,8 +272,15 @@ Test(faults, task_hung_on_every_attempt_is_a_timeout, .timeout = 60)
 	for (uint64_t i = 0; i < s.n; i++) {
 		cr_assert_eq(s.out[i].status,
 			     i % 10 == 0 ? RSW_STATUS_TIMEOUT : RSW_STATUS_OK);
-		if (i % 10 == 0)
+		if (i % 10 == 0) {
 			cr_assert_eq(s.out[i].attempts, 2);
+			/* It ran until it was killed: at least the timeout
+			 * (it was 0 before), no more than a generous bound. */
+			cr_assert_geq(s.out[i].elapsed_ns, 50000000ull,
+				      "seq %llu: %llu ns", (unsigned long long)i,
+				      (unsigned long long)s.out[i].elapsed_ns);
+			cr_assert_lt(s.out[i].elapsed_ns, 5000000000ull);
+		}
 	}
 	free(s.out);
 }

@@ -703,3 +703,42 @@ Test(sweep, only_a_finished_sweep_names_its_results_file, .timeout = 60,
 		unlink(partial);
 	}
 }
+
+static int
+flushes_and_exits(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+		  rsw_eval_out *out)
+{
+	/* What an objective may do: flush every stdio stream, or leave
+	 * through exit() (which flushes them too). */
+	fflush(NULL);
+	if (t->seq == 7 && t->attempt == 1)
+		exit(0);
+	out->value = x[0];
+	return 0;
+}
+
+/* The driver's stdio buffers (the results file's header is written at
+ * open) are empty when workers are forked: an objective that flushes all
+ * streams, or exits, writes nothing of the driver's again. */
+Test(sweep, workers_never_write_the_drivers_buffered_output, .timeout = 60,
+     .init = make_test_dir)
+{
+	rsw_sweep_config c;
+	rsw_space space;
+	char *text;
+	int headers = 0;
+
+	base_config(&c, &space, 2);
+	c.algo = "random";
+	c.algo_opts.evals = 40;
+	c.engine.max_attempts = 2;
+	c.objective.fn = flushes_and_exits;
+	c.results_csv = in_test_dir("h.csv");
+	cr_assert_eq(run_sweep(&c), 0);
+	text = slurp(in_test_dir("h.csv"));
+	cr_assert_not_null(text);
+	for (char *p = text; (p = strstr(p, "seq,x,k,")) != NULL; p++)
+		headers++;
+	cr_assert_eq(headers, 1, "the header was written %d times", headers);
+	free(text);
+}

@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "internal.h"
 #include "ringsweep/version.h"
 
@@ -170,6 +172,27 @@ engine_config(const rsw_sweep *sw, rsw_config *e)
 	e->objective_arg = sw->obj->external_arg;
 }
 
+/* The checksum a store keeps of its sweep description (XXH3-128, hex). */
+static void
+description_checksum(const char *text, char *out, size_t n)
+{
+	XXH128_hash_t h = XXH3_128bits(text, strlen(text));
+
+	snprintf(out, n, "xxh3-128:%016llx%016llx", (unsigned long long)h.high64,
+		 (unsigned long long)h.low64);
+}
+
+static int
+description_intact(const char *text, const char *recorded)
+{
+	char now[64];
+
+	if (text == NULL || recorded == NULL)
+		return 0;
+	description_checksum(text, now, sizeof now);
+	return strcmp(now, recorded) == 0;
+}
+
 /* Records what a resume needs, and what people look for, in the store. */
 static int
 describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
@@ -182,7 +205,13 @@ describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 	inputs = rsw__inputs_json(sw->obj->inputs);
 	if (desc == NULL || inputs == NULL)
 		rc = RSW_ENOMEM;
-	rc = rc ? rc : rsw_store_set_meta(sw->store, "sweep", desc);
+	if (rc == 0) {
+		char sum[64];
+
+		description_checksum(desc, sum, sizeof sum);
+		rc = rsw_store_set_meta(sw->store, "sweep", desc);
+		rc = rc ? rc : rsw_store_set_meta(sw->store, "sweep_checksum", sum);
+	}
 	rc = rc ? rc : rsw_store_set_meta(sw->store, "inputs", inputs);
 	rc = rc ? rc : rsw_store_set_meta(sw->store, "argv",
 					  sw->cfg.command_line ?
@@ -576,6 +605,14 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 	if (!json_is_object(*desc)) {
 		snprintf(err, errlen, "it holds no sweep description (it can be "
 			 "exported, not resumed)");
+		return RSW_EINVAL;
+	}
+	/* A store is data, not a script: what it would run (a command, a
+	 * plugin, their arguments) must be what the sweep that wrote it
+	 * recorded, not an edit made since. */
+	if (!description_intact(text, rsw_store_meta(st, "sweep_checksum"))) {
+		snprintf(err, errlen, "its sweep description was changed after it "
+			 "was written (its checksum does not match): it is not run");
 		return RSW_EINVAL;
 	}
 	rsw_sweep_config_init(c);

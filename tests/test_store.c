@@ -491,3 +491,43 @@ Test(store, sigkill_during_start_up_leaves_nothing_in_the_way, .timeout = 120,
 		closedir(d);
 	}
 }
+
+/* A store is data, not a script: an edit of what it runs (its command) is
+ * caught by the description's checksum, nothing is run and the file is
+ * left as it was; an intact store's resume says what it runs. */
+Test(store, an_edited_store_is_not_run, .timeout = 60, .init = make_test_dir)
+{
+	const char *db = in_test_dir("e.db");
+	char pwned[256], sql[600], *before, *after, *err;
+	const char *make[] = { "run", "--cmd", "echo {x}", "--param", "x=int:1:5",
+			       "--db", db, "-q", NULL };
+	const char *resume[] = { "run", "--resume", db, "-q", NULL };
+	size_t n_before = 0, n_after = 0;
+	sqlite3 *h;
+
+	snprintf(pwned, sizeof pwned, "%s", in_test_dir("PWNED"));
+	cr_assert_eq(run_cli(make, in_test_dir("out"), NULL), 0);
+	cut_store(db, 2);
+	/* An intact store: resumed, and the banner names the command. */
+	cr_assert_eq(run_cli(resume, in_test_dir("out"), in_test_dir("err")), 0);
+	err = slurp(in_test_dir("err"));
+	cr_assert_not_null(strstr(err, "runs the command 'echo {x}'"), "%s", err);
+	free(err);
+	cut_store(db, 2);
+	snprintf(sql, sizeof sql, "UPDATE sweep SET value = replace(value, 'echo {x}', "
+		 "'touch %s') WHERE key = 'sweep'", pwned);
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	before = file_bytes(db, &n_before);
+	cr_assert_eq(run_cli(resume, in_test_dir("out"), in_test_dir("err")), 2);
+	err = slurp(in_test_dir("err"));
+	cr_assert_not_null(strstr(err, "was changed after it was written"), "%s", err);
+	free(err);
+	cr_assert_eq(access(pwned, F_OK), -1, "the edited command ran");
+	after = file_bytes(db, &n_after);
+	cr_assert(n_before == n_after && memcmp(before, after, n_after) == 0,
+		  "the refused store was modified");
+	free(before);
+	free(after);
+}

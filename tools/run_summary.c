@@ -62,6 +62,20 @@ rsw_run_banner(const struct run_args *a, const rsw_sweep *sw)
 	if (a->results != NULL && !a->json)
 		printf("results: %s\n", a->results);
 	fflush(stdout);
+	/* What a resumed store makes us run is shown: the store chose it. */
+	if (a->resume != NULL && !a->json) {
+		const rsw_objective_spec *o = &rsw_sweep_config_of(sw)->objective;
+
+		if (o->cmd != NULL)
+			fprintf(stderr, "ringsweep: resuming '%s': runs the command "
+				"'%s' per task (in %s)\n", a->resume, o->cmd,
+				o->workdir != NULL ? o->workdir : ".");
+		else if (o->name != NULL && strstr(o->name, ".so") != NULL)
+			fprintf(stderr, "ringsweep: resuming '%s': loads the plugin "
+				"'%s'%s%s%s\n", a->resume, o->name,
+				o->arg != NULL ? " with '" : "",
+				o->arg != NULL ? o->arg : "", o->arg != NULL ? "'" : "");
+	}
 	if (!a->quiet && rsw_sweep_replayed(sw) > 0)
 		fprintf(stderr, "ringsweep: replaying %llu committed evaluations\n",
 			(unsigned long long)rsw_sweep_replayed(sw));

@@ -58,6 +58,8 @@ struct child {
 	uint64_t deadline_ns;
 	int killed;		/* we SIGKILLed it at tracked_seq's deadline */
 	uint64_t late_ns;
+	uint64_t rss_base;	/* bytes resident when it was forked */
+	int mem_killed;		/* we SIGKILLed it over max_mem */
 };
 
 struct supervisor {
@@ -72,7 +74,56 @@ struct supervisor {
 	int giving_up;
 	uint32_t orphan_sweeps; /* sweeps still due after a worker death */
 	uint64_t next_sweep_ns;
+	uint64_t next_mem_check_ns;
 };
+
+/* How often resident memory is read against max_mem. */
+#define MEM_CHECK_NS 10000000ull
+
+/* Resident bytes of a process, shared pages included (/proc/PID/statm);
+ * 0 when it cannot be read. */
+static uint64_t
+resident_bytes(pid_t pid)
+{
+	char path[64];
+	unsigned long size = 0, resident = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* max_mem is enforced on what a worker really holds, not only on what
+ * RLIMIT_DATA counts: memory mapped shared (MAP_SHARED, a memfd) escapes
+ * that limit, not this one.  Without a cgroup memory controller (none is
+ * offered on the machines this runs on) the supervisor reads each worker's
+ * resident memory every 10 ms and SIGKILLs one that grew past what it
+ * inherited plus max_mem: its task ends as oom. */
+static void kill_child_group(struct rsw_worker_slot *ws, pid_t worker);
+
+static void
+check_memory(struct supervisor *s)
+{
+	for (uint32_t w = 0; w < s->nworkers; w++) {
+		struct child *c = &s->children[w];
+		uint64_t rss;
+
+		if (c->pid <= 0 || c->mem_killed || c->killed)
+			continue;
+		rss = resident_bytes(c->pid);
+		if (rss > c->rss_base + s->cfg->max_mem) {
+			kill(c->pid, SIGKILL);
+			kill_child_group(rsw__worker_slot(&s->arena, w), c->pid);
+			c->mem_killed = 1;
+		}
+	}
+}
 
 #define ORPHAN_SWEEP_NS 100000000ull /* between them: 100 ms */
 #define ORPHAN_SWEEPS 10
@@ -178,6 +229,9 @@ spawn(struct supervisor *s, uint32_t slot)
 	memset(c, 0, sizeof *c);
 	c->pid = pid;
 	c->incarnation = inc;
+	/* A fork holds what we hold: the base its own memory grows from. */
+	c->rss_base = s->cfg->max_mem != 0 ? resident_bytes(getpid()) : 0;
+	c->mem_killed = 0;
 	c->pidfd = pidfd_open_(pid);
 	if (c->pidfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, c->pidfd, &ev) != 0) {
 		int saved = errno;
@@ -295,6 +349,10 @@ reap(struct supervisor *s, uint32_t slot)
 		     (uint64_t)ru.ru_stime.tv_usec;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_RECYCLE) {
 		d.kind = RSW_DEATH_RECYCLED;
+	} else if (c->mem_killed && WIFSIGNALED(status) &&
+		   WTERMSIG(status) == SIGKILL) {
+		d.kind = RSW_DEATH_OOM; /* killed by us over max_mem */
+		d.detail = SIGKILL;
 	} else if (s->cfg->max_mem != 0 &&
 		   (uint64_t)ru.ru_maxrss * 1024u >= s->cfg->max_mem / 10 * 9 &&
 		   !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
@@ -503,6 +561,17 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 				next = now + DEADLINE_POLL_NS;
 			ts = rsw__ns_to_ts(next > now ? next - now : 0);
 			tsp = &ts;
+		}
+		if (s.cfg->max_mem != 0) {
+			if (now >= s.next_mem_check_ns) {
+				check_memory(&s);
+				s.next_mem_check_ns = now + MEM_CHECK_NS;
+			}
+			if (tsp == NULL || (uint64_t)ts.tv_sec * 1000000000ull +
+						   (uint64_t)ts.tv_nsec > MEM_CHECK_NS) {
+				ts = rsw__ns_to_ts(MEM_CHECK_NS);
+				tsp = &ts;
+			}
 		}
 		if (s.orphan_sweeps > 0) {
 			if (now >= s.next_sweep_ns) {

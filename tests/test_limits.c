@@ -232,3 +232,53 @@ Test(limits, a_process_group_named_in_shared_memory_must_be_the_workers,
 	kill(g_victim, SIGKILL);
 	waitpid(g_victim, NULL, 0);
 }
+
+/* Memory mapped shared (MAP_SHARED anonymous, as a memfd would be) is not
+ * counted by RLIMIT_DATA: the supervisor's watch of resident memory still
+ * holds the limit, and the task ends as oom. */
+static int
+maps_shared(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	    rsw_eval_out *out)
+{
+	size_t len = (size_t)x[0] << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = 1;
+	/* Held a while, as a task using it would. */
+	busy_wait_ns(200000000ull);
+	munmap(p, len);
+	out->value = x[0];
+	return 0;
+}
+
+Test(limits, shared_memory_does_not_escape_the_limit, .timeout = 60)
+{
+	rsw_objective obj = { maps_shared, NULL, NULL };
+	double sizes[2] = { 16, 768 }; /* MiB: under and over the limit */
+	rsw_config cfg;
+	rsw_engine *e;
+	rsw_result r[2];
+	int got = 0;
+
+	rsw_config_init(&cfg);
+	cfg.workers = 1;
+	cfg.max_mem = 256ull << 20;
+	cfg.max_params = 1;
+	cr_assert_eq(rsw_engine_open(&e, &cfg, &obj), 0);
+	cr_assert_eq(rsw_engine_submit_batch(e, sizes, 1, 2), 2);
+	while (got < 2) {
+		int n = rsw_engine_poll(e, r + got, 2 - (uint32_t)got, -1);
+
+		cr_assert_geq(n, 0);
+		got += n;
+	}
+	cr_assert_eq(r[0].status, RSW_STATUS_OK, "16 MiB: %s",
+		     rsw_status_name(r[0].status));
+	cr_assert_eq(r[1].status, RSW_STATUS_OOM, "768 MiB shared: %s",
+		     rsw_status_name(r[1].status));
+	rsw_engine_close(e);
+}

@@ -132,8 +132,10 @@ static const rsw_opt options[] = {
 		  "(default 64)" },
 	{ "max-mem", 0, RSW_OPT_SIZE, RSW_OPT_SWEEP, "SIZE", F(max_mem),
 	  .needs_workers = 1,
-	  .help = "hard memory limit per worker (e.g. 512M, 2G): allocations "
-		  "fail -> oom" },
+	  .help = "hard memory limit per worker (e.g. 512M, 2G), on top of what "
+		  "it inherited: allocations fail (RLIMIT_DATA), and a worker "
+		  "whose resident memory, shared pages included, passes it is "
+		  "killed (read every 10 ms) -> oom" },
 	{ "soft-mem", 0, RSW_OPT_SIZE, RSW_OPT_EXEC, "SIZE", F(soft_mem),
 	  .needs_workers = 1,
 	  .help = "replace a worker between tasks once its heap passes SIZE" },

@@ -140,9 +140,13 @@ typedef struct rsw_config {
 	int pin;		 /* pin worker i to online CPU i mod ncpu */
 	int nice;		 /* workers' nice level, 0 .. 19 */
 	uint64_t recycle_after;	 /* a worker is replaced after N tasks; 0 = never */
-	uint64_t max_mem;	 /* hard per-worker limit (RLIMIT_DATA) on the private
-				    memory a worker adds to what it inherited,
-				    bytes; 0 = none */
+	uint64_t max_mem;	 /* hard per-worker limit on the memory a worker
+				    adds to what it inherited, bytes; 0 = none.
+				    RLIMIT_DATA fails private allocations past
+				    it; the supervisor SIGKILLs a worker whose
+				    resident memory (shared pages included:
+				    MAP_SHARED, memfd) passes it (read every
+				    10 ms).  Either way: RSW_STATUS_OOM */
 	uint64_t soft_mem;	 /* replace a worker, between tasks, once its heap
 				    passes this many bytes; 0 = none */
 	const char *objective_name; /* recorded in the arena for external workers */

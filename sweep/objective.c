@@ -9,12 +9,18 @@
  * whose init failed: there is nothing to finish).
  */
 #include <dlfcn.h>
-#include <link.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <link.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "ringsweep/objective.h"
@@ -146,9 +152,77 @@ check_metric_names(const rsw_loaded_objective *o, const rsw_space *space,
 	return 0;
 }
 
+/* A plugin's init runs in the loading process (what it loads is what the
+ * workers share), so one that crashes, calls exit() or never returns would
+ * take the program with it.  It is run first in a forked child: there a
+ * crash, an exit or a hang past the limit is caught and named.  The child
+ * reports init's return value through a pipe; no report means it did not
+ * return. */
+static int
+trial_init(rsw_plugin_init_fn init, const char *arg, double timeout_s,
+	   const char *what, const char *prefix, char *err, size_t errlen)
+{
+	int fds[2], status = 0, returned = 0, rc = 0, pidfd;
+	uint64_t limit_ms = (uint64_t)((timeout_s > 0 ? timeout_s : 300.0) * 1000);
+	struct pollfd p;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return 0; /* no trial possible: the real run decides */
+	fflush(NULL); /* nothing buffered here is written again there */
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		void *state = NULL;
+		int r = init(arg, &state);
+		ssize_t ignored = write(fds[1], &r, sizeof r);
+
+		(void)ignored;
+		_exit(0);
+	}
+	close(fds[1]);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	p.fd = pidfd;
+	p.events = POLLIN;
+	if (pidfd >= 0 && poll(&p, 1, (int)(limit_ms < INT_MAX ? limit_ms : INT_MAX)) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		snprintf(err, errlen, "%s: %sinit(\"%s\") did not return within %g s "
+			 "(in a trial run; the limit is the objective's "
+			 "init_timeout_s, --init-timeout)", what, prefix, arg,
+			 (double)limit_ms / 1000);
+		close(pidfd);
+		close(fds[0]);
+		return RSW_EINIT;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	returned = read(fds[0], &rc, sizeof rc) == (ssize_t)sizeof rc;
+	close(fds[0]);
+	if (WIFSIGNALED(status)) {
+		snprintf(err, errlen, "%s: %sinit(\"%s\") crashed (%s) in a trial "
+			 "run", what, prefix, arg, strsignal(WTERMSIG(status)));
+		return RSW_EINIT;
+	}
+	if (!returned) {
+		snprintf(err, errlen, "%s: %sinit(\"%s\") called exit(%d) instead "
+			 "of returning (in a trial run)", what, prefix, arg,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return RSW_EINIT;
+	}
+	/* A non-zero return is said by the real run, as before. */
+	return 0;
+}
+
 static int
 open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
-	    char *err, size_t errlen)
+	    double init_timeout_s, char *err, size_t errlen)
 {
 	char path[PATH_MAX], what[PATH_MAX + 32];
 	const char *colon = strrchr(spec, ':'), *prefix = "rsw_objective_";
@@ -190,6 +264,10 @@ open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
 	rc = metric_list(o, plugin_symbol(o->dl, prefix, "metrics"), UINT32_MAX,
 			 what, err, errlen);
 	if (rc != 0)
+		return rc;
+	if (init != NULL &&
+	    (rc = trial_init(init, arg != NULL ? arg : "", init_timeout_s, what,
+			     prefix, err, errlen)) != 0)
 		return rc;
 	if (init != NULL && (rc = init(arg != NULL ? arg : "", &o->plugin_state))) {
 		snprintf(err, errlen, "%s: %sinit(\"%s\") failed (returned %d)",
@@ -342,7 +420,8 @@ rsw_objective_load(rsw_loaded_objective **out, const rsw_objective_spec *spec,
 	} else if (rsw_builtin_find(spec->name) != NULL) {
 		rc = open_builtin(o, rsw_builtin_find(spec->name), spec, err, errlen);
 	} else if (strstr(spec->name, ".so") != NULL) {
-		rc = open_plugin(o, spec->name, spec->arg, err, errlen);
+		rc = open_plugin(o, spec->name, spec->arg, spec->init_timeout_s, err,
+				 errlen);
 	} else {
 		snprintf(err, errlen, "unknown objective '%s' (a built-in name, or a "
 			 "plugin PATH.so)", spec->name);

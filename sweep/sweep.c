@@ -577,6 +577,7 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->top_n = x->top_n;
 	c->executor = x->executor;
 	c->executor_ctx = x->executor_ctx;
+	c->objective.init_timeout_s = x->objective.init_timeout_s;
 	if (c->algo == NULL)
 		c->algorithm = x->algorithm;
 	if (c->objective.label != NULL) {

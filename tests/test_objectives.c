@@ -145,6 +145,25 @@ Test(objectives, plugin_load_errors_are_clear_and_start_nothing, .timeout = 60,
 				    "--param", "x=int:0:3", "--results", csv, NULL };
 		refused("no symbol 'rsw_objective_abi_version'", a);
 	}
+	/* An init that crashes, exits or hangs is caught in its trial run
+	 * and named: the program neither dies of it nor ends with 0. */
+	{
+		static const char *const cases[][2] = {
+			{ "crash", "quad_init(\"crash\") crashed (Segmentation fault)" },
+			{ "exit", "quad_init(\"exit\") called exit(0) instead of returning" },
+			{ "hang", "quad_init(\"hang\") did not return within 1 s" },
+		};
+
+		for (int i = 0; i < 3; i++) {
+			const char *a[] = { "run", "--objective",
+					    RSW_PLUGIN_DIR "/libprefixed.so:quad_",
+					    "--objective-arg", cases[i][0], "--init-timeout",
+					    "1", "--param", "x=int:0:3", "--results", csv,
+					    NULL };
+
+			refused(cases[i][1], a);
+		}
+	}
 }
 
 Test(objectives, plugin_with_prefix_argument_and_metrics, .timeout = 60,

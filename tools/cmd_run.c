@@ -68,6 +68,10 @@ static const rsw_opt options[] = {
 	  .help = "--cmd: JSON fields of the score line kept as metrics" },
 	{ "objective-arg", 0, RSW_OPT_STRING, RSW_OPT_SWEEP, "STRING",
 	  F(objective_arg), .help = "passed to the plugin's init (load data there)" },
+	{ "init-timeout", 0, RSW_OPT_SECONDS, RSW_OPT_EXEC, "SEC", F(init_timeout),
+	  0.001, 1000000,
+	  .help = "a plugin's init runs first in a trial child: how long it may "
+		  "take there (default 300)" },
 	{ "data", 0, RSW_OPT_STRING, RSW_OPT_SWEEP, "FILE", F(data),
 	  .help = "CSV of prices for ma_cross (header row, a column per series)" },
 	{ "column", 0, RSW_OPT_STRING, RSW_OPT_SWEEP, "NAME", F(column),
@@ -366,6 +370,7 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->objective.column = a->column;
 	c->objective.cmd = a->cmd;
 	c->objective.metrics = a->metrics;
+	c->objective.init_timeout_s = a->init_timeout;
 	c->window = (uint32_t)a->window;
 	engine_options(a, &c->engine);
 	if (a->db == NULL)

@@ -22,6 +22,7 @@ struct run_args {
 	long long workers;
 	int serial;
 	double timeout;
+	double init_timeout;	/* --init-timeout */
 	long long retries;
 	int retry_errors;
 	int on_error;		/* index in "skip|fail" */

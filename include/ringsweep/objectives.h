@@ -6,7 +6,10 @@
  *   - a built-in, by name (RSW_BUILTIN_MAP below);
  *   - a plugin, name = "PATH.so[:prefix]" (the ABI is objective.h): loaded
  *     with dlopen(RTLD_NOW), its init(arg) run once here, in the loading
- *     process, before any worker exists;
+ *     process, before any worker exists -- after a trial run in a forked
+ *     child, so that an init that crashes, exits or hangs past
+ *     init_timeout_s is reported instead of taking the program with it
+ *     (init runs twice: keep it free of outside effects);
  *   - an external command per task, cmd = "PROG ARGS {param}...": no
  *     shell (quotes group, backslash escapes), each {name} replaced by that
  *     parameter's value; the last non-empty line of its stdout is the
@@ -97,6 +100,8 @@ typedef struct rsw_objective_spec {
 	const char *label;	/* ... recorded under this name (NULL: "function") */
 	uint32_t nmetrics;	/* ... with these metrics */
 	const char *const *metric_names;
+	double init_timeout_s;	/* plugin: how long its init may take in the
+				   trial run (below); 0: 300 s */
 } rsw_objective_spec;
 
 typedef struct rsw_objective_info {

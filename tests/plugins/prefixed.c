@@ -1,7 +1,10 @@
 /* tests/plugins/prefixed.c - a plugin with its own symbol prefix
- * (--objective libprefixed.so:quad_), whose init checks its argument. */
+ * (--objective libprefixed.so:quad_), whose init checks its argument: it
+ * fails, crashes, exits or hangs on demand. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ringsweep/objective.h>
 
@@ -19,6 +22,14 @@ quad_init(const char *arg, void **state)
 
 	if (strcmp(arg, "fail") == 0)
 		return 7;
+	/* What an init must not be able to do to the program loading it. */
+	if (strcmp(arg, "crash") == 0)
+		raise(SIGSEGV);
+	if (strcmp(arg, "exit") == 0)
+		exit(0);
+	if (strcmp(arg, "hang") == 0)
+		for (;;)
+			pause();
 	scale = malloc(sizeof *scale);
 	if (scale == NULL)
 		return 1;

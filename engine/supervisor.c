@@ -126,6 +126,7 @@ check_memory(struct supervisor *s)
 }
 
 #define ORPHAN_SWEEP_NS 100000000ull /* between them: 100 ms */
+
 #define ORPHAN_SWEEPS 10
 
 static int
@@ -521,6 +522,17 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 	/* A task's process that detached itself comes back to us when its
 	 * worker dies, instead of living on under init. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Deadlines are ours to keep within 10 ms even when workers outnumber
+	 * the CPUs: where permitted (root, CAP_SYS_NICE), the supervisor takes
+	 * the CPU from a spinning worker the moment a deadline is due
+	 * (SCHED_FIFO, the lowest real-time priority: it sleeps between
+	 * deadlines, so it cannot starve anyone).  Elsewhere it stays at the
+	 * default; the workers' own forks go back to SCHED_OTHER. */
+	if (cfg->timeout_s > 0) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		(void)sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
+	}
 	/* The driver decides how to stop (a terminal's Ctrl-C reaches us
 	 * all); whatever handlers the driver installed are not ours. */
 	signal(SIGINT, SIG_IGN);

@@ -7,8 +7,11 @@
  * a process a task started that detached itself (setsid, a double fork)
  * is reparented to its worker, or to the supervisor once the worker died,
  * never to init; so it can be found, as a child, and killed with its
- * task.  A process group named in shared memory (a worker slot's
- * child_pgid) is killed only when its leader is one of those children.
+ * task.  Children are found in the kernel's list of them
+ * (/proc/self/task/TID/children), not by reading every process's stat:
+ * the cost does not grow with what else runs on the machine.  A process
+ * group named in shared memory (a worker slot's child_pgid) is killed only
+ * when its leader is one of those children.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -77,15 +80,61 @@ kept(pid_t pid, const pid_t *keep, uint32_t nkeep)
 	return 0;
 }
 
+/* SIGKILLs and reaps one child. */
+static void
+kill_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The children the kernel lists for each of our threads
+ * (/proc/self/task/TID/children): no scan of every process on the
+ * machine.  -1 when the kernel has no such list (CONFIG_PROC_CHILDREN). */
+static int
+kill_listed_children(const pid_t *keep, uint32_t nkeep)
+{
+	struct dirent *de;
+	int killed = 0, listed = 0;
+	DIR *d = opendir("/proc/self/task");
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char path[300];
+		long pid;
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/children", de->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		listed = 1;
+		while (fscanf(f, "%ld", &pid) == 1)
+			if (pid > 0 && !kept((pid_t)pid, keep, nkeep)) {
+				kill_child((pid_t)pid);
+				killed++;
+			}
+		fclose(f);
+	}
+	closedir(d);
+	return listed ? killed : -1;
+}
+
 int
 rsw__kill_children(const pid_t *keep, uint32_t nkeep)
 {
 	pid_t self = getpid();
 	struct dirent *de;
-	int killed = 0;
-	DIR *d = opendir("/proc");
+	int killed = kill_listed_children(keep, nkeep);
+	DIR *d;
 
-	if (d == NULL)
+	if (killed >= 0)
+		return killed;
+	killed = 0;
+	if ((d = opendir("/proc")) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10), parent, group;
@@ -101,9 +150,7 @@ rsw__kill_children(const pid_t *keep, uint32_t nkeep)
 		}
 		if (parent != self)
 			continue;
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		kill_child(pid);
 		killed++;
 	}
 	closedir(d);

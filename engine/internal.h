@@ -48,9 +48,9 @@ void rsw__fd_close_all_owned(void);
 
 /* Processes (engine/procs.c).  The parent of pid, 0 when it is gone. */
 pid_t rsw__parent_of(pid_t pid);
-/* SIGKILLs and reaps every child of this process except the nkeep pids in
- * keep (its workers): what a task left behind and this process, a child
- * subreaper, adopted.  Returns how many. */
+/* SIGKILLs every child of this process except the nkeep pids in keep (its
+ * workers) and reaps those gone: what tasks left behind that this process,
+ * a child subreaper, adopted.  Returns how many. */
 int rsw__kill_children(const pid_t *keep, uint32_t nkeep);
 /* Whether the process group pgid is one this process may kill for
  * `worker`: its leader is alive, leads pgid, and is a child of `worker`

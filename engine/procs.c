@@ -3,11 +3,10 @@
  * who is whose child, what a task left behind, which process groups may
  * be killed.
  *
- * Workers and the supervisor are child subreapers (PR_SET_CHILD_SUBREAPER):
- * a process a task started that detached itself (setsid, a double fork)
- * is reparented to its worker, or to the supervisor once the worker died,
- * never to init; so it can be found, as a child, and killed with its
- * task.  Children are found in the kernel's list of them
+ * The supervisor is a child subreaper (PR_SET_CHILD_SUBREAPER): a process
+ * a task started that detached itself (setsid, a double fork) is
+ * reparented to it, never to init, once its parent exits; so it can be
+ * found, as a child that is no worker, and killed.  Children are found in the kernel's list of them
  * (/proc/self/task/TID/children), not by reading every process's stat:
  * the cost does not grow with what else runs on the machine.  A process
  * group named in shared memory (a worker slot's child_pgid) is killed only
@@ -80,12 +79,14 @@ kept(pid_t pid, const pid_t *keep, uint32_t nkeep)
 	return 0;
 }
 
-/* SIGKILLs and reaps one child. */
+/* SIGKILLs one child and reaps it if it is gone already: one stuck in
+ * uninterruptible sleep (a dead NFS server) must not stall the caller; it
+ * is a zombie for the next sweep to reap. */
 static void
 kill_child(pid_t pid)
 {
 	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
 		;
 }
 

@@ -72,36 +72,41 @@ struct supervisor {
 	uint32_t consecutive_deaths;
 	uint64_t progress_mark;
 	int giving_up;
-	uint32_t orphan_sweeps; /* sweeps still due after a worker death */
-	uint64_t next_sweep_ns;
+	uint64_t next_sweep_ns;	/* of orphans: see sweep_orphans */
 	uint64_t next_mem_check_ns;
 };
 
 /* How often resident memory is read against max_mem. */
 #define MEM_CHECK_NS 10000000ull
 
-/* Resident bytes of a process, shared pages included (/proc/PID/statm);
- * 0 when it cannot be read. */
+/* The memory a process holds that is its own or shared memory it made:
+ * resident anonymous pages plus resident shared memory (MAP_SHARED
+ * anonymous, memfd, tmpfs) -- /proc/PID/status RssAnon + RssShmem.  File
+ * pages it only reads (a big data file mapped read-only: the page cache)
+ * are not counted.  0 when it cannot be read. */
 static uint64_t
 resident_bytes(pid_t pid)
 {
-	char path[64];
-	unsigned long size = 0, resident = 0;
+	char path[64], line[128];
+	unsigned long kb, total = 0;
 	FILE *f;
 
-	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (f == NULL)
 		return 0;
-	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-		resident = 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "RssAnon: %lu kB", &kb) == 1 ||
+		    sscanf(line, "RssShmem: %lu kB", &kb) == 1)
+			total += kb;
 	fclose(f);
-	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	return (uint64_t)total * 1024u;
 }
 
 /* max_mem is enforced on what a worker really holds, not only on what
  * RLIMIT_DATA counts: memory mapped shared (MAP_SHARED, a memfd) escapes
- * that limit, not this one.  Without a cgroup memory controller (none is
+ * that limit, not this one (the page cache of files it reads counts in
+ * neither).  Without a cgroup memory controller (none is
  * offered on the machines this runs on) the supervisor reads each worker's
  * resident memory every 10 ms and SIGKILLs one that grew past what it
  * inherited plus max_mem: its task ends as oom. */
@@ -125,9 +130,8 @@ check_memory(struct supervisor *s)
 	}
 }
 
-#define ORPHAN_SWEEP_NS 100000000ull /* between them: 100 ms */
-
-#define ORPHAN_SWEEPS 10
+#define ORPHAN_SWEEP_NS 100000000ull /* between sweeps: 100 ms */
+#define MID_UPDATE_RETRY_NS 50000ull
 
 static int
 pidfd_open_(pid_t pid)
@@ -160,9 +164,6 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(RSW_WORKER_EXIT_ORPHAN);
-	/* What a task starts and detaches is reparented here, not to init:
-	 * the worker kills it after the task (rsw_worker_set_child_group). */
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (s->cfg->pin) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		cpu_set_t set;
@@ -216,7 +217,10 @@ spawn(struct supervisor *s, uint32_t slot)
 	pid_t self = getpid(), pid;
 
 	/* The previous process in this slot is reaped: nobody else writes
-	 * the worker line now. */
+	 * the worker line now.  Its task generation starts even again: one
+	 * that died between the two stores of an update left it odd, and
+	 * the slot would read as "mid-update" for ever. */
+	ck_pr_store_32(&ws->task_gen, 0);
 	ck_pr_store_64(&ws->task_start_ns, 0);
 	ck_pr_store_32(&ws->pid, 0);
 	ck_pr_store_32(&ws->incarnation, inc);
@@ -303,8 +307,11 @@ kill_child_group(struct rsw_worker_slot *ws, pid_t worker)
 		kill(-pgid, SIGKILL);
 }
 
-/* What dead workers' tasks left running (detached processes reparented to
- * us) dies; the live workers are spared. */
+/* What tasks left running dies: a process a task started that detached
+ * itself (setsid, a double fork) is reparented to us, the nearest child
+ * subreaper, once its parent exits; the live workers are spared.  Run
+ * every 100 ms, at once after a worker's death, and at shutdown: reading
+ * our own children list costs next to nothing. */
 static void
 sweep_orphans(struct supervisor *s)
 {
@@ -336,8 +343,7 @@ reap(struct supervisor *s, uint32_t slot)
 	ck_pr_store_32(&ws->child_pgid, 0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
 	/* Its task's detached processes come to us as they are orphaned:
-	 * swept now and for a second more. */
-	s->orphan_sweeps = ORPHAN_SWEEPS;
+	 * the next sweep is now. */
 	s->next_sweep_ns = rsw__mono_ns();
 
 	memset(&d, 0, sizeof d);
@@ -428,7 +434,10 @@ check_deadlines(struct supervisor *s, uint64_t now)
 			continue;
 		g1 = rsw__read_task(ws, &seq, &epoch, &start);
 		if (g1 == 0) {
-			next = now; /* mid-update: look again at once */
+			/* Mid-update: look again soon, never at once -- at a
+			 * real-time priority a zero wait would spin. */
+			if (now + MID_UPDATE_RETRY_NS < next)
+				next = now + MID_UPDATE_RETRY_NS;
 			continue;
 		}
 		if (start == 0) {
@@ -525,9 +534,12 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 	/* Deadlines are ours to keep within 10 ms even when workers outnumber
 	 * the CPUs: where permitted (root, CAP_SYS_NICE), the supervisor takes
 	 * the CPU from a spinning worker the moment a deadline is due
-	 * (SCHED_FIFO, the lowest real-time priority: it sleeps between
-	 * deadlines, so it cannot starve anyone).  Elsewhere it stays at the
-	 * default; the workers' own forks go back to SCHED_OTHER. */
+	 * (SCHED_FIFO, the lowest real-time priority).  It sleeps between
+	 * deadlines and never waits with a zero timeout (a slot read
+	 * mid-update is looked at again 50 us later), so it takes a CPU only
+	 * for the moments it works; the kernel's real-time throttling bounds
+	 * it in any case.  Elsewhere it stays at the default; the workers'
+	 * forks go back to SCHED_OTHER. */
 	if (cfg->timeout_s > 0) {
 		struct sched_param sp = { .sched_priority = 1 };
 
@@ -585,19 +597,14 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 				tsp = &ts;
 			}
 		}
-		if (s.orphan_sweeps > 0) {
-			if (now >= s.next_sweep_ns) {
-				sweep_orphans(&s);
-				s.orphan_sweeps--;
-				s.next_sweep_ns = now + ORPHAN_SWEEP_NS;
-			}
-			if (tsp == NULL || (uint64_t)ts.tv_sec * 1000000000ull +
-						   (uint64_t)ts.tv_nsec >
-					       s.next_sweep_ns - now) {
-				ts = rsw__ns_to_ts(s.next_sweep_ns > now ?
-						   s.next_sweep_ns - now : 0);
-				tsp = &ts;
-			}
+		if (now >= s.next_sweep_ns) {
+			sweep_orphans(&s);
+			s.next_sweep_ns = now + ORPHAN_SWEEP_NS;
+		}
+		if (tsp == NULL || (uint64_t)ts.tv_sec * 1000000000ull +
+					   (uint64_t)ts.tv_nsec > s.next_sweep_ns - now) {
+			ts = rsw__ns_to_ts(s.next_sweep_ns - now);
+			tsp = &ts;
 		}
 		n = wait_events(s.epfd, evs, 16, tsp);
 		for (int i = 0; i < n; i++) {

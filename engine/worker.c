@@ -114,10 +114,6 @@ heap_bytes(void)
  * runs one loop for its whole life). */
 static struct rsw_worker_slot *current_slot;
 
-/* The current task started processes (it named a group): whatever of
- * them is left when it ends dies then. */
-static int task_spawned;
-
 void
 rsw_worker_set_child_group(int pgid)
 {
@@ -125,8 +121,6 @@ rsw_worker_set_child_group(int pgid)
 	 * stopped (killed or reaped), or right before killing it. */
 	if (current_slot != NULL)
 		ck_pr_store_32(&current_slot->child_pgid, (uint32_t)pgid);
-	if (pgid > 0)
-		task_spawned = 1;
 }
 
 /* A separately started worker has no PR_SET_PDEATHSIG tie to the
@@ -275,12 +269,6 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	memset(&res, 0, sizeof res);
 	rsw__evaluate(obj, params, nparams, &info, metrics, message,
 		      a->layout.max_message, t0, &res);
-	/* Processes the task started and left (one that detached with
-	 * setsid came to us: a worker is a child subreaper) die with it. */
-	if (task_spawned) {
-		(void)rsw__kill_children(NULL, 0);
-		task_spawned = 0;
-	}
 	res.seq = seq;
 	res.epoch = epoch;
 	/* The worker's peak resident memory so far (a system call, so only

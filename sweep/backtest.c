@@ -27,11 +27,13 @@
  *                        included (a trade open at the end closes there)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -99,27 +101,31 @@ int
 rsw__prices_load(const char *path, const char *column, rsw__prices *out,
 		char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	/* Opened without blocking (a FIFO would wait for a writer before
+	 * the check below could refuse it), then read as usual. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	char *line = malloc(DATA_LINE_MAX);
 	size_t cap = 4096, lineno = 1;
 	struct stat sb;
+	FILE *f = NULL;
 	int col, got;
 
 	memset(out, 0, sizeof *out);
-	if (f == NULL || line == NULL) {
+	if (fd < 0 || line == NULL) {
 		snprintf(err, errlen, "data '%s': cannot read it: %s", path,
-			 f == NULL ? strerror(errno) : "out of memory");
-		if (f != NULL)
-			fclose(f);
+			 fd < 0 ? strerror(errno) : "out of memory");
+		if (fd >= 0)
+			close(fd);
 		free(line);
 		return -1;
 	}
-	/* A file: a device or a pipe (/dev/zero) never ends, and could
-	 * neither be fingerprinted nor read again on resume. */
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+	/* A file: a device or a pipe (/dev/zero, a FIFO) never ends, and
+	 * could neither be fingerprinted nor read again on resume. */
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    fcntl(fd, F_SETFL, 0) != 0 || (f = fdopen(fd, "r")) == NULL) {
 		snprintf(err, errlen, "data '%s': not a regular file", path);
 		free(line);
-		fclose(f);
+		close(fd);
 		return -1;
 	}
 	if ((got = data_line(f, line)) <= 0) {

@@ -156,18 +156,23 @@ check_metric_names(const rsw_loaded_objective *o, const rsw_space *space,
  * workers share), so one that crashes, calls exit() or never returns would
  * take the program with it.  It is run first in a forked child: there a
  * crash, an exit or a hang past the limit is caught and named.  The child
- * reports init's return value through a pipe; no report means it did not
- * return. */
+ * reports init's return value through a pipe (no report: it did not
+ * return), runs fini after a successful init, and is killed with its
+ * whole process group afterwards, so what init started does not stay.
+ * Forking a multi-threaded program leaves only this thread in the child:
+ * an init that needs a lock another thread held would be reported as
+ * hanging. */
 static int
-trial_init(rsw_plugin_init_fn init, const char *arg, double timeout_s,
-	   const char *what, const char *prefix, char *err, size_t errlen)
+trial_init(rsw_plugin_init_fn init, rsw_plugin_fini_fn fini, const char *arg,
+	   double timeout_s, const char *what, const char *prefix, char *err,
+	   size_t errlen)
 {
-	int fds[2], status = 0, returned = 0, rc = 0, pidfd;
-	uint64_t limit_ms = (uint64_t)((timeout_s > 0 ? timeout_s : 300.0) * 1000);
-	struct pollfd p;
+	int fds[2], status = 0, returned = 0, rc = 0, pidfd, timed_out = 0;
+	uint64_t limit_ns = (uint64_t)((timeout_s > 0 ? timeout_s : 300.0) * 1e9);
+	uint64_t until;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) != 0)
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
 		return 0; /* no trial possible: the real run decides */
 	fflush(NULL); /* nothing buffered here is written again there */
 	pid = fork();
@@ -178,31 +183,68 @@ trial_init(rsw_plugin_init_fn init, const char *arg, double timeout_s,
 	}
 	if (pid == 0) {
 		void *state = NULL;
-		int r = init(arg, &state);
-		ssize_t ignored = write(fds[1], &r, sizeof r);
+		int r;
+		ssize_t ignored;
 
+		/* Its own group, killed whole after the trial: what init
+		 * started does not outlive it.  The program's handlers are
+		 * not the trial's. */
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		r = init(arg, &state);
+		ignored = write(fds[1], &r, sizeof r);
 		(void)ignored;
+		if (r == 0 && fini != NULL)
+			fini(state);
 		_exit(0);
 	}
 	close(fds[1]);
+	setpgid(pid, pid); /* also here: whichever runs first */
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	p.fd = pidfd;
-	p.events = POLLIN;
-	if (pidfd >= 0 && poll(&p, 1, (int)(limit_ms < INT_MAX ? limit_ms : INT_MAX)) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		snprintf(err, errlen, "%s: %sinit(\"%s\") did not return within %g s "
-			 "(in a trial run; the limit is the objective's "
-			 "init_timeout_s, --init-timeout)", what, prefix, arg,
-			 (double)limit_ms / 1000);
-		close(pidfd);
-		close(fds[0]);
-		return RSW_EINIT;
+	until = rsw_now_ns() + limit_ns;
+	/* Until the child ends or the limit passes; a signal to us does not
+	 * end the wait early. */
+	for (;;) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		uint64_t now = rsw_now_ns();
+		int n, ms = now >= until ? 0 :
+			    (until - now) / 1000000 > INT_MAX ? INT_MAX :
+			    (int)((until - now + 999999) / 1000000);
+
+		if (pidfd < 0) {
+			/* No pidfd (a kernel before 5.3): poll the child. */
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			if (now >= until) {
+				timed_out = 1;
+				break;
+			}
+			usleep(10000);
+			continue;
+		}
+		n = poll(&p, 1, ms);
+		if (n > 0)
+			break;
+		if (n == 0 && rsw_now_ns() >= until) {
+			timed_out = 1;
+			break;
+		}
 	}
 	if (pidfd >= 0)
 		close(pidfd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	kill(-pid, SIGKILL); /* init's own processes, and a hung init */
+	if (timed_out || pidfd >= 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	if (timed_out) {
+		close(fds[0]);
+		snprintf(err, errlen, "%s: %sinit(\"%s\") did not return within %g s "
+			 "(in a trial run; the limit is the objective's "
+			 "init_timeout_s, --init-timeout)", what, prefix, arg,
+			 (double)limit_ns / 1e9);
+		return RSW_EINIT;
+	}
 	returned = read(fds[0], &rc, sizeof rc) == (ssize_t)sizeof rc;
 	close(fds[0]);
 	if (WIFSIGNALED(status)) {
@@ -266,8 +308,10 @@ open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
 	if (rc != 0)
 		return rc;
 	if (init != NULL &&
-	    (rc = trial_init(init, arg != NULL ? arg : "", init_timeout_s, what,
-			     prefix, err, errlen)) != 0)
+	    (rc = trial_init(init, (rsw_plugin_fini_fn)plugin_symbol(o->dl, prefix,
+								    "fini"),
+			     arg != NULL ? arg : "", init_timeout_s, what, prefix,
+			     err, errlen)) != 0)
 		return rc;
 	if (init != NULL && (rc = init(arg != NULL ? arg : "", &o->plugin_state))) {
 		snprintf(err, errlen, "%s: %sinit(\"%s\") failed (returned %d)",

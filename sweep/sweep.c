@@ -16,7 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -32,7 +32,7 @@
 #include "internal.h"
 #include "ringsweep/version.h"
 
-#define CREATING ".creating-" /* a store being made: PATH.creating-PID */
+#define CREATING ".creating-" /* a store being made: PATH.creating-PID-N */
 #define DEFAULT_TOP_N 5
 
 void
@@ -182,12 +182,18 @@ description_checksum(const char *text, char *out, size_t n)
 		 (unsigned long long)h.low64);
 }
 
+/* A store written before stores kept the checksum has none: accepted, as
+ * it was.  The checksum sits beside the text it covers, so it catches an
+ * edit of the description (by hand, by a tool that rewrote the file), not
+ * someone who also recomputes it. */
 static int
 description_intact(const char *text, const char *recorded)
 {
 	char now[64];
 
-	if (text == NULL || recorded == NULL)
+	if (recorded == NULL)
+		return 1;
+	if (text == NULL)
 		return 0;
 	description_checksum(text, now, sizeof now);
 	return strcmp(now, recorded) == 0;
@@ -313,25 +319,61 @@ name_it(char *err, const char *tmp, const char *path)
 	snprintf(at, (size_t)(err + strlen(err) + 1 - at), "%s%s", path, rest);
 }
 
-/* What a start-up killed while it made a store left (PATH.creating-PID of
- * a process that is gone) is removed by the next one making PATH. */
+/* What a start-up killed while it made a store left (PATH.creating-PID-N
+ * of a process that is gone) is removed by the next one making PATH.  A
+ * leftover is recognised by its name (no glob: PATH may hold any
+ * character), and judged abandoned when its creator is not alive here,
+ * or is this very process (a pid namespace that began again at the same
+ * number), and it is older than CREATING_AGE_S (a creation takes
+ * milliseconds: one on another machine sharing the directory is left
+ * alone while it may still be running). */
+#define CREATING_AGE_S 10
+
 static void
 remove_dead_creations(const char *path)
 {
-	char pattern[4200];
-	glob_t g;
+	char dir[PATH_MAX], prefix[NAME_MAX + 32], full[PATH_MAX + NAME_MAX + 2];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	struct dirent *de;
+	DIR *d;
 
-	snprintf(pattern, sizeof pattern, "%s" CREATING "*", path);
-	if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	snprintf(prefix, sizeof prefix, "%s" CREATING, base);
+	if ((d = opendir(dir)) == NULL)
 		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		long pid = strtol(g.gl_pathv[i] + strlen(path) + strlen(CREATING),
-				  NULL, 10);
+	while ((de = readdir(d)) != NULL) {
+		struct stat sb;
+		long pid;
 
-		if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-			rsw_store_remove(g.gl_pathv[i]);
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		pid = strtol(de->d_name + strlen(prefix), NULL, 10);
+		snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+		if (pid > 0 && ((kill((pid_t)pid, 0) != 0 && errno == ESRCH) ||
+				pid == (long)getpid()) &&
+		    lstat(full, &sb) == 0 && time(NULL) - sb.st_mtime >= CREATING_AGE_S)
+			rsw_store_remove(full);
 	}
-	globfree(&g);
+	closedir(d);
+}
+
+/* Moves the made store to its name, never over a file there: rename
+ * without replacing, or, where the file system has no such rename (NFS,
+ * FUSE), a hard link (which fails on an existing name) and an unlink. */
+static int
+publish(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, path) != 0)
+		return -1;
+	unlink(tmp);
+	return 0;
 }
 
 /* A new store appears whole or not at all: it is made and described under
@@ -352,7 +394,8 @@ create_store(rsw_sweep *sw, char *err, size_t errlen)
 		return RSW_EINVAL;
 	}
 	remove_dead_creations(path);
-	snprintf(tmp, sizeof tmp, "%s" CREATING "%d", path, (int)getpid());
+	snprintf(tmp, sizeof tmp, "%s" CREATING "%d-%llx", path, (int)getpid(),
+		 (unsigned long long)(rsw_now_ns() & 0xffffffffull));
 	rc = rsw_store_create(&sw->store, tmp, &sw->space, sw->obj->nmetrics,
 			      sw->obj->metric_names, err, errlen);
 	if (rc != 0) {
@@ -366,7 +409,7 @@ create_store(rsw_sweep *sw, char *err, size_t errlen)
 	rc = describe_in_store(sw, err, errlen);
 	rsw_store_discard(sw->store);
 	sw->store = NULL;
-	if (rc == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+	if (rc == 0 && publish(tmp, path) != 0) {
 		snprintf(err, errlen, errno == EEXIST ?
 			 "--db '%s' already exists (continue it with --resume, or "
 			 "choose another file)" : "--db '%s': cannot create it: %s",
@@ -387,12 +430,13 @@ create_store(rsw_sweep *sw, char *err, size_t errlen)
 		sw->store = NULL;
 		rc = RSW_ESTORE;
 	}
+	/* Not removed if it cannot be opened now: it is whole, and someone
+	 * else (a --resume started in between) may be writing it. */
 	if (rc != 0) {
 		char msg[1024];
 
 		snprintf(msg, sizeof msg, "--db %s", err);
 		snprintf(err, errlen, "%s", msg);
-		rsw_store_remove(path);
 	}
 	return rc;
 }
@@ -610,7 +654,8 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 	}
 	/* A store is data, not a script: what it would run (a command, a
 	 * plugin, their arguments) must be what the sweep that wrote it
-	 * recorded, not an edit made since. */
+	 * recorded, not an edit made since (see description_intact for what
+	 * the check can and cannot tell). */
 	if (!description_intact(text, rsw_store_meta(st, "sweep_checksum"))) {
 		snprintf(err, errlen, "its sweep description was changed after it "
 			 "was written (its checksum does not match): it is not run");

@@ -5,6 +5,7 @@
  * metrics) and every way a plugin or a data file can be wrong.
  */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 
 #include "helpers.h"
 
@@ -232,6 +233,19 @@ Test(objectives, bad_data_is_refused_naming_the_culprit, .timeout = 60,
 				    "/dev/zero", "--column", "A", "--param", "f=int:2:2",
 				    "--param", "s=int:3:3", NULL };
 		refused("data '/dev/zero': not a regular file", a);
+	}
+	{
+		char fifo[160];
+
+		snprintf(fifo, sizeof fifo, "%s", in_test_dir("px.fifo"));
+		cr_assert_eq(mkfifo(fifo, 0600), 0);
+		{
+			const char *a[] = { "run", "--objective", "ma_cross", "--data",
+					    fifo, "--column", "A", "--param",
+					    "f=int:2:2", "--param", "s=int:3:3", NULL };
+
+			refused("not a regular file", a); /* not a hang */
+		}
 	}
 	f = fopen(bad, "w");
 	fputs("day,close\n1,", f);

@@ -412,3 +412,52 @@ Test(faults, application_ignoring_sigchld_does_not_break_supervision,
 	check_fault_free_values(&s);
 	free(s.out);
 }
+
+static int
+sleeps_ms(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	  rsw_eval_out *out)
+{
+	struct timespec ts = { (time_t)(x[0] / 1000), (long)fmod(x[0], 1000.0) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+	out->value = x[0];
+	return 0;
+}
+
+/* A worker killed between the two stores of its task's update leaves its
+ * slot's generation odd ("mid-update"); the next worker in the slot must
+ * not inherit that, or the supervisor never sees its task and never kills
+ * it at the deadline (and, at a real-time priority, spins looking). */
+Test(faults, a_slot_left_mid_update_still_keeps_deadlines, .timeout = 60)
+{
+	rsw_objective obj = { sleeps_ms, NULL, NULL };
+	struct rsw_worker_slot *ws;
+	double quick = 10, hang = 3000;
+	rsw_config c;
+	rsw_engine *e;
+	rsw_result r;
+	rsw_arena a;
+	pid_t old;
+
+	rsw_config_init(&c);
+	c.workers = 1;
+	c.timeout_s = 0.3;
+	c.max_params = 1;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_engine_submit(e, &quick, 1, NULL), 0);
+	cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+	cr_assert_eq(r.status, RSW_STATUS_OK);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+	ws = rsw__worker_slot(&a, 0);
+	old = (pid_t)ck_pr_load_32(&ws->pid);
+	/* As a death between publish_task's two stores leaves it. */
+	ck_pr_store_32(&ws->task_gen, ck_pr_load_32(&ws->task_gen) | 1u);
+	cr_assert_eq(kill(old, SIGKILL), 0);
+	cr_assert_eq(rsw_engine_submit(e, &hang, 1, NULL), 0);
+	cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+	/* Killed at its deadline, not left to finish (it would be ok). */
+	cr_assert_eq(r.status, RSW_STATUS_TIMEOUT, "got %s", rsw_status_name(r.status));
+	rsw__arena_detach(&a);
+	rsw_engine_close(e);
+}

@@ -143,6 +143,10 @@ struct rsw_engine {
 	int liveness_due; /* set by the idle wait when the period passed */
 	struct external *ext;
 	rsw_stats stats;
+	/* The consumer index of every ring this driver drains, its own copy:
+	 * the shared one is only published for the producer (ring_take). */
+	uint32_t *result_head;	/* per worker slot */
+	uint32_t death_head;
 	/* Over an executor (executor.h): tasks go there, not to workers. */
 	const rsw_executor_ops *ex;
 	void *ex_self;
@@ -498,6 +502,39 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 
 /* Wait-free: SPSC consumer of worker slot w's result ring (the driver is
  * the only consumer; the slot's current worker the only producer). */
+/*
+ * Takes the next entry of an SPSC ring in shared memory whose only consumer
+ * is this driver, trusting nothing of the ring's shared header: the
+ * capacity (hence the mask) and the consumer index are the driver's own
+ * copies, and the producer index is accepted only if it is ahead of ours by
+ * at most the capacity (a producer index may only move forward, by at most
+ * that).  ck's dequeue reads the shared mask on every call: a mask damaged
+ * mid-drain would send it anywhere.  1 with *out filled, 0 when empty, -1
+ * when the shared producer index is impossible (the arena is corrupt).
+ */
+static int
+ring_take(struct ck_ring *ring, const void *buf, size_t size,
+	  uint32_t capacity, uint32_t *head, void *out)
+{
+	/* Acquire: the entries up to p_tail were written before the producer
+	 * published p_tail (its release), on any architecture. */
+	unsigned tail = ck_pr_load_uint(&ring->p_tail);
+
+	ck_pr_fence_acquire();
+	if (tail == *head)
+		return 0;
+	if ((uint32_t)(tail - *head) > capacity)
+		return -1;
+	memcpy(out, (const char *)buf + (size_t)(*head & (capacity - 1)) * size,
+	       size);
+	/* Release: the copy above is complete before the producer may see
+	 * the slot free and overwrite it (loads and stores before the store,
+	 * which a store fence alone does not order on every architecture). */
+	ck_pr_fence_release();
+	ck_pr_store_uint(&ring->c_head, ++*head);
+	return 1;
+}
+
 static unsigned
 drain_results(rsw_engine *e, uint32_t w)
 {
@@ -505,15 +542,15 @@ drain_results(rsw_engine *e, uint32_t w)
 	struct rsw_result_desc *buf = rsw__result_buf(&e->arena, w);
 	struct rsw_result_desc r;
 	unsigned n = 0;
+	int got;
 
-	if (!rsw__ring_intact(ring, e->arena.layout.result_capacity)) {
-		set_error(e, RSW_ECORRUPT);
-		return 0;
-	}
-	while (ck_ring_dequeue_spsc_rsw_result(ring, buf, &r)) {
+	while ((got = ring_take(ring, buf, sizeof r, e->arena.layout.result_capacity,
+				&e->result_head[w], &r)) > 0) {
 		accept_result(e, w, &r);
 		n++;
 	}
+	if (got < 0)
+		set_error(e, RSW_ECORRUPT);
 	return n;
 }
 
@@ -618,16 +655,16 @@ drain_deaths(rsw_engine *e)
 	struct rsw_death_desc d;
 	unsigned n = 0;
 
-	if (!rsw__ring_intact(rsw__death_ring(&e->arena),
-			      e->arena.layout.death_capacity)) {
-		set_error(e, RSW_ECORRUPT);
-		return 0;
-	}
-	while (ck_ring_dequeue_spsc_rsw_death(rsw__death_ring(&e->arena),
-					      rsw__death_buf(&e->arena), &d)) {
+	int got;
+
+	while ((got = ring_take(rsw__death_ring(&e->arena), rsw__death_buf(&e->arena),
+				sizeof d, e->arena.layout.death_capacity,
+				&e->death_head, &d)) > 0) {
 		on_death(e, &d);
 		n++;
 	}
+	if (got < 0)
+		set_error(e, RSW_ECORRUPT);
 	return n;
 }
 
@@ -1070,6 +1107,11 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	if (rc != 0) {
 		rsw_engine_close(e);
 		return rc;
+	}
+	e->result_head = calloc(e->arena.layout.nslots, sizeof *e->result_head);
+	if (e->result_head == NULL) {
+		rsw_engine_close(e);
+		return RSW_ENOMEM;
 	}
 	if (cfg->external_slots > 0) {
 		e->ext = calloc(cfg->external_slots, sizeof *e->ext);
@@ -1525,5 +1567,6 @@ rsw_engine_close(rsw_engine *e)
 	free(e->messages);
 	free(e->requeue);
 	free(e->ex_results);
+	free(e->result_head);
 	free(e);
 }

@@ -461,3 +461,38 @@ Test(faults, a_slot_left_mid_update_still_keeps_deadlines, .timeout = 60)
 	rsw__arena_detach(&a);
 	rsw_engine_close(e);
 }
+
+/* A result ring's header damaged in the live arena (its producer index far
+ * ahead, its mask garbage): the driver, which keeps the geometry and its
+ * consumer index itself, fails the sweep with RSW_ECORRUPT -- no signal,
+ * no billions of garbage entries -- and closes cleanly. */
+Test(faults, a_damaged_result_ring_fails_cleanly, .timeout = 60)
+{
+	rsw_objective obj = { sleeps_ms, NULL, NULL };
+	double quick = 1;
+	rsw_config c;
+	rsw_engine *e;
+	rsw_result r;
+	rsw_arena a;
+	struct ck_ring *ring;
+
+	for (int k = 0; k < 2; k++) {
+		rsw_config_init(&c);
+		c.workers = 1;
+		c.max_params = 1;
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		cr_assert_eq(rsw_engine_submit(e, &quick, 1, NULL), 0);
+		cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+		cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+		ring = rsw__result_ring(&a, 0);
+		/* The producer index just below the consumer's: 2^32 - 1
+		 * entries "ready"; the second time, the mask garbage too. */
+		ck_pr_store_uint(&ring->p_tail, ck_pr_load_uint(&ring->c_head) - 1);
+		if (k == 1)
+			ck_pr_store_uint(&ring->mask, 0xffffffffu);
+		cr_assert_eq(rsw_engine_submit(e, &quick, 1, NULL), 0);
+		cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), RSW_ECORRUPT, "case %d", k);
+		rsw__arena_detach(&a);
+		rsw_engine_close(e);
+	}
+}

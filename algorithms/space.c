@@ -450,6 +450,12 @@ rsw_space_load_json(rsw_space *s, const char *path, char *err, size_t errlen)
 		}
 		rc = rsw_space_add(s, spec, err, errlen);
 		if (rc != 0) {
+			/* Said of the file it came from (found by fuzzing: the
+			 * message named only the parameter). */
+			char why[512];
+
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errlen, "--space '%s': %s", path, why);
 			json_decref(root);
 			return rc;
 		}

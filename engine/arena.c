@@ -429,7 +429,7 @@ rsw_arena_reap_stale(void)
 	while ((de = readdir(d)) != NULL) {
 		rsw_arena a;
 
-		if (strncmp(de->d_name, RSW_ARENA_PREFIX + 1,
+		if (strncmp(de->d_name, &RSW_ARENA_PREFIX[1],
 			    strlen(RSW_ARENA_PREFIX) - 1) != 0)
 			continue;
 		snprintf(name, sizeof name, "/%s", de->d_name);

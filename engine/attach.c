@@ -137,7 +137,7 @@ rsw_inspect_list(int (*fn)(void *ctx, const rsw_arena_view *v), void *ctx)
 		rsw_arena a;
 		rsw_arena_view v;
 
-		if (strncmp(de->d_name, RSW_ARENA_PREFIX + 1,
+		if (strncmp(de->d_name, &RSW_ARENA_PREFIX[1],
 			    strlen(RSW_ARENA_PREFIX) - 1) != 0)
 			continue;
 		snprintf(name, sizeof name, "/%s", de->d_name);

@@ -306,9 +306,9 @@ expand(const rsw__cmd *c, const char *text, const double *x)
 
 /* Parses the last non-empty line of the output into value and metrics;
  * returns NULL, or why it is no score (into why). */
-static const char *
-parse_score(const rsw__cmd *c, char *buf, size_t n, int cut_mid_line,
-	    rsw_eval_out *out, char *why, size_t whylen)
+const char *
+rsw__cmd_parse_score(const rsw__cmd *c, char *buf, size_t n, int cut_mid_line,
+		     rsw_eval_out *out, char *why, size_t whylen)
 {
 	char *line, *end;
 
@@ -465,7 +465,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	} else if (WEXITSTATUS(status) != 0) {
 		out->error_code = WEXITSTATUS(status);
 		rc = -1;
-	} else if ((why = parse_score(c, buf, n, cut_mid_line, out, whybuf,
+	} else if ((why = rsw__cmd_parse_score(c, buf, n, cut_mid_line, out, whybuf,
 				      sizeof whybuf)) != NULL) {
 		/* Once per worker: the same reason would repeat for every
 		 * task, and the status column already says "error 74". */

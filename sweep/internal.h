@@ -51,6 +51,12 @@ const char *rsw__cmd_program(const rsw__cmd *c);
 const char *rsw__cmd_workdir(const rsw__cmd *c);
 int rsw__cmd_eval(void *ctx, const double *x, uint32_t n,
 		  const rsw_task_info *task, rsw_eval_out *out);
+/* The score in a command's output buf[0..n) (its last non-empty line; the
+ * buffer is written to); cut_mid_line: the kept output began mid-line.
+ * NULL and out filled, or why it is no score. */
+const char *rsw__cmd_parse_score(const rsw__cmd *c, char *buf, size_t n,
+				 int cut_mid_line, rsw_eval_out *out, char *why,
+				 size_t whylen);
 
 /* The fingerprint of a file's content ("xxh3-128:HEX"), for a resume to
  * notice that an input changed; -1 when it cannot be read (describe.c). */

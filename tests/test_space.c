@@ -180,6 +180,19 @@ Test(space, json_space_file_keeps_its_order, .timeout = 10)
 	cr_assert_eq(rsw_space_load_json(&s, path, err, sizeof err), RSW_EINVAL);
 	cr_assert_not_null(strstr(err, "duplicate"), "%s", err);
 	cr_assert_not_null(strstr(err, path), "%s", err);
+	/* A bad spec inside the file is said of the file too (found by
+	 * tools/fuzz.sh: the message named only the parameter). */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	{
+		const char bad[] = "{\"x\": \"int:31:\"}";
+
+		cr_assert_eq(write(fd, bad, sizeof bad - 1), (ssize_t)(sizeof bad - 1));
+	}
+	close(fd);
+	rsw_space_init(&s);
+	cr_assert_eq(rsw_space_load_json(&s, path, err, sizeof err), RSW_EINVAL);
+	cr_assert_not_null(strstr(err, path), "%s", err);
+	cr_assert_not_null(strstr(err, "'x'"), "%s", err);
 	unlink(path);
 }
 

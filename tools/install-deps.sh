@@ -7,7 +7,7 @@ packages=(gcc make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
           libcriterion-dev libsqlite3-dev libjansson-dev liblapacke-dev
           libopenblas-dev libnlopt-dev libxxhash-dev binutils
           python3 python3-dev python3-pytest python3-numpy python3-pandas
-          openmpi-bin libopenmpi-dev)
+          openmpi-bin libopenmpi-dev clang)
 
 # --optional PKG...: also these (the benchmarks' comparisons), when they
 # can be had; a machine without them still builds and tests.

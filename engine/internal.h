@@ -46,9 +46,7 @@ void rsw__fd_own(int fd);
 void rsw__fd_close(int fd);
 void rsw__fd_close_all_owned(void);
 
-/* Processes (engine/procs.c).  The parent of pid, 0 when it is gone. */
-pid_t rsw__parent_of(pid_t pid);
-/* SIGKILLs every child of this process except the nkeep pids in keep (its
+/* Processes (engine/procs.c).  SIGKILLs every child of this process except the nkeep pids in keep (its
  * workers) and reaps those gone: what tasks left behind that this process,
  * a child subreaper, adopted.  Returns how many. */
 int rsw__kill_children(const pid_t *keep, uint32_t nkeep);

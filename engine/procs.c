@@ -53,14 +53,6 @@ stat_of(pid_t pid, pid_t *parent, pid_t *group)
 	return 0;
 }
 
-pid_t
-rsw__parent_of(pid_t pid)
-{
-	pid_t parent, group;
-
-	return stat_of(pid, &parent, &group) == 0 ? parent : 0;
-}
-
 int
 rsw__group_of_worker(pid_t pgid, pid_t worker)
 {

@@ -79,9 +79,10 @@ rsw_mpi_serve_stop(void)
 }
 
 /* Waits for rank 0's next message without a blocking MPI call (Open MPI's
- * busy-poll); 0 with its size, or RSW_ECANCELED on rsw_mpi_serve_stop. */
+ * busy-poll); 0 with it probed in *st, or RSW_ECANCELED on
+ * rsw_mpi_serve_stop. */
 static int
-await(MPI_Status *st, int *bytes)
+await(MPI_Status *st)
 {
 	for (uint32_t idle = 0;; idle++) {
 		int flag = 0;
@@ -89,30 +90,10 @@ await(MPI_Status *st, int *bytes)
 		if (g_serve_stop)
 			return RSW_ECANCELED;
 		MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, st);
-		if (flag) {
-			MPI_Get_count(st, MPI_BYTE, bytes);
+		if (flag)
 			return 0;
-		}
 		rsw__mpi_idle(idle);
 	}
-}
-
-/* Receives the message await() found into a buffer grown to fit. */
-static int
-receive(MPI_Status *st, int bytes, char **buf, size_t *cap)
-{
-	if ((size_t)bytes + 1 > *cap) {
-		char *b = realloc(*buf, (size_t)bytes + 1);
-
-		if (b == NULL)
-			return RSW_ENOMEM;
-		*buf = b;
-		*cap = (size_t)bytes + 1;
-	}
-	MPI_Recv(*buf, bytes, MPI_BYTE, 0, st->MPI_TAG, MPI_COMM_WORLD,
-		 MPI_STATUS_IGNORE);
-	(*buf)[bytes] = '\0';
-	return 0;
 }
 
 static void
@@ -259,8 +240,7 @@ serve_tasks(struct rsw__relay *r, char **buf, size_t *cap, char *err,
 			const struct wire_tasks *t;
 			int bytes = 0;
 
-			MPI_Get_count(&st, MPI_BYTE, &bytes);
-			if (receive(&st, bytes, buf, cap) != 0) {
+			if (rsw__mpi_receive(&st, &bytes, buf, cap) != 0) {
 				snprintf(err, errlen, "out of memory");
 				report_failure(&failed, RSW_ENOMEM, err);
 				continue;
@@ -338,8 +318,8 @@ rsw_mpi_agent_await(rsw_mpi_agent **out, char *err, size_t errlen)
 	err[0] = '\0';
 	if ((a = calloc(1, sizeof *a)) == NULL)
 		return RSW_ENOMEM;
-	if ((rc = await(&st, &bytes)) != 0 ||
-	    (rc = receive(&st, bytes, &a->buf, &a->cap)) != 0) {
+	if ((rc = await(&st)) != 0 ||
+	    (rc = rsw__mpi_receive(&st, &bytes, &a->buf, &a->cap)) != 0) {
 		rsw_mpi_agent_close(a);
 		return rc;
 	}
@@ -379,8 +359,8 @@ rsw_mpi_agent_run(rsw_mpi_agent *a, char *err, size_t errlen)
 	if (a->refused) {
 		/* Rank 0 names this node in its error and releases every
 		 * agent; the job's outcome is its to report. */
-		while ((rc = await(&st, &bytes)) == 0 &&
-		       (rc = receive(&st, bytes, &a->buf, &a->cap)) == 0 &&
+		while ((rc = await(&st)) == 0 &&
+		       (rc = rsw__mpi_receive(&st, &bytes, &a->buf, &a->cap)) == 0 &&
 		       st.MPI_TAG != TAG_STOP)
 			;
 		if (rc == 0)

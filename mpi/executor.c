@@ -334,25 +334,6 @@ peer_of(struct mpi_exec *x, int rank)
 	return &x->peers[rank - 1];
 }
 
-/* Receives one probed message into x->rbuf. */
-static int
-receive(struct mpi_exec *x, const MPI_Status *st, int *bytes)
-{
-	MPI_Get_count(st, MPI_BYTE, bytes);
-	if ((size_t)*bytes + 1 > x->rcap) {
-		char *b = realloc(x->rbuf, (size_t)*bytes + 1);
-
-		if (b == NULL)
-			return RSW_ENOMEM;
-		x->rbuf = b;
-		x->rcap = (size_t)*bytes + 1;
-	}
-	MPI_Recv(x->rbuf, *bytes, MPI_BYTE, st->MPI_SOURCE, st->MPI_TAG,
-		 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-	x->rbuf[*bytes] = '\0';
-	return 0;
-}
-
 /* Everything the agents have sent, and what rank 0's workers finished. */
 static int
 gather(struct mpi_exec *x, int local_wait_ms)
@@ -365,7 +346,7 @@ gather(struct mpi_exec *x, int local_wait_ms)
 		MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
 		if (!flag)
 			break;
-		if ((rc = receive(x, &st, &bytes)) != 0)
+		if ((rc = rsw__mpi_receive(&st, &bytes, &x->rbuf, &x->rcap)) != 0)
 			return rc;
 		p = peer_of(x, st.MPI_SOURCE);
 		if (p != NULL && st.MPI_TAG == TAG_RESULTS) {
@@ -548,7 +529,7 @@ stop_agents(struct mpi_exec *x)
 
 		reap_sends(x);
 		MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
-		if (flag && receive(x, &st, &bytes) == 0) {
+		if (flag && rsw__mpi_receive(&st, &bytes, &x->rbuf, &x->rcap) == 0) {
 			struct peer *p = peer_of(x, st.MPI_SOURCE);
 
 			idle = 0;
@@ -616,7 +597,7 @@ await_agents(struct mpi_exec *x, int nagents, char *err, size_t errlen)
 			rsw__mpi_idle(idle);
 			continue;
 		}
-		if (receive(x, &st, &bytes) != 0)
+		if (rsw__mpi_receive(&st, &bytes, &x->rbuf, &x->rcap) != 0)
 			return RSW_ENOMEM;
 		p = peer_of(x, st.MPI_SOURCE);
 		w = (const void *)x->rbuf;

@@ -106,6 +106,10 @@ size_t rsw__wire_result_size(uint32_t nmetrics, uint32_t message_len);
  * returns the bytes written. */
 size_t rsw__wire_put_result(char *buf, const rsw_result *r, uint32_t max_message);
 
+/* Receives the message st describes (probed) into *buf, grown to fit and
+ * NUL-terminated; *bytes receives its size.  0, or RSW_ENOMEM. */
+int rsw__mpi_receive(const MPI_Status *st, int *bytes, char **buf, size_t *cap);
+
 /* Backs off between polls that found nothing: spins a little, then sleeps
  * in growing steps up to 1 ms (idle_rounds counts the empty polls). */
 void rsw__mpi_idle(uint32_t idle_rounds);

@@ -156,6 +156,24 @@ rsw__wire_put_result(char *buf, const rsw_result *r, uint32_t max_message)
 	return at + ((len + 7u) & ~(size_t)7u);
 }
 
+int
+rsw__mpi_receive(const MPI_Status *st, int *bytes, char **buf, size_t *cap)
+{
+	MPI_Get_count(st, MPI_BYTE, bytes);
+	if ((size_t)*bytes + 1 > *cap) {
+		char *b = realloc(*buf, (size_t)*bytes + 1);
+
+		if (b == NULL)
+			return RSW_ENOMEM;
+		*buf = b;
+		*cap = (size_t)*bytes + 1;
+	}
+	MPI_Recv(*buf, *bytes, MPI_BYTE, st->MPI_SOURCE, st->MPI_TAG, MPI_COMM_WORLD,
+		 MPI_STATUS_IGNORE);
+	(*buf)[*bytes] = '\0';
+	return 0;
+}
+
 void
 rsw__mpi_idle(uint32_t idle_rounds)
 {

@@ -814,14 +814,13 @@ explain(rsw_sweep *sw, int rc)
 			 rsw_status_name(sw->first_failed_status));
 		return rc;
 	}
-	if (rc != 0 && rsw_engine_executor_errmsg(sw->engine) != NULL &&
-	    rsw_engine_executor_errmsg(sw->engine)[0] != '\0') {
-		snprintf(m, n, "sweep failed: %s",
-			 rsw_engine_executor_errmsg(sw->engine));
-		return rc;
-	}
 	if (rc != 0) {
-		snprintf(m, n, "sweep failed: %s", rsw_strerror(rc));
+		/* An executor's own sentence (a remote node's failure) says
+		 * more than the code. */
+		const char *why = rsw_engine_executor_errmsg(sw->engine);
+
+		snprintf(m, n, "sweep failed: %s",
+			 why != NULL && why[0] != '\0' ? why : rsw_strerror(rc));
 		return rc;
 	}
 	if (sw->commits > 0 && sw->by_status[RSW_STATUS_OK] == 0) {

@@ -1194,7 +1194,6 @@ submit_to_executor(rsw_engine *e, const double *params, uint32_t nparams,
 		memcpy(e->params + (seq & e->mask) * e->cfg.max_params,
 		       params + (size_t)i * nparams, nparams * sizeof(double));
 		e->next_seq++;
-		e->enq_seq++;
 		e->stats.submitted++;
 	}
 	return taken == 0 ? RSW_EAGAIN : taken;
@@ -1398,8 +1397,6 @@ collect_remote(rsw_engine *e, uint64_t deadline)
 		if (r->message != NULL && r->status != RSW_STATUS_OK)
 			keep_message(e, f, r->message,
 				     (uint32_t)strnlen(r->message, e->cfg.max_message));
-		if (r->status == RSW_STATUS_SKIPPED)
-			f->value = NAN;
 	}
 }
 

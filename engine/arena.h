@@ -46,13 +46,15 @@
 #include <ck_ring.h>
 #include <stddef.h>
 #include <stdint.h>
+#define XXH_INLINE_ALL /* a few small hashes per task: inlined */
+#include <xxhash.h>
 
 #include "ringsweep/engine.h"
 #include "ringsweep/inspect.h"
 
 #define RSW_CACHELINE 64
 #define RSW_ARENA_MAGIC 0x3157535347474e52ull /* "RNGGSSW1" little-endian */
-#define RSW_ARENA_VERSION 6u
+#define RSW_ARENA_VERSION 7u
 #define RSW_ARENA_PREFIX "/ringsweep-"
 #define RSW_OBJECTIVE_NAME_MAX 64
 #define RSW_OBJECTIVE_ARG_MAX 1024
@@ -69,7 +71,9 @@ struct rsw_task_desc {
 _Static_assert(sizeof(struct rsw_task_desc) == 16, "task descriptor ABI");
 
 /* One finished attempt, published by a worker.  Metrics, if any, were
- * written to the task slot before publication. */
+ * written to the task slot before publication.  `check` is
+ * rsw__result_check(): the driver recomputes it from its private copy of
+ * the task and refuses a result that does not match (see TRUST below). */
 struct rsw_result_desc {
 	uint64_t seq;
 	uint32_t epoch;
@@ -81,8 +85,10 @@ struct rsw_result_desc {
 	uint16_t message_len;	/* bytes of the failure's text in the task slot
 				   (no NUL); 0 = none */
 	uint64_t peak_kb;	/* the worker's peak RSS after the task; 0 = not read */
+	uint64_t reserved_;	/* 0 */
+	uint64_t check;
 };
-_Static_assert(sizeof(struct rsw_result_desc) == 48, "result descriptor ABI");
+_Static_assert(sizeof(struct rsw_result_desc) == 64, "result descriptor ABI");
 
 enum rsw_death_kind {
 	RSW_DEATH_EXIT = 1,	 /* exited; detail = exit code */
@@ -92,6 +98,7 @@ enum rsw_death_kind {
 	RSW_DEATH_SPAWN_FAILED = 5,
 	RSW_DEATH_RECYCLED = 6,	 /* exited on purpose between tasks */
 	RSW_DEATH_OOM = 7,	 /* died at its hard memory limit */
+	RSW_DEATH_CORRUPT = 8,	 /* the supervisor found the arena damaged */
 };
 
 /* Supervisor -> driver: a reaped worker (it can write nothing more). */
@@ -102,17 +109,13 @@ struct rsw_death_desc {
 	int32_t detail;	     /* exit code or signal */
 	uint64_t task_seq;   /* the task the deadline fired for (TIMEOUT) ... */
 	uint32_t task_epoch; /* ... and the queueing it was running under */
-	uint32_t pad_;
+	uint32_t check;	     /* rsw__death_check() */
 	uint64_t late_ns;    /* SIGKILL time minus deadline (TIMEOUT) */
 	uint64_t maxrss_kb;
 	uint64_t utime_us;
 	uint64_t stime_us;
 };
 _Static_assert(sizeof(struct rsw_death_desc) == 64, "death descriptor ABI");
-
-CK_RING_PROTOTYPE(rsw_task, rsw_task_desc)
-CK_RING_PROTOTYPE(rsw_result, rsw_result_desc)
-CK_RING_PROTOTYPE(rsw_death, rsw_death_desc)
 
 struct rsw_ring {
 	struct ck_ring r;
@@ -393,15 +396,45 @@ rsw__read_task(const struct rsw_worker_slot *ws, uint64_t *seq,
 	return (g1 & 1) == 0 && g1 == g2 ? g1 + 2 : 0;
 }
 
-/* Whether a ring's own geometry (in shared memory) is still what we laid
- * out; ck indexes with ring->mask, so a damaged one must not be used. */
-static inline int
-rsw__ring_intact(const struct ck_ring *r, uint32_t capacity)
+/* The check a worker computes over the task it evaluated, as it read it
+ * (its identity and the parameters the objective saw) ... */
+static inline uint64_t
+rsw__task_check(uint64_t seq, uint64_t shown, uint32_t attempt,
+		uint32_t nparams, const double *params)
 {
-	/* Relaxed: the geometry is written once, before any worker exists;
-	 * this only checks it was not damaged since. */
-	return ck_pr_load_uint(&r->size) == capacity &&
-	       ck_pr_load_uint(&r->mask) == capacity - 1;
+	uint64_t seed = seq * 0x9e3779b97f4a7c15ull ^ shown * 0xc2b2ae3d27d4eb4full ^
+			((uint64_t)attempt << 32 | nparams);
+
+	return XXH3_64bits_withSeed(params, (size_t)nparams * sizeof(double), seed);
+}
+
+/* ... and over the result it publishes, metrics and failure text included:
+ * a result whose check the driver cannot reproduce from its own copy of the
+ * task was damaged, or belongs to other parameters. */
+static inline uint64_t
+rsw__result_check(uint64_t task_check, const struct rsw_result_desc *r,
+		  const double *metrics, const char *message)
+{
+	struct rsw_result_desc c = *r;
+	uint64_t h;
+
+	c.check = 0;
+	h = XXH3_64bits_withSeed(&c, sizeof c, task_check);
+	if (r->nmetrics > 0)
+		h = XXH3_64bits_withSeed(metrics, r->nmetrics * sizeof(double), h);
+	if (r->message_len > 0)
+		h = XXH3_64bits_withSeed(message, r->message_len, h);
+	return h;
+}
+
+/* The supervisor's seal on a death record. */
+static inline uint32_t
+rsw__death_check(const struct rsw_death_desc *d)
+{
+	struct rsw_death_desc c = *d;
+
+	c.check = 0;
+	return (uint32_t)XXH3_64bits(&c, sizeof c);
 }
 
 /* Start time of a process in clock ticks since boot (/proc/PID/stat field

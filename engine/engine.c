@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ring.h"
 #include "ringsweep/executor.h"
 #include "util.h"
 
@@ -79,6 +80,15 @@
 #define BATCH_TARGET_NS 200000.0
 #define CLOSE_GRACE_NS 2000000000ull
 #define EX_POLL_MAX 256 /* results one executor poll may return */
+/* The watchdog (see watchdog()): how often it looks, how many tasks one
+ * look covers at most, and how long a task must stay stuck, in the same
+ * state, before it is queued again. */
+#define WATCH_PERIOD_NS 50000000ull
+#define WATCH_CHUNK 16384u
+#define WATCH_STUCK_NS 200000000ull
+/* Results of one task refused for a bad check before the arena is taken
+ * for damaged beyond retrying. */
+#define REJECT_LIMIT 8u
 
 enum flight_state {
 	F_FREE = 0,
@@ -96,6 +106,7 @@ struct flight {
 	uint32_t ring_pos;
 	uint32_t nparams;
 	uint8_t state;
+	uint8_t rejects; /* results refused for their check (accept_result) */
 	int32_t status;
 	int32_t detail;
 	int32_t worker;
@@ -104,11 +115,23 @@ struct flight {
 	double value;
 	uint64_t elapsed_ns;
 	uint64_t peak_kb;
+	/* The watchdog's view: the shared state word it found unexplained,
+	 * and since when (0: not suspected). */
+	uint64_t watch_state;
+	uint64_t watch_since;
 };
 
 struct external {
 	int pidfd;
 	pid_t pid;
+};
+
+/* What a worker slot says it is doing, read whole (seqlock) or not. */
+struct watched_slot {
+	uint64_t seq;
+	uint32_t epoch;
+	uint32_t incarnation;
+	int whole;
 };
 
 struct rsw_engine {
@@ -147,6 +170,15 @@ struct rsw_engine {
 	 * the shared one is only published for the producer (ring_take). */
 	uint32_t *result_head;	/* per worker slot */
 	uint32_t death_head;
+	/* The task ring, whose only producer we are: our producer index, and
+	 * the last consumer index we accepted as possible (task_ring_head). */
+	uint32_t task_tail;
+	uint32_t task_head;
+	/* The watchdog: when it looks next, where it goes on, and the worker
+	 * slots as it last read them. */
+	uint64_t next_watch_ns;
+	uint64_t watch_cursor;
+	struct watched_slot *watch;
 	/* Over an executor (executor.h): tasks go there, not to workers. */
 	const rsw_executor_ops *ex;
 	void *ex_self;
@@ -331,6 +363,23 @@ keep_message(rsw_engine *e, struct flight *f, const char *text, uint32_t len)
 	f->message_len = len;
 }
 
+/* Writes a task into its arena slot from the driver's private copy: at
+ * submission, and again whenever it is queued again, so that whatever was
+ * damaged in the slot meanwhile is repaired.  Plain stores: published to
+ * workers by the store fence of the put that queues the descriptor. */
+static void
+write_slot(rsw_engine *e, const struct flight *f)
+{
+	struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
+
+	ts->seq = f->seq;
+	ts->shown_seq = f->shown;
+	ts->attempt = f->attempt;
+	ts->nparams = f->nparams;
+	memcpy(rsw__slot_params(ts), e->params + (f->seq & e->mask) * e->cfg.max_params,
+	       f->nparams * sizeof(double));
+}
+
 /* Queues a task again under a new epoch, attempt unchanged (it never
  * ran, or was interrupted through no fault of its own).  `st` is the state
  * word the caller saw; the CAS fails if a live worker claimed it since. */
@@ -353,6 +402,10 @@ requeue_unchanged(rsw_engine *e, struct flight *f, uint64_t st)
 		skip(f);
 		return 1;
 	}
+	/* The same values unless the slot was damaged: a worker that claimed
+	 * the old queueing meanwhile lost (our CAS won), and one that reads
+	 * the slot while we write it reads what its check then refuses. */
+	write_slot(e, f);
 	/* The new state must be visible before the descriptor that queues
 	 * it again; the enqueue's store fence does not order an atomic
 	 * (no fence on TSO, a barrier on Arm/POWER). */
@@ -399,6 +452,24 @@ halt_after(rsw_engine *e, uint64_t seq)
 	skip_unstarted(e, e->halt_seq);
 }
 
+/* Queues a task again under a new epoch, its slot rewritten (the attempt
+ * may have changed), when nobody else can hold it: its last owner is dead
+ * or finished with it. */
+static void
+queue_again(rsw_engine *e, struct flight *f)
+{
+	if (!e->serial) {
+		struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
+
+		f->epoch = new_epoch(e);
+		write_slot(e, f);
+		/* The re-enqueue's store fence publishes this. */
+		ck_pr_store_64(&ts->state, RSW_STATE(f->epoch, 0));
+	}
+	f->state = F_REQUEUE;
+	requeue_push(e, f->seq);
+}
+
 /* An attempt failed: retry it, or make the failure final. */
 static void
 fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
@@ -418,17 +489,7 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 	    (status != RSW_STATUS_ERROR || e->cfg.retry_errors)) {
 		f->attempt++;
 		e->stats.retries++;
-		if (!e->serial) {
-			struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
-
-			f->epoch = new_epoch(e);
-			ck_pr_store_32(&ts->attempt, f->attempt);
-			/* The old owner is dead or finished with this task;
-			 * the re-enqueue's store fence publishes this. */
-			ck_pr_store_64(&ts->state, RSW_STATE(f->epoch, 0));
-		}
-		f->state = F_REQUEUE;
-		requeue_push(e, f->seq);
+		queue_again(e, f);
 		return;
 	}
 	f->state = F_DONE;
@@ -473,10 +534,34 @@ count_attempt(rsw_engine *e, uint32_t w, int failed, uint64_t elapsed_ns)
 		ws->max_ns = elapsed_ns;
 }
 
+/* A result whose check does not match the task as the driver holds it:
+ * the slot or the result was damaged (or the worker read the slot while
+ * it was being repaired).  The worker is done with it, so the task is
+ * queued again at no charge, its slot rewritten; a task refused again and
+ * again means the arena is being damaged faster than it can be repaired. */
+static void
+reject_result(rsw_engine *e, struct flight *f)
+{
+	e->stats.rejected++;
+	if (++f->rejects > REJECT_LIMIT) {
+		set_error(e, RSW_ECORRUPT);
+		return;
+	}
+	if (e->draining || f->seq >= e->halt_seq) {
+		skip(f);
+		return;
+	}
+	queue_again(e, f);
+}
+
 static void
 accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 {
+	double metrics[RSW_MAX_METRICS_LIMIT];
+	char message[RSW_MAX_MESSAGE_LIMIT];
+	struct rsw_task_slot *ts;
 	struct flight *f;
+	uint64_t check;
 
 	if (r->seq < e->poll_seq || r->seq >= e->next_seq)
 		return;
@@ -486,53 +571,33 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR &&
 	    r->status != RSW_STATUS_OOM)
 		return; /* workers report only these */
+	/* What the result says of its metrics and text is copied out of the
+	 * slot once, bounded by what the slot holds, and the check is over
+	 * these copies: nothing is read from shared memory after it. */
+	ts = rsw__task_slot(&e->arena, r->seq);
+	if (r->nmetrics > e->cfg.max_metrics ||
+	    (r->message_len > 0 && r->message_len >= e->cfg.max_message)) {
+		reject_result(e, f);
+		return;
+	}
+	memcpy(metrics, rsw__slot_metrics(&e->arena, ts), r->nmetrics * sizeof(double));
+	memcpy(message, rsw__slot_message(&e->arena, ts), r->message_len);
+	check = rsw__task_check(f->seq, f->shown, f->attempt, f->nparams,
+				e->params + (f->seq & e->mask) * e->cfg.max_params);
+	if (rsw__result_check(check, r, metrics, message) != r->check) {
+		reject_result(e, f);
+		return;
+	}
 	count_attempt(e, w, r->status != RSW_STATUS_OK, r->elapsed_ns);
 	e->avg_task_ns = e->avg_task_ns == 0 ?
 				 (double)r->elapsed_ns :
 				 0.9 * e->avg_task_ns + 0.1 * (double)r->elapsed_ns;
 	if (r->status == RSW_STATUS_OK) {
-		succeed(e, f, r, (int32_t)w,
-			rsw__slot_metrics(&e->arena, rsw__task_slot(&e->arena, r->seq)));
+		succeed(e, f, r, (int32_t)w, metrics);
 		return;
 	}
 	fail_attempt(e, f, r->status, r->detail, (int32_t)w, r->elapsed_ns,
-		     rsw__slot_message(&e->arena, rsw__task_slot(&e->arena, r->seq)),
-		     r->message_len);
-}
-
-/* Wait-free: SPSC consumer of worker slot w's result ring (the driver is
- * the only consumer; the slot's current worker the only producer). */
-/*
- * Takes the next entry of an SPSC ring in shared memory whose only consumer
- * is this driver, trusting nothing of the ring's shared header: the
- * capacity (hence the mask) and the consumer index are the driver's own
- * copies, and the producer index is accepted only if it is ahead of ours by
- * at most the capacity (a producer index may only move forward, by at most
- * that).  ck's dequeue reads the shared mask on every call: a mask damaged
- * mid-drain would send it anywhere.  1 with *out filled, 0 when empty, -1
- * when the shared producer index is impossible (the arena is corrupt).
- */
-static int
-ring_take(struct ck_ring *ring, const void *buf, size_t size,
-	  uint32_t capacity, uint32_t *head, void *out)
-{
-	/* Acquire: the entries up to p_tail were written before the producer
-	 * published p_tail (its release), on any architecture. */
-	unsigned tail = ck_pr_load_uint(&ring->p_tail);
-
-	ck_pr_fence_acquire();
-	if (tail == *head)
-		return 0;
-	if ((uint32_t)(tail - *head) > capacity)
-		return -1;
-	memcpy(out, (const char *)buf + (size_t)(*head & (capacity - 1)) * size,
-	       size);
-	/* Release: the copy above is complete before the producer may see
-	 * the slot free and overwrite it (loads and stores before the store,
-	 * which a store fence alone does not order on every architecture). */
-	ck_pr_fence_release();
-	ck_pr_store_uint(&ring->c_head, ++*head);
-	return 1;
+		     message, r->message_len);
 }
 
 static unsigned
@@ -544,8 +609,9 @@ drain_results(rsw_engine *e, uint32_t w)
 	unsigned n = 0;
 	int got;
 
-	while ((got = ring_take(ring, buf, sizeof r, e->arena.layout.result_capacity,
-				&e->result_head[w], &r)) > 0) {
+	/* Wait-free: the driver is this ring's only consumer (ring.h). */
+	while ((got = rsw__ring_take(ring, buf, sizeof r, e->arena.layout.result_capacity,
+				     &e->result_head[w], &r)) > 0) {
 		accept_result(e, w, &r);
 		n++;
 	}
@@ -554,19 +620,34 @@ drain_results(rsw_engine *e, uint32_t w)
 	return n;
 }
 
+/*
+ * The task ring's consumer index, if it is possible: the workers only move
+ * it forward, never past our producer index, so it must lie between the
+ * last one we accepted and our tail.  Anything else is damage: the sweep
+ * fails (RSW_ECORRUPT) and the last accepted index is kept.
+ */
+static uint32_t
+task_ring_head(rsw_engine *e)
+{
+	/* A plain atomic load is enough: c_head only grows, so a stale value
+	 * can only say "not consumed yet" -- that task is left for the live
+	 * worker whose claim the caller's CAS then arbitrates. */
+	uint32_t head = ck_pr_load_uint(&rsw__task_ring(&e->arena)->c_head);
+
+	if (e->task_tail - head > e->task_tail - e->task_head) {
+		set_error(e, RSW_ECORRUPT);
+		return e->task_head;
+	}
+	e->task_head = head;
+	return head;
+}
+
 /* A descriptor at `pos` has been taken off the ring by some worker. */
 static int
 consumed(rsw_engine *e, uint32_t pos)
 {
-	/* A plain atomic load is enough: c_head only grows, so a stale value
-	 * can only say "not consumed yet", and that task is left for the
-	 * live worker whose claim the caller's CAS then arbitrates. */
-	uint32_t c_head = ck_pr_load_uint(&rsw__task_ring(&e->arena)->c_head);
-
-	/* Wrap-safe while pos is within 2^31 of c_head: a descriptor still
-	 * in the ring is at most ring_capacity behind p_head, and consumed
-	 * ones are settled long before 2^31 more descriptors pass. */
-	return (int32_t)(pos - c_head) < 0;
+	/* Wrap-safe: pos and the head are both within a ring of our tail. */
+	return e->task_tail - pos > e->task_tail - task_ring_head(e);
 }
 
 static void
@@ -657,9 +738,16 @@ drain_deaths(rsw_engine *e)
 
 	int got;
 
-	while ((got = ring_take(rsw__death_ring(&e->arena), rsw__death_buf(&e->arena),
-				sizeof d, e->arena.layout.death_capacity,
-				&e->death_head, &d)) > 0) {
+	while ((got = rsw__ring_take(rsw__death_ring(&e->arena),
+				     rsw__death_buf(&e->arena), sizeof d,
+				     e->arena.layout.death_capacity, &e->death_head,
+				     &d)) > 0) {
+		/* A record not sealed by the supervisor cannot be acted on,
+		 * and a death cannot be asked for again. */
+		if (rsw__death_check(&d) != d.check || d.kind == RSW_DEATH_CORRUPT) {
+			set_error(e, RSW_ECORRUPT);
+			return n;
+		}
 		on_death(e, &d);
 		n++;
 	}
@@ -770,18 +858,19 @@ pass_halt(rsw_engine *e)
 		e->enq_seq = e->next_seq;
 }
 
-/* Wait-free for the task ring's only producer (this thread): the MPMC
- * enqueue's reservation CAS cannot lose to another producer. */
+/* Wait-free: this thread is the task ring's only producer (ring.h). */
 static int
 enqueue_desc(rsw_engine *e, uint64_t seq_first, uint32_t count, uint32_t epoch)
 {
-	struct ck_ring *ring = rsw__task_ring(&e->arena);
 	struct rsw_task_desc d = { seq_first, count, epoch };
-	/* We are the ring's only producer, so the next position is p_head
-	 * as we last left it. */
-	uint32_t pos = ck_pr_load_uint(&ring->p_head);
+	uint32_t pos = e->task_tail;
+	int put = rsw__ring_put(rsw__task_ring(&e->arena), rsw__task_buf(&e->arena),
+				sizeof d, e->arena.layout.ring_capacity,
+				&e->task_tail, &d);
 
-	if (!ck_ring_enqueue_mpmc_rsw_task(ring, rsw__task_buf(&e->arena), &d))
+	if (put < 0)
+		set_error(e, RSW_ECORRUPT);
+	if (put <= 0)
 		return 0;
 	for (uint32_t i = 0; i < count; i++) {
 		struct flight *f = flight(e, seq_first + i);
@@ -795,15 +884,11 @@ enqueue_desc(rsw_engine *e, uint64_t seq_first, uint32_t count, uint32_t epoch)
 static unsigned
 enqueue(rsw_engine *e)
 {
-	struct ck_ring *ring = rsw__task_ring(&e->arena);
+	uint32_t capacity = e->arena.layout.ring_capacity;
 	unsigned n = 0;
 
-	if (e->draining)
+	if (e->draining || e->error != 0)
 		return 0;
-	if (!rsw__ring_intact(ring, e->arena.layout.ring_capacity)) {
-		set_error(e, RSW_ECORRUPT);
-		return 0;
-	}
 	while (e->rq_head != e->rq_tail) {
 		uint64_t seq = e->requeue[e->rq_head & e->mask];
 		struct flight *f = flight(e, seq);
@@ -818,7 +903,7 @@ enqueue(rsw_engine *e)
 	}
 	pass_halt(e);
 	while (e->enq_seq < e->next_seq &&
-	       ck_ring_size(ring) + 1 < ck_ring_capacity(ring)) {
+	       e->task_tail - task_ring_head(e) + 1 < capacity) {
 		uint64_t end = e->next_seq < e->halt_seq ? e->next_seq : e->halt_seq;
 		uint32_t b = batch_size(e, end - e->enq_seq);
 		uint32_t epoch = new_epoch(e);
@@ -860,6 +945,119 @@ check_supervisor(rsw_engine *e)
 	}
 }
 
+/* Whether a ring's shared header still says what this process laid out
+ * and, for the indices only we write, what we last wrote: nothing uses
+ * these shared copies (ring.h), but a difference is damage, and the sweep
+ * fails rather than go on in a damaged arena. */
+static int
+ring_intact(const struct ck_ring *r, uint32_t capacity, const uint32_t *p_tail,
+	    const uint32_t *c_head)
+{
+	/* Relaxed: each word is compared on its own with a value only we
+	 * write (the geometry was written before any worker existed). */
+	return ck_pr_load_uint(&r->size) == capacity &&
+	       ck_pr_load_uint(&r->mask) == capacity - 1 &&
+	       (p_tail == NULL || (ck_pr_load_uint(&r->p_tail) == *p_tail &&
+				   ck_pr_load_uint(&r->p_head) == *p_tail)) &&
+	       (c_head == NULL || ck_pr_load_uint(&r->c_head) == *c_head);
+}
+
+static void
+check_rings(rsw_engine *e)
+{
+	const struct rsw_arena_header *l = &e->arena.layout;
+	int ok = ring_intact(rsw__task_ring(&e->arena), l->ring_capacity,
+			     &e->task_tail, NULL) &&
+		 ring_intact(rsw__death_ring(&e->arena), l->death_capacity, NULL,
+			     &e->death_head);
+
+	for (uint32_t w = 0; ok && w < l->nslots; w++)
+		ok = ring_intact(rsw__result_ring(&e->arena, w), l->result_capacity,
+				 NULL, &e->result_head[w]);
+	if (!ok)
+		set_error(e, RSW_ECORRUPT);
+	(void)task_ring_head(e);
+}
+
+/* Whether some worker's slot, as last read, accounts for a task in the
+ * state `st`: claimed by it and running (or just run) there, or -- still
+ * unclaimed -- in the ring, or in a batch a worker is going through (the
+ * batch's tasks share its epoch). */
+static int
+explained(rsw_engine *e, const struct flight *f, uint64_t st)
+{
+	uint32_t owner = RSW_STATE_OWNER(st);
+
+	if (RSW_STATE_EPOCH(st) != f->epoch || owner == RSW_OWNER_CANCELLED)
+		return 0; /* we wrote neither for a task still queued */
+	if (owner == 0 && !consumed(e, f->ring_pos))
+		return 1;
+	for (uint32_t w = 0; w < e->arena.layout.nslots; w++) {
+		const struct watched_slot *v = &e->watch[w];
+
+		if (v->whole && v->epoch == f->epoch &&
+		    (owner == 0 || (v->incarnation == owner && v->seq == f->seq)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The watchdog: a task queued in the arena that nothing can explain -- its
+ * descriptor taken but no worker going through its batch, claimed by an
+ * incarnation that does not run it, a state word we never wrote -- would
+ * wait for ever (a damaged descriptor, index or state word; a claim lost
+ * to damage).  One that stays so, in the same state, for WATCH_STUCK_NS is
+ * queued again.  Each look covers up to WATCH_CHUNK tasks, going on where
+ * the last one stopped.  A mistaken rescue (a worker descheduled for that
+ * long between two of its steps) costs one more evaluation, never a wrong
+ * result: the CAS on the state word decides who holds the task, and the
+ * slow worker's result carries the old epoch and is dropped.  The slots'
+ * fields are relaxed loads (and a seqlock read): nothing is inferred from
+ * them but this suspicion.
+ */
+static void
+watchdog(rsw_engine *e, uint64_t now)
+{
+	rsw_arena *a = &e->arena;
+	uint64_t in_flight = e->next_seq - e->poll_seq, s;
+
+	if (in_flight == 0)
+		return;
+	for (uint32_t w = 0; w < a->layout.nslots; w++) {
+		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
+		struct watched_slot *v = &e->watch[w];
+		uint64_t start;
+
+		v->whole = rsw__read_task(ws, &v->seq, &v->epoch, &start) != 0;
+		v->incarnation = ck_pr_load_32(&ws->incarnation);
+	}
+	s = e->watch_cursor;
+	if (s < e->poll_seq || s >= e->next_seq)
+		s = e->poll_seq;
+	for (uint32_t i = 0; i < WATCH_CHUNK && i < in_flight; i++) {
+		struct flight *f = flight(e, s);
+		uint64_t st;
+
+		if (f->state == F_QUEUED && f->seq == s) {
+			st = ck_pr_load_64(&rsw__task_slot(a, s)->state);
+			if (explained(e, f, st)) {
+				f->watch_since = 0;
+			} else if (f->watch_since == 0 || f->watch_state != st) {
+				f->watch_state = st;
+				f->watch_since = now;
+			} else if (now - f->watch_since >= WATCH_STUCK_NS) {
+				f->watch_since = 0;
+				if (requeue_unchanged(e, f, st))
+					e->stats.rescued++;
+			}
+		}
+		if (++s == e->next_seq)
+			s = e->poll_seq;
+	}
+	e->watch_cursor = s;
+}
+
 static unsigned
 pump(rsw_engine *e)
 {
@@ -880,8 +1078,13 @@ pump(rsw_engine *e)
 	if (now >= e->next_liveness_ns) {
 		e->next_liveness_ns = now + LIVENESS_PERIOD_NS;
 		check_supervisor(e);
+		check_rings(e);
 		if (e->ext != NULL)
 			watch_externals(e);
+		if (now >= e->next_watch_ns) {
+			e->next_watch_ns = now + WATCH_PERIOD_NS;
+			watchdog(e, now);
+		}
 	}
 	return n;
 }
@@ -891,10 +1094,10 @@ anything_ready(rsw_engine *e)
 {
 	rsw_arena *a = &e->arena;
 
-	if (ck_ring_size(rsw__death_ring(a)) != 0)
+	if (rsw__ring_used(rsw__death_ring(a), a->layout.death_capacity) != 0)
 		return 1;
 	for (uint32_t w = 0; w < a->layout.nslots; w++)
-		if (ck_ring_size(rsw__result_ring(a, w)) != 0)
+		if (rsw__ring_used(rsw__result_ring(a, w), a->layout.result_capacity) != 0)
 			return 1;
 	return 0;
 }
@@ -924,7 +1127,7 @@ wait_for_results(rsw_engine *e, uint64_t deadline)
 	{
 		/* Snapshot, re-check, sleep: a publish after the snapshot
 		 * changes the count and the wait returns at once. */
-		uint32_t seen, queued = ck_ring_size(rsw__task_ring(&e->arena));
+		uint32_t seen, queued = e->task_tail - task_ring_head(e);
 		uint64_t until = now + DRIVER_SLEEP_SLICE_NS;
 
 		/* Sleep until the task ring is half drained, or the slice
@@ -1109,7 +1312,8 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		return rc;
 	}
 	e->result_head = calloc(e->arena.layout.nslots, sizeof *e->result_head);
-	if (e->result_head == NULL) {
+	e->watch = calloc(e->arena.layout.nslots, sizeof *e->watch);
+	if (e->result_head == NULL || e->watch == NULL) {
 		rsw_engine_close(e);
 		return RSW_ENOMEM;
 	}
@@ -1236,17 +1440,8 @@ submit(rsw_engine *e, const double *params, uint32_t nparams, uint32_t n,
 			skip(f); /* on_error fail: past the failure */
 		memcpy(e->params + (seq & e->mask) * e->cfg.max_params, p,
 		       nparams * sizeof(double));
-		if (!e->serial) {
-			struct rsw_task_slot *ts = rsw__task_slot(&e->arena, seq);
-
-			/* Plain stores: published to workers by the task
-			 * ring's store fence when the descriptor goes in. */
-			ts->seq = seq;
-			ts->shown_seq = f->shown;
-			ts->attempt = 1;
-			ts->nparams = nparams;
-			memcpy(rsw__slot_params(ts), p, nparams * sizeof(double));
-		}
+		if (!e->serial)
+			write_slot(e, f);
 		e->next_seq++;
 		e->stats.submitted++;
 	}
@@ -1565,5 +1760,6 @@ rsw_engine_close(rsw_engine *e)
 	free(e->requeue);
 	free(e->ex_results);
 	free(e->result_head);
+	free(e->watch);
 	free(e);
 }

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ring.h"
 #include "util.h"
 
 #define DEADLINE_POLL_NS 2000000ull
@@ -53,6 +54,8 @@ struct child {
 	int pidfd;
 	uint32_t incarnation;
 	uint32_t tracked_gen;	/* task start whose deadline we watch; 0 = none */
+	uint64_t seen_ns;	/* when we last read its slot whole */
+	uint64_t torn_since;	/* first of the reads since that were torn */
 	uint64_t tracked_seq;
 	uint32_t tracked_epoch;
 	uint64_t deadline_ns;
@@ -74,7 +77,18 @@ struct supervisor {
 	int giving_up;
 	uint64_t next_sweep_ns;	/* of orphans: see sweep_orphans */
 	uint64_t next_mem_check_ns;
+	uint32_t death_tail;	 /* our producer index of the death ring */
+	uint32_t last_incarnation; /* the highest we handed out */
+	int corrupt;		 /* reported the arena damaged: nothing more */
 };
+
+/* A worker slot read "mid-update" for this long is not being updated: its
+ * generation was damaged (the worker's own count rewrites it at its next
+ * task, but a task may run for hours). */
+#define TORN_LIMIT_NS 100000000ull
+/* Incarnations are handed out in increasing order, far from wrapping: one
+ * beyond this is a damaged counter (it would come back to live ones). */
+#define INCARNATION_LIMIT 0x7fffffffu
 
 /* How often resident memory is read against max_mem. */
 #define MEM_CHECK_NS 10000000ull
@@ -216,6 +230,14 @@ spawn(struct supervisor *s, uint32_t slot)
 	uint32_t inc = ck_pr_faa_32(&s->arena.hdr->next_incarnation, 1);
 	pid_t self = getpid(), pid;
 
+	/* The counter is shared memory: an incarnation must be new (above
+	 * every one we handed out) and far from the reserved values, or two
+	 * live workers could answer to one name. */
+	if (inc <= s->last_incarnation || inc > INCARNATION_LIMIT) {
+		errno = EUCLEAN;
+		return -1;
+	}
+	s->last_incarnation = inc;
 	/* The previous process in this slot is reaped: nobody else writes
 	 * the worker line now.  Its task generation starts even again: one
 	 * that died between the two stores of an update left it odd, and
@@ -253,23 +275,45 @@ spawn(struct supervisor *s, uint32_t slot)
 	return 0;
 }
 
-/* The death ring's only producer (the driver its only consumer): an SPSC
- * enqueue, wait-free; the wait below is for room only, never for another
- * producer. */
+/* The death ring's only producer (the driver its only consumer), with
+ * our own producer index (ring.h): wait-free; the wait below is for room
+ * only, never for another producer.  Each record is sealed with its check:
+ * the driver refuses one that was damaged. */
 static void
 report(struct supervisor *s, struct rsw_death_desc *d)
 {
 	struct ck_ring *ring = rsw__death_ring(&s->arena);
+	int put;
 
+	d->check = rsw__death_check(d);
 	/* The driver drains this ring on every pass; a full ring only means
-	 * it is momentarily busy. */
-	while (!ck_ring_enqueue_spsc_rsw_death(ring, rsw__death_buf(&s->arena),
-					       d)) {
-		if (ck_pr_load_32(&s->arena.hdr->shutdown))
+	 * it is momentarily busy.  An impossible consumer index is damage
+	 * the driver sees as well (it alone writes it). */
+	while ((put = rsw__ring_put(ring, rsw__death_buf(&s->arena), sizeof *d,
+				    s->arena.layout.death_capacity,
+				    &s->death_tail, d)) <= 0) {
+		if (ck_pr_load_32(&s->arena.hdr->shutdown) || put < 0)
 			return;
 		usleep(1000);
 	}
 	ck_ec32_inc(&s->arena.hdr->result_ec, &rsw__ec_mp);
+}
+
+/* The arena is damaged where only the supervisor can see it: the driver
+ * fails the sweep (RSW_ECORRUPT), and we restart nothing more. */
+static void
+report_corrupt(struct supervisor *s, uint32_t slot)
+{
+	struct rsw_death_desc d;
+
+	if (s->corrupt)
+		return;
+	s->corrupt = 1;
+	s->giving_up = 1;
+	memset(&d, 0, sizeof d);
+	d.slot = slot;
+	d.kind = RSW_DEATH_CORRUPT;
+	report(s, &d);
 }
 
 static uint64_t
@@ -408,7 +452,13 @@ reap(struct supervisor *s, uint32_t slot)
 	}
 	if (d.kind != RSW_DEATH_RECYCLED)
 		ck_pr_store_32(&ws->restarts, ws->restarts + 1);
+	if (s->corrupt)
+		return;
 	if (spawn(s, slot) != 0) {
+		if (errno == EUCLEAN) {
+			report_corrupt(s, slot);
+			return;
+		}
 		memset(&d, 0, sizeof d);
 		d.slot = slot;
 		d.kind = RSW_DEATH_SPAWN_FAILED;
@@ -435,21 +485,39 @@ check_deadlines(struct supervisor *s, uint64_t now)
 		g1 = rsw__read_task(ws, &seq, &epoch, &start);
 		if (g1 == 0) {
 			/* Mid-update: look again soon, never at once -- at a
-			 * real-time priority a zero wait would spin. */
+			 * real-time priority a zero wait would spin.  For ever
+			 * mid-update is a damaged slot. */
+			if (c->torn_since == 0)
+				c->torn_since = now;
+			else if (now - c->torn_since > TORN_LIMIT_NS)
+				report_corrupt(s, w);
 			if (now + MID_UPDATE_RETRY_NS < next)
 				next = now + MID_UPDATE_RETRY_NS;
 			continue;
 		}
+		c->torn_since = 0;
 		if (start == 0) {
 			c->tracked_gen = 0;
+			c->seen_ns = now;
 			continue;
 		}
 		if (c->tracked_gen != g1) {
+			/* A start we have not seen came after our last whole
+			 * read (less the moment between the worker reading
+			 * its clock and publishing), and not after now: a
+			 * start time outside that is damage, and the deadline
+			 * is counted from now -- never earlier than the task
+			 * could have started. */
+			uint64_t t = start > now ? rsw__mono_ns() : now;
+
+			if (start > t || start + MID_UPDATE_RETRY_NS < c->seen_ns)
+				start = t;
 			c->tracked_gen = g1;
 			c->tracked_seq = seq;
 			c->tracked_epoch = epoch;
 			c->deadline_ns = start + timeout;
 		}
+		c->seen_ns = now;
 		if (now >= c->deadline_ns) {
 			/* Re-check right before the kill: the task may have
 			 * finished since we looked.  What remains is a window

@@ -15,12 +15,19 @@
  * result before claiming the next, so after a death the driver finds at
  * most one task claimed by the dead incarnation.
  *
- * Progress: taking a descriptor is ck's MPMC dequeue, lock-free (its CAS
- * on c_head is retried only when another worker took one meanwhile); the
- * claim is one CAS, wait-free (a lost claim is skipped, never retried);
- * publishing a result is the SPSC enqueue of the slot's only producer,
- * wait-free.  Any number of workers run this loop concurrently, one per
- * worker slot.
+ * Progress: taking a descriptor is a multi-consumer take (ring.h),
+ * lock-free (its CAS on c_head is retried only when another worker took
+ * one meanwhile); the claim is one CAS, wait-free (a lost claim is
+ * skipped, never retried); publishing a result is the put of the slot's
+ * only producer, wait-free.  Any number of workers run this loop
+ * concurrently, one per worker slot.
+ *
+ * Nothing in the arena is trusted here either: the rings are used with the
+ * geometry of our private copy of the validated header (ring.h), a task's
+ * slot is found from its seq by that geometry, and every result carries a
+ * check over the task as we read it (seq, shown seq, attempt, parameters)
+ * and over what we publish, which the driver recomputes from its private
+ * copy: parameters damaged in the slot are evaluated, but never committed.
  *
  * Idle: spin on the ring for ~10 us with exponential backoff (a cross-core
  * futex wake costs ~10 us each way here, so a short spin catches back-to-back
@@ -37,6 +44,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ring.h"
 #include "util.h"
 
 #define SPIN_BEFORE_SLEEP_NS 10000ull
@@ -152,9 +160,11 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
 	uint64_t start = rsw__mono_ns();
 	unsigned spins = 0;
 
+	uint32_t capacity = a->layout.ring_capacity;
+
 	ck_pr_store_32(&ws->state, RSW_WORKER_IDLE);
 	for (;;) {
-		if (ck_ring_size(ring) != 0)
+		if (rsw__ring_used(ring, capacity) != 0)
 			return 0;
 		if ((++spins & 63) == 0) {
 			uint64_t now = rsw__mono_ns();
@@ -179,7 +189,7 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
 		 * snapshot changes the count, so the wait returns at once. */
 		uint32_t seen = ck_ec32_value(&h->task_ec);
 
-		if (ck_ring_size(ring) != 0)
+		if (rsw__ring_used(ring, capacity) != 0)
 			return 0;
 		if (should_stop(a))
 			return -1;
@@ -198,23 +208,31 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
  * its reads saw one consistent task).  start_ns 0 = idle.  Wait-free;
  * only the slot's worker writes (the plain read of task_gen is its own).
  */
+/* The generation this process last published: its own count, so that a
+ * value damaged in the slot is overwritten at the next task instead of
+ * being carried on (an odd one for ever would read "mid-update"). */
+static uint32_t task_gen;
+
 static void
 publish_task(struct rsw_worker_slot *ws, uint64_t seq, uint32_t epoch,
 	     uint64_t start_ns)
 {
-	uint32_t gen = ws->task_gen;
-
-	ck_pr_store_32(&ws->task_gen, gen + 1);
+	ck_pr_store_32(&ws->task_gen, ++task_gen);
 	ck_pr_fence_store();
 	ck_pr_store_64(&ws->task_seq, seq);
 	ck_pr_store_32(&ws->task_epoch, epoch);
 	ck_pr_store_64(&ws->task_start_ns, start_ns);
 	ck_pr_fence_store();
-	ck_pr_store_32(&ws->task_gen, gen + 2);
+	ck_pr_store_32(&ws->task_gen, ++task_gen);
 }
 
-/* Claims and runs one task; returns its status (RSW_STATUS_*), or -1
- * when it was not ours to run. */
+/* This process's producer index of its slot's result ring (ring.h). */
+static uint32_t result_tail;
+
+#define RUN_STOP (-2)
+
+/* Claims and runs one task; returns its status (RSW_STATUS_*), -1 when it
+ * was not ours to run, RUN_STOP when the worker must stop. */
 static int
 run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	 uint32_t incarnation, const rsw_objective *obj, uint64_t seq,
@@ -227,7 +245,8 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	struct rsw_result_desc res;
 	rsw_task_info info;
 	uint32_t nparams;
-	uint64_t t0;
+	uint64_t t0, task_check;
+	int put;
 
 	/* The slot's params were written before the descriptor was
 	 * published; the dequeue's load fence after reading p_tail makes
@@ -247,20 +266,19 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	/* Start fetching the result ring's lines the publish below will
 	 * need, so those misses overlap the evaluation instead of following
 	 * it (a hint only: no ordering is implied). */
-	{
-		struct ck_ring *rr = rsw__result_ring(a, slot);
-
-		__builtin_prefetch(&rr->c_head, 0);
-		__builtin_prefetch(rsw__result_buf(a, slot) + (rr->p_tail & rr->mask), 1);
-	}
+	__builtin_prefetch(&rsw__result_ring(a, slot)->c_head, 0);
+	__builtin_prefetch(rsw__result_buf(a, slot) +
+				   (result_tail & (a->layout.result_capacity - 1)), 1);
 	nparams = ck_pr_load_32(&ts->nparams);
 	if (nparams > a->layout.max_params)
 		nparams = a->layout.max_params;
 	memcpy(params, rsw__slot_params(ts), nparams * sizeof(double));
-	/* Shown to the objective only: nothing here depends on it. */
+	/* Shown to the objective, and covered by the check like the
+	 * parameters: a seeded objective's value depends on it. */
 	info.seq = ck_pr_load_64(&ts->shown_seq);
 	info.attempt = ck_pr_load_32(&ts->attempt);
 	info.worker = (int32_t)slot;
+	task_check = rsw__task_check(seq, info.seq, info.attempt, nparams, params);
 
 	t0 = rsw__mono_ns();
 	publish_task(ws, seq, epoch, t0);
@@ -283,6 +301,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 		res.nmetrics = a->layout.max_metrics;
 	memcpy(rsw__slot_metrics(a, ts), metrics, res.nmetrics * sizeof(double));
 	memcpy(rsw__slot_message(a, ts), message, res.message_len);
+	res.check = rsw__result_check(task_check, &res, metrics, message);
 
 	publish_task(ws, seq, epoch, 0);
 	ck_pr_store_64(&ws->busy_ns, ws->busy_ns + res.elapsed_ns);
@@ -291,13 +310,22 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	else
 		ck_pr_store_64(&ws->failures, ws->failures + 1);
 	/* The ring holds more entries than there can be tasks in flight, so
-	 * it is never full; the enqueue's own store fence orders the metrics
-	 * and the failure text written above before the entry becomes
-	 * visible (a release: enough on any architecture, with the driver's
-	 * load fence after reading the producer index). */
-	while (!ck_ring_enqueue_spsc_rsw_result(rsw__result_ring(a, slot),
-						rsw__result_buf(a, slot), &res))
-		ck_pr_stall();
+	 * it is never full; the put's own store fence orders the metrics and
+	 * the failure text written above before the entry becomes visible (a
+	 * release: enough on any architecture, with the driver's load fence
+	 * after reading the producer index).  An impossible consumer index
+	 * is damage the driver sees too (it alone writes that index): wait
+	 * for it to end the sweep rather than write anywhere. */
+	while ((put = rsw__ring_put(rsw__result_ring(a, slot), rsw__result_buf(a, slot),
+				    sizeof res, a->layout.result_capacity,
+				    &result_tail, &res)) <= 0) {
+		if (put < 0 && (should_stop(a) || owner_gone(a->hdr)))
+			return RUN_STOP;
+		if (put < 0)
+			usleep(1000);
+		else
+			ck_pr_stall();
+	}
 	return res.status;
 }
 
@@ -314,13 +342,40 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 	int spin = a->layout.idle == RSW_IDLE_SPIN;
 
 	current_slot = ws;
+	/* Taking over the slot's ring from a dead predecessor: what it
+	 * published stands, so we go on from its producer index -- if that
+	 * is possible (at most a ring ahead of the consumer), else from the
+	 * consumer's, overwriting nothing unread. */
+	{
+		struct ck_ring *rr = rsw__result_ring(a, slot);
+		/* Relaxed: the predecessor is reaped (its stores are final),
+		 * and the driver's c_head only tells us where free room
+		 * starts; the put re-reads it with the fences it needs. */
+		uint32_t tail = ck_pr_load_uint(&rr->p_tail);
+		uint32_t head = ck_pr_load_uint(&rr->c_head);
+
+		result_tail = tail - head <= a->layout.result_capacity ? tail : head;
+	}
+	task_gen = 0;
 	ck_pr_store_32(&ws->child_pgid, 0);
 	ck_pr_store_32(&ws->incarnation, incarnation);
 	ck_pr_store_32(&ws->pid, (uint32_t)getpid());
 	for (;;) {
 		struct rsw_task_desc d;
 
-		if (!ck_ring_dequeue_mpmc_rsw_task(ring, buf, &d)) {
+		int got = rsw__ring_take_shared(ring, buf, sizeof d,
+						a->layout.ring_capacity, &d);
+
+		if (got <= 0) {
+			/* Impossible indices: the driver, which alone writes
+			 * the producer side, fails the sweep; meanwhile we do
+			 * not spin on them. */
+			if (got < 0) {
+				if (should_stop(a) || owner_gone(h))
+					return RSW_WORKER_EXIT_OK;
+				usleep(1000);
+				continue;
+			}
 			if (wait_for_work(a, ws) != 0)
 				return RSW_WORKER_EXIT_OK;
 			continue;
@@ -332,6 +387,9 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 		for (uint32_t i = 0; i < d.count; i++) {
 			int status = run_task(a, ws, slot, incarnation, obj,
 					      d.seq_first + i, d.epoch);
+
+			if (status == RUN_STOP)
+				return RSW_WORKER_EXIT_OK;
 
 			/* A failure may stop the sweep (on_error fail): the
 			 * driver hears of it now, not after the batch, so
@@ -354,6 +412,10 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 				return RSW_WORKER_EXIT_RECYCLE;
 			}
 		}
+		/* Through with this batch: its epoch no longer names us (the
+		 * driver's watchdog takes a task of a batch nobody goes
+		 * through for one lost -- a damaged descriptor, say). */
+		publish_task(ws, 0, 0, 0);
 		ck_pr_store_32(&ws->state, RSW_WORKER_IDLE);
 		/* Wake the driver if it sleeps (no system call otherwise) and
 		 * the ring is low enough to need it, or it waits for results
@@ -364,7 +426,7 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 			 * that just published a lower one could sleep past
 			 * our result (its sleep is bounded, but slow). */
 			ck_pr_fence_memory();
-			if (ck_ring_size(ring) <=
+			if (rsw__ring_used(ring, a->layout.ring_capacity) <=
 			    ck_pr_load_32(&h->driver_wake_below))
 				ck_ec32_inc(&h->result_ec, &rsw__ec_mp);
 		}

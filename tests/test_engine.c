@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.h"
+#include "ring.h"
 #include "util.h"
 
 static rsw_config
@@ -606,16 +607,37 @@ claimed(rsw_engine *e, rsw_arena *a, uint32_t attempt)
 	return 0;
 }
 
-/* Publishes a result for seq 0 on worker 0's ring, as a worker would. */
+/* Publishes a result for seq 0 (attempt 1, parameters {1, 2}: what
+ * run_one_gated submits) as a worker would, check included (or damaged
+ * when bad_check), on the ring of the last slot: an external slot no
+ * worker produces on (the rings have one producer each). */
 static void
-forge_result(rsw_arena *a, uint32_t epoch, double value)
+forge_result(rsw_arena *a, uint32_t epoch, double value, int bad_check)
 {
+	uint32_t w = a->layout.nslots - 1;
+	struct ck_ring *ring = rsw__result_ring(a, w);
+	uint32_t tail = ck_pr_load_uint(&ring->p_tail);
+	const double params[2] = { 1, 2 };
 	struct rsw_result_desc r = { .seq = 0, .epoch = epoch,
 				     .status = RSW_STATUS_OK, .value = value };
 
-	cr_assert(ck_ring_enqueue_spsc_rsw_result(rsw__result_ring(a, 0),
-						  rsw__result_buf(a, 0), &r));
+	cr_assert_eq(w, 1, "forged results need config(1) plus an external slot");
+	r.check = rsw__result_check(rsw__task_check(0, 0, 1, 2, params), &r, NULL,
+				    NULL) + (bad_check != 0);
+	cr_assert_eq(rsw__ring_put(ring, rsw__result_buf(a, w), sizeof r,
+				   a->layout.result_capacity, &tail, &r), 1);
 	ck_ec32_inc(&a->hdr->result_ec, &rsw__ec_mp);
+}
+
+/* A configuration with one worker and one (unused) external slot, whose
+ * result ring forge_result writes. */
+static rsw_config
+config_forging(void)
+{
+	rsw_config c = config(1);
+
+	c.external_slots = 1;
+	return c;
 }
 
 static void
@@ -641,7 +663,7 @@ Test(engine, a_result_with_a_stale_epoch_is_dropped, .timeout = 60)
 {
 	struct gate *g = new_gate();
 	rsw_objective obj = { gated_eval, NULL, g };
-	rsw_config c = config(1);
+	rsw_config c = config_forging();
 	rsw_engine *e;
 	rsw_arena a;
 	rsw_result r;
@@ -651,7 +673,7 @@ Test(engine, a_result_with_a_stale_epoch_is_dropped, .timeout = 60)
 	run_one_gated(e);
 	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
 	st = claimed(e, &a, 1);
-	forge_result(&a, RSW_STATE_EPOCH(st) + 7, 777);
+	forge_result(&a, RSW_STATE_EPOCH(st) + 7, 777, 0);
 	cr_assert_eq(rsw_engine_poll(e, &r, 1, 50), 0, "nothing to commit yet");
 	open_gate(g, 1);
 	r = await_result(e);
@@ -661,13 +683,49 @@ Test(engine, a_result_with_a_stale_epoch_is_dropped, .timeout = 60)
 	rsw_engine_close(e);
 }
 
+/* A result for the very queueing in flight whose check does not match the
+ * task as the driver holds it (damaged in the arena, or computed over
+ * other parameters) is refused and the task queued again at no charge;
+ * the same result with its check intact is taken (nothing else tells the
+ * two apart). */
+Test(engine, a_result_whose_check_does_not_match_is_refused, .timeout = 60)
+{
+	for (int bad = 1; bad >= 0; bad--) {
+		struct gate *g = new_gate();
+		rsw_objective obj = { gated_eval, NULL, g };
+		rsw_config c = config_forging();
+		rsw_engine *e;
+		rsw_arena a;
+		rsw_result r;
+		rsw_stats stats;
+		uint64_t st;
+
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		run_one_gated(e);
+		cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+		st = claimed(e, &a, 1);
+		forge_result(&a, RSW_STATE_EPOCH(st), 777, bad);
+		if (bad)
+			cr_assert_eq(rsw_engine_poll(e, &r, 1, 50), 0, "a bad check was taken");
+		open_gate(g, 1);
+		r = await_result(e);
+		cr_assert_eq(r.status, RSW_STATUS_OK);
+		cr_assert_eq(r.value, bad ? 5 : 777, "case bad=%d", bad);
+		cr_assert_eq(r.attempts, 1, "a refused result is no attempt");
+		rsw_engine_stats(e, &stats);
+		cr_assert_eq(stats.rejected, (uint64_t)bad);
+		rsw__arena_detach(&a);
+		rsw_engine_close(e);
+	}
+}
+
 /* A retried attempt runs under a new epoch: the failed attempt's epoch no
  * longer names the task, so a late result under it is dropped. */
 Test(engine, a_retry_gets_a_new_epoch, .timeout = 60)
 {
 	struct gate *g = new_gate();
 	rsw_objective obj = { gated_eval, NULL, g };
-	rsw_config c = config(1);
+	rsw_config c = config_forging();
 	rsw_engine *e;
 	rsw_arena a;
 	rsw_result r;
@@ -683,7 +741,7 @@ Test(engine, a_retry_gets_a_new_epoch, .timeout = 60)
 	open_gate(g, 1);
 	second = claimed(e, &a, 2);
 	cr_assert_neq(RSW_STATE_EPOCH(second), RSW_STATE_EPOCH(first));
-	forge_result(&a, RSW_STATE_EPOCH(first), 777);
+	forge_result(&a, RSW_STATE_EPOCH(first), 777, 0);
 	open_gate(g, 2);
 	r = await_result(e);
 	cr_assert_eq(r.value, 5, "the old attempt's epoch was accepted");
@@ -717,8 +775,16 @@ Test(engine, a_timeout_record_for_another_task_charges_nothing, .timeout = 60)
 		d.task_seq = other_seq ? 5 : 0;
 		d.task_epoch = other_seq ? RSW_STATE_EPOCH(st) :
 					   RSW_STATE_EPOCH(st) - 1;
-		cr_assert(ck_ring_enqueue_spsc_rsw_death(rsw__death_ring(&a),
-							 rsw__death_buf(&a), &d));
+		{
+			/* As the supervisor would (it reports nothing else
+			 * meanwhile), sealed. */
+			uint32_t tail = ck_pr_load_uint(&rsw__death_ring(&a)->p_tail);
+
+			d.check = rsw__death_check(&d);
+			cr_assert_eq(rsw__ring_put(rsw__death_ring(&a), rsw__death_buf(&a),
+						   sizeof d, a.layout.death_capacity,
+						   &tail, &d), 1);
+		}
 		ck_ec32_inc(&a.hdr->result_ec, &rsw__ec_mp);
 		cr_assert_eq(rsw_engine_poll(e, &r, 1, 50), 0);
 		open_gate(g, 1);

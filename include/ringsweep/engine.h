@@ -208,6 +208,11 @@ typedef struct rsw_stats {
 	uint64_t timeouts;	   /* deadline kills */
 	uint64_t max_kill_late_ns; /* worst delay from deadline to SIGKILL */
 	uint64_t recycled;	   /* workers replaced by recycle_after/soft_mem */
+	uint64_t rejected;	   /* results refused because their check did not
+				      match the task (damaged in shared memory):
+				      queued again at no charge */
+	uint64_t rescued;	   /* tasks the watchdog queued again: stuck in a
+				      state no live worker explains */
 	uint32_t nworkers;	   /* entries in workers[] */
 	rsw_worker_stats workers[256];
 } rsw_stats;

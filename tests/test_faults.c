@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.h"
+#include "ring.h"
 
 struct sweep {
 	uint64_t n;
@@ -495,4 +496,261 @@ Test(faults, a_damaged_result_ring_fails_cleanly, .timeout = 60)
 		rsw__arena_detach(&a);
 		rsw_engine_close(e);
 	}
+}
+
+/* ------------------------------------------------------- arena damage */
+
+/* A separate process that writes random 8-byte words at random offsets
+ * of [from, to) in the live arena every ~50 us until told to stop: what
+ * a wild pointer in a worker, or anyone with write access, does. */
+struct vandal {
+	uint32_t stop;
+	uint32_t writes;
+	uint64_t from, to;
+};
+
+static pid_t
+start_vandal(const char *arena_name, struct vandal *v)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		uint64_t rng = 0x9e3779b97f4a7c15ull;
+		rsw_arena a;
+
+		if (rsw__arena_attach(&a, arena_name, 0) != 0)
+			_exit(1);
+		while (!ck_pr_load_32(&v->stop)) {
+			struct timespec pace = { 0, 50000 };
+			uint64_t off;
+
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			off = (v->from + (rng >> 20) % (v->to - v->from)) & ~7ull;
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			ck_pr_store_64((uint64_t *)rsw__at(&a, off), rng);
+			ck_pr_faa_32(&v->writes, 1);
+			nanosleep(&pace, NULL);
+		}
+		_exit(0);
+	}
+	return pid;
+}
+
+/* Random words written all over the task descriptors and the task slots
+ * (state words, seqs, attempts, parameters) during a sweep: every value
+ * committed is still the one its parameters give -- a result whose check
+ * does not match is refused and its task run again, a task whose
+ * descriptor or state was destroyed is rescued by the watchdog -- and the
+ * sweep ends (before: 2,348 of 60,000 rows with foreign values, or a
+ * hang). */
+Test(faults, garbage_in_descriptors_and_slots_never_commits_a_wrong_value,
+     .timeout = 120)
+{
+	struct fault_plan plan = { .busy_ns = 20000 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 30000 };
+	struct vandal *v = mmap(NULL, sizeof *v, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	rsw_config c = base_config();
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_stats st;
+	pid_t vandal;
+	int rc;
+
+	cr_assert_neq(v, MAP_FAILED);
+	s.out = calloc(s.n, sizeof *s.out);
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 1), 0);
+	v->from = a.layout.off_task_buf;
+	v->to = a.layout.off_workers;
+	rsw__arena_detach(&a);
+	vandal = start_vandal(rsw_engine_arena_name(e), v);
+	cr_assert_gt(vandal, 0);
+	rc = sweep(e, &s);
+	ck_pr_store_32(&v->stop, 1);
+	waitpid(vandal, NULL, 0);
+	rsw_engine_stats(e, &st);
+	rsw_engine_close(e);
+	cr_assert_eq(rc, 0, "sweep: %s", rsw_strerror(rc));
+	check_fault_free_values(&s);
+	cr_log_info("%u random writes: %llu results refused, %llu tasks rescued",
+		    v->writes, (unsigned long long)st.rejected,
+		    (unsigned long long)st.rescued);
+	cr_assert_gt(st.rejected + st.rescued, 0, "the damage went unnoticed");
+	free(s.out);
+	munmap(v, sizeof *v);
+}
+
+/* Submits tasks until the engine takes no more, so that the task ring
+ * holds descriptors for the damage to hit. */
+static uint64_t
+fill(rsw_engine *e, uint64_t n)
+{
+	uint64_t i = 0;
+
+	for (; i < n; i++) {
+		double x[2];
+
+		params_of_seq(i, x, 2);
+		if (rsw_engine_submit(e, x, 2, NULL) != 0)
+			break;
+	}
+	return i;
+}
+
+/* The task ring's shared header damaged under a live sweep -- its
+ * producer index far ahead or just behind the consumers, its mask garbage,
+ * the consumer index past the producer: the workers, which use their own
+ * copy of the geometry, neither crash nor run garbage, and the driver
+ * fails the sweep with RSW_ECORRUPT (before: a SIGSEGV in a worker, or a
+ * hang). */
+Test(faults, a_damaged_task_ring_fails_the_sweep_cleanly, .timeout = 120)
+{
+	struct fault_plan plan = { .busy_ns = 1000000 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+
+	for (int k = 0; k < 4; k++) {
+		rsw_config c = base_config();
+		rsw_engine *e;
+		rsw_arena a;
+		rsw_result r[64];
+		rsw_stats st;
+		struct ck_ring *ring;
+		int rc;
+
+		c.max_batch = 1;
+		c.max_inflight = 512;
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		cr_assert_eq(fill(e, 400), 400);
+		cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+		ring = rsw__task_ring(&a);
+		switch (k) {
+		case 0:
+			ck_pr_faa_uint(&ring->p_tail, 100000);
+			break;
+		case 1:
+			ck_pr_store_uint(&ring->p_tail, ck_pr_load_uint(&ring->c_head) - 1);
+			break;
+		case 2:
+			ck_pr_store_uint(&ring->mask, 0xffffffffu);
+			break;
+		default:
+			ck_pr_faa_uint(&ring->c_head, 5000);
+			break;
+		}
+		do
+			rc = rsw_engine_poll(e, r, 64, -1);
+		while (rc > 0);
+		rsw_engine_stats(e, &st);
+		cr_assert_eq(rc, RSW_ECORRUPT, "case %d: %s", k, rsw_strerror(rc));
+		cr_assert_eq(st.deaths, 0, "case %d: a worker died of the damage", k);
+		rsw__arena_detach(&a);
+		rsw_engine_close(e);
+	}
+}
+
+/* The consumer index moved forward within the ring (indistinguishable
+ * from workers taking descriptors): the tasks it skipped are in no
+ * worker's hands, and the watchdog queues them again; every value is
+ * right (before: the sweep waited for them for ever). */
+Test(faults, tasks_skipped_by_a_moved_consumer_index_are_rescued, .timeout = 60)
+{
+	struct fault_plan plan = { .busy_ns = 200000 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	struct sweep s = { .n = 400 };
+	rsw_config c = base_config();
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_stats st;
+	uint64_t got = 0;
+
+	c.max_batch = 1;
+	c.max_inflight = 512;
+	s.out = calloc(s.n, sizeof *s.out);
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(fill(e, s.n), s.n);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+	/* 400 descriptors of 0.2 ms on 2 workers: ~300 are still queued. */
+	ck_pr_faa_uint(&rsw__task_ring(&a)->c_head, 100);
+	while (got < s.n) {
+		int k = rsw_engine_poll(e, s.out + got, (uint32_t)(s.n - got), -1);
+
+		cr_assert_gt(k, 0, "poll: %s", rsw_strerror(k));
+		got += (uint64_t)k;
+	}
+	rsw_engine_stats(e, &st);
+	cr_assert_geq(st.rescued, 1);
+	check_fault_free_values(&s);
+	rsw__arena_detach(&a);
+	rsw_engine_close(e);
+	free(s.out);
+}
+
+/* A death record the supervisor did not seal (damaged, or forged) is not
+ * acted on -- it could fail a task that is running fine -- and the sweep
+ * fails with RSW_ECORRUPT. */
+Test(faults, an_unsealed_death_record_fails_the_sweep, .timeout = 60)
+{
+	struct fault_plan plan = { .busy_ns = 1000000 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = base_config();
+	struct rsw_death_desc d = { .slot = 0, .kind = RSW_DEATH_SIGNAL,
+				    .detail = SIGSEGV };
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_result r[64];
+	uint32_t tail;
+	int rc;
+
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(fill(e, 100), 100);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+	d.incarnation = ck_pr_load_32(&rsw__worker_slot(&a, 0)->incarnation);
+	d.check = rsw__death_check(&d) ^ 1;
+	tail = ck_pr_load_uint(&rsw__death_ring(&a)->p_tail);
+	cr_assert_eq(rsw__ring_put(rsw__death_ring(&a), rsw__death_buf(&a), sizeof d,
+				   a.layout.death_capacity, &tail, &d), 1);
+	do
+		rc = rsw_engine_poll(e, r, 64, -1);
+	while (rc > 0);
+	cr_assert_eq(rc, RSW_ECORRUPT, "%s", rsw_strerror(rc));
+	rsw__arena_detach(&a);
+	rsw_engine_close(e);
+}
+
+/* A task start time damaged in the worker's slot (with a new generation,
+ * so that it reads as a task start) does not make the supervisor kill a
+ * task long before its deadline: a start before its last look at the slot
+ * is not believed. */
+Test(faults, a_damaged_start_time_kills_nothing_early, .timeout = 60)
+{
+	struct fault_plan plan = { .busy_ns = 300000000 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = base_config();
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_result r;
+	struct rsw_worker_slot *ws;
+	uint64_t seq, start = 0;
+	uint32_t epoch;
+	double x[2];
+
+	c.workers = 1;
+	c.timeout_s = 1.0;
+	params_of_seq(0, x, 2);
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+	ws = rsw__worker_slot(&a, 0);
+	/* Until the task runs (bounded by the test's timeout). */
+	while (rsw__read_task(ws, &seq, &epoch, &start) == 0 || start == 0)
+		cr_assert_eq(rsw_engine_poll(e, NULL, 0, 1), 0);
+	/* A "new" start 10 s ago: past its deadline, if believed. */
+	ck_pr_store_64(&ws->task_start_ns, start - 10000000000ull);
+	ck_pr_store_32(&ws->task_gen, ck_pr_load_32(&ws->task_gen) + 2);
+	cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+	cr_assert_eq(r.status, RSW_STATUS_OK, "got %s", rsw_status_name(r.status));
+	rsw__arena_detach(&a);
+	rsw_engine_close(e);
 }

@@ -107,6 +107,7 @@ struct flight {
 	uint32_t nparams;
 	uint8_t state;
 	uint8_t rejects; /* results refused for their check (accept_result) */
+	uint64_t task_check; /* rsw__task_check of the task as in its slot */
 	int32_t status;
 	int32_t detail;
 	int32_t worker;
@@ -115,10 +116,14 @@ struct flight {
 	double value;
 	uint64_t elapsed_ns;
 	uint64_t peak_kb;
-	/* The watchdog's view: the shared state word it found unexplained,
-	 * and since when (0: not suspected). */
-	uint64_t watch_state;
-	uint64_t watch_since;
+};
+
+/* The watchdog's view of a task in flight: the shared state word it found
+ * unexplained, and since when (0: not suspected).  Apart from the flights,
+ * which the hot path keeps in cache, as the watchdog alone reads these. */
+struct suspicion {
+	uint64_t state;
+	uint64_t since;
 };
 
 struct external {
@@ -179,6 +184,7 @@ struct rsw_engine {
 	uint64_t next_watch_ns;
 	uint64_t watch_cursor;
 	struct watched_slot *watch;
+	struct suspicion *suspicions; /* max_inflight, by seq like fl */
 	/* Over an executor (executor.h): tasks go there, not to workers. */
 	const rsw_executor_ops *ex;
 	void *ex_self;
@@ -358,7 +364,8 @@ keep_message(rsw_engine *e, struct flight *f, const char *text, uint32_t len)
 		return;
 	}
 	to = e->messages + (size_t)(f->seq & e->mask) * e->cfg.max_message;
-	memcpy(to, text, len);
+	if (to != text) /* already there (accept_result copies it there) */
+		memcpy(to, text, len);
 	to[len] = '\0';
 	f->message_len = len;
 }
@@ -368,16 +375,20 @@ keep_message(rsw_engine *e, struct flight *f, const char *text, uint32_t len)
  * damaged in the slot meanwhile is repaired.  Plain stores: published to
  * workers by the store fence of the put that queues the descriptor. */
 static void
-write_slot(rsw_engine *e, const struct flight *f)
+write_slot(rsw_engine *e, struct flight *f)
 {
 	struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
+	const double *params = e->params + (f->seq & e->mask) * e->cfg.max_params;
 
 	ts->seq = f->seq;
 	ts->shown_seq = f->shown;
 	ts->attempt = f->attempt;
 	ts->nparams = f->nparams;
-	memcpy(rsw__slot_params(ts), e->params + (f->seq & e->mask) * e->cfg.max_params,
-	       f->nparams * sizeof(double));
+	memcpy(rsw__slot_params(ts), params, f->nparams * sizeof(double));
+	/* Computed now, while the parameters are at hand: checking a result
+	 * then reads nothing but the flight (no cache miss on the copy). */
+	f->task_check = rsw__task_check(f->seq, f->shown, f->attempt, f->nparams,
+					params);
 }
 
 /* Queues a task again under a new epoch, attempt unchanged (it never
@@ -516,8 +527,9 @@ succeed(rsw_engine *e, struct flight *f, const struct rsw_result_desc *r,
 	f->peak_kb = r->peak_kb;
 	f->nmetrics = r->nmetrics <= e->cfg.max_metrics ? r->nmetrics :
 							  e->cfg.max_metrics;
-	memcpy(e->metrics + (f->seq & e->mask) * e->cfg.max_metrics, metrics,
-	       f->nmetrics * sizeof(double));
+	if (metrics != e->metrics + (f->seq & e->mask) * e->cfg.max_metrics)
+		memcpy(e->metrics + (f->seq & e->mask) * e->cfg.max_metrics, metrics,
+		       f->nmetrics * sizeof(double));
 }
 
 /* One finished attempt in worker slot w (the serial evaluator is slot 0):
@@ -557,11 +569,10 @@ reject_result(rsw_engine *e, struct flight *f)
 static void
 accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 {
-	double metrics[RSW_MAX_METRICS_LIMIT];
-	char message[RSW_MAX_MESSAGE_LIMIT];
 	struct rsw_task_slot *ts;
 	struct flight *f;
-	uint64_t check;
+	double *metrics;
+	char *message;
 
 	if (r->seq < e->poll_seq || r->seq >= e->next_seq)
 		return;
@@ -572,19 +583,23 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 	    r->status != RSW_STATUS_OOM)
 		return; /* workers report only these */
 	/* What the result says of its metrics and text is copied out of the
-	 * slot once, bounded by what the slot holds, and the check is over
-	 * these copies: nothing is read from shared memory after it. */
+	 * slot once, bounded by what the slot holds, straight to where the
+	 * task keeps them (private; a refused result's copy is simply
+	 * overwritten later), and the check is over these copies: nothing is
+	 * read from shared memory after it. */
 	ts = rsw__task_slot(&e->arena, r->seq);
 	if (r->nmetrics > e->cfg.max_metrics ||
 	    (r->message_len > 0 && r->message_len >= e->cfg.max_message)) {
 		reject_result(e, f);
 		return;
 	}
+	metrics = e->metrics + (r->seq & e->mask) * e->cfg.max_metrics;
+	message = e->messages == NULL ? NULL :
+		  e->messages + (size_t)(r->seq & e->mask) * e->cfg.max_message;
 	memcpy(metrics, rsw__slot_metrics(&e->arena, ts), r->nmetrics * sizeof(double));
-	memcpy(message, rsw__slot_message(&e->arena, ts), r->message_len);
-	check = rsw__task_check(f->seq, f->shown, f->attempt, f->nparams,
-				e->params + (f->seq & e->mask) * e->cfg.max_params);
-	if (rsw__result_check(check, r, metrics, message) != r->check) {
+	if (r->message_len > 0)
+		memcpy(message, rsw__slot_message(&e->arena, ts), r->message_len);
+	if (rsw__result_check(f->task_check, r, metrics, message) != r->check) {
 		reject_result(e, f);
 		return;
 	}
@@ -642,12 +657,19 @@ task_ring_head(rsw_engine *e)
 	return head;
 }
 
-/* A descriptor at `pos` has been taken off the ring by some worker. */
+/* A descriptor at `pos` has been taken off the ring by some worker, as of
+ * consumer index `head` (task_ring_head). */
+static int
+consumed_by(const rsw_engine *e, uint32_t pos, uint32_t head)
+{
+	/* Wrap-safe: pos and the head are both within a ring of our tail. */
+	return e->task_tail - pos > e->task_tail - head;
+}
+
 static int
 consumed(rsw_engine *e, uint32_t pos)
 {
-	/* Wrap-safe: pos and the head are both within a ring of our tail. */
-	return e->task_tail - pos > e->task_tail - task_ring_head(e);
+	return consumed_by(e, pos, task_ring_head(e));
 }
 
 static void
@@ -984,13 +1006,13 @@ check_rings(rsw_engine *e)
  * unclaimed -- in the ring, or in a batch a worker is going through (the
  * batch's tasks share its epoch). */
 static int
-explained(rsw_engine *e, const struct flight *f, uint64_t st)
+explained(const rsw_engine *e, const struct flight *f, uint64_t st, uint32_t head)
 {
 	uint32_t owner = RSW_STATE_OWNER(st);
 
 	if (RSW_STATE_EPOCH(st) != f->epoch || owner == RSW_OWNER_CANCELLED)
 		return 0; /* we wrote neither for a task still queued */
-	if (owner == 0 && !consumed(e, f->ring_pos))
+	if (owner == 0 && !consumed_by(e, f->ring_pos, head))
 		return 1;
 	for (uint32_t w = 0; w < e->arena.layout.nslots; w++) {
 		const struct watched_slot *v = &e->watch[w];
@@ -1021,9 +1043,13 @@ watchdog(rsw_engine *e, uint64_t now)
 {
 	rsw_arena *a = &e->arena;
 	uint64_t in_flight = e->next_seq - e->poll_seq, s;
+	uint32_t head;
 
 	if (in_flight == 0)
 		return;
+	/* One look at the consumer index for the pass: a task read later as
+	 * unconsumed is looked at again next pass. */
+	head = task_ring_head(e);
 	for (uint32_t w = 0; w < a->layout.nslots; w++) {
 		struct rsw_worker_slot *ws = rsw__worker_slot(a, w);
 		struct watched_slot *v = &e->watch[w];
@@ -1040,14 +1066,16 @@ watchdog(rsw_engine *e, uint64_t now)
 		uint64_t st;
 
 		if (f->state == F_QUEUED && f->seq == s) {
+			struct suspicion *u = &e->suspicions[s & e->mask];
+
 			st = ck_pr_load_64(&rsw__task_slot(a, s)->state);
-			if (explained(e, f, st)) {
-				f->watch_since = 0;
-			} else if (f->watch_since == 0 || f->watch_state != st) {
-				f->watch_state = st;
-				f->watch_since = now;
-			} else if (now - f->watch_since >= WATCH_STUCK_NS) {
-				f->watch_since = 0;
+			if (explained(e, f, st, head)) {
+				u->since = 0;
+			} else if (u->since == 0 || u->state != st) {
+				u->state = st;
+				u->since = now;
+			} else if (now - u->since >= WATCH_STUCK_NS) {
+				u->since = 0;
 				if (requeue_unchanged(e, f, st))
 					e->stats.rescued++;
 			}
@@ -1313,7 +1341,8 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	}
 	e->result_head = calloc(e->arena.layout.nslots, sizeof *e->result_head);
 	e->watch = calloc(e->arena.layout.nslots, sizeof *e->watch);
-	if (e->result_head == NULL || e->watch == NULL) {
+	e->suspicions = calloc(cfg->max_inflight, sizeof *e->suspicions);
+	if (e->result_head == NULL || e->watch == NULL || e->suspicions == NULL) {
 		rsw_engine_close(e);
 		return RSW_ENOMEM;
 	}
@@ -1761,5 +1790,6 @@ rsw_engine_close(rsw_engine *e)
 	free(e->ex_results);
 	free(e->result_head);
 	free(e->watch);
+	free(e->suspicions);
 	free(e);
 }

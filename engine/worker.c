@@ -80,8 +80,8 @@ rsw__evaluate(const rsw_objective *obj, const double *params,
 	} else {
 		/* ENOMEM from the objective: an allocation refused by the
 		 * memory limit, recorded as such. */
-		res->status = out.error_code == ENOMEM ? RSW_STATUS_OOM :
-							 RSW_STATUS_ERROR;
+		res->status = (int16_t)(out.error_code == ENOMEM ? RSW_STATUS_OOM :
+								   RSW_STATUS_ERROR);
 		res->value = NAN;
 		res->detail = out.error_code != 0 ? out.error_code : rc;
 	}
@@ -295,7 +295,8 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 		struct rusage ru;
 
 		if (getrusage(RUSAGE_SELF, &ru) == 0)
-			res.peak_kb = (uint64_t)ru.ru_maxrss;
+			res.peak_kb = ru.ru_maxrss < (long)UINT32_MAX ?
+					      (uint32_t)ru.ru_maxrss : UINT32_MAX;
 	}
 	if (res.nmetrics > a->layout.max_metrics)
 		res.nmetrics = a->layout.max_metrics;

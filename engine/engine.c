@@ -984,11 +984,18 @@ ring_intact(const struct ck_ring *r, uint32_t capacity, const uint32_t *p_tail,
 	       (c_head == NULL || ck_pr_load_uint(&r->c_head) == *c_head);
 }
 
+/* The arena as a whole, every liveness period: its immutable header still
+ * the one we created (workers that start later attach to it), nobody
+ * asked for a shutdown but us, and the rings' headers (ring_intact). */
 static void
-check_rings(rsw_engine *e)
+check_arena(rsw_engine *e)
 {
 	const struct rsw_arena_header *l = &e->arena.layout;
-	int ok = ring_intact(rsw__task_ring(&e->arena), l->ring_capacity,
+	/* Relaxed: compared with what only we write (the flag is ours to set,
+	 * at close, after the last pump). */
+	int ok = memcmp(e->arena.hdr, l, offsetof(struct rsw_arena_header, pad0_)) == 0 &&
+		 ck_pr_load_32(&e->arena.hdr->shutdown) == 0 &&
+		 ring_intact(rsw__task_ring(&e->arena), l->ring_capacity,
 			     &e->task_tail, NULL) &&
 		 ring_intact(rsw__death_ring(&e->arena), l->death_capacity, NULL,
 			     &e->death_head);
@@ -1106,7 +1113,7 @@ pump(rsw_engine *e)
 	if (now >= e->next_liveness_ns) {
 		e->next_liveness_ns = now + LIVENESS_PERIOD_NS;
 		check_supervisor(e);
-		check_rings(e);
+		check_arena(e);
 		if (e->ext != NULL)
 			watch_externals(e);
 		if (now >= e->next_watch_ns) {

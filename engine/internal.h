@@ -17,6 +17,8 @@ enum {
 	RSW_WORKER_EXIT_ORPHAN = 72, /* parent died during start-up */
 	RSW_WORKER_EXIT_RECYCLE = 73, /* done its tasks or past its soft memory
 					 limit: replace me (between tasks) */
+	RSW_WORKER_EXIT_DAMAGED = 74, /* the arena's header is damaged: no
+					 worker can start on it */
 };
 
 /* Runs the worker loop in slot `slot` until shutdown; returns the exit

@@ -209,8 +209,10 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	for (uint32_t w = 0; w < s->nworkers; w++)
 		if (s->children[w].pid > 0 && s->children[w].pidfd >= 0)
 			close(s->children[w].pidfd);
-	if (rsw__arena_attach(&a, s->arena.name, 0) != 0)
-		_exit(RSW_WORKER_EXIT_ATTACH);
+	code = rsw__arena_attach(&a, s->arena.name, 0);
+	if (code != 0)
+		_exit(code == RSW_ECORRUPT || code == RSW_EARENA || code == RSW_EVERSION ?
+			      RSW_WORKER_EXIT_DAMAGED : RSW_WORKER_EXIT_ATTACH);
 	if (s->obj->worker_init != NULL &&
 	    s->obj->worker_init(s->obj->ctx, (int)slot) != 0)
 		_exit(RSW_WORKER_EXIT_INIT);
@@ -398,7 +400,12 @@ reap(struct supervisor *s, uint32_t slot)
 		     (uint64_t)ru.ru_utime.tv_usec;
 	d.stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u +
 		     (uint64_t)ru.ru_stime.tv_usec;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_RECYCLE) {
+	if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_DAMAGED) {
+		/* Restarting is pointless: every worker would fail the same. */
+		c->pid = 0;
+		report_corrupt(s, slot);
+		return;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_RECYCLE) {
 		d.kind = RSW_DEATH_RECYCLED;
 	} else if (c->mem_killed && WIFSIGNALED(status) &&
 		   WTERMSIG(status) == SIGKILL) {

@@ -22,7 +22,7 @@ extern "C" {
 	XX(ENOSPC, 5, "not enough room in /dev/shm for the arena")            \
 	XX(EARENA, 6, "not a ringsweep arena (bad magic)")                    \
 	XX(EVERSION, 7, "arena layout version does not match this build")     \
-	XX(ECORRUPT, 8, "arena is truncated or its header is inconsistent")   \
+	XX(ECORRUPT, 8, "shared-memory arena damaged (truncated, inconsistent, or overwritten)") \
 	XX(EPERM, 9, "arena belongs to another user")                         \
 	XX(ENOENT, 10, "no such arena")                                       \
 	XX(EFORK, 11, "could not start a process")                            \

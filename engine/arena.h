@@ -15,7 +15,8 @@
  * used.
  *
  * THE RINGS AND WHO MAY PRODUCE ON THEM
- * A ck multi-producer enqueue reserves a slot (CAS on p_head) and then
+ * (ck's layout, operated by ring.h.)  A ck multi-producer enqueue
+ * reserves a slot (CAS on p_head) and then
  * waits for every earlier producer to publish (p_tail).  A producer
  * SIGKILLed between the two wedges the ring for every other producer,
  * forever (reproduced on this platform).  So across processes every ring
@@ -23,9 +24,8 @@
  * the ring's consumers:
  *   - task ring: produced by the driver alone, consumed by all workers.  A
  *     multi-consumer dequeue is a single CAS on c_head, so a consumer that
- *     dies at any instant cannot wedge it.  The ring stays MPMC-typed so an
- *     embedding application's threads could share the producer side; the
- *     engine serialises submissions through one driver thread.
+ *     dies at any instant cannot wedge it.  The engine serialises
+ *     submissions through one driver thread, the ring's only producer.
  *   - result rings: one SPSC ring per worker slot, produced by the worker
  *     (one release store publishes an entry), consumed by the driver.  A
  *     restarted worker takes over its dead predecessor's ring: whatever the
@@ -34,6 +34,42 @@
  *   - death ring: SPSC, supervisor -> driver.
  * Each struct ck_ring is aligned to 64 bytes: ck keeps p_head and p_tail on
  * one line, and must not share it with a neighbour.
+ *
+ * TRUST: every process that maps the arena can write all of it, so what
+ * one process reads that another wrote is validated before it is used.
+ *   Trusted by nobody, used by nobody but observers: the header's
+ *     immutable part after attach (each process keeps a private copy and
+ *     takes every offset and size from it; the driver compares the shared
+ *     one with its copy every 5 ms), the rings' size and mask (ring.h
+ *     uses the private capacity; the driver checks them), `submitted`,
+ *     `committed`, `supervisor_pid`, the worker slots' counters.
+ *   Validated indices (ring.h): a consumer accepts a producer index only
+ *     ahead of its own by at most the capacity; a producer keeps its index
+ *     privately and accepts a consumer index only behind its own by at
+ *     most the capacity; the driver, which alone writes the task ring's
+ *     producer index and every other ring's consumer index, checks the
+ *     shared copies equal its own, and the task ring's consumer index only
+ *     moves forward, never past the producer.  Anything else: the sweep
+ *     fails with RSW_ECORRUPT.
+ *   Checked content: a result is taken only for a task in flight, under
+ *     the epoch the driver last queued it with, with a status a worker may
+ *     report, and with a check (XXH3 over the task as the worker read it
+ *     -- seq, shown seq, attempt, parameters -- and over the result,
+ *     metrics and text) that the driver reproduces from its private copy;
+ *     a mismatch is refused and the task queued again, its slot rewritten.
+ *     A death record counts only with the supervisor's seal (a check over
+ *     it).  Task descriptors and slot fields a worker reads select at most
+ *     a slot by the private geometry; a claim is decided by the state
+ *     word's CAS, and garbage only loses claims.
+ *   Watched: a task queued that no live worker explains (a damaged
+ *     descriptor, index or state word) is queued again by the driver's
+ *     watchdog (engine.c); the supervisor believes a task's start time only
+ *     between its last look and now, takes a slot that stays "mid-update"
+ *     or an incarnation counter that goes back for damage, and signals a
+ *     process group only after /proc shows it belongs to the worker.
+ *   The mutable header words: `shutdown` is the driver's (it fails the
+ *     sweep if it finds it set by anyone else); the event counts only
+ *     shorten or lengthen sleeps that are bounded anyway.
  */
 #ifndef RSW_ENGINE_ARENA_H
 #define RSW_ENGINE_ARENA_H
@@ -149,11 +185,20 @@ struct rsw_task_slot {
 	uint32_t attempt;
 	uint32_t nparams;
 	uint64_t shown_seq; /* the seq the objective is told (rsw_run's own
-			       numbering); informational only */
+			       numbering) */
+	uint64_t check;	    /* rsw__task_check of the fields above and the
+			       params, by the driver: a worker evaluates
+			       nothing that does not match it */
 	/* followed by double params[max_params], double metrics[max_metrics],
 	 * char message[max_message], padded to the cache line */
 };
-_Static_assert(sizeof(struct rsw_task_slot) == 32, "task slot head ABI");
+_Static_assert(sizeof(struct rsw_task_slot) == 40, "task slot head ABI");
+
+/* The status of a result by which a worker refuses a task instead of
+ * evaluating it: its slot did not match the slot's check (damaged
+ * parameters could make any objective run for ever, or crash).  The driver
+ * queues the task again, its slot rewritten; never a user-visible status. */
+#define RSW_RESULT_REFUSED (-1)
 
 /* ---------------------------------------------------------- worker slots */
 

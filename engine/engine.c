@@ -13,11 +13,15 @@
  *        failure / death   v  |  enqueue (single-task descriptor)
  *                        REQUEUE
  *
- * Nothing read from shared memory is trusted: a result counts only if its
- * seq is in flight, its epoch is the one the driver last queued the task
- * under, and its status is one a worker may report; a death record only if
- * its slot exists.  Parameters live in the driver's private copy; the
- * arena's copy is only what workers read.
+ * Nothing read from shared memory is trusted (arena.h, TRUST): a result
+ * counts only if its seq is in flight, its epoch is the one the driver last
+ * queued the task under, its status is one a worker may report, and its
+ * check matches the task as the driver holds it; a death record only if the
+ * supervisor sealed it and its slot exists.  Parameters live in the
+ * driver's private copy; the arena's copy is only what workers read, and
+ * it is rewritten from the private one whenever a task is queued again.
+ * The rings are used with private geometry and indices (ring.h), and a
+ * watchdog re-queues a task stuck where no live worker explains it.
  *
  * After the supervisor reports a reaped worker (incarnation I):
  *   1. drain its result ring (everything it published is complete);
@@ -41,8 +45,8 @@
  * CONCURRENCY
  * Everything here runs on the one thread driving the engine (engine.h);
  * what it shares with other processes, and each operation's progress:
- *   - task ring: this thread is its only producer (enqueue_desc), so the
- *     ck MPMC enqueue's CAS on p_head never loses: wait-free;
+ *   - task ring: this thread is its only producer (enqueue_desc, a put
+ *     with its private producer index): wait-free;
  *   - result and death rings: SPSC, this thread the consumer
  *     (drain_results, drain_deaths): wait-free;
  *   - task state words: one CAS each (requeue_unchanged, skip_unstarted)
@@ -389,6 +393,7 @@ write_slot(rsw_engine *e, struct flight *f)
 	 * then reads nothing but the flight (no cache miss on the copy). */
 	f->task_check = rsw__task_check(f->seq, f->shown, f->attempt, f->nparams,
 					params);
+	ts->check = f->task_check;
 }
 
 /* Queues a task again under a new epoch, attempt unchanged (it never
@@ -579,6 +584,10 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 	f = flight(e, r->seq);
 	if (f->seq != r->seq || f->state != F_QUEUED || f->epoch != r->epoch)
 		return; /* stale: an older queueing of this task */
+	if (r->status == RSW_RESULT_REFUSED) {
+		reject_result(e, f); /* the worker found the slot damaged */
+		return;
+	}
 	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR &&
 	    r->status != RSW_STATUS_OOM)
 		return; /* workers report only these */

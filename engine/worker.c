@@ -279,12 +279,21 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	info.attempt = ck_pr_load_32(&ts->attempt);
 	info.worker = (int32_t)slot;
 	task_check = rsw__task_check(seq, info.seq, info.attempt, nparams, params);
+	memset(&res, 0, sizeof res);
+	if (task_check != ck_pr_load_64(&ts->check)) {
+		/* Damaged since the driver wrote it (or being rewritten):
+		 * nothing of it is evaluated.  The refusal hands the task
+		 * back at once (the watchdog would, later). */
+		res.seq = seq;
+		res.epoch = epoch;
+		res.status = RSW_RESULT_REFUSED;
+		goto publish;
+	}
 
 	t0 = rsw__mono_ns();
 	publish_task(ws, seq, epoch, t0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_BUSY);
 
-	memset(&res, 0, sizeof res);
 	rsw__evaluate(obj, params, nparams, &info, metrics, message,
 		      a->layout.max_message, t0, &res);
 	res.seq = seq;
@@ -302,6 +311,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 		res.nmetrics = a->layout.max_metrics;
 	memcpy(rsw__slot_metrics(a, ts), metrics, res.nmetrics * sizeof(double));
 	memcpy(rsw__slot_message(a, ts), message, res.message_len);
+publish:
 	res.check = rsw__result_check(task_check, &res, metrics, message);
 
 	publish_task(ws, seq, epoch, 0);

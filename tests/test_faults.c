@@ -538,16 +538,35 @@ start_vandal(const char *arena_name, struct vandal *v)
 
 /* Random words written all over the task descriptors and the task slots
  * (state words, seqs, attempts, parameters) during a sweep: every value
- * committed is still the one its parameters give -- a result whose check
- * does not match is refused and its task run again, a task whose
- * descriptor or state was destroyed is rescued by the watchdog -- and the
- * sweep ends (before: 2,348 of 60,000 rows with foreign values, or a
- * hang). */
+ * committed is still the one its parameters give -- a slot that does not
+ * match its check is refused by the worker unevaluated, a result whose
+ * check does not match is refused by the driver, and either task runs
+ * again; a task whose descriptor or state was destroyed is rescued by the
+ * watchdog -- and the sweep ends (before: 2,348 of 60,000 rows with
+ * foreign values, or a hang). */
+/* An objective that also counts, in memory shared with the test, every
+ * evaluation whose parameters are not its task's: what damage would make
+ * it evaluate (and a poisoned parameter could make it run for ever). */
+static int
+counts_foreign_params(void *ctx, const double *x, uint32_t n,
+		      const rsw_task_info *t, rsw_eval_out *out)
+{
+	double want[2];
+
+	params_of_seq(t->seq, want, 2);
+	if (n != 2 || x[0] != want[0] || x[1] != want[1])
+		ck_pr_faa_32((uint32_t *)ctx, 1);
+	busy_wait_ns(20000);
+	out->value = expected_value(x, n);
+	return 0;
+}
+
 Test(faults, garbage_in_descriptors_and_slots_never_commits_a_wrong_value,
      .timeout = 120)
 {
-	struct fault_plan plan = { .busy_ns = 20000 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	uint32_t *foreign = mmap(NULL, sizeof *foreign, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	rsw_objective obj = { counts_foreign_params, NULL, foreign };
 	struct sweep s = { .n = 30000 };
 	struct vandal *v = mmap(NULL, sizeof *v, PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -578,8 +597,10 @@ Test(faults, garbage_in_descriptors_and_slots_never_commits_a_wrong_value,
 		    v->writes, (unsigned long long)st.rejected,
 		    (unsigned long long)st.rescued);
 	cr_assert_gt(st.rejected + st.rescued, 0, "the damage went unnoticed");
+	cr_assert_eq(*foreign, 0, "%u evaluations of damaged parameters", *foreign);
 	free(s.out);
 	munmap(v, sizeof *v);
+	munmap(foreign, sizeof *foreign);
 }
 
 /* Submits tasks until the engine takes no more, so that the task ring

@@ -671,7 +671,8 @@ task_ring_head(rsw_engine *e)
 static int
 consumed_by(const rsw_engine *e, uint32_t pos, uint32_t head)
 {
-	/* Wrap-safe: pos and the head are both within a ring of our tail. */
+	/* Wrap-safe: the head is within a ring of our tail, and a queued
+	 * task's descriptor is never 2^32 descriptors behind it. */
 	return e->task_tail - pos > e->task_tail - head;
 }
 

@@ -82,10 +82,6 @@ struct supervisor {
 	int corrupt;		 /* reported the arena damaged: nothing more */
 };
 
-/* A worker slot read "mid-update" for this long is not being updated: its
- * generation was damaged (the worker's own count rewrites it at its next
- * task, but a task may run for hours). */
-#define TORN_LIMIT_NS 100000000ull
 /* Incarnations are handed out in increasing order, far from wrapping: one
  * beyond this is a damaged counter (it would come back to live ones). */
 #define INCARNATION_LIMIT 0x7fffffffu
@@ -492,12 +488,24 @@ check_deadlines(struct supervisor *s, uint64_t now)
 		g1 = rsw__read_task(ws, &seq, &epoch, &start);
 		if (g1 == 0) {
 			/* Mid-update: look again soon, never at once -- at a
-			 * real-time priority a zero wait would spin.  For ever
-			 * mid-update is a damaged slot. */
-			if (c->torn_since == 0)
+			 * real-time priority a zero wait would spin. */
+			if (c->torn_since == 0) {
 				c->torn_since = now;
-			else if (now - c->torn_since > TORN_LIMIT_NS)
-				report_corrupt(s, w);
+			} else if (now - c->torn_since >= timeout) {
+				/* Mid-update for a whole timeout: stopped
+				 * between two stores, or its generation
+				 * damaged.  Whatever it runs is past any
+				 * deadline that started before: killed, and
+				 * (its task unknown) what it held is queued
+				 * again at no charge. */
+				kill(c->pid, SIGKILL);
+				kill_child_group(ws, c->pid);
+				c->killed = 1;
+				c->tracked_seq = UINT64_MAX;
+				c->tracked_epoch = 0;
+				c->late_ns = 0;
+				continue;
+			}
 			if (now + MID_UPDATE_RETRY_NS < next)
 				next = now + MID_UPDATE_RETRY_NS;
 			continue;

@@ -24,10 +24,11 @@
  *
  * Nothing in the arena is trusted here either: the rings are used with the
  * geometry of our private copy of the validated header (ring.h), a task's
- * slot is found from its seq by that geometry, and every result carries a
- * check over the task as we read it (seq, shown seq, attempt, parameters)
- * and over what we publish, which the driver recomputes from its private
- * copy: parameters damaged in the slot are evaluated, but never committed.
+ * slot is found from its seq by that geometry, a task whose slot does not
+ * match the check the driver wrote there is handed back unevaluated, and
+ * every result carries a check over the task as we read it (seq, shown
+ * seq, attempt, parameters) and over what we publish, which the driver
+ * recomputes from its private copy.
  *
  * Idle: spin on the ring for ~10 us with exponential backoff (a cross-core
  * futex wake costs ~10 us each way here, so a short spin catches back-to-back

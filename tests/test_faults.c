@@ -775,3 +775,40 @@ Test(faults, a_damaged_start_time_kills_nothing_early, .timeout = 60)
 	rsw__arena_detach(&a);
 	rsw_engine_close(e);
 }
+
+/* A hung task whose slot reads "mid-update" for ever (its generation made
+ * odd) still dies at its deadline: a slot torn for a whole timeout is
+ * killed, what it held queued again at no charge, and the next attempt's
+ * deadline (on a sound slot) ends it as a timeout -- never a hang. */
+Test(faults, a_slot_torn_for_ever_does_not_escape_its_deadline, .timeout = 60)
+{
+	struct fault_plan plan = { .hang_mod = 1, .hang_until = 100 };
+	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_config c = base_config();
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_result r;
+	rsw_stats st;
+	struct rsw_worker_slot *ws;
+	uint64_t seq, start = 0;
+	uint32_t epoch;
+	double x[2];
+
+	c.workers = 1;
+	c.timeout_s = 0.5;
+	params_of_seq(0, x, 2);
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
+	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
+	ws = rsw__worker_slot(&a, 0);
+	while (rsw__read_task(ws, &seq, &epoch, &start) == 0 || start == 0)
+		cr_assert_eq(rsw_engine_poll(e, NULL, 0, 1), 0);
+	ck_pr_store_32(&ws->task_gen, ck_pr_load_32(&ws->task_gen) | 1u);
+	cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+	cr_assert_eq(r.status, RSW_STATUS_TIMEOUT, "got %s", rsw_status_name(r.status));
+	cr_assert_eq(r.attempts, 1, "the kill of the torn slot was charged");
+	rsw_engine_stats(e, &st);
+	cr_assert_geq(st.requeued, 1);
+	rsw__arena_detach(&a);
+	rsw_engine_close(e);
+}

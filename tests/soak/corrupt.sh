@@ -19,10 +19,10 @@ vandal=${RSW_VANDAL:-build-test/tests/vandal}
 dir=$(mktemp -d /tmp/rsw-corrupt-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 args=(run --objective spin --param t=choice:100 --param "i=int:1:$tasks" -j 2 -q)
-arenas() { ls /dev/shm 2>/dev/null | grep -c '^ringsweep-' || true; }
+# The arenas a driver left (their names start with its pid).
+arenas_of() { ls /dev/shm 2>/dev/null | grep -c "^ringsweep-$1-" || true; }
 
 "$cli" "${args[@]}" --db none --results "$dir/ref.csv" >/dev/null
-before=$(arenas)
 identical=0 failed_clean=0 bad=0
 declare -A messages=()
 for k in $(seq "$runs"); do
@@ -72,9 +72,8 @@ for k in $(seq "$runs"); do
 		echo "corrupt: run $k ended with status $rc:"; cat "$dir/run.err"
 		bad=$((bad + 1)) ;;
 	esac
-	if [ "$(arenas)" -ne "$before" ]; then
+	if [ "$(arenas_of "$driver")" -ne 0 ]; then
 		echo "corrupt: run $k left an arena in /dev/shm"; bad=$((bad + 1))
-		before=$(arenas)
 	fi
 done
 landed=$(awk '{n += $2} END {print n + 0}' "$dir/vandal.log")

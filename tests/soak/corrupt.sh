@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/soak/corrupt.sh [RUNS] [TASKS] [WRITES] - the corruption soak: RUNS
-# real sweeps (TASKS spin tasks of 100 us on 2 workers each), each attacked
+# real sweeps (TASKS spin tasks of 100 us on 2 workers, under a 1 s
+# deadline so that the supervisor reads the arena too), each attacked
 # by tests/soak/vandal, which writes random bytes at WRITES random offsets
 # of the live arena at random moments.  Every run must either end (exit 0)
 # with results byte-identical to an undisturbed run, or fail with exit 1
@@ -18,7 +19,7 @@ cli=${RSW_CLI:-build-test/ringsweep}
 vandal=${RSW_VANDAL:-build-test/tests/vandal}
 dir=$(mktemp -d /tmp/rsw-corrupt-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-args=(run --objective spin --param t=choice:100 --param "i=int:1:$tasks" -j 2 -q)
+args=(run --objective spin --param t=choice:100 --param "i=int:1:$tasks" -j 2 -q --timeout 1)
 # The arenas a driver left (their names start with its pid).
 arenas_of() { ls /dev/shm 2>/dev/null | grep -c "^ringsweep-$1-" || true; }
 

@@ -66,7 +66,9 @@
  *     watchdog (engine.c); the supervisor believes a task's start time only
  *     between its last look and now, takes a slot that stays "mid-update"
  *     or an incarnation counter that goes back for damage, and signals a
- *     process group only after /proc shows it belongs to the worker.
+ *     process group only after /proc shows it belongs to the worker; the
+ *     driver takes a dead external worker's incarnation for its own only
+ *     if no other slot shows it (else its claim is the watchdog's).
  *   The mutable header words: `shutdown` is the driver's (it fails the
  *     sweep if it finds it set by anyone else); the event counts only
  *     shorten or lengthen sleeps that are bounded anyway.

@@ -844,6 +844,16 @@ watch_externals(rsw_engine *e)
 				.detail = SIGKILL,
 			};
 
+			/* Shared memory: an incarnation another slot shows is
+			 * no proof of whose tasks these are (it would fail a
+			 * live worker's task).  Unknown, the dead worker's
+			 * claim is left to the watchdog, which re-queues it at
+			 * no charge. */
+			for (uint32_t o = 0; o < a->layout.nslots; o++)
+				if (o != w && ck_pr_load_32(&rsw__worker_slot(a, o)->incarnation) ==
+						      d.incarnation)
+					d.incarnation = 0;
+
 			rsw__fd_close(x->pidfd);
 			x->pidfd = -1;
 			x->pid = 0;

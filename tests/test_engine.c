@@ -657,22 +657,31 @@ await_result(rsw_engine *e)
 	return r;
 }
 
+/* Opens an engine for forging (config_forging) on gate g, submits the
+ * gated task 0, maps the arena into *a and waits for the task's first
+ * claim; returns its state word. */
+static uint64_t
+gated_task_claimed(struct gate *g, rsw_engine **e, rsw_arena *a)
+{
+	rsw_objective obj = { gated_eval, NULL, g };
+	rsw_config c = config_forging();
+
+	cr_assert_eq(rsw_engine_open(e, &c, &obj), 0);
+	run_one_gated(*e);
+	cr_assert_eq(rsw__arena_attach(a, rsw_engine_arena_name(*e), 0), 0);
+	return claimed(*e, a, 1);
+}
+
 /* A result for a task in flight but from another queueing (old epoch) is
  * dropped: the value committed is the worker's, not the forgery's. */
 Test(engine, a_result_with_a_stale_epoch_is_dropped, .timeout = 60)
 {
 	struct gate *g = new_gate();
-	rsw_objective obj = { gated_eval, NULL, g };
-	rsw_config c = config_forging();
 	rsw_engine *e;
 	rsw_arena a;
 	rsw_result r;
-	uint64_t st;
+	uint64_t st = gated_task_claimed(g, &e, &a);
 
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	run_one_gated(e);
-	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
-	st = claimed(e, &a, 1);
 	forge_result(&a, RSW_STATE_EPOCH(st) + 7, 777, 0);
 	cr_assert_eq(rsw_engine_poll(e, &r, 1, 50), 0, "nothing to commit yet");
 	open_gate(g, 1);
@@ -692,18 +701,12 @@ Test(engine, a_result_whose_check_does_not_match_is_refused, .timeout = 60)
 {
 	for (int bad = 1; bad >= 0; bad--) {
 		struct gate *g = new_gate();
-		rsw_objective obj = { gated_eval, NULL, g };
-		rsw_config c = config_forging();
 		rsw_engine *e;
 		rsw_arena a;
 		rsw_result r;
 		rsw_stats stats;
-		uint64_t st;
+		uint64_t st = gated_task_claimed(g, &e, &a);
 
-		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-		run_one_gated(e);
-		cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
-		st = claimed(e, &a, 1);
 		forge_result(&a, RSW_STATE_EPOCH(st), 777, bad);
 		if (bad)
 			cr_assert_eq(rsw_engine_poll(e, &r, 1, 50), 0, "a bad check was taken");

@@ -744,29 +744,43 @@ Test(faults, an_unsealed_death_record_fails_the_sweep, .timeout = 60)
  * so that it reads as a task start) does not make the supervisor kill a
  * task long before its deadline: a start before its last look at the slot
  * is not believed. */
-Test(faults, a_damaged_start_time_kills_nothing_early, .timeout = 60)
+/* Opens an engine of one worker on `plan` under a deadline of timeout_s,
+ * submits task 0 and waits (bounded by the test's timeout) until it runs;
+ * *a is the test's own mapping of the arena.  Returns the worker's slot
+ * there, *start the task's start as published. */
+static struct rsw_worker_slot *
+one_task_running(struct fault_plan *plan, double timeout_s, rsw_engine **e,
+		 rsw_arena *a, uint64_t *start)
 {
-	struct fault_plan plan = { .busy_ns = 300000000 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, plan };
 	rsw_config c = base_config();
-	rsw_engine *e;
-	rsw_arena a;
-	rsw_result r;
 	struct rsw_worker_slot *ws;
-	uint64_t seq, start = 0;
+	uint64_t seq;
 	uint32_t epoch;
 	double x[2];
 
 	c.workers = 1;
-	c.timeout_s = 1.0;
+	c.timeout_s = timeout_s;
 	params_of_seq(0, x, 2);
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
-	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
-	ws = rsw__worker_slot(&a, 0);
-	/* Until the task runs (bounded by the test's timeout). */
-	while (rsw__read_task(ws, &seq, &epoch, &start) == 0 || start == 0)
-		cr_assert_eq(rsw_engine_poll(e, NULL, 0, 1), 0);
+	cr_assert_eq(rsw_engine_open(e, &c, &obj), 0);
+	cr_assert_eq(rsw_engine_submit(*e, x, 2, NULL), 0);
+	cr_assert_eq(rsw__arena_attach(a, rsw_engine_arena_name(*e), 0), 0);
+	ws = rsw__worker_slot(a, 0);
+	*start = 0;
+	while (rsw__read_task(ws, &seq, &epoch, start) == 0 || *start == 0)
+		cr_assert_eq(rsw_engine_poll(*e, NULL, 0, 1), 0);
+	return ws;
+}
+
+Test(faults, a_damaged_start_time_kills_nothing_early, .timeout = 60)
+{
+	struct fault_plan plan = { .busy_ns = 300000000 };
+	rsw_engine *e;
+	rsw_arena a;
+	rsw_result r;
+	uint64_t start;
+	struct rsw_worker_slot *ws = one_task_running(&plan, 1.0, &e, &a, &start);
+
 	/* A "new" start 10 s ago: past its deadline, if believed. */
 	ck_pr_store_64(&ws->task_start_ns, start - 10000000000ull);
 	ck_pr_store_32(&ws->task_gen, ck_pr_load_32(&ws->task_gen) + 2);
@@ -783,26 +797,13 @@ Test(faults, a_damaged_start_time_kills_nothing_early, .timeout = 60)
 Test(faults, a_slot_torn_for_ever_does_not_escape_its_deadline, .timeout = 60)
 {
 	struct fault_plan plan = { .hang_mod = 1, .hang_until = 100 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
-	rsw_config c = base_config();
 	rsw_engine *e;
 	rsw_arena a;
 	rsw_result r;
 	rsw_stats st;
-	struct rsw_worker_slot *ws;
-	uint64_t seq, start = 0;
-	uint32_t epoch;
-	double x[2];
+	uint64_t start;
+	struct rsw_worker_slot *ws = one_task_running(&plan, 0.5, &e, &a, &start);
 
-	c.workers = 1;
-	c.timeout_s = 0.5;
-	params_of_seq(0, x, 2);
-	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(rsw_engine_submit(e, x, 2, NULL), 0);
-	cr_assert_eq(rsw__arena_attach(&a, rsw_engine_arena_name(e), 0), 0);
-	ws = rsw__worker_slot(&a, 0);
-	while (rsw__read_task(ws, &seq, &epoch, &start) == 0 || start == 0)
-		cr_assert_eq(rsw_engine_poll(e, NULL, 0, 1), 0);
 	ck_pr_store_32(&ws->task_gen, ck_pr_load_32(&ws->task_gen) | 1u);
 	cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
 	cr_assert_eq(r.status, RSW_STATUS_TIMEOUT, "got %s", rsw_status_name(r.status));

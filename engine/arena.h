@@ -142,6 +142,7 @@ enum rsw_death_kind {
 	RSW_DEATH_RECYCLED = 6,	 /* exited on purpose between tasks */
 	RSW_DEATH_OOM = 7,	 /* died at its hard memory limit */
 	RSW_DEATH_CORRUPT = 8,	 /* the supervisor found the arena damaged */
+	RSW_DEATH_STARTUP = 9,	 /* killed: still starting after startup_timeout */
 };
 
 /* Supervisor -> driver: a reaped worker (it can write nothing more). */

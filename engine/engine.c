@@ -220,6 +220,7 @@ rsw_config_init(rsw_config *c)
 	c->max_message = 0;
 	c->max_batch = 64;
 	c->external_slots = 0;
+	c->startup_timeout_s = 60;
 }
 
 static int
@@ -280,6 +281,9 @@ rsw_config_validate(const rsw_config *c, char *err, size_t errlen)
 	      "max_batch must be from 1 to 4096, got %u", c->max_batch);
 	CHECK(c->nice >= 0 && c->nice <= 19, "nice must be from 0 to 19, got %d",
 	      c->nice);
+	CHECK(c->startup_timeout_s >= 0 && c->startup_timeout_s < 1e6,
+	      "startup_timeout_s must be from 0 (never) to 1e6 seconds, got %g",
+	      c->startup_timeout_s);
 	return 0;
 }
 
@@ -696,6 +700,12 @@ on_death(rsw_engine *e, const struct rsw_death_desc *d)
 	}
 	if (d->kind == RSW_DEATH_SPAWN_FAILED) {
 		set_error(e, RSW_EFORK);
+		return;
+	}
+	if (d->kind == RSW_DEATH_STARTUP) {
+		/* A hang at start-up repeats with every restart (a lock held
+		 * at fork stays held in each child): fail now. */
+		set_error(e, RSW_ESTARTUP);
 		return;
 	}
 	if (d->kind == RSW_DEATH_RECYCLED) {

@@ -63,6 +63,8 @@ struct child {
 	uint64_t late_ns;
 	uint64_t rss_base;	/* bytes resident when it was forked */
 	int mem_killed;		/* we SIGKILLed it over max_mem */
+	uint64_t forked_ns;	/* when we forked it (start-up watchdog) */
+	int startup_killed;	/* we SIGKILLed it, still starting */
 };
 
 struct supervisor {
@@ -254,6 +256,7 @@ spawn(struct supervisor *s, uint32_t slot)
 	memset(c, 0, sizeof *c);
 	c->pid = pid;
 	c->incarnation = inc;
+	c->forked_ns = rsw__mono_ns();
 	/* A fork holds what we hold: the base its own memory grows from. */
 	c->rss_base = s->cfg->max_mem != 0 ? resident_bytes(getpid()) : 0;
 	c->mem_killed = 0;
@@ -403,6 +406,9 @@ reap(struct supervisor *s, uint32_t slot)
 		return;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_RECYCLE) {
 		d.kind = RSW_DEATH_RECYCLED;
+	} else if (c->startup_killed) {
+		d.kind = RSW_DEATH_STARTUP;
+		d.detail = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
 	} else if (c->mem_killed && WIFSIGNALED(status) &&
 		   WTERMSIG(status) == SIGKILL) {
 		d.kind = RSW_DEATH_OOM; /* killed by us over max_mem */
@@ -468,6 +474,34 @@ reap(struct supervisor *s, uint32_t slot)
 		d.detail = errno;
 		report(s, &d);
 	}
+}
+
+/* The start-up watchdog: a worker that has not reached its task loop (it
+ * publishes its pid there) startup_timeout after its fork never will -- a
+ * worker_init that hangs, a lock another thread of the host held at fork
+ * -- and is killed; the driver fails the sweep (RSW_ESTARTUP) rather than
+ * wait for ever.  Returns the earliest such deadline still pending.  The
+ * pid is a relaxed load of shared memory: damage there can at worst make
+ * us kill a healthy worker (restarted) or spare a hung one a while. */
+static uint64_t
+check_startup(struct supervisor *s, uint64_t now)
+{
+	uint64_t limit = (uint64_t)(s->cfg->startup_timeout_s * 1e9), next = UINT64_MAX;
+
+	for (uint32_t w = 0; w < s->nworkers; w++) {
+		struct child *c = &s->children[w];
+
+		if (c->pid == 0 || c->startup_killed || c->killed ||
+		    ck_pr_load_32(&rsw__worker_slot(&s->arena, w)->pid) != 0)
+			continue;
+		if (now - c->forked_ns >= limit) {
+			kill(c->pid, SIGKILL);
+			c->startup_killed = 1;
+		} else if (c->forked_ns + limit < next) {
+			next = c->forked_ns + limit;
+		}
+	}
+	return next;
 }
 
 /* Looks at every busy worker; kills those past their deadline.  Returns
@@ -668,6 +702,15 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 				next = now + DEADLINE_POLL_NS;
 			ts = rsw__ns_to_ts(next > now ? next - now : 0);
 			tsp = &ts;
+		}
+		if (s.cfg->startup_timeout_s > 0) {
+			next = check_startup(&s, now);
+			if (next != UINT64_MAX &&
+			    (tsp == NULL || (uint64_t)ts.tv_sec * 1000000000ull +
+						    (uint64_t)ts.tv_nsec > next - now)) {
+				ts = rsw__ns_to_ts(next > now ? next - now : 0);
+				tsp = &ts;
+			}
 		}
 		if (s.cfg->max_mem != 0) {
 			if (now >= s.next_mem_check_ns) {

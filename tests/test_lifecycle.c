@@ -5,6 +5,8 @@
  * next start; close leaves no process and no arena behind.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <semaphore.h>
 
 #include "helpers.h"
 
@@ -242,4 +244,66 @@ Test(lifecycle, a_run_past_its_limit_is_killed_with_its_arena, .timeout = 60)
 			old |= strcmp(after[i], before[j]) == 0;
 		cr_assert(old, "arena %s left behind", after[i]);
 	}
+}
+
+/* A lock another thread of the host holds while the engine forks stays
+ * held, for ever, in every forked worker: a worker_init that takes it
+ * never returns.  The start-up watchdog kills such a worker and the engine
+ * fails with RSW_ESTARTUP, closes, and leaves no process behind (before:
+ * the sweep waited for ever, each restart hung again). */
+static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
+static sem_t host_lock_taken, host_lock_release;
+
+static int
+init_takes_host_lock(void *ctx, int worker)
+{
+	(void)ctx;
+	(void)worker;
+	pthread_mutex_lock(&host_lock);
+	pthread_mutex_unlock(&host_lock);
+	return 0;
+}
+
+static void *
+hold_host_lock(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&host_lock);
+	sem_post(&host_lock_taken);
+	/* Held until the test lets it go (after the engine forked). */
+	while (sem_wait(&host_lock_release) != 0)
+		;
+	pthread_mutex_unlock(&host_lock);
+	return NULL;
+}
+
+Test(lifecycle, a_worker_hung_at_start_up_fails_the_engine, .timeout = 60)
+{
+	rsw_objective obj = { slow_eval, init_takes_host_lock, NULL };
+	rsw_config c;
+	rsw_engine *e;
+	rsw_result r;
+	pthread_t holder;
+	pid_t sup;
+	int rc;
+	double x = 1;
+
+	cr_assert_eq(sem_init(&host_lock_taken, 0, 0), 0);
+	cr_assert_eq(sem_init(&host_lock_release, 0, 0), 0);
+	cr_assert_eq(pthread_create(&holder, NULL, hold_host_lock, NULL), 0);
+	while (sem_wait(&host_lock_taken) != 0)
+		;
+	rsw_config_init(&c);
+	c.workers = 1;
+	c.max_params = 1;
+	c.startup_timeout_s = 0.5;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+	sup = rsw_engine_supervisor_pid(e);
+	cr_assert_eq(rsw_engine_submit(e, &x, 1, NULL), 0);
+	rc = rsw_engine_poll(e, &r, 1, 20000);
+	cr_assert_eq(rc, RSW_ESTARTUP, "got %d (%s)", rc, rsw_strerror(rc));
+	rsw_engine_close(e);
+	cr_assert_geq(wait_exit_ms(sup, 5000), 0, "the supervisor outlived close");
+	sem_post(&host_lock_release);
+	pthread_join(holder, NULL);
 }

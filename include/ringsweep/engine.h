@@ -152,6 +152,13 @@ typedef struct rsw_config {
 	const char *objective_name; /* recorded in the arena for external workers */
 	const char *objective_arg;  /* likewise: what they need to set it up
 				       (at most 1023 bytes) */
+	double startup_timeout_s; /* a worker that has not reached its task
+				     loop this long after its fork (hung in
+				     worker_init, or on a lock another thread
+				     of the host held at fork) is killed and
+				     the engine fails with RSW_ESTARTUP instead
+				     of waiting for ever; 0 = never.  Default
+				     60 s */
 } rsw_config;
 
 /* Fills *cfg with defaults: 1 worker, sleep idle, no timeout, 1 attempt,

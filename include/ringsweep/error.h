@@ -39,7 +39,8 @@ extern "C" {
 	XX(EALLFAILED, 22, "every evaluation failed")                         \
 	XX(ENOTFOUND, 23, "no such algorithm or objective")                  \
 	XX(EINIT, 24, "the objective's set-up failed")                       \
-	XX(EREMOTE, 25, "a remote node failed or answered out of turn")
+	XX(EREMOTE, 25, "a remote node failed or answered out of turn")     \
+	XX(ESTARTUP, 26, "a worker hung before its first task (in worker_init, or on a lock held at fork)")
 
 enum rsw_error {
 	RSW_OK = 0,

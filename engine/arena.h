@@ -72,6 +72,8 @@
  *   The mutable header words: `shutdown` is the driver's (it fails the
  *     sweep if it finds it set by anyone else); the event counts only
  *     shorten or lengthen sleeps that are bounded anyway.
+ *   A worker's own per-process state (its producer index, its task
+ *   generation) lives in statics of worker.c: one worker loop per process.
  */
 #ifndef RSW_ENGINE_ARENA_H
 #define RSW_ENGINE_ARENA_H
@@ -431,8 +433,9 @@ rsw__death_buf(const rsw_arena *a)
  * belong to one task start; the load fences keep the reads in order.
  * Wait-free (no retry loop: a torn read says so, and the caller looks
  * again later); any number of readers, one writer (the slot's worker).
- * Returns an identity of that task start (the generation + 2, never 0),
- * or 0 when the fields were changing; *start_ns is 0 when idle.
+ * Returns an identity of that task start (the generation + 2, or 1 where
+ * that wraps; never 0), or 0 when the fields were changing; *start_ns is 0
+ * when idle.
  */
 static inline uint32_t
 rsw__read_task(const struct rsw_worker_slot *ws, uint64_t *seq,
@@ -446,7 +449,11 @@ rsw__read_task(const struct rsw_worker_slot *ws, uint64_t *seq,
 	*start_ns = ck_pr_load_64((uint64_t *)&ws->task_start_ns);
 	ck_pr_fence_load();
 	g2 = ck_pr_load_32((uint32_t *)&ws->task_gen);
-	return (g1 & 1) == 0 && g1 == g2 ? g1 + 2 : 0;
+	/* g1 + 2 is even and names the start; it wraps to 0 ("torn") only
+	 * for g1 = 2^32 - 2, which is named 1 instead (never otherwise). */
+	if ((g1 & 1) != 0 || g1 != g2)
+		return 0;
+	return g1 + 2 != 0 ? g1 + 2 : 1;
 }
 
 /* The check a worker computes over the task it evaluated, as it read it

@@ -1022,7 +1022,7 @@ check_arena(rsw_engine *e)
 {
 	const struct rsw_arena_header *l = &e->arena.layout;
 	/* Relaxed: compared with what only we write (the flag is ours to set,
-	 * at close, after the last pump). */
+	 * at close, after the last pump; the supervisor never sets it). */
 	int ok = memcmp(e->arena.hdr, l, offsetof(struct rsw_arena_header, pad0_)) == 0 &&
 		 ck_pr_load_32(&e->arena.hdr->shutdown) == 0 &&
 		 ring_intact(rsw__task_ring(&e->arena), l->ring_capacity,
@@ -1094,6 +1094,10 @@ watchdog(rsw_engine *e, uint64_t now)
 
 		v->whole = rsw__read_task(ws, &v->seq, &v->epoch, &start) != 0;
 		v->incarnation = ck_pr_load_32(&ws->incarnation);
+		/* A dead worker's slot keeps its last task's fields until the
+		 * next occupant writes its own: it explains nothing. */
+		if (ck_pr_load_32(&ws->state) == RSW_WORKER_DEAD)
+			v->whole = 0;
 	}
 	s = e->watch_cursor;
 	if (s < e->poll_seq || s >= e->next_seq)

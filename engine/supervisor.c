@@ -399,8 +399,13 @@ reap(struct supervisor *s, uint32_t slot)
 		     (uint64_t)ru.ru_utime.tv_usec;
 	d.stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u +
 		     (uint64_t)ru.ru_stime.tv_usec;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_DAMAGED) {
-		/* Restarting is pointless: every worker would fail the same. */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == RSW_WORKER_EXIT_DAMAGED &&
+	    memcmp(s->arena.hdr, &s->arena.layout,
+		   offsetof(struct rsw_arena_header, pad0_)) != 0) {
+		/* It could not attach, and we see why: the header differs
+		 * from what we validated.  Restarting is pointless, every
+		 * worker would fail the same.  (An objective that exits with
+		 * the same code, on a sound header, is an ordinary exit.) */
 		c->pid = 0;
 		report_corrupt(s, slot);
 		return;
@@ -597,9 +602,9 @@ check_deadlines(struct supervisor *s, uint64_t now)
 static void
 shutdown_all(struct supervisor *s)
 {
-	/* Relaxed: the workers are SIGKILLed next; the flag only spares an
-	 * orderly one the wait. */
-	ck_pr_store_32(&s->arena.hdr->shutdown, 1);
+	/* The workers are SIGKILLed at once.  The arena's shutdown flag is the
+	 * driver's alone (it takes anyone else's for damage): when we stop
+	 * because we failed to start, the driver learns it from our exit. */
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		if (s->children[w].pid > 0) {
 			kill(s->children[w].pid, SIGKILL);

@@ -207,7 +207,8 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
  * store fences keep the odd mark before the fields and the fields before
  * the even mark (a reader that sees the same even value on both sides of
  * its reads saw one consistent task).  start_ns 0 = idle.  Wait-free;
- * only the slot's worker writes (the plain read of task_gen is its own).
+ * only the slot's worker writes while it lives (the supervisor resets the
+ * generation before forking the next one).
  */
 /* The generation this process last published: its own count, so that a
  * value damaged in the slot is overwritten at the next task instead of

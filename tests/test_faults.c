@@ -813,3 +813,34 @@ Test(faults, a_slot_torn_for_ever_does_not_escape_its_deadline, .timeout = 60)
 	rsw__arena_detach(&a);
 	rsw_engine_close(e);
 }
+
+/* An objective whose process exits with the code a worker uses for "the
+ * arena is damaged" (74, sysexits' EX_IOERR) is an ordinary exit of that
+ * task: the supervisor believes damage only where it sees it itself, in
+ * the header it validated. */
+static int
+exits_74_at_seq_3(void *ctx, const double *x, uint32_t n,
+		  const rsw_task_info *t, rsw_eval_out *out)
+{
+	(void)ctx;
+	if (t->seq == 3)
+		_exit(74);
+	out->value = expected_value(x, n);
+	return 0;
+}
+
+Test(faults, an_objective_exiting_74_is_an_ordinary_exit, .timeout = 60)
+{
+	rsw_objective obj = { exits_74_at_seq_3, NULL, NULL };
+	struct sweep s = { .n = 10 };
+	rsw_config c = base_config();
+
+	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0);
+	cr_assert_eq(s.out[3].status, RSW_STATUS_EXIT, "got %s",
+		     rsw_status_name(s.out[3].status));
+	cr_assert_eq(s.out[3].detail, 74);
+	for (uint64_t i = 0; i < s.n; i++)
+		if (i != 3)
+			cr_assert_eq(s.out[i].status, RSW_STATUS_OK);
+	free(s.out);
+}

@@ -281,6 +281,12 @@ rsw_config_validate(const rsw_config *c, char *err, size_t errlen)
 	      "max_batch must be from 1 to 4096, got %u", c->max_batch);
 	CHECK(c->nice >= 0 && c->nice <= 19, "nice must be from 0 to 19, got %d",
 	      c->nice);
+	CHECK(c->nkeep_fds <= 1024 && (c->nkeep_fds == 0 || c->keep_fds != NULL),
+	      "keep_fds must list nkeep_fds descriptors, at most 1024, got %u",
+	      c->nkeep_fds);
+	for (uint32_t i = 0; i < c->nkeep_fds; i++)
+		CHECK(c->keep_fds[i] >= 0, "keep_fds[%u] is not a descriptor: %d", i,
+		      c->keep_fds[i]);
 	CHECK(c->startup_timeout_s >= 0 && c->startup_timeout_s < 1e6,
 	      "startup_timeout_s must be from 0 (never) to 1e6 seconds, got %g",
 	      c->startup_timeout_s);

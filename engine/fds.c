@@ -9,7 +9,9 @@
  * EOF is how that engine's supervisor learns the driver is gone) and its
  * arena lock (whose release is how a stale arena is recognised).  So each
  * engine registers its driver-side descriptors here, and a freshly forked
- * supervisor closes them all before anything else.
+ * supervisor closes them all before anything else.  The host's own descriptors
+ * (a listening socket, say) are the host's business unless it asks a
+ * worker to close them (close_inherited_fds: rsw__fd_close_inherited).
  *
  * The table is a fixed array of words claimed by CAS: lock-free, so a
  * child forked while another thread registers never inherits a held
@@ -18,6 +20,8 @@
  * time, as engine.h asks, and this cannot happen).
  */
 #include <ck_pr.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -65,4 +69,44 @@ rsw__fd_close_all_owned(void)
 			ck_pr_store_32(&owned[i], 0);
 		}
 	}
+}
+
+int
+rsw__fd_close_inherited(const int *keep, uint32_t nkeep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *ent;
+	int *fds = NULL, n = 0, cap = 0;
+
+	if (d == NULL)
+		return -1;
+	/* Listed first, closed after: closing while reading the directory
+	 * would change what it lists (and one entry is its own descriptor). */
+	while ((ent = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(ent->d_name, &end, 10);
+		int kept = *end != '\0' || fd <= 2 || fd == dirfd(d);
+
+		for (uint32_t i = 0; !kept && i < nkeep; i++)
+			kept = keep[i] == fd;
+		if (kept)
+			continue;
+		if (n == cap) {
+			int *grown = realloc(fds, (size_t)(cap = cap ? 2 * cap : 64) *
+							  sizeof *fds);
+
+			if (grown == NULL) {
+				free(fds);
+				closedir(d);
+				return -1;
+			}
+			fds = grown;
+		}
+		fds[n++] = (int)fd;
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	return 0;
 }

@@ -47,6 +47,10 @@ void rsw__evaluate(const rsw_objective *obj, const double *params,
 void rsw__fd_own(int fd);
 void rsw__fd_close(int fd);
 void rsw__fd_close_all_owned(void);
+/* In a freshly forked worker: closes every descriptor above 2 but the
+ * nkeep in keep (what close_inherited_fds asks for).  0, or -1 when
+ * /proc/self/fd cannot be read (nothing is closed then). */
+int rsw__fd_close_inherited(const int *keep, uint32_t nkeep);
 
 /* Processes (engine/procs.c).  SIGKILLs every child of this process except the nkeep pids in keep (its
  * workers) and reaps those gone: what tasks left behind that this process,

@@ -207,6 +207,11 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	for (uint32_t w = 0; w < s->nworkers; w++)
 		if (s->children[w].pid > 0 && s->children[w].pidfd >= 0)
 			close(s->children[w].pidfd);
+	/* The host's descriptors, if it asked: before worker_init and the
+	 * objective can use them; the arena is attached afresh below. */
+	if (s->cfg->close_inherited_fds &&
+	    rsw__fd_close_inherited(s->cfg->keep_fds, s->cfg->nkeep_fds) != 0)
+		_exit(RSW_WORKER_EXIT_ATTACH);
 	code = rsw__arena_attach(&a, s->arena.name, 0);
 	if (code != 0)
 		_exit(code == RSW_ECORRUPT || code == RSW_EARENA || code == RSW_EVERSION ?

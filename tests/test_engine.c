@@ -348,6 +348,21 @@ Test(engine, invalid_configuration_is_refused, .timeout = 10)
 	c = config(1);
 	c.timeout_s = -1;
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), RSW_EINVAL);
+	c = config(1);
+	c.nkeep_fds = 1; /* and no keep_fds */
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), RSW_EINVAL);
+	{
+		const int not_fds[] = { 3, -1 };
+		char why[160];
+
+		c.keep_fds = not_fds;
+		c.nkeep_fds = 2;
+		cr_assert_eq(rsw_config_validate(&c, why, sizeof why), RSW_EINVAL);
+		cr_assert(strstr(why, "keep_fds[1]") != NULL, "%s", why);
+	}
+	c = config(1);
+	c.startup_timeout_s = -1;
+	cr_assert_eq(rsw_engine_open(&e, &c, &obj), RSW_EINVAL);
 	cr_assert_null(e);
 	cr_assert_str_eq(rsw_strerror(RSW_EINVAL), "invalid argument");
 	cr_assert_str_eq(rsw_err_name(RSW_ECRASHLOOP), "RSW_ECRASHLOOP");

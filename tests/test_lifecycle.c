@@ -307,3 +307,50 @@ Test(lifecycle, a_worker_hung_at_start_up_fails_the_engine, .timeout = 60)
 	sem_post(&host_lock_release);
 	pthread_join(holder, NULL);
 }
+
+/* The host's descriptors reach workers by fork; close_inherited_fds
+ * closes them there, except the ones the host lists in keep_fds.  The
+ * objective reports which of a pipe's two ends it still has. */
+static int
+reports_open_ends(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+		  rsw_eval_out *out)
+{
+	const int *ends = ctx;
+
+	(void)x;
+	(void)n;
+	(void)t;
+	out->value = (fcntl(ends[0], F_GETFD) != -1) + 2 * (fcntl(ends[1], F_GETFD) != -1);
+	return 0;
+}
+
+Test(lifecycle, workers_close_inherited_descriptors_but_the_kept_ones, .timeout = 30)
+{
+	int ends[2];
+
+	cr_assert_eq(pipe(ends), 0); /* no O_CLOEXEC: a fork inherits both */
+	for (int closing = 0; closing <= 1; closing++) {
+		rsw_objective obj = { reports_open_ends, NULL, ends };
+		rsw_config c;
+		rsw_engine *e;
+		rsw_result r;
+		double x = 1;
+
+		rsw_config_init(&c);
+		c.workers = 1;
+		c.max_params = 1;
+		c.close_inherited_fds = closing;
+		c.keep_fds = &ends[1];
+		c.nkeep_fds = 1;
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		cr_assert_eq(rsw_engine_submit(e, &x, 1, NULL), 0);
+		cr_assert_eq(rsw_engine_poll(e, &r, 1, -1), 1);
+		cr_assert_eq(r.status, RSW_STATUS_OK);
+		/* Both ends without the option; only the kept one with it. */
+		cr_assert_eq(r.value, closing ? 2 : 3, "closing=%d: ends open %g",
+			     closing, r.value);
+		rsw_engine_close(e);
+	}
+	close(ends[0]);
+	close(ends[1]);
+}

@@ -152,6 +152,13 @@ typedef struct rsw_config {
 	const char *objective_name; /* recorded in the arena for external workers */
 	const char *objective_arg;  /* likewise: what they need to set it up
 				       (at most 1023 bytes) */
+	int close_inherited_fds; /* workers close every descriptor they
+				    inherited from the host (a listening
+				    socket, a database, a pipe) except 0, 1,
+				    2 and keep_fds, before worker_init */
+	const int *keep_fds;	 /* descriptors the objective needs: kept
+				    (the array is read at open) */
+	uint32_t nkeep_fds;	 /* entries in keep_fds, at most 1024 */
 	double startup_timeout_s; /* a worker that has not reached its task
 				     loop this long after its fork (hung in
 				     worker_init, or on a lock another thread

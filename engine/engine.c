@@ -484,6 +484,11 @@ halt_after(rsw_engine *e, uint64_t seq)
 static void
 queue_again(rsw_engine *e, struct flight *f)
 {
+	/* Draining, or past an on_error halt: it would never start. */
+	if (e->draining || f->seq >= e->halt_seq) {
+		skip(f);
+		return;
+	}
 	if (!e->serial) {
 		struct rsw_task_slot *ts = rsw__task_slot(&e->arena, f->seq);
 
@@ -572,10 +577,6 @@ reject_result(rsw_engine *e, struct flight *f)
 	e->stats.rejected++;
 	if (++f->rejects > REJECT_LIMIT) {
 		set_error(e, RSW_ECORRUPT);
-		return;
-	}
-	if (e->draining || f->seq >= e->halt_seq) {
-		skip(f);
 		return;
 	}
 	queue_again(e, f);
@@ -1015,8 +1016,7 @@ ring_intact(const struct ck_ring *r, uint32_t capacity, const uint32_t *p_tail,
 	 * write (the geometry was written before any worker existed). */
 	return ck_pr_load_uint(&r->size) == capacity &&
 	       ck_pr_load_uint(&r->mask) == capacity - 1 &&
-	       (p_tail == NULL || (ck_pr_load_uint(&r->p_tail) == *p_tail &&
-				   ck_pr_load_uint(&r->p_head) == *p_tail)) &&
+	       (p_tail == NULL || ck_pr_load_uint(&r->p_tail) == *p_tail) &&
 	       (c_head == NULL || ck_pr_load_uint(&r->c_head) == *c_head);
 }
 

@@ -5,7 +5,8 @@
  *
  * A ring in the arena keeps ck's layout (struct ck_ring: c_head, p_tail,
  * p_head, size, mask), so observers such as `ringsweep top` can read its
- * fill level with ck_ring_size().  But ck's operations read `mask` from the
+ * fill level with ck_ring_size() (p_tail - c_head; p_head, ck's
+ * multi-producer reservation, is not used).  But ck's operations read `mask` from the
  * ring on every call and trust the indices, and the arena is writable by
  * every worker: a damaged mask or index would send them anywhere.  Here:
  *   - the capacity (a power of two) comes from the caller's private copy
@@ -50,9 +51,6 @@ rsw__ring_put(struct ck_ring *ring, void *buf, size_t size, uint32_t capacity,
 	 * architecture). */
 	ck_pr_fence_store();
 	ck_pr_store_uint(&ring->p_tail, ++*tail);
-	/* For observers only (ck_ring_size reads p_tail; ck's multi-producer
-	 * layout also has p_head): kept equal, read by nobody we trust. */
-	ck_pr_store_uint(&ring->p_head, *tail);
 	return 1;
 }
 

@@ -38,7 +38,7 @@ empty_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 static double
 engine_throughput(int workers, uint64_t tasks)
 {
-	rsw_objective obj = { empty_eval, NULL, NULL };
+	rsw_objective obj = { empty_eval, NULL, NULL, NULL };
 	rsw_result *out = malloc(4096 * sizeof *out);
 	double *params = calloc(8192, sizeof(double));
 	rsw_config cfg;

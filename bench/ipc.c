@@ -585,7 +585,7 @@ echo_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 static void
 measure_engine(int idle, const rsw_ipc_opts *o, rsw_ipc_row *row)
 {
-	rsw_objective obj = { echo_eval, NULL, NULL };
+	rsw_objective obj = { echo_eval, NULL, NULL, NULL };
 	static double params[RSW_MAX_PARAMS_LIMIT * 64];
 	uint32_t nparams = (uint32_t)(o->size / sizeof(double));
 	static rsw_result res[1024];

@@ -118,7 +118,7 @@ run_static(int workers, uint64_t tasks, uint64_t iters)
 static int
 run_engine(int workers, int idle, uint64_t tasks, uint64_t iters, double *wall)
 {
-	rsw_objective obj = { busy_eval, NULL, NULL };
+	rsw_objective obj = { busy_eval, NULL, NULL, NULL };
 	double param = (double)iters;
 	rsw_result res[256];
 	rsw_config cfg;

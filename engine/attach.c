@@ -238,7 +238,14 @@ rsw_external_run(rsw_external *x, const rsw_objective *obj)
 			     (uint32_t)getpid(), 0);
 		return RSW_EINIT;
 	}
-	rsw__worker_loop(a, slot, inc, obj, 0, 0);
+	{
+		struct rsw__worker w = { .a = a, .obj = obj, .slot = slot,
+					 .incarnation = inc };
+
+		rsw__worker_loop(&w);
+	}
+	if (obj->worker_fini != NULL)
+		obj->worker_fini(obj->ctx, (int)slot);
 	return 0;
 }
 

@@ -143,11 +143,26 @@ struct watched_slot {
 	int whole;
 };
 
+/* The counters for rsw_engine_stats from any thread: the driver publishes
+ * a copy at the end of every call that changes them (seqlock: seq odd
+ * while it writes).  Every word is an atomic access, so a reader never
+ * races with the writer; it retries while seq moved under it. */
+struct stats_board {
+	uint64_t seq;
+	uint64_t words[sizeof(rsw_stats) / sizeof(uint64_t)];
+};
+_Static_assert(sizeof(rsw_stats) % sizeof(uint64_t) == 0 &&
+		       offsetof(rsw_stats, workers) % sizeof(uint64_t) == 0 &&
+		       sizeof(rsw_worker_stats) % sizeof(uint64_t) == 0,
+	       "rsw_stats is published as whole words");
+
 struct rsw_engine {
 	rsw_config cfg;
 	rsw_objective obj;
 	rsw_arena arena;
 	int serial;
+	int serial_init_done; /* serial mode: worker_init returned 0 */
+	struct rsw__threads *threads; /* thread mode's workers, or NULL */
 	pid_t sup_pid;
 	int sup_pidfd;	/* watched instead of waitpid: the application may
 			   reap children itself or ignore SIGCHLD */
@@ -193,6 +208,8 @@ struct rsw_engine {
 	const rsw_executor_ops *ex;
 	void *ex_self;
 	rsw_result *ex_results; /* what one executor poll returns */
+	rsw_stats *ex_stats;	/* the executor's counters, to publish */
+	struct stats_board board;
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -290,6 +307,32 @@ rsw_config_validate(const rsw_config *c, char *err, size_t errlen)
 	CHECK(c->startup_timeout_s >= 0 && c->startup_timeout_s < 1e6,
 	      "startup_timeout_s must be from 0 (never) to 1e6 seconds, got %g",
 	      c->startup_timeout_s);
+	CHECK(c->mode == RSW_MODE_PROCESSES || c->mode == RSW_MODE_THREADS,
+	      "mode must be RSW_MODE_PROCESSES or RSW_MODE_THREADS, got %d",
+	      c->mode);
+	CHECK(c->thread_stack_kb == 0 ||
+		      (c->thread_stack_kb >= 64 && c->thread_stack_kb <= (1u << 20)),
+	      "thread_stack_kb must be 0 (8 MiB) or from 64 to 1048576, got %u",
+	      c->thread_stack_kb);
+	if (c->mode == RSW_MODE_THREADS) {
+		/* What only a process can give: a thread cannot be killed,
+		 * limited or replaced without taking the host with it. */
+		CHECK(c->workers >= 1, "thread mode needs workers >= 1 (0 is serial)");
+		CHECK(c->timeout_s == 0, "timeout_s needs process mode: a thread "
+		      "cannot be killed at a deadline");
+		CHECK(c->max_mem == 0, "max_mem needs process mode: threads share "
+		      "the host's memory");
+		CHECK(c->soft_mem == 0 && c->recycle_after == 0,
+		      "soft_mem and recycle_after need process mode: a thread is "
+		      "never replaced");
+		CHECK(c->external_slots == 0,
+		      "external_slots needs process mode (a shared-memory arena "
+		      "other processes attach)");
+		CHECK(c->nice == 0, "nice needs process mode");
+		CHECK(!c->close_inherited_fds && c->nkeep_fds == 0,
+		      "close_inherited_fds needs process mode: threads share the "
+		      "host's descriptors");
+	}
 	return 0;
 }
 
@@ -1274,6 +1317,47 @@ serial_run_pending(rsw_engine *e)
 	}
 }
 
+/* ---------------------------------------------------------------- stats */
+
+/* Bytes of an rsw_stats that hold something: the worker entries past
+ * nworkers stay zero. */
+static size_t
+stats_bytes(uint32_t nworkers)
+{
+	return offsetof(rsw_stats, workers) + nworkers * sizeof(rsw_worker_stats);
+}
+
+/* Publishes the counters (stats_board).  Each word is a release store, so
+ * the odd mark before it is visible to whoever sees the word, and the even
+ * mark is a release store after them all: with the reader's acquire loads,
+ * a reader that sees one even value on both sides of its copy saw one
+ * whole copy, on any architecture (no standalone fence, which
+ * ThreadSanitizer could not follow).  ~30 stores for 2 workers: plain
+ * moves on x86. */
+static void
+publish_stats(rsw_engine *e)
+{
+	const rsw_stats *from = &e->stats;
+	uint64_t seq = __atomic_load_n(&e->board.seq, __ATOMIC_RELAXED) + 1;
+	size_t words;
+
+	if (e->ex != NULL) {
+		*e->ex_stats = e->stats;
+		e->ex->stats(e->ex_self, e->ex_stats);
+		from = e->ex_stats;
+	}
+	words = stats_bytes(from->nworkers <= 256 ? from->nworkers : 256) /
+		sizeof(uint64_t);
+	__atomic_store_n(&e->board.seq, seq, __ATOMIC_RELAXED);
+	for (size_t i = 0; i < words; i++) {
+		uint64_t w;
+
+		memcpy(&w, (const char *)from + i * sizeof w, sizeof w);
+		__atomic_store_n(&e->board.words[i], w, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&e->board.seq, seq + 1, __ATOMIC_RELEASE);
+}
+
 /* ------------------------------------------------------------------ API */
 
 /* The driver's private side, common to every kind of engine. */
@@ -1331,10 +1415,12 @@ rsw_engine_open_executor(rsw_engine **out, const rsw_config *cfg,
 	e->ex = ops;
 	e->ex_self = self;
 	e->ex_results = calloc(EX_POLL_MAX, sizeof *e->ex_results);
-	if (e->ex_results == NULL) {
+	e->ex_stats = calloc(1, sizeof *e->ex_stats);
+	if (e->ex_results == NULL || e->ex_stats == NULL) {
 		rsw_engine_close(e);
 		return RSW_ENOMEM;
 	}
+	publish_stats(e);
 	*out = e;
 	return 0;
 }
@@ -1365,6 +1451,15 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	e->stats.nworkers = e->serial ? 1 : (uint32_t)(cfg->workers +
 						       (int)cfg->external_slots);
 	if (e->serial) {
+		/* The one "worker" is this thread: its set-up runs here,
+		 * once, like a worker's (and its tear-down at close). */
+		if (e->obj.worker_init != NULL &&
+		    e->obj.worker_init(e->obj.ctx, -1) != 0) {
+			rsw_engine_close(e);
+			return RSW_EINIT;
+		}
+		e->serial_init_done = 1;
+		publish_stats(e);
 		*out = e;
 		return 0;
 	}
@@ -1402,6 +1497,16 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		for (uint32_t i = 0; i < cfg->external_slots; i++)
 			e->ext[i].pidfd = -1;
 	}
+	if (cfg->mode == RSW_MODE_THREADS) {
+		rc = rsw__threads_start(&e->threads, &e->arena, &e->obj, &e->cfg);
+		if (rc != 0) {
+			rsw_engine_close(e);
+			return rc;
+		}
+		publish_stats(e);
+		*out = e;
+		return 0;
+	}
 	if (pipe2(ctl, O_CLOEXEC) != 0) {
 		rsw_engine_close(e);
 		return RSW_ESYS;
@@ -1434,6 +1539,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 		return RSW_ESYS;
 	}
 	rsw__fd_own(e->sup_pidfd);
+	publish_stats(e);
 	*out = e;
 	return 0;
 }
@@ -1482,7 +1588,7 @@ submit_to_executor(rsw_engine *e, const double *params, uint32_t nparams,
 /* shown: the seq the first task's objective is told (the others follow),
  * or UINT64_MAX for the engine's own numbering plus seq_base. */
 static int
-submit(rsw_engine *e, const double *params, uint32_t nparams, uint32_t n,
+submit_tasks(rsw_engine *e, const double *params, uint32_t nparams, uint32_t n,
        uint64_t shown)
 {
 	uint32_t i;
@@ -1526,6 +1632,17 @@ submit(rsw_engine *e, const double *params, uint32_t nparams, uint32_t n,
 	if (!e->serial)
 		enqueue(e);
 	return (int)i;
+}
+
+static int
+submit(rsw_engine *e, const double *params, uint32_t nparams, uint32_t n,
+       uint64_t shown)
+{
+	int rc = submit_tasks(e, params, nparams, n, shown);
+
+	if (e != NULL && rc > 0)
+		publish_stats(e);
+	return rc;
 }
 
 int
@@ -1671,8 +1788,8 @@ collect_remote(rsw_engine *e, uint64_t deadline)
 	}
 }
 
-int
-rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
+static int
+poll_results(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 {
 	uint64_t deadline;
 	uint32_t n;
@@ -1722,6 +1839,16 @@ rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
 	}
 }
 
+int
+rsw_engine_poll(rsw_engine *e, rsw_result *out, uint32_t max, int timeout_ms)
+{
+	int rc = poll_results(e, out, max, timeout_ms);
+
+	if (e != NULL)
+		publish_stats(e);
+	return rc;
+}
+
 uint64_t
 rsw_engine_pending(const rsw_engine *e)
 {
@@ -1731,11 +1858,28 @@ rsw_engine_pending(const rsw_engine *e)
 void
 rsw_engine_stats(const rsw_engine *e, rsw_stats *out)
 {
-	*out = e->stats;
-	if (e->ex != NULL) {
-		e->ex->stats(e->ex_self, out);
+	size_t bytes;
+	uint64_t seq;
+
+	/* Acquire loads throughout: each keeps what follows it after it, so
+	 * the words are read after the first look at seq and before the
+	 * second (publish_stats).  How many worker entries there are is read
+	 * in the same copy. */
+	do {
+		while ((seq = __atomic_load_n(&e->board.seq, __ATOMIC_ACQUIRE)) & 1)
+			ck_pr_stall();
+		bytes = offsetof(rsw_stats, workers);
+		for (size_t i = 0; i < bytes / sizeof(uint64_t); i++) {
+			uint64_t w = __atomic_load_n(&e->board.words[i], __ATOMIC_ACQUIRE);
+
+			memcpy((char *)out + i * sizeof w, &w, sizeof w);
+			if (i + 1 == bytes / sizeof(uint64_t))
+				bytes = stats_bytes(out->nworkers <= 256 ? out->nworkers : 256);
+		}
+	} while (__atomic_load_n(&e->board.seq, __ATOMIC_RELAXED) != seq);
+	memset((char *)out + bytes, 0, sizeof *out - bytes);
+	if (e->ex != NULL)
 		return;
-	}
 	/* The pids are for display: a relaxed load, possibly a moment old. */
 	if (!e->serial)
 		for (uint32_t w = 0; w < out->nworkers && w < e->arena.layout.nslots; w++)
@@ -1765,6 +1909,7 @@ rsw_engine_drain(rsw_engine *e)
 		e->ex->drain(e->ex_self);
 	else
 		skip_unstarted(e, e->poll_seq);
+	publish_stats(e);
 }
 
 void
@@ -1819,10 +1964,16 @@ rsw_engine_close(rsw_engine *e)
 {
 	if (e == NULL)
 		return;
-	if (e->ex != NULL)
+	if (e->ex != NULL) {
 		e->ex->close(e->ex_self);
-	else if (!e->serial)
+	} else if (!e->serial) {
+		/* Sets the shutdown flag and wakes the workers: threads end
+		 * their loop (after the task they run) and their fini. */
 		stop_supervisor(e);
+		rsw__threads_join(e->threads);
+	} else if (e->serial_init_done && e->obj.worker_fini != NULL) {
+		e->obj.worker_fini(e->obj.ctx, -1);
+	}
 	if (e->ext != NULL) {
 		for (uint32_t i = 0; i < e->cfg.external_slots; i++)
 			rsw__fd_close(e->ext[i].pidfd);
@@ -1835,6 +1986,7 @@ rsw_engine_close(rsw_engine *e)
 	free(e->messages);
 	free(e->requeue);
 	free(e->ex_results);
+	free(e->ex_stats);
 	free(e->result_head);
 	free(e->watch);
 	free(e->suspicions);

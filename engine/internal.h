@@ -21,11 +21,36 @@ enum {
 					 worker can start on it */
 };
 
-/* Runs the worker loop in slot `slot` until shutdown; returns the exit
- * code the process should use. */
-int rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
-		     const rsw_objective *obj, uint64_t recycle_after,
-		     uint64_t soft_mem);
+/* One worker: what its loop needs and what it keeps for itself (a worker
+ * process would hold these in statics; thread-mode workers share one
+ * process).  The caller fills the first block. */
+struct rsw__worker {
+	rsw_arena *a;
+	const rsw_objective *obj;
+	uint32_t slot;
+	uint32_t incarnation;
+	uint64_t recycle_after; /* 0: never */
+	uint64_t soft_mem;	/* 0: none */
+	int in_thread;		/* a thread of the host (never replaced) */
+	/* The loop's own: */
+	struct rsw_worker_slot *ws;
+	uint32_t result_tail;	/* producer index of its result ring (ring.h) */
+	uint32_t task_gen;	/* the seqlock generation it last published */
+};
+
+/* Runs the worker loop until shutdown; returns the exit code a worker
+ * process should use (RSW_WORKER_EXIT_OK or _RECYCLE). */
+int rsw__worker_loop(struct rsw__worker *w);
+
+/* Thread mode (engine/threads.c): starts cfg->workers threads running the
+ * worker loop on arena `a` and returns once each one's worker_init has
+ * answered: 0, or RSW_EINIT / RSW_ESYS -- after which, as after 0, the
+ * caller sets the arena's shutdown flag, wakes the workers and joins. */
+struct rsw__threads;
+int rsw__threads_start(struct rsw__threads **out, rsw_arena *a,
+		       const rsw_objective *obj, const rsw_config *cfg);
+/* Waits for every thread to end (each runs worker_fini first); frees. */
+void rsw__threads_join(struct rsw__threads *p);
 
 /* Entry point of the supervisor process; never returns. */
 _Noreturn void rsw__supervisor_main(const char *arena_name, int ctl_fd,

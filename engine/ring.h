@@ -26,6 +26,18 @@
 #include <stdint.h>
 #include <string.h>
 
+/* ThreadSanitizer cannot see ck's fences (inline assembly), so in a TSan
+ * build (thread mode puts the driver and the workers in one process) each
+ * ordering below is also told to it, with the index as the sync object. */
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+#define RSW_TSAN_RELEASE(p) __tsan_release((void *)(p))
+#define RSW_TSAN_ACQUIRE(p) __tsan_acquire((void *)(p))
+#else
+#define RSW_TSAN_RELEASE(p) ((void)0)
+#define RSW_TSAN_ACQUIRE(p) ((void)0)
+#endif
+
 /*
  * Publishes one entry; the caller is the ring's only producer and *tail its
  * private producer index.  Wait-free.  1 when published, 0 when full, -1
@@ -45,11 +57,13 @@ rsw__ring_put(struct ck_ring *ring, void *buf, size_t size, uint32_t capacity,
 	 * copying it out; our overwrite below must not be ordered before
 	 * that load (a load-store reordering Arm and POWER allow). */
 	ck_pr_fence_acquire();
+	RSW_TSAN_ACQUIRE(&ring->c_head);
 	memcpy((char *)buf + (size_t)(*tail & (capacity - 1)) * size, entry, size);
 	/* Release: the entry is complete before the index that publishes it
 	 * (consumers fence-load after reading p_tail: enough on any
 	 * architecture). */
 	ck_pr_fence_store();
+	RSW_TSAN_RELEASE(&ring->p_tail);
 	ck_pr_store_uint(&ring->p_tail, ++*tail);
 	return 1;
 }
@@ -68,6 +82,7 @@ rsw__ring_take(struct ck_ring *ring, const void *buf, size_t size,
 	/* Acquire: the entries up to p_tail were written before the producer
 	 * published p_tail (its release), on any architecture. */
 	ck_pr_fence_acquire();
+	RSW_TSAN_ACQUIRE(&ring->p_tail);
 	if (tail == *head)
 		return 0;
 	if (tail - *head > capacity)
@@ -78,6 +93,7 @@ rsw__ring_take(struct ck_ring *ring, const void *buf, size_t size,
 	 * the slot free and overwrite it (loads and stores before the store,
 	 * which a store fence alone does not order on every architecture). */
 	ck_pr_fence_release();
+	RSW_TSAN_RELEASE(&ring->c_head);
 	ck_pr_store_uint(&ring->c_head, ++*head);
 	return 1;
 }
@@ -116,12 +132,14 @@ rsw__ring_take_shared(struct ck_ring *ring, const void *buf, size_t size,
 		/* Acquire: the entry was written before the producer's
 		 * release of p_tail. */
 		ck_pr_fence_load();
+		RSW_TSAN_ACQUIRE(&ring->p_tail);
 		memcpy(out, (const char *)buf + (size_t)(head & (capacity - 1)) * size,
 		       size);
 		/* The copy is complete before the CAS that frees the slot
 		 * for the producer (prior loads before a later atomic: not
 		 * implied by the RMW itself on Arm or POWER). */
 		ck_pr_fence_load_atomic();
+		RSW_TSAN_RELEASE(&ring->c_head);
 		if (ck_pr_cas_uint_value(&ring->c_head, head, head + 1, &head))
 			return 1;
 	}

@@ -30,6 +30,7 @@
  * and report RSW_DEATH_CRASH_LOOP.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,9 @@
 
 #define DEADLINE_POLL_NS 2000000ull
 #define CTL_TAG UINT64_MAX
+/* How long workers stopped in order have to run worker_fini and exit;
+ * below the driver's own grace for us (engine.c's CLOSE_GRACE_NS). */
+#define FINI_GRACE_NS 1000000000ull
 
 struct child {
 	pid_t pid;
@@ -219,8 +223,19 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	if (s->obj->worker_init != NULL &&
 	    s->obj->worker_init(s->obj->ctx, (int)slot) != 0)
 		_exit(RSW_WORKER_EXIT_INIT);
-	code = rsw__worker_loop(&a, slot, incarnation, s->obj,
-				s->cfg->recycle_after, s->cfg->soft_mem);
+	{
+		struct rsw__worker w = { .a = &a, .obj = s->obj, .slot = slot,
+					 .incarnation = incarnation,
+					 .recycle_after = s->cfg->recycle_after,
+					 .soft_mem = s->cfg->soft_mem };
+
+		code = rsw__worker_loop(&w);
+	}
+	/* An orderly end (shutdown, recycling): the objective's tear-down,
+	 * then _exit -- never exit(), which would run the host's atexit
+	 * handlers and flush the host's stdio buffers a second time. */
+	if (s->obj->worker_fini != NULL)
+		s->obj->worker_fini(s->obj->ctx, (int)slot);
 	_exit(code);
 }
 
@@ -451,15 +466,18 @@ reap(struct supervisor *s, uint32_t slot)
 		return;
 	report(s, &d);
 
-	/* A deadline kill is the policy working, not a crash: it does not
-	 * count toward the crash loop (poison tasks are bounded by
-	 * max_attempts and the driver's failed-task limit). */
+	/* Deaths in a row with no task completed anywhere between them make
+	 * a crash loop -- deadline kills included: a worker that hangs on
+	 * every task (a lock held at fork, a service that is down) would
+	 * otherwise run the whole sweep one timeout at a time.  Any task
+	 * completed resets the count, so a slow task now and then, between
+	 * others that finish, never adds up to one. */
 	progress = total_progress(s);
 	if (progress != s->progress_mark) {
 		s->progress_mark = progress;
 		s->consecutive_deaths = 0;
 	}
-	if (d.kind != RSW_DEATH_TIMEOUT && d.kind != RSW_DEATH_RECYCLED &&
+	if (d.kind != RSW_DEATH_RECYCLED &&
 	    ++s->consecutive_deaths >= s->cfg->crash_loop_deaths) {
 		memset(&d, 0, sizeof d);
 		d.slot = slot;
@@ -604,12 +622,36 @@ check_deadlines(struct supervisor *s, uint64_t now)
 	return next;
 }
 
+/* At an orderly close (the driver set the shutdown flag before it closed
+ * the control pipe), workers end their loop and run worker_fini: each gets
+ * until `deadline` to exit.  0 when all have, -1 on the first still there
+ * at the deadline (the rest are SIGKILLed by the caller). */
+static int
+await_orderly_exits(struct supervisor *s, uint64_t deadline)
+{
+	for (uint32_t w = 0; w < s->nworkers; w++) {
+		struct child *c = &s->children[w];
+		struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+		uint64_t now = rsw__mono_ns();
+
+		if (c->pid <= 0 || c->pidfd < 0)
+			continue;
+		if (now >= deadline ||
+		    poll(&p, 1, (int)((deadline - now + 999999) / 1000000)) != 1)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 shutdown_all(struct supervisor *s)
 {
-	/* The workers are SIGKILLed at once.  The arena's shutdown flag is the
-	 * driver's alone (it takes anyone else's for damage): when we stop
+	/* Workers that the driver stopped in order (the shutdown flag, which
+	 * is the driver's alone) get a grace to end their loop and run their
+	 * worker_fini; any other stop SIGKILLs them at once.  When we stop
 	 * because we failed to start, the driver learns it from our exit. */
+	if (ck_pr_load_32(&s->arena.hdr->shutdown))
+		(void)await_orderly_exits(s, rsw__mono_ns() + FINI_GRACE_NS);
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		if (s->children[w].pid > 0) {
 			kill(s->children[w].pid, SIGKILL);

@@ -119,8 +119,9 @@ heap_bytes(void)
 	}
 }
 
-/* This process's slot, for rsw_worker_set_child_group (a worker process
- * runs one loop for its whole life). */
+/* This process's slot, for rsw_worker_set_child_group: set by a worker
+ * process (which runs one loop for its whole life), never by a thread-mode
+ * worker (a task's process group is the host's business there). */
 static struct rsw_worker_slot *current_slot;
 
 void
@@ -210,36 +211,34 @@ wait_for_work(rsw_arena *a, struct rsw_worker_slot *ws)
  * only the slot's worker writes while it lives (the supervisor resets the
  * generation before forking the next one).
  */
-/* The generation this process last published: its own count, so that a
- * value damaged in the slot is overwritten at the next task instead of
- * being carried on (an odd one for ever would read "mid-update"). */
-static uint32_t task_gen;
-
+/* The generation is the worker's own count (w->task_gen), so that a value
+ * damaged in the slot is overwritten at the next task instead of being
+ * carried on (an odd one for ever would read "mid-update"). */
 static void
-publish_task(struct rsw_worker_slot *ws, uint64_t seq, uint32_t epoch,
+publish_task(struct rsw__worker *w, uint64_t seq, uint32_t epoch,
 	     uint64_t start_ns)
 {
-	ck_pr_store_32(&ws->task_gen, ++task_gen);
+	struct rsw_worker_slot *ws = w->ws;
+
+	ck_pr_store_32(&ws->task_gen, ++w->task_gen);
 	ck_pr_fence_store();
 	ck_pr_store_64(&ws->task_seq, seq);
 	ck_pr_store_32(&ws->task_epoch, epoch);
 	ck_pr_store_64(&ws->task_start_ns, start_ns);
 	ck_pr_fence_store();
-	ck_pr_store_32(&ws->task_gen, ++task_gen);
+	ck_pr_store_32(&ws->task_gen, ++w->task_gen);
 }
-
-/* This process's producer index of its slot's result ring (ring.h). */
-static uint32_t result_tail;
 
 #define RUN_STOP (-2)
 
 /* Claims and runs one task; returns its status (RSW_STATUS_*), -1 when it
  * was not ours to run, RUN_STOP when the worker must stop. */
 static int
-run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
-	 uint32_t incarnation, const rsw_objective *obj, uint64_t seq,
-	 uint32_t epoch)
+run_task(struct rsw__worker *w, uint64_t seq, uint32_t epoch)
 {
+	rsw_arena *a = w->a;
+	struct rsw_worker_slot *ws = w->ws;
+	uint32_t slot = w->slot, incarnation = w->incarnation;
 	struct rsw_task_slot *ts = rsw__task_slot(a, seq);
 	double params[RSW_MAX_PARAMS_LIMIT];
 	double metrics[RSW_MAX_METRICS_LIMIT];
@@ -270,7 +269,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	 * it (a hint only: no ordering is implied). */
 	__builtin_prefetch(&rsw__result_ring(a, slot)->c_head, 0);
 	__builtin_prefetch(rsw__result_buf(a, slot) +
-				   (result_tail & (a->layout.result_capacity - 1)), 1);
+				   (w->result_tail & (a->layout.result_capacity - 1)), 1);
 	nparams = ck_pr_load_32(&ts->nparams);
 	if (nparams > a->layout.max_params)
 		nparams = a->layout.max_params;
@@ -293,10 +292,10 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 	}
 
 	t0 = rsw__mono_ns();
-	publish_task(ws, seq, epoch, t0);
+	publish_task(w, seq, epoch, t0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_BUSY);
 
-	rsw__evaluate(obj, params, nparams, &info, metrics, message,
+	rsw__evaluate(w->obj, params, nparams, &info, metrics, message,
 		      a->layout.max_message, t0, &res);
 	res.seq = seq;
 	res.epoch = epoch;
@@ -316,7 +315,7 @@ run_task(rsw_arena *a, struct rsw_worker_slot *ws, uint32_t slot,
 publish:
 	res.check = rsw__result_check(task_check, &res, metrics, message);
 
-	publish_task(ws, seq, epoch, 0);
+	publish_task(w, seq, epoch, 0);
 	ck_pr_store_64(&ws->busy_ns, ws->busy_ns + res.elapsed_ns);
 	if (res.status == RSW_STATUS_OK)
 		ck_pr_store_64(&ws->tasks_done, ws->tasks_done + 1);
@@ -331,7 +330,7 @@ publish:
 	 * for it to end the sweep rather than write anywhere. */
 	while ((put = rsw__ring_put(rsw__result_ring(a, slot), rsw__result_buf(a, slot),
 				    sizeof res, a->layout.result_capacity,
-				    &result_tail, &res)) <= 0) {
+				    &w->result_tail, &res)) <= 0) {
 		if (put < 0 && (should_stop(a) || owner_gone(a->hdr)))
 			return RUN_STOP;
 		if (put < 0)
@@ -343,18 +342,20 @@ publish:
 }
 
 int
-rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
-		 const rsw_objective *obj, uint64_t recycle_after,
-		 uint64_t soft_mem)
+rsw__worker_loop(struct rsw__worker *w)
 {
 	uint64_t done_here = 0;
+	rsw_arena *a = w->a;
+	uint32_t slot = w->slot;
 	struct rsw_arena_header *h = a->hdr;
 	struct rsw_worker_slot *ws = rsw__worker_slot(a, slot);
 	struct ck_ring *ring = rsw__task_ring(a);
 	struct rsw_task_desc *buf = rsw__task_buf(a);
 	int spin = a->layout.idle == RSW_IDLE_SPIN;
 
-	current_slot = ws;
+	w->ws = ws;
+	if (!w->in_thread)
+		current_slot = ws;
 	/* Taking over the slot's ring from a dead predecessor: what it
 	 * published stands, so we go on from its producer index -- if that
 	 * is possible (at most a ring ahead of the consumer), else from the
@@ -367,12 +368,13 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 		uint32_t tail = ck_pr_load_uint(&rr->p_tail);
 		uint32_t head = ck_pr_load_uint(&rr->c_head);
 
-		result_tail = tail - head <= a->layout.result_capacity ? tail : head;
+		w->result_tail = tail - head <= a->layout.result_capacity ? tail : head;
 	}
-	task_gen = 0;
+	w->task_gen = 0;
 	ck_pr_store_32(&ws->child_pgid, 0);
-	ck_pr_store_32(&ws->incarnation, incarnation);
-	ck_pr_store_32(&ws->pid, (uint32_t)getpid());
+	ck_pr_store_32(&ws->incarnation, w->incarnation);
+	/* A thread's own id in thread mode (what `top -H` shows). */
+	ck_pr_store_32(&ws->pid, (uint32_t)(w->in_thread ? gettid() : getpid()));
 	for (;;) {
 		struct rsw_task_desc d;
 
@@ -398,8 +400,7 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 		if (d.count > a->layout.max_inflight)
 			d.count = a->layout.max_inflight;
 		for (uint32_t i = 0; i < d.count; i++) {
-			int status = run_task(a, ws, slot, incarnation, obj,
-					      d.seq_first + i, d.epoch);
+			int status = run_task(w, d.seq_first + i, d.epoch);
 
 			if (status == RUN_STOP)
 				return RSW_WORKER_EXIT_OK;
@@ -416,10 +417,12 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 			 * whose allocation failed at its memory limit is
 			 * replaced too: its heap is at the limit, and its
 			 * peak memory would have any later death of it taken
-			 * for one at the limit. */
-			if ((recycle_after != 0 && ++done_here >= recycle_after) ||
-			    status == RSW_STATUS_OOM ||
-			    (soft_mem != 0 && heap_bytes() > soft_mem)) {
+			 * for one at the limit.  A thread is never replaced:
+			 * its memory is the host's. */
+			if (!w->in_thread &&
+			    ((w->recycle_after != 0 && ++done_here >= w->recycle_after) ||
+			     status == RSW_STATUS_OOM ||
+			     (w->soft_mem != 0 && heap_bytes() > w->soft_mem))) {
 				if (!spin)
 					ck_ec32_inc(&h->result_ec, &rsw__ec_mp);
 				return RSW_WORKER_EXIT_RECYCLE;
@@ -428,7 +431,7 @@ rsw__worker_loop(rsw_arena *a, uint32_t slot, uint32_t incarnation,
 		/* Through with this batch: its epoch no longer names us (the
 		 * driver's watchdog takes a task of a batch nobody goes
 		 * through for one lost -- a damaged descriptor, say). */
-		publish_task(ws, 0, 0, 0);
+		publish_task(w, 0, 0, 0);
 		ck_pr_store_32(&ws->state, RSW_WORKER_IDLE);
 		/* Wake the driver if it sleeps (no system call otherwise) and
 		 * the ring is low enough to need it, or it waits for results

@@ -76,7 +76,7 @@ int
 main(int argc, char **argv)
 {
 	struct market *m = malloc(sizeof *m);
-	rsw_objective obj = { zscore_band, NULL, m };
+	rsw_objective obj = { zscore_band, NULL, m, NULL };
 	rsw_run_options ro = { .window = 4, .on_commit = show };
 	const char *space_specs[] = { "lookback=int:5:120", "entry=float:0.5:3",
 				      "exit=log:0.05:1" };

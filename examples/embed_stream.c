@@ -80,7 +80,7 @@ int
 main(int argc, char **argv)
 {
 	struct market *m = malloc(sizeof *m);
-	rsw_objective obj = { ma_cross, NULL, m };
+	rsw_objective obj = { ma_cross, NULL, m, NULL };
 	rsw_result res[256];
 	rsw_config cfg;
 	rsw_engine *e;

@@ -370,7 +370,8 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 {
 	const rsw__cmd *c = ctx;
 	char *argv[MAX_WORDS + 1];
-	static char buf[OUTPUT_KEEP + 1];
+	/* One per worker thread (thread mode); a process has one. */
+	static __thread char buf[OUTPUT_KEEP + 1];
 	int cut_mid_line = 0;
 	char whybuf[160];
 	const char *why;
@@ -469,7 +470,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 				      sizeof whybuf)) != NULL) {
 		/* Once per worker: the same reason would repeat for every
 		 * task, and the status column already says "error 74". */
-		static int explained;
+		static __thread int explained;
 
 		if (!explained++)
 			fprintf(stderr, "ringsweep: --cmd: task %llu failed: %s\n",

@@ -120,6 +120,7 @@ take_function(rsw_node *n, const rsw_objective_spec *own, char *err,
 	n->cfg.objective.fn = own->fn;
 	n->cfg.objective.ctx = own->ctx;
 	n->cfg.objective.worker_init = own->worker_init;
+	n->cfg.objective.worker_fini = own->worker_fini;
 	return 0;
 }
 

@@ -452,6 +452,7 @@ rsw_objective_load(rsw_loaded_objective **out, const rsw_objective_spec *spec,
 			 spec->label != NULL ? spec->label : "function");
 		o->info.objective.eval = spec->fn;
 		o->info.objective.worker_init = spec->worker_init;
+		o->info.objective.worker_fini = spec->worker_fini;
 		o->info.objective.ctx = spec->ctx;
 		if (spec->nmetrics > 0 && spec->metric_names == NULL) {
 			snprintf(err, errlen, "objective '%s': %u metrics but no "

@@ -615,6 +615,14 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->engine.soft_mem = x->engine.soft_mem;
 	c->engine.max_message = x->engine.max_message;
 	c->engine.ring_capacity = x->engine.ring_capacity;
+	c->engine.mode = x->engine.mode;
+	c->engine.crash_loop_deaths = x->engine.crash_loop_deaths;
+	c->engine.crash_loop_failures = x->engine.crash_loop_failures;
+	c->engine.thread_stack_kb = x->engine.thread_stack_kb;
+	c->engine.close_inherited_fds = x->engine.close_inherited_fds;
+	c->engine.keep_fds = x->engine.keep_fds;
+	c->engine.nkeep_fds = x->engine.nkeep_fds;
+	c->engine.startup_timeout_s = x->engine.startup_timeout_s;
 	c->results_csv = x->results_csv;
 	c->on_commit = x->on_commit;
 	c->commit_ctx = x->commit_ctx;
@@ -628,6 +636,7 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 		c->objective.fn = x->objective.fn;
 		c->objective.ctx = x->objective.ctx;
 		c->objective.worker_init = x->objective.worker_init;
+		c->objective.worker_fini = x->objective.worker_fini;
 	}
 }
 

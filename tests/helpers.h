@@ -445,10 +445,11 @@ find_sweep_of(pid_t driver, char *name, size_t n, pid_t *sup, pid_t *w, int nw)
 /*
  * The determinism promise through the command: runs `algo_args` (NULL-
  * terminated, "--algo NAME" first) over a mixed space (a float with a
- * step, an int, a log float -- log integers for grid --, a category) once serially with sphere and with crashy on 1, 2
+ * step, an int, a log float -- log integers for grid --, a category) once serially with sphere, with crashy on 1, 2
  * and 7 workers (sphere, but the first attempt of seqs 13 mod 97 dies of
- * SIGSEGV; --retries 2 brings it back), and asserts the results CSVs are
- * byte-identical.  Serial has no crash isolation, hence sphere there.
+ * SIGSEGV; --retries 2 brings it back), and with sphere on 3 worker
+ * threads (--threads), and asserts the results CSVs are byte-identical.
+ * Serial and thread mode have no crash isolation, hence sphere there.
  * Returns the reference CSV (free it).
  */
 static inline char *
@@ -459,21 +460,22 @@ assert_same_results_at_any_worker_count(const char *const *algo_args)
 	const char *space[] = { "a=float:-3:3:0.5", "b=int:-5:5",
 				grid ? "c=logint:1:8" : "c=log:0.01:10",
 				"d=cat:x,y,z" };
-	const char *modes[] = { "serial", "1", "2", "7" };
+	const char *modes[] = { "serial", "1", "2", "7", "3" };
 	char dir[] = "/tmp/rsw-det-XXXXXX", csv[128], summary[128];
 	char *reference = NULL;
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(csv, sizeof csv, "%s/r.csv", dir);
 	snprintf(summary, sizeof summary, "%s/summary.json", dir);
-	for (int m = 0; m < 4; m++) {
+	for (int m = 0; m < 5; m++) {
 		const char *argv[64];
+		int isolated = m > 0 && m < 4; /* worker processes */
 		int n = 0;
 		char *got;
 
 		argv[n++] = "run";
 		argv[n++] = "--objective";
-		argv[n++] = m == 0 ? "sphere" : "crashy";
+		argv[n++] = isolated ? "crashy" : "sphere";
 		for (int i = 0; i < 4; i++) {
 			argv[n++] = "--param";
 			argv[n++] = space[i];
@@ -490,13 +492,15 @@ assert_same_results_at_any_worker_count(const char *const *algo_args)
 		if (m == 0) {
 			argv[n++] = "--serial";
 		} else {
+			if (m == 4)
+				argv[n++] = "--threads";
 			argv[n++] = "-j";
 			argv[n++] = modes[m];
 		}
 		argv[n] = NULL;
 		cr_assert_eq(run_cli(argv, summary, NULL), 0, "%s, -j %s", algo_args[1],
 			     modes[m]);
-		if (m > 0) { /* the crashes happened, and were retried */
+		if (isolated) { /* the crashes happened, and were retried */
 			char *json = slurp(summary), *at = strstr(json, "\"retries\":");
 			long retries = 0;
 
@@ -512,8 +516,8 @@ assert_same_results_at_any_worker_count(const char *const *algo_args)
 			reference = got;
 			continue;
 		}
-		cr_assert_str_eq(got, reference, "%s: -j %s differs from serial",
-				 algo_args[1], modes[m]);
+		cr_assert_str_eq(got, reference, "%s: %s-j %s differs from serial",
+				 algo_args[1], m == 4 ? "--threads " : "", modes[m]);
 		free(got);
 	}
 	unlink(csv);

@@ -315,7 +315,7 @@ holey_bowl(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 Test(bayes, failed_evaluations_are_imputed_and_never_best, .timeout = 60)
 {
 	uint64_t failures = 0;
-	rsw_objective obj = { holey_bowl, NULL, &failures };
+	rsw_objective obj = { holey_bowl, NULL, &failures, NULL };
 	rsw_run_options ro = { .window = 1 };
 	const char *specs[] = { "x=float:0:1", "y=float:0:1", NULL };
 	rsw_space s = space_of(specs);
@@ -359,7 +359,7 @@ Test(bayes, categories_are_unordered, .timeout = 60)
 	const char *specs[] = { "x=float:0:1", "y=float:0:1",
 				"c=cat:c0,c1,c2,c3,c4,c5,c6,c7", NULL };
 	rsw_space s = space_of(specs);
-	rsw_objective obj = { bowl_by_category, NULL, NULL };
+	rsw_objective obj = { bowl_by_category, NULL, NULL, NULL };
 	rsw_run_options ro = { .window = 1 };
 
 	for (int seed = 0; seed < 10; seed++) {
@@ -472,7 +472,7 @@ exhaust_the_grid_without_repeats(rsw_objective obj, int workers)
 Test(bayes, discrete_points_are_never_repeated_and_exhaustion_ends_the_run,
      .timeout = 60)
 {
-	exhaust_the_grid_without_repeats((rsw_objective){ no_result_yet, NULL, NULL }, 2);
+	exhaust_the_grid_without_repeats((rsw_objective){ no_result_yet, NULL, NULL, NULL }, 2);
 }
 
 static int
@@ -487,7 +487,7 @@ always_fails(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
  * random: those points are new ones too, down to the last of the grid. */
 Test(bayes, points_drawn_without_a_model_are_never_repeated, .timeout = 60)
 {
-	exhaust_the_grid_without_repeats((rsw_objective){ always_fails, NULL, NULL }, 0);
+	exhaust_the_grid_without_repeats((rsw_objective){ always_fails, NULL, NULL, NULL }, 0);
 }
 
 /* The embedding example (examples/embed_search.c: rsw_run + bayes through

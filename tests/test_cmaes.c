@@ -22,7 +22,7 @@ sphere(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 
 Test(cmaes, converges_on_a_sphere, .timeout = 60)
 {
-	rsw_objective obj = { sphere, NULL, NULL };
+	rsw_objective obj = { sphere, NULL, NULL, NULL };
 	rsw_run_options ro = { .window = 8 };
 	const char *specs[] = { "x1=float:-4:6", "x2=float:-4:6", "x3=float:-4:6",
 				"x4=float:-4:6", "x5=float:-4:6", NULL };
@@ -63,7 +63,7 @@ Test(cmaes, a_converged_run_restarts_with_the_rest_of_the_budget, .timeout = 60)
 {
 	const char *specs[] = { "x1=float:-4:6", "x2=float:-4:6", NULL };
 	rsw_space s = space_of(specs);
-	rsw_objective obj = { sphere, NULL, NULL };
+	rsw_objective obj = { sphere, NULL, NULL, NULL };
 	struct spread sp = { 0 };
 	rsw_run_options ro = { .window = 6, .on_commit = watch_spread,
 			       .commit_ctx = &sp };

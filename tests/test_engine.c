@@ -36,7 +36,7 @@ Test(engine, million_empty_tasks_each_committed_once_in_order, .timeout = 120)
 {
 	uint8_t *runs = mmap(NULL, 1000000, PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	rsw_objective obj = { counted_eval, NULL, runs };
+	rsw_objective obj = { counted_eval, NULL, runs, NULL };
 	rsw_config c = config(2);
 	rsw_result *out = malloc(4096 * sizeof *out);
 	const uint64_t total = 1000000;
@@ -90,7 +90,7 @@ Test(engine, million_empty_tasks_each_committed_once_in_order, .timeout = 120)
 
 Test(engine, backpressure_at_max_inflight, .timeout = 30)
 {
-	rsw_objective obj = { faulty_eval, NULL, NULL };
+	rsw_objective obj = { faulty_eval, NULL, NULL, NULL };
 	rsw_config c = config(1);
 	double x[2] = { 1, 2 };
 	rsw_result r[64];
@@ -138,7 +138,7 @@ run_all(rsw_engine *e, uint64_t n, rsw_result *out)
 Test(engine, failed_attempts_are_retried, .timeout = 30)
 {
 	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 2 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	rsw_config c = config(2);
 	rsw_result out[200];
 	rsw_engine *e;
@@ -157,7 +157,7 @@ Test(engine, failed_attempts_are_retried, .timeout = 30)
 Test(engine, failure_after_max_attempts_is_committed, .timeout = 30)
 {
 	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 9 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	rsw_config c = config(2);
 	rsw_result out[100];
 	rsw_engine *e;
@@ -188,7 +188,7 @@ Test(engine, a_failure_says_why_in_its_own_words, .timeout = 60)
 {
 	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 9,
 				   .crash_mod = 5, .crash_rem = 3, .crash_until = 9 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	rsw_config c = config(2);
 	rsw_result out[100];
 	rsw_engine *e;
@@ -239,7 +239,7 @@ Test(engine, errors_are_not_retried_unless_asked_crashes_are, .timeout = 30)
 {
 	struct fault_plan plan = { .error_mod = 5, .error_rem = 1, .error_until = 9,
 				   .crash_mod = 5, .crash_rem = 3, .crash_until = 1 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	rsw_config c = config(2);
 	rsw_result out[100];
 	rsw_stats st;
@@ -274,7 +274,7 @@ Test(engine, errors_are_not_retried_unless_asked_crashes_are, .timeout = 30)
 Test(engine, an_inspector_sees_the_drivers_counts, .timeout = 60)
 {
 	struct fault_plan plan = { .crash_mod = 7, .crash_rem = 2, .crash_until = 1 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	rsw_config c = config(2);
 	rsw_worker_view views[8];
 	rsw_arena_view av;
@@ -307,7 +307,7 @@ Test(engine, an_inspector_sees_the_drivers_counts, .timeout = 60)
 Test(engine, serial_mode_gives_the_same_results, .timeout = 30)
 {
 	struct fault_plan plan = { .error_mod = 7, .error_rem = 1, .error_until = 1 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	rsw_result a[300], b[300];
 	rsw_config c = config(0);
 	rsw_engine *e;
@@ -331,8 +331,8 @@ Test(engine, serial_mode_gives_the_same_results, .timeout = 30)
 
 Test(engine, invalid_configuration_is_refused, .timeout = 10)
 {
-	rsw_objective obj = { faulty_eval, NULL, NULL };
-	rsw_objective no_eval = { NULL, NULL, NULL };
+	rsw_objective obj = { faulty_eval, NULL, NULL, NULL };
+	rsw_objective no_eval = { NULL, NULL, NULL, NULL };
 	rsw_config c = config(1);
 	rsw_engine *e;
 
@@ -419,7 +419,7 @@ spawn_external_worker(const char *arena)
 
 Test(engine, external_worker_attaches_and_its_death_loses_nothing, .timeout = 60)
 {
-	rsw_objective obj = { sleep_ms, NULL, NULL };
+	rsw_objective obj = { sleep_ms, NULL, NULL, NULL };
 	rsw_config c = config(1);
 	const uint64_t n = 600;
 	rsw_result *out = calloc(n, sizeof *out);
@@ -479,7 +479,7 @@ Test(engine, drain_finishes_running_tasks_and_skips_the_rest, .timeout = 30)
 {
 	uint64_t *executions = mmap(NULL, sizeof *executions, PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	rsw_objective obj = { slow_eval, NULL, executions };
+	rsw_objective obj = { slow_eval, NULL, executions, NULL };
 	rsw_config c = config(2);
 	rsw_result out[500];
 	uint64_t got = 0, ok = 0, skipped = 0;
@@ -524,7 +524,7 @@ Test(engine, drain_finishes_running_tasks_and_skips_the_rest, .timeout = 30)
 Test(engine, external_worker_dead_before_it_started_fails_nothing,
      .timeout = 30)
 {
-	rsw_objective obj = { faulty_eval, NULL, NULL };
+	rsw_objective obj = { faulty_eval, NULL, NULL, NULL };
 	rsw_config c = config(1);
 	rsw_result out[300];
 	rsw_engine *e;
@@ -678,7 +678,7 @@ await_result(rsw_engine *e)
 static uint64_t
 gated_task_claimed(struct gate *g, rsw_engine **e, rsw_arena *a)
 {
-	rsw_objective obj = { gated_eval, NULL, g };
+	rsw_objective obj = { gated_eval, NULL, g, NULL };
 	rsw_config c = config_forging();
 
 	cr_assert_eq(rsw_engine_open(e, &c, &obj), 0);
@@ -742,7 +742,7 @@ Test(engine, a_result_whose_check_does_not_match_is_refused, .timeout = 60)
 Test(engine, a_retry_gets_a_new_epoch, .timeout = 60)
 {
 	struct gate *g = new_gate();
-	rsw_objective obj = { gated_eval, NULL, g };
+	rsw_objective obj = { gated_eval, NULL, g, NULL };
 	rsw_config c = config_forging();
 	rsw_engine *e;
 	rsw_arena a;
@@ -775,7 +775,7 @@ Test(engine, a_timeout_record_for_another_task_charges_nothing, .timeout = 60)
 {
 	for (int other_seq = 0; other_seq <= 1; other_seq++) {
 		struct gate *g = new_gate();
-		rsw_objective obj = { gated_eval, NULL, g };
+		rsw_objective obj = { gated_eval, NULL, g, NULL };
 		rsw_config c = config(1);
 		rsw_engine *e;
 		rsw_arena a;

@@ -167,7 +167,7 @@ Test(faults, chaos_sigkill_and_segfaults_lose_nothing, .timeout = 300)
 	struct fault_plan plan = { .busy_ns = 40000, .crash_mod = 97,
 				   .crash_rem = 13, .crash_until = 1,
 				   .crash_signal = SIGSEGV };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 40000 };
 	struct chaos *chaos = mmap(NULL, sizeof *chaos, PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -221,7 +221,7 @@ Test(faults, segfault_reported_as_crash_when_out_of_attempts, .timeout = 60)
 {
 	struct fault_plan plan = { .crash_mod = 10, .crash_rem = 3,
 				   .crash_until = 100, .crash_signal = SIGSEGV };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 100 };
 	rsw_config c = base_config();
 
@@ -243,7 +243,7 @@ Test(faults, hung_task_is_killed_at_deadline_and_retried, .timeout = 60)
 {
 	/* seq % 25 == 0 hangs on its first attempt only. */
 	struct fault_plan plan = { .hang_mod = 25, .hang_until = 1 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 100 };
 	rsw_config c = base_config();
 	rsw_stats st;
@@ -263,7 +263,7 @@ Test(faults, hung_task_is_killed_at_deadline_and_retried, .timeout = 60)
 Test(faults, task_hung_on_every_attempt_is_a_timeout, .timeout = 60)
 {
 	struct fault_plan plan = { .hang_mod = 10, .hang_until = 100 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 30 };
 	rsw_config c = base_config();
 
@@ -294,7 +294,7 @@ failing_init(void *ctx, int worker)
 
 Test(faults, worker_setup_that_always_fails_stops_as_crash_loop, .timeout = 60)
 {
-	rsw_objective obj = { faulty_eval, failing_init, NULL };
+	rsw_objective obj = { faulty_eval, failing_init, NULL, NULL };
 	struct sweep s = { .n = 10 };
 	rsw_config c = base_config();
 	rsw_stats st;
@@ -310,7 +310,7 @@ Test(faults, crash_on_every_task_stops_as_crash_loop, .timeout = 60)
 {
 	struct fault_plan plan = { .crash_mod = 1, .crash_rem = 0,
 				   .crash_until = 1000, .crash_signal = SIGABRT };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 1000 };
 	rsw_config c = base_config();
 
@@ -326,7 +326,7 @@ Test(faults, consecutive_permanent_failures_stop_as_crash_loop, .timeout = 60)
 	 * limit is high), so the failed-task limit is what stops it. */
 	struct fault_plan plan = { .crash_mod = 1, .crash_rem = 0,
 				   .crash_until = 1000, .crash_signal = SIGBUS };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 1000 };
 	rsw_config c = base_config();
 	rsw_stats st;
@@ -342,7 +342,7 @@ Test(faults, objective_errors_everywhere_are_results_not_a_crash_loop,
      .timeout = 60)
 {
 	struct fault_plan plan = { .error_mod = 1, .error_until = 1000 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 500 };
 	rsw_config c = base_config();
 
@@ -368,7 +368,7 @@ fast_then_slow(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 
 Test(faults, deadline_runs_from_each_task_start_inside_a_batch, .timeout = 60)
 {
-	rsw_objective obj = { fast_then_slow, NULL, NULL };
+	rsw_objective obj = { fast_then_slow, NULL, NULL, NULL };
 	struct sweep s = { .n = 5040 };
 	rsw_config c = base_config();
 	rsw_stats st;
@@ -380,21 +380,46 @@ Test(faults, deadline_runs_from_each_task_start_inside_a_batch, .timeout = 60)
 	free(s.out);
 }
 
-Test(faults, timeouts_do_not_count_as_a_crash_loop, .timeout = 60)
+Test(faults, a_worker_that_hangs_on_every_task_is_a_crash_loop, .timeout = 60)
 {
-	/* Every task hangs; each is killed at its deadline.  That is the
-	 * timeout policy at work, not workers failing to start. */
+	/* Every task hangs (a lock held at fork, a service that is down):
+	 * killed at each deadline with nothing completed between, three
+	 * kills in a row end the sweep instead of running all of it one
+	 * timeout at a time. */
 	struct fault_plan plan = { .hang_mod = 1, .hang_until = 100 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
-	struct sweep s = { .n = 20 };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
+	struct sweep s = { .n = 200 };
 	rsw_config c = base_config();
+	rsw_stats st;
 
 	c.timeout_s = 0.02;
 	c.crash_loop_deaths = 3;
 	c.crash_loop_failures = 1000;
+	cr_assert_eq(run_sweep(&c, &obj, &s, &st), RSW_ECRASHLOOP);
+	cr_assert_geq(st.timeouts, 3);
+	cr_assert_lt(st.timeouts, 20, "stopped at the loop, not after the sweep");
+	free(s.out);
+}
+
+Test(faults, timeouts_between_completed_tasks_are_not_a_crash_loop,
+     .timeout = 60)
+{
+	/* Every other task hangs; one worker, so a task completes between
+	 * any two kills: the deadline policy at work, never a loop. */
+	struct fault_plan plan = { .hang_mod = 2, .hang_until = 100 };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
+	struct sweep s = { .n = 20 };
+	rsw_config c = base_config();
+
+	c.workers = 1;
+	c.timeout_s = 0.02;
+	c.crash_loop_deaths = 2;
+	c.crash_loop_failures = 1000;
 	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0);
 	for (uint64_t i = 0; i < s.n; i++)
-		cr_assert_eq(s.out[i].status, RSW_STATUS_TIMEOUT);
+		cr_assert_eq(s.out[i].status,
+			     i % 2 == 0 ? RSW_STATUS_TIMEOUT : RSW_STATUS_OK,
+			     "seq %llu", (unsigned long long)i);
 	free(s.out);
 }
 
@@ -403,7 +428,7 @@ Test(faults, application_ignoring_sigchld_does_not_break_supervision,
 {
 	struct fault_plan plan = { .crash_mod = 9, .crash_rem = 4,
 				   .crash_until = 1, .crash_signal = SIGSEGV };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 300 };
 	rsw_config c = base_config();
 
@@ -432,7 +457,7 @@ sleeps_ms(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
  * it at the deadline (and, at a real-time priority, spins looking). */
 Test(faults, a_slot_left_mid_update_still_keeps_deadlines, .timeout = 60)
 {
-	rsw_objective obj = { sleeps_ms, NULL, NULL };
+	rsw_objective obj = { sleeps_ms, NULL, NULL, NULL };
 	struct rsw_worker_slot *ws;
 	double quick = 10, hang = 3000;
 	rsw_config c;
@@ -469,7 +494,7 @@ Test(faults, a_slot_left_mid_update_still_keeps_deadlines, .timeout = 60)
  * no billions of garbage entries -- and closes cleanly. */
 Test(faults, a_damaged_result_ring_fails_cleanly, .timeout = 60)
 {
-	rsw_objective obj = { sleeps_ms, NULL, NULL };
+	rsw_objective obj = { sleeps_ms, NULL, NULL, NULL };
 	double quick = 1;
 	rsw_config c;
 	rsw_engine *e;
@@ -566,7 +591,7 @@ Test(faults, garbage_in_descriptors_and_slots_never_commits_a_wrong_value,
 {
 	uint32_t *foreign = mmap(NULL, sizeof *foreign, PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	rsw_objective obj = { counts_foreign_params, NULL, foreign };
+	rsw_objective obj = { counts_foreign_params, NULL, foreign, NULL };
 	struct sweep s = { .n = 30000 };
 	struct vandal *v = mmap(NULL, sizeof *v, PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -629,7 +654,7 @@ fill(rsw_engine *e, uint64_t n)
 Test(faults, a_damaged_task_ring_fails_the_sweep_cleanly, .timeout = 120)
 {
 	struct fault_plan plan = { .busy_ns = 1000000 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 
 	for (int k = 0; k < 4; k++) {
 		rsw_config c = base_config();
@@ -678,7 +703,7 @@ Test(faults, a_damaged_task_ring_fails_the_sweep_cleanly, .timeout = 120)
 Test(faults, tasks_skipped_by_a_moved_consumer_index_are_rescued, .timeout = 60)
 {
 	struct fault_plan plan = { .busy_ns = 200000 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	struct sweep s = { .n = 400 };
 	rsw_config c = base_config();
 	rsw_engine *e;
@@ -714,7 +739,7 @@ Test(faults, tasks_skipped_by_a_moved_consumer_index_are_rescued, .timeout = 60)
 Test(faults, an_unsealed_death_record_fails_the_sweep, .timeout = 60)
 {
 	struct fault_plan plan = { .busy_ns = 1000000 };
-	rsw_objective obj = { faulty_eval, NULL, &plan };
+	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
 	rsw_config c = base_config();
 	struct rsw_death_desc d = { .slot = 0, .kind = RSW_DEATH_SIGNAL,
 				    .detail = SIGSEGV };
@@ -752,7 +777,7 @@ static struct rsw_worker_slot *
 one_task_running(struct fault_plan *plan, double timeout_s, rsw_engine **e,
 		 rsw_arena *a, uint64_t *start)
 {
-	rsw_objective obj = { faulty_eval, NULL, plan };
+	rsw_objective obj = { faulty_eval, NULL, plan, NULL };
 	rsw_config c = base_config();
 	struct rsw_worker_slot *ws;
 	uint64_t seq;
@@ -831,7 +856,7 @@ exits_74_at_seq_3(void *ctx, const double *x, uint32_t n,
 
 Test(faults, an_objective_exiting_74_is_an_ordinary_exit, .timeout = 60)
 {
-	rsw_objective obj = { exits_74_at_seq_3, NULL, NULL };
+	rsw_objective obj = { exits_74_at_seq_3, NULL, NULL, NULL };
 	struct sweep s = { .n = 10 };
 	rsw_config c = base_config();
 

@@ -44,7 +44,7 @@ Test(genetic, offspring_stay_valid_points_of_a_mixed_space, .timeout = 60)
 {
 	const char *specs[] = { "i=int:0:20:2", "f=float:0:1:0.125", "l=log:1e-4:1",
 				"c=cat:a,b,c,d", NULL };
-	rsw_objective obj = { mixed_eval, NULL, NULL };
+	rsw_objective obj = { mixed_eval, NULL, NULL, NULL };
 	struct checker chk = { 0 };
 	rsw_run_options ro = { .window = 30, .on_commit = check_point,
 			       .commit_ctx = &chk };

@@ -42,7 +42,7 @@ worker_pids(rsw_engine *e, pid_t *pids, int n)
 
 Test(lifecycle, close_leaves_no_process_and_no_arena, .timeout = 30)
 {
-	rsw_objective obj = { slow_eval, NULL, NULL };
+	rsw_objective obj = { slow_eval, NULL, NULL, NULL };
 	char name[64];
 	pid_t sup, pids[2];
 	rsw_config c;
@@ -67,7 +67,7 @@ Test(lifecycle, close_leaves_no_process_and_no_arena, .timeout = 30)
 
 Test(lifecycle, supervisor_killed_is_reported_and_takes_workers, .timeout = 60)
 {
-	rsw_objective obj = { slow_eval, NULL, NULL };
+	rsw_objective obj = { slow_eval, NULL, NULL, NULL };
 	pid_t pids[2];
 	rsw_result r[16];
 	rsw_config c;
@@ -175,7 +175,7 @@ holds_path(pid_t pid, const char *suffix)
 Test(lifecycle, a_second_engine_holds_none_of_the_firsts_descriptors,
      .timeout = 30)
 {
-	rsw_objective obj = { slow_eval, NULL, NULL };
+	rsw_objective obj = { slow_eval, NULL, NULL, NULL };
 	unsigned long before[64], sup1[64], sup2[64], ctl1 = 0;
 	int nbefore, n1, n2;
 	rsw_engine *e1, *e2;
@@ -279,7 +279,7 @@ hold_host_lock(void *arg)
 
 Test(lifecycle, a_worker_hung_at_start_up_fails_the_engine, .timeout = 60)
 {
-	rsw_objective obj = { slow_eval, init_takes_host_lock, NULL };
+	rsw_objective obj = { slow_eval, init_takes_host_lock, NULL, NULL };
 	rsw_config c;
 	rsw_engine *e;
 	rsw_result r;
@@ -330,7 +330,7 @@ Test(lifecycle, workers_close_inherited_descriptors_but_the_kept_ones, .timeout 
 
 	cr_assert_eq(pipe(ends), 0); /* no O_CLOEXEC: a fork inherits both */
 	for (int closing = 0; closing <= 1; closing++) {
-		rsw_objective obj = { reports_open_ends, NULL, ends };
+		rsw_objective obj = { reports_open_ends, NULL, ends, NULL };
 		rsw_config c;
 		rsw_engine *e;
 		rsw_result r;

@@ -84,7 +84,7 @@ grow_or_abort(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 
 Test(limits, a_worker_that_dies_at_the_memory_limit_is_an_oom, .timeout = 60)
 {
-	rsw_objective obj = { grow_or_abort, NULL, NULL };
+	rsw_objective obj = { grow_or_abort, NULL, NULL, NULL };
 	rsw_result out[4];
 	double mb[4] = { 8, 200, 16, 250 };
 	rsw_config c;
@@ -210,7 +210,7 @@ Test(limits, a_process_group_named_in_shared_memory_must_be_the_workers,
 {
 	char *const argv[] = { "sleep", "60", NULL };
 	posix_spawnattr_t at;
-	rsw_objective obj = { names_a_stranger, NULL, NULL };
+	rsw_objective obj = { names_a_stranger, NULL, NULL, NULL };
 	rsw_config cfg;
 	rsw_engine *e;
 	rsw_result r;
@@ -257,7 +257,7 @@ maps_shared(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 
 Test(limits, shared_memory_does_not_escape_the_limit, .timeout = 60)
 {
-	rsw_objective obj = { maps_shared, NULL, NULL };
+	rsw_objective obj = { maps_shared, NULL, NULL, NULL };
 	double sizes[2] = { 16, 768 }; /* MiB: under and over the limit */
 	rsw_config cfg;
 	rsw_engine *e;

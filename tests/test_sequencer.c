@@ -80,7 +80,7 @@ run_trace(int workers, uint32_t window, uint32_t generation, int *rc_out)
 			      .generation = generation };
 	rsw_algorithm a = { .name = "recorder", .nparams = 2, .state = &r,
 			    .suggest = rec_suggest, .update = rec_update };
-	rsw_objective obj = { uneven_eval, NULL, NULL };
+	rsw_objective obj = { uneven_eval, NULL, NULL, NULL };
 	rsw_run_options ro = { .window = window };
 	rsw_config c;
 	rsw_engine *e;
@@ -147,7 +147,7 @@ Test(sequencer, wait_with_nothing_in_flight_is_an_error, .timeout = 20)
 {
 	rsw_algorithm a = { .name = "stuck", .nparams = 1,
 			    .suggest = always_wait, .update = ignore_update };
-	rsw_objective obj = { uneven_eval, NULL, NULL };
+	rsw_objective obj = { uneven_eval, NULL, NULL, NULL };
 	rsw_run_options ro = { .window = 4 };
 	rsw_config c;
 	rsw_engine *e;
@@ -164,7 +164,7 @@ Test(sequencer, window_larger_than_inflight_is_refused, .timeout = 20)
 	struct recorder r = { .evals = 10 };
 	rsw_algorithm a = { .name = "recorder", .nparams = 2, .state = &r,
 			    .suggest = rec_suggest, .update = rec_update };
-	rsw_objective obj = { uneven_eval, NULL, NULL };
+	rsw_objective obj = { uneven_eval, NULL, NULL, NULL };
 	rsw_run_options ro = { .window = 64 };
 	rsw_config c;
 	rsw_engine *e;
@@ -196,7 +196,7 @@ Test(sequencer, is_complete_stops_suggesting_and_drains, .timeout = 30)
 	rsw_algorithm a = { .name = "recorder", .nparams = 2, .state = &r,
 			    .suggest = rec_suggest, .update = rec_update,
 			    .is_complete = enough_updates };
-	rsw_objective obj = { uneven_eval, NULL, NULL };
+	rsw_objective obj = { uneven_eval, NULL, NULL, NULL };
 	rsw_run_options ro = { .window = 3 };
 	rsw_stats st;
 	rsw_config c;

@@ -115,6 +115,11 @@ static const rsw_opt options[] = {
 		  "(default 0)" },
 	{ "serial", 0, RSW_OPT_FLAG, RSW_OPT_EXEC, NULL, F(serial), .value = 1,
 	  .help = "evaluate in this process, no workers (same results)" },
+	{ "threads", 0, RSW_OPT_FLAG, RSW_OPT_EXEC, NULL, F(threads), .value = 1,
+	  .help = "workers are threads of this process (same results): no fork, "
+		  "no isolation -- a crash ends the sweep, a hang is not "
+		  "killed; no --timeout, --max-mem, --soft-mem, "
+		  "--recycle-after, --nice, --external" },
 	{ "timeout", 0, RSW_OPT_SECONDS, RSW_OPT_SWEEP, "SEC", F(timeout), 0,
 	  1000000, .needs_workers = 1,
 	  .help = "kill a task still running SEC seconds after it started" },
@@ -143,6 +148,10 @@ static const rsw_opt options[] = {
 	{ "soft-mem", 0, RSW_OPT_SIZE, RSW_OPT_EXEC, "SIZE", F(soft_mem),
 	  .needs_workers = 1,
 	  .help = "replace a worker between tasks once its heap passes SIZE" },
+	{ "crash-loop", 0, RSW_OPT_INT, RSW_OPT_EXEC, "N", F(crash_loop), 1, 1000000,
+	  .help = "stop as a crash loop after N worker deaths (crashes, exits, "
+		  "timeouts) in a row with no task completed between them, or "
+		  "N tasks in a row failed for good by deaths (default 16)" },
 	{ "recycle-after", 0, RSW_OPT_INT, RSW_OPT_EXEC, "N", F(recycle_after), 1,
 	  LLONG_MAX, .needs_workers = 1,
 	  .help = "replace each worker after N tasks (a fork: microseconds)" },
@@ -260,6 +269,32 @@ overwrites_space(const struct run_args *a)
 	return 0;
 }
 
+/* What a thread cannot be given (the engine refuses these in thread
+ * mode): said here in the command's own words. */
+static int
+check_threads(const struct run_args *a, const unsigned *given)
+{
+	static const char *const need_processes[] = {
+		"timeout", "max-mem", "soft-mem", "recycle-after", "nice", "external"
+	};
+
+	if (!a->threads)
+		return 0;
+	if (a->serial) {
+		rsw_cli_errorf("--threads and --serial exclude each other (--serial "
+			       "evaluates in this thread, with no workers)");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof need_processes / sizeof *need_processes; i++)
+		if (given[option_index(need_processes[i])]) {
+			rsw_cli_errorf("--%s needs worker processes: a thread cannot "
+				       "be killed, limited or replaced (drop "
+				       "--threads)", need_processes[i]);
+			return -1;
+		}
+	return 0;
+}
+
 /* With --resume only execution and display options may be given. */
 static int
 check_resume(const unsigned *given)
@@ -336,6 +371,9 @@ engine_options(const struct run_args *a, rsw_config *e)
 	e->pin = a->pin;
 	e->nice = (int)a->nice;
 	e->external_slots = a->serial ? 0 : (uint32_t)a->external;
+	e->mode = a->threads ? RSW_MODE_THREADS : RSW_MODE_PROCESSES;
+	if (a->crash_loop > 0)
+		e->crash_loop_deaths = e->crash_loop_failures = (uint32_t)a->crash_loop;
 }
 
 /* A new store's default name: sweep-DATE-TIME-PID.db, here. */
@@ -413,6 +451,8 @@ parse(struct run_args *a, int argc, char **argv)
 		return RSW_EXIT_OK;
 	}
 	if (a->resume != NULL && check_resume(a->given) != 0)
+		return RSW_EXIT_USAGE;
+	if (check_threads(a, a->given) != 0)
 		return RSW_EXIT_USAGE;
 	if (overwrites_space(a))
 		return RSW_EXIT_USAGE;

@@ -21,6 +21,7 @@ struct run_args {
 	long long window;
 	long long workers;
 	int serial;
+	int threads;		/* --threads: thread-mode workers */
 	double timeout;
 	double init_timeout;	/* --init-timeout */
 	long long retries;
@@ -32,6 +33,7 @@ struct run_args {
 	long long recycle_after;
 	int pin;
 	long long nice, external;
+	long long crash_loop;	/* --crash-loop: 0 = the engine's default */
 	const char *results, *db, *resume;
 	int progress;		/* index in "auto|bar|lines|none" */
 	int progress_mode;	/* RSW_PROGRESS_* */

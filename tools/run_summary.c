@@ -255,7 +255,7 @@ rsw_run_summary(const struct run_args *a, const rsw_sweep *sw)
 			       rsw_status_name(i));
 	printf("\nworkers: %s, %llu restarts, %llu recycled, %llu retries\n",
 	       a->mpi ? "MPI agents" : rsw_sweep_workers(sw) == 0 ? "serial" :
-								      "processes",
+	       a->threads ? "threads" : "processes",
 	       (unsigned long long)restarts, (unsigned long long)s.engine.recycled,
 	       (unsigned long long)s.engine.retries);
 	if (s.engine.timeouts > 0)

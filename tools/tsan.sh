@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/tsan.sh - the threads that share memory within one process (the
-# sweep's committer, the store's writer thread, progress readers) under
+# sweep's committer, the store's writer thread, progress readers, thread-mode
+# workers and the driver, a reader of the engine's counters) under
 # ThreadSanitizer, in build-tsan/.  The Criterion suites run under
 # AddressSanitizer instead (RSW_SANITIZE=1 tools/test.sh): Criterion itself
 # cannot start under ThreadSanitizer.

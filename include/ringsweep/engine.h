@@ -9,8 +9,28 @@
  * shared copy-on-write by every worker: a worker restart costs a fork, not a
  * reload.
  *
+ * Thread mode (config.mode = RSW_MODE_THREADS) runs the workers as threads
+ * of the calling process instead, on the same rings with the same
+ * sequencer: results are the same, byte for byte, and the objective sees
+ * the host's live memory (new data without a reopen) -- so it must be
+ * thread-safe.  What it gives up is isolation: an objective that crashes
+ * takes the host down with it, a hang cannot be killed (no timeout_s: a
+ * deadline can only be the objective's own), and there is no hard memory
+ * limit (no max_mem, soft_mem, recycle_after); those options, nice,
+ * external_slots and close_inherited_fds are refused in thread mode.
+ * Closing waits for the tasks that are running to end.
+ *
+ * Fork safety (process mode): workers are forks of the thread that opened
+ * the engine, made while other threads of the host may hold locks (malloc's
+ * are made safe by glibc; a lock of the host's own is not).  An objective
+ * or worker_init that takes a lock another host thread may hold at that
+ * moment hangs; the start-up watchdog (startup_timeout_s) turns that into
+ * RSW_ESTARTUP instead of a hang.  Every descriptor the engine creates is
+ * close-on-exec; close_inherited_fds closes the host's in the workers.
+ *
  * Thread safety: one engine handle is driven by one thread at a time
- * (submit, poll, stats, close).  The handle must be opened by a thread that
+ * (submit, poll, drain, close); rsw_engine_stats may be called from any
+ * thread at any time.  The handle must be opened by a thread that
  * outlives the engine: PR_SET_PDEATHSIG, which ties the supervisor to the
  * driver, fires when the *forking thread* exits.
  */
@@ -96,9 +116,21 @@ typedef int (*rsw_objective_fn)(void *ctx, const double *params,
 				uint32_t nparams, const rsw_task_info *task,
 				rsw_eval_out *out);
 
-/* Optional per-worker set-up, run in each worker after fork.  Non-zero
- * return: the worker exits (counted toward the crash-loop limit). */
+/* Optional per-worker set-up: run once in each worker process after its
+ * fork (again in each replacement), once in each thread-mode worker
+ * thread, and once in the opening thread in serial mode (worker -1, the
+ * index serial tasks see).  Non-zero return: a worker process exits
+ * (counted toward the crash-loop limit); in thread and serial mode
+ * rsw_engine_open fails with RSW_EINIT. */
 typedef int (*rsw_worker_init_fn)(void *ctx, int worker);
+
+/* Optional per-worker tear-down, the pair of a successful worker_init: run
+ * when a worker ends in order -- replaced between tasks (recycle_after,
+ * soft_mem), or stopped by rsw_engine_close while idle or within a grace
+ * of 1 s -- before a worker process exits (it does not flush stdio: do it
+ * here), in each worker thread, and in serial mode at close.  Not run for
+ * a worker that dies or is killed (crash, deadline, memory limit). */
+typedef void (*rsw_worker_fini_fn)(void *ctx, int worker);
 
 /*
  * For objectives that start processes (an external backtest): register the
@@ -113,7 +145,16 @@ typedef struct rsw_objective {
 	rsw_objective_fn eval;
 	rsw_worker_init_fn worker_init; /* may be NULL */
 	void *ctx;
+	rsw_worker_fini_fn worker_fini; /* may be NULL */
 } rsw_objective;
+
+/* Where workers run (rsw_config.mode). */
+enum rsw_mode {
+	RSW_MODE_PROCESSES = 0, /* forked processes under a supervisor: a
+				   crash, hang or leak costs one task */
+	RSW_MODE_THREADS = 1,	/* threads of the host: no fork, live memory,
+				   no isolation (see the top of this file) */
+};
 
 typedef struct rsw_config {
 	int workers;		 /* >= 1; 0 means serial (in-process) */
@@ -125,7 +166,9 @@ typedef struct rsw_config {
 				    timeouts, exits, kills and OOM are always
 				    retried while attempts remain */
 	int on_error;		 /* enum rsw_on_error */
-	uint32_t crash_loop_deaths;   /* R consecutive deaths with no completion */
+	uint32_t crash_loop_deaths;   /* R consecutive worker deaths (crashes,
+					 exits, deadline kills) with no task
+					 completed between them */
 	uint32_t crash_loop_failures; /* R consecutive tasks failed for good by
 					 worker deaths (crash, exit, kill) */
 	uint32_t max_inflight;	 /* power of two: tasks in flight + awaiting poll */
@@ -165,7 +208,11 @@ typedef struct rsw_config {
 				     of the host held at fork) is killed and
 				     the engine fails with RSW_ESTARTUP instead
 				     of waiting for ever; 0 = never.  Default
-				     60 s */
+				     60 s.  Process mode only */
+	int mode;		 /* enum rsw_mode; workers >= 1 for threads */
+	uint32_t thread_stack_kb; /* thread mode: each worker thread's stack,
+				     64 KiB .. 1 GiB; 0 = 8 MiB (the
+				     objective's deepest call must fit) */
 } rsw_config;
 
 /* Fills *cfg with defaults: 1 worker, sleep idle, no timeout, 1 attempt,

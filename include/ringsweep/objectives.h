@@ -102,6 +102,7 @@ typedef struct rsw_objective_spec {
 	const char *const *metric_names;
 	double init_timeout_s;	/* plugin: how long its init may take in the
 				   trial run (below); 0: 300 s */
+	rsw_worker_fini_fn worker_fini; /* fn's per-worker tear-down */
 } rsw_objective_spec;
 
 typedef struct rsw_objective_info {

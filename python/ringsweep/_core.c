@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef RSW_HAVE_MPI
 #include "ringsweep/mpi.h"
@@ -195,6 +196,7 @@ struct py_objective {
 	PyObject *value_key;	   /* "value" */
 	int as_dict;		   /* fn(params) rather than fn(**params) */
 	int in_worker;		   /* this process's GIL is ours for good */
+	pid_t driver_pid;	   /* the process that made it */
 };
 
 static void
@@ -460,14 +462,19 @@ out:
 	return rc;
 }
 
-/* First thing in each worker: this process is a fork of the driver,
- * made while it held the GIL; the interpreter takes over here. */
+/* First thing in each worker process: it is a fork of the driver, made
+ * while it held the GIL; the interpreter takes over here.  In the driver
+ * itself (serial mode calls worker_init too) there is nothing to take
+ * over, and the start hook (which sets this process's stdio up as a
+ * worker's) is not the driver's. */
 static int
 py_worker_init(void *ctx, int worker)
 {
 	struct py_objective *o = ctx;
 	PyObject *r;
 
+	if (getpid() == o->driver_pid)
+		return 0;
 	PyOS_AfterFork_Child();
 	o->in_worker = 1;
 	if (o->on_worker_start == NULL)
@@ -495,6 +502,7 @@ objective_new(PyObject *fn, PyObject *on_worker_start, int as_dict)
 	o->fn = Py_NewRef(fn);
 	o->on_worker_start = on_worker_start != Py_None ? Py_NewRef(on_worker_start) : NULL;
 	o->as_dict = as_dict;
+	o->driver_pid = getpid();
 	o->value_key = PyUnicode_InternFromString("value");
 	if (o->value_key == NULL) {
 		objective_free(o);

@@ -3,9 +3,10 @@
  * and classical baselines measured in the same run:
  *
  *   throughput: empty tasks/s from submit to commit (poll) for 1..N
- *               workers, default idle mode, adaptive batching on;
+ *               worker processes, then threads (thread mode), default
+ *               idle mode, adaptive batching on;
  *   latency:    one task's round trip (submit -> poll) p50/p99 with
- *               idle=spin and idle=sleep;
+ *               idle=spin and idle=sleep, worker process and thread;
  *   baselines:  a raw cache-line exchange in shared memory between two
  *               pinned processes (the physical limit), a ck ring pair,
  *               and a pipe.
@@ -36,7 +37,7 @@ empty_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 }
 
 static double
-engine_throughput(int workers, uint64_t tasks)
+engine_throughput(int workers, int mode, uint64_t tasks)
 {
 	rsw_objective obj = { empty_eval, NULL, NULL, NULL };
 	rsw_result *out = malloc(4096 * sizeof *out);
@@ -47,6 +48,7 @@ engine_throughput(int workers, uint64_t tasks)
 
 	rsw_config_init(&cfg);
 	cfg.workers = workers;
+	cfg.mode = mode;
 	cfg.max_params = 1;
 	if (rsw_engine_open(&e, &cfg, &obj) != 0)
 		return -1;
@@ -92,7 +94,7 @@ main(int argc, char **argv)
 	int max_workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	rsw_ipc_opts o = { .roundtrips = 100000, .warmup = 10000, .stream = 200000,
 			   .size = 64, .cpu_a = 0, .cpu_b = 1 };
-	rsw_ipc_row line, ring, pipe_row, spin, sleep_row;
+	rsw_ipc_row line, ring, pipe_row, spin, sleep_row, tspin, tsleep;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--tasks") == 0)
@@ -107,6 +109,8 @@ main(int argc, char **argv)
 	rsw_bench_ipc_one("pipe", &o, &pipe_row);
 	rsw_bench_ipc_one("ringsweep-spin", &o, &spin);
 	rsw_bench_ipc_one("ringsweep-sleep", &o, &sleep_row);
+	rsw_bench_ipc_one("threads-spin", &o, &tspin);
+	rsw_bench_ipc_one("threads-sleep", &o, &tsleep);
 	if (!line.measured || !pipe_row.measured) {
 		fprintf(stderr, "bench_engine: the baselines could not be measured\n");
 		return 1;
@@ -116,17 +120,21 @@ main(int argc, char **argv)
 	print_row("baseline  pipe round trip", &pipe_row, &line);
 	print_row("latency   task round trip idle=spin", &spin, &line);
 	print_row("latency   task round trip idle=sleep", &sleep_row, &line);
+	print_row("latency   threads round trip idle=spin", &tspin, &line);
+	print_row("latency   threads round trip idle=sleep", &tsleep, &line);
 	{
 		int counts[RSW_SCALING_MAX_COUNTS];
 		int n = rsw_scaling_counts(max_workers, counts, RSW_SCALING_MAX_COUNTS);
 
-		for (int i = 0; i < n; i++) {
-			double t = engine_throughput(counts[i], tasks);
+		for (int mode = RSW_MODE_PROCESSES; mode <= RSW_MODE_THREADS; mode++)
+			for (int i = 0; i < n; i++) {
+				double t = engine_throughput(counts[i], mode, tasks);
 
-			printf("throughput empty tasks, %2d worker(s): %10.0f tasks/s"
-			       "  = %.1fx pipe messages/s\n", counts[i], t,
-			       t / pipe_row.msgs_per_s);
-		}
+				printf("throughput empty tasks, %2d worker %s: %10.0f "
+				       "tasks/s  = %.1fx pipe messages/s\n", counts[i],
+				       mode == RSW_MODE_THREADS ? "thread(s)" : "process(es)",
+				       t, t / pipe_row.msgs_per_s);
+			}
 	}
 	return 0;
 }

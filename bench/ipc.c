@@ -582,9 +582,22 @@ echo_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	return 0;
 }
 
+/* The engine's rows: worker process or thread, spinning or sleeping. */
+static const struct engine_row {
+	const char *name;
+	int mode, idle;
+} engine_rows[] = {
+	{ "ringsweep-spin", RSW_MODE_PROCESSES, RSW_IDLE_SPIN },
+	{ "ringsweep-sleep", RSW_MODE_PROCESSES, RSW_IDLE_SLEEP },
+	{ "threads-spin", RSW_MODE_THREADS, RSW_IDLE_SPIN },
+	{ "threads-sleep", RSW_MODE_THREADS, RSW_IDLE_SLEEP },
+};
+
 static void
-measure_engine(int idle, const rsw_ipc_opts *o, rsw_ipc_row *row)
+measure_engine(const struct engine_row *er, const rsw_ipc_opts *o,
+	       rsw_ipc_row *row)
 {
+	int idle = er->idle;
 	rsw_objective obj = { echo_eval, NULL, NULL, NULL };
 	static double params[RSW_MAX_PARAMS_LIMIT * 64];
 	uint32_t nparams = (uint32_t)(o->size / sizeof(double));
@@ -595,8 +608,7 @@ measure_engine(int idle, const rsw_ipc_opts *o, rsw_ipc_row *row)
 	uint64_t t0, sent = 0, got = 0;
 	int rc;
 
-	snprintf(row->name, sizeof row->name, "ringsweep-%s",
-		 idle == RSW_IDLE_SPIN ? "spin" : "sleep");
+	snprintf(row->name, sizeof row->name, "%s", er->name);
 	if (nparams < 1)
 		nparams = 1;
 	if (nparams > RSW_MAX_PARAMS_LIMIT) {
@@ -609,6 +621,7 @@ measure_engine(int idle, const rsw_ipc_opts *o, rsw_ipc_row *row)
 	rsw_config_init(&cfg);
 	cfg.workers = 1;
 	cfg.idle = idle;
+	cfg.mode = er->mode;
 	cfg.max_params = nparams;
 	cfg.pin = 1; /* the worker on CPU 0 */
 	if (rsw_sampler_init(&s, o->warmup, o->roundtrips) != 0)
@@ -667,10 +680,9 @@ rsw_bench_ipc_one(const char *name, const rsw_ipc_opts *o, rsw_ipc_row *row)
 			measure(&transports[i], o, row);
 			return 0;
 		}
-	for (int idle = RSW_IDLE_SPIN; idle >= RSW_IDLE_SLEEP; idle--)
-		if (strcmp(name, idle == RSW_IDLE_SPIN ? "ringsweep-spin" :
-							 "ringsweep-sleep") == 0) {
-			measure_engine(idle, o, row);
+	for (size_t i = 0; i < sizeof engine_rows / sizeof engine_rows[0]; i++)
+		if (strcmp(name, engine_rows[i].name) == 0) {
+			measure_engine(&engine_rows[i], o, row);
 			return 0;
 		}
 	return -1;
@@ -679,8 +691,6 @@ rsw_bench_ipc_one(const char *name, const rsw_ipc_opts *o, rsw_ipc_row *row)
 int
 rsw_bench_ipc(const rsw_ipc_opts *o, rsw_ipc_row *rows, int max_rows)
 {
-	static const char *const engine_rows[] = { "ringsweep-spin",
-						   "ringsweep-sleep" };
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++) {
@@ -690,10 +700,11 @@ rsw_bench_ipc(const rsw_ipc_opts *o, rsw_ipc_row *rows, int max_rows)
 			continue;
 		rsw_bench_ipc_one(transports[i].name, o, &rows[n++]);
 	}
-	for (int i = 0; i < 2 && n < max_rows; i++) {
-		if (o->only != NULL && strstr(engine_rows[i], o->only) == NULL)
+	for (size_t i = 0; i < sizeof engine_rows / sizeof engine_rows[0] &&
+			   n < max_rows; i++) {
+		if (o->only != NULL && strstr(engine_rows[i].name, o->only) == NULL)
 			continue;
-		rsw_bench_ipc_one(engine_rows[i], o, &rows[n++]);
+		rsw_bench_ipc_one(engine_rows[i].name, o, &rows[n++]);
 	}
 	return n;
 }

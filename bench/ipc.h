@@ -38,7 +38,8 @@ typedef struct rsw_ipc_row {
 int rsw_bench_ipc(const rsw_ipc_opts *o, rsw_ipc_row *rows, int max_rows);
 
 /* Measures one transport by name ("cache-line", "ck-mpmc", "pipe", ...,
- * "ringsweep-spin", "ringsweep-sleep"): the one definition every
+ * "ringsweep-spin", "ringsweep-sleep", "threads-spin", "threads-sleep":
+ * the engine with a worker process or thread): the one definition every
  * benchmark uses for it.  0, or -1 for an unknown name. */
 int rsw_bench_ipc_one(const char *name, const rsw_ipc_opts *o,
 		      rsw_ipc_row *row);

@@ -32,10 +32,16 @@ struct rsw__worker {
 	uint64_t recycle_after; /* 0: never */
 	uint64_t soft_mem;	/* 0: none */
 	int in_thread;		/* a thread of the host (never replaced) */
+	int pinned;		/* pinned to CPU slot mod the online CPUs */
 	/* The loop's own: */
 	struct rsw_worker_slot *ws;
 	uint32_t result_tail;	/* producer index of its result ring (ring.h) */
 	uint32_t task_gen;	/* the seqlock generation it last published */
+	/* Adaptive idle: how long its last waits for work lasted (ns, a
+	 * ring; 0 = not seen yet) and where the next goes. */
+	uint64_t waits[8];
+	uint32_t next_wait;
+	int may_spin_long;	/* the workers and the driver fit on the CPUs */
 };
 
 /* Runs the worker loop until shutdown; returns the exit code a worker

@@ -79,6 +79,8 @@ struct supervisor {
 	uint32_t nworkers;
 	struct child *children;
 	uint32_t consecutive_deaths;
+	uint32_t consecutive_timeouts;
+	uint64_t last_timeout_seq;	/* the task of the last one counted */
 	uint64_t progress_mark;
 	int giving_up;
 	uint64_t next_sweep_ns;	/* of orphans: see sweep_orphans */
@@ -171,6 +173,16 @@ vm_data_bytes(void)
 	return (uint64_t)kb * 1024u;
 }
 
+/* Timeouts in a row, nothing completed, that make a crash loop: the
+ * configured limit, and at least every worker twice over. */
+static uint32_t
+timeout_loop_limit(const struct supervisor *s)
+{
+	uint32_t twice = 2 * s->nworkers;
+
+	return s->cfg->crash_loop_deaths > twice ? s->cfg->crash_loop_deaths : twice;
+}
+
 _Noreturn static void
 worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	       pid_t parent)
@@ -227,7 +239,8 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 		struct rsw__worker w = { .a = &a, .obj = s->obj, .slot = slot,
 					 .incarnation = incarnation,
 					 .recycle_after = s->cfg->recycle_after,
-					 .soft_mem = s->cfg->soft_mem };
+					 .soft_mem = s->cfg->soft_mem,
+					 .pinned = s->cfg->pin };
 
 		code = rsw__worker_loop(&w);
 	}
@@ -470,19 +483,32 @@ reap(struct supervisor *s, uint32_t slot)
 	 * a crash loop -- deadline kills included: a worker that hangs on
 	 * every task (a lock held at fork, a service that is down) would
 	 * otherwise run the whole sweep one timeout at a time.  Any task
-	 * completed resets the count, so a slow task now and then, between
-	 * others that finish, never adds up to one. */
+	 * completed resets the counts, so a slow task now and then, between
+	 * others that finish, never adds up to one.  Timeouts count apart
+	 * and need more: every worker timing out twice over (one window of
+	 * slow tasks, all in flight at once, is not a loop), and a task
+	 * retried after its own timeout counts once (max_attempts bounds
+	 * it). */
 	progress = total_progress(s);
 	if (progress != s->progress_mark) {
 		s->progress_mark = progress;
 		s->consecutive_deaths = 0;
+		s->consecutive_timeouts = 0;
+		s->last_timeout_seq = UINT64_MAX;
 	}
-	if (d.kind != RSW_DEATH_RECYCLED &&
-	    ++s->consecutive_deaths >= s->cfg->crash_loop_deaths) {
+	if (d.kind == RSW_DEATH_TIMEOUT) {
+		if (d.task_seq != s->last_timeout_seq)
+			s->consecutive_timeouts++;
+		s->last_timeout_seq = d.task_seq;
+	} else if (d.kind != RSW_DEATH_RECYCLED) {
+		s->consecutive_deaths++;
+	}
+	if (s->consecutive_deaths >= s->cfg->crash_loop_deaths ||
+	    s->consecutive_timeouts >= timeout_loop_limit(s)) {
 		memset(&d, 0, sizeof d);
 		d.slot = slot;
 		d.kind = RSW_DEATH_CRASH_LOOP;
-		d.detail = (int32_t)s->consecutive_deaths;
+		d.detail = (int32_t)(s->consecutive_deaths + s->consecutive_timeouts);
 		s->giving_up = 1;
 		report(s, &d);
 		return;
@@ -723,6 +749,7 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 	 * auto-reaped, and wait4() could not tell how they died. */
 	signal(SIGCHLD, SIG_DFL);
 	memset(&s, 0, sizeof s);
+	s.last_timeout_seq = UINT64_MAX;
 	s.obj = obj;
 	s.cfg = cfg;
 	s.ctl_fd = ctl_fd;

@@ -5,10 +5,11 @@
  *
  * There is no supervisor: nothing here can kill a thread, so what needs
  * one (deadlines, memory limits, replacing a worker) is refused at
- * validation (engine.c).  Each thread is created with every signal
- * blocked (the host's handlers run on the host's threads, never in the
- * middle of an evaluation), a bounded stack, a name (rsw-worker-N), and
- * optionally pinned.  rsw__threads_start returns once every worker_init
+ * validation (engine.c).  Each thread is created with every asynchronous
+ * signal blocked (the host's handlers run on the host's threads, never in
+ * the middle of an evaluation; a fault -- SIGSEGV and its kind -- stays
+ * deliverable, so the host's crash handler still sees one), a bounded
+ * stack, a name (rsw-worker-N), and optionally pinned.  rsw__threads_start returns once every worker_init
  * has answered, so a failed one fails the open.
  */
 
@@ -51,6 +52,18 @@ worker_thread_main(void *arg)
 	char name[16];
 	int rc = 0;
 
+	{
+		/* The faults a thread causes itself: blocked, they would not
+		 * reach the host's handler (or kill the process cleanly). */
+		static const int faults[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+					      SIGTRAP, SIGSYS, SIGABRT };
+		sigset_t set;
+
+		sigemptyset(&set);
+		for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+			sigaddset(&set, faults[i]);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	}
 	snprintf(name, sizeof name, "rsw-worker-%u", t->w.slot);
 	(void)pthread_setname_np(pthread_self(), name);
 	if (p->pin) {
@@ -131,6 +144,7 @@ rsw__threads_start(struct rsw__threads **out, rsw_arena *a,
 		 * never replaced, and the arena's counter starts above 0. */
 		t->w.incarnation = ck_pr_faa_32(&a->hdr->next_incarnation, 1);
 		t->w.in_thread = 1;
+		t->w.pinned = p->pin;
 		if (pthread_create(&t->id, &attr, worker_thread_main, t) != 0)
 			rc = RSW_ESYS;
 		else

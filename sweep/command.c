@@ -370,8 +370,10 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 {
 	const rsw__cmd *c = ctx;
 	char *argv[MAX_WORDS + 1];
-	/* One per worker thread (thread mode); a process has one. */
-	static __thread char buf[OUTPUT_KEEP + 1];
+	/* Per call: thread-mode workers run this concurrently, and 64 KiB
+	 * of thread-local storage would come out of every thread's stack
+	 * (a malloc is nothing beside the fork and exec of a task). */
+	char *buf = malloc(OUTPUT_KEEP + 1);
 	int cut_mid_line = 0;
 	char whybuf[160];
 	const char *why;
@@ -382,6 +384,11 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	for (int w = 0; w < c->nwords; w++)
 		argv[w] = expand(c, c->words[w].text, x);
 	argv[c->nwords] = NULL;
+	if (buf == NULL) {
+		out->error_code = ENOMEM;
+		rc = -1;
+		goto out;
+	}
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		out->error_code = errno;
 		rc = -1;
@@ -390,6 +397,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	pid = fork();
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
+		sigset_t none;
 		ssize_t ignored;
 
 		/* Its own process group (the unit a timeout kills), and it
@@ -397,6 +405,10 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		 * group, a read would stop it (SIGTTIN) forever. */
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* A mask survives exec: a thread-mode worker blocks every
+		 * signal, the command must not (its own timeouts, SIGPIPE). */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		dup2(fds[1], STDOUT_FILENO);
@@ -481,5 +493,6 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 out:
 	for (int w = 0; w < c->nwords; w++)
 		free(argv[w]);
+	free(buf);
 	return rc;
 }

@@ -616,8 +616,6 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->engine.max_message = x->engine.max_message;
 	c->engine.ring_capacity = x->engine.ring_capacity;
 	c->engine.mode = x->engine.mode;
-	c->engine.crash_loop_deaths = x->engine.crash_loop_deaths;
-	c->engine.crash_loop_failures = x->engine.crash_loop_failures;
 	c->engine.thread_stack_kb = x->engine.thread_stack_kb;
 	c->engine.close_inherited_fds = x->engine.close_inherited_fds;
 	c->engine.keep_fds = x->engine.keep_fds;

@@ -29,7 +29,11 @@ case "$cflags" in *-D*) fail "pkg-config --cflags leaks a definition: $cflags";;
 
 # The shared library exports the public API and nothing else.
 soname=$(readelf -d "$libdir/libringsweep.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
-[ "$soname" = "libringsweep.so.0.2" ] || fail "SONAME is '$soname'"
+# Within 0.x the SONAME carries major.minor (include/ringsweep/version.h).
+major=$(sed -n 's/#define RSW_VERSION_MAJOR \([0-9]*\)/\1/p' "$src/include/ringsweep/version.h")
+minor=$(sed -n 's/#define RSW_VERSION_MINOR \([0-9]*\)/\1/p' "$src/include/ringsweep/version.h")
+[ -n "$major" ] && [ -n "$minor" ] || fail "no version in version.h"
+[ "$soname" = "libringsweep.so.$major.$minor" ] || fail "SONAME is '$soname'"
 exported=$(nm -D --defined-only "$libdir/libringsweep.so" | awk '{print $3}')
 bad=$(grep -v '^rsw_[a-z]' <<<"$exported" || true)
 [ -z "$bad" ] || fail "exported beyond the public API: $(echo $bad)"

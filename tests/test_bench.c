@@ -86,7 +86,8 @@ Test(bench, ipc_smoke_emits_valid_json_for_every_transport, .timeout = 120)
 			       NULL };
 	const char *expect[] = { "cache-line", "ck-spsc", "ck-mpmc", "futex",
 				 "eventfd", "pipe", "unix-stream", "unix-dgram",
-				 "posix-mq", "ringsweep-spin", "ringsweep-sleep" };
+				 "posix-mq", "ringsweep-spin", "ringsweep-sleep",
+				 "threads-spin", "threads-sleep" };
 	char out[] = "/tmp/rsw-ipc-json-XXXXXX";
 	json_t *root, *rows;
 	int fd = mkstemp(out);
@@ -118,6 +119,48 @@ Test(bench, ipc_smoke_emits_valid_json_for_every_transport, .timeout = 120)
 		cr_assert_leq(p50, p99, "%s: quantiles ordered", expect[i]);
 		cr_assert_leq(p99, max, "%s: quantiles ordered", expect[i]);
 		cr_assert_gt(tput, 0, "%s", expect[i]);
+	}
+	json_decref(root);
+	unlink(out);
+}
+
+/* Every idle mode at every gap, measured; and what idle modes are for:
+ * once nothing is submitted, a sleeping or adaptive worker is asleep
+ * (under half a core over the idle window, however loaded the machine),
+ * where a spinning one is not. */
+Test(bench, latency_smoke_emits_every_idle_mode_and_adaptive_goes_to_sleep,
+     .timeout = 120)
+{
+	const char *args[] = { "bench", "latency", "--budget", "0.02", "--idle",
+			       "0.2", "--json", NULL };
+	const char *modes[] = { "spin", "sleep", "adaptive" };
+	const double gaps[] = { 0, 10000, 200000, 2000000 };
+	char out[] = "/tmp/rsw-latency-json-XXXXXX";
+	json_t *root, *rows;
+	int fd = mkstemp(out);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	root = run_json(args, out);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "benchmark")),
+			 "latency");
+	rows = json_object_get(root, "rows");
+	cr_assert_eq(json_array_size(rows), 12);
+	for (size_t i = 0; i < 12; i++) {
+		json_t *r = json_array_get(rows, i);
+		const char *idle = json_string_value(json_object_get(r, "idle"));
+
+		cr_assert_str_eq(idle, modes[i / 4]);
+		cr_assert_eq(json_number_value(json_object_get(r, "gap_ns")), gaps[i % 4]);
+		cr_assert(json_is_true(json_object_get(r, "measured")), "%s: %s", idle,
+			  json_string_value(json_object_get(r, "note")));
+		cr_assert_geq(json_number_value(json_object_get(r, "roundtrips")), 200);
+		cr_assert_leq(json_number_value(json_object_get(r, "p50_ns")),
+			      json_number_value(json_object_get(r, "p99_ns")));
+		if (i >= 4)
+			cr_assert_lt(json_number_value(json_object_get(r, "cpu_idle")), 0.5,
+				     "%s after a gap of %g ns: still spinning", idle,
+				     gaps[i % 4]);
 	}
 	json_decref(root);
 	unlink(out);

@@ -24,6 +24,7 @@ struct lifecycle_counts {
 	int32_t fini_tid[TRACKED];
 	int fail_worker; /* worker_init fails for this worker; -2: none */
 	int fini_before_init; /* a fini came for a worker with no init */
+	uint32_t tasks_run;
 };
 
 static struct lifecycle_counts *
@@ -424,5 +425,50 @@ Test(threads, stats_are_read_whole_from_another_thread, .timeout = 60)
 		cr_assert_gt(r.reads, 0);
 		cr_assert_not(r.inconsistent, "a torn or stale copy of the counters");
 		rsw_engine_close(r.e);
+	}
+}
+
+static int
+counted_5ms(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	    rsw_eval_out *out)
+{
+	struct lifecycle_counts *k = ctx;
+
+	__atomic_fetch_add(&k->tasks_run, 1, __ATOMIC_SEQ_CST);
+	busy_wait_ns(5000000);
+	out->value = x[0];
+	return 0;
+}
+
+/* Close abandons what is queued: the tasks running finish (a thread cannot
+ * be stopped mid-task), nothing more starts -- in thread mode (else close
+ * would run the whole queue) and for worker processes (else they would
+ * start tasks through their grace and be killed without worker_fini). */
+Test(threads, close_starts_nothing_more_in_either_mode, .timeout = 60)
+{
+	for (int threads = 0; threads <= 1; threads++) {
+		struct lifecycle_counts *k = shared_counts();
+		rsw_objective obj = { counted_5ms, counting_init, k, counting_fini };
+		double x[1000] = { 0 };
+		rsw_config c;
+		rsw_engine *e;
+		uint32_t ran;
+
+		rsw_config_init(&c);
+		c.workers = 2;
+		c.mode = threads ? RSW_MODE_THREADS : RSW_MODE_PROCESSES;
+		c.max_batch = 8;
+		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		cr_assert_eq(rsw_engine_submit_batch(e, x, 1, 1000), 1000);
+		rsw_engine_close(e);
+		ran = __atomic_load_n(&k->tasks_run, __ATOMIC_SEQ_CST);
+		/* Each worker: the task it ran at close, and one it may have
+		 * claimed as the flag was set; far from the 1000 queued. */
+		cr_assert_leq(ran, 8, "%s: %u of 1000 queued tasks ran",
+			      threads ? "threads" : "processes", ran);
+		cr_assert_eq(total(k->finis), total(k->inits), "%s: %u inits, %u finis",
+			     threads ? "threads" : "processes", total(k->inits),
+			     total(k->finis));
+		munmap(k, sizeof *k);
 	}
 }

@@ -1,8 +1,8 @@
 /*
  * tools/bench_cli.h - what `ringsweep bench`'s files share: output
  * formats, the gnuplot helper, the machine description in JSON, and one
- * entry point per benchmark (one file each: bench_ipc.c, bench_scaling.c,
- * bench_suggest.c, bench_store.c).
+ * entry point per benchmark (one file each: bench_ipc.c, bench_latency.c,
+ * bench_scaling.c, bench_suggest.c, bench_store.c).
  */
 #ifndef RSW_TOOLS_BENCH_CLI_H
 #define RSW_TOOLS_BENCH_CLI_H
@@ -54,6 +54,7 @@ void rsw_bench_machine_json(void);
 void rsw_bench_json_num(const char *key, double v, const char *sep);
 
 int rsw_bench_ipc_main(int argc, char **argv);
+int rsw_bench_latency_main(int argc, char **argv);
 int rsw_bench_scaling_main(int argc, char **argv);
 int rsw_bench_suggest_main(int argc, char **argv);
 int rsw_bench_store_main(int argc, char **argv);

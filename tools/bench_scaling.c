@@ -19,7 +19,7 @@
 struct scaling_args {
 	rsw_scaling_opts o;
 	long long max_workers;
-	int idle;	/* index in "sleep|spin" */
+	int idle;	/* index in "sleep|spin|adaptive" (enum rsw_idle_mode) */
 	struct rsw_bench_out out;
 };
 
@@ -196,8 +196,9 @@ static const rsw_opt options[] = {
 	  .help = "the most workers measured (default: all CPUs)" },
 	{ "budget", 0, RSW_OPT_REAL, 0, "SEC", F(o.budget_s), .rlo = 0.001,
 	  .rhi = 3600, .help = "serial work per configuration (default 1)" },
-	{ "idle", 0, RSW_OPT_WORD, 0, "sleep|spin", F(idle), .words = "sleep|spin",
-	  .help = "the workers' idle mode (default sleep)" },
+	{ "idle", 0, RSW_OPT_WORD, 0, "adaptive|sleep|spin", F(idle),
+	  .words = "sleep|spin|adaptive",
+	  .help = "the workers' idle mode (default adaptive)" },
 	RSW_BENCH_FORMAT_OPTIONS(struct scaling_args),
 	RSW_BENCH_PLOT_OPTION(struct scaling_args, "a plot of the speedups"),
 	RSW_BENCH_HELP_OPTION(struct scaling_args),
@@ -212,6 +213,7 @@ rsw_bench_scaling_main(int argc, char **argv)
 		.o = { .durations_ns = { 10000, 100000, 1000000, 10000000 },
 		       .ndurations = 4, .budget_s = 1.0 },
 		.max_workers = sysconf(_SC_NPROCESSORS_ONLN),
+		.idle = RSW_IDLE_ADAPTIVE,
 	};
 	rsw_scaling_row rows[RSW_SCALING_MAX_DURATIONS * RSW_SCALING_MAX_COUNTS];
 	double ipu;
@@ -229,7 +231,7 @@ rsw_bench_scaling_main(int argc, char **argv)
 	if (rsw_bench_check_plot(a.out.plot) != 0)
 		return RSW_EXIT_USAGE;
 	a.o.max_workers = (int)a.max_workers;
-	a.o.idle = a.idle == 1 ? RSW_IDLE_SPIN : RSW_IDLE_SLEEP;
+	a.o.idle = a.idle; /* the words are in enum rsw_idle_mode's order */
 	ipu = rsw_busy_calibrate();
 	n = rsw_bench_scaling(&a.o, rows, (int)(sizeof rows / sizeof rows[0]));
 	if (n < 0) {

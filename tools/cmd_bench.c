@@ -1,5 +1,5 @@
 /*
- * tools/cmd_bench.c - `ringsweep bench ipc|scaling|suggest|store`: the
+ * tools/cmd_bench.c - `ringsweep bench ipc|latency|scaling|suggest|store`: the
  * dispatch, and what the benchmarks' printers share (gnuplot, the
  * machine in JSON).  The measurements are in bench/; each benchmark's
  * options and output are in tools/bench_NAME.c.
@@ -23,6 +23,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 } benches[] = {
 	{ "ipc", rsw_bench_ipc_main },
+	{ "latency", rsw_bench_latency_main },
 	{ "scaling", rsw_bench_scaling_main },
 	{ "suggest", rsw_bench_suggest_main },
 	{ "store", rsw_bench_store_main },
@@ -156,7 +157,7 @@ rsw_cmd_bench(int argc, char **argv)
 		if (strcmp(argv[1], benches[i].name) == 0)
 			return benches[i].run(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		puts("usage: ringsweep bench ipc|scaling|suggest|store [OPTIONS]  "
+		puts("usage: ringsweep bench ipc|latency|scaling|suggest|store [OPTIONS]  "
 		     "(--help for each)");
 		return RSW_EXIT_OK;
 	}

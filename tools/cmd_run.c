@@ -133,9 +133,11 @@ static const rsw_opt options[] = {
 	  .words = "skip|fail", .help = "stop at the first permanently failed "
 					"task, or record it and go on "
 					"(default skip)" },
-	{ "idle", 0, RSW_OPT_WORD, RSW_OPT_EXEC, "sleep|spin", F(idle),
-	  .words = "sleep|spin", .needs_workers = 1,
-	  .help = "idle workers sleep after ~10 us, or spin (default sleep)" },
+	{ "idle", 0, RSW_OPT_WORD, RSW_OPT_EXEC, "adaptive|sleep|spin", F(idle),
+	  .words = "sleep|spin|adaptive", .needs_workers = 1,
+	  .help = "idle workers spin while work has been coming within ~1 ms, "
+		  "else sleep after ~10 us (adaptive, the default); always "
+		  "sleep after ~10 us; or always spin (burns the cores)" },
 	{ "max-batch", 0, RSW_OPT_INT, RSW_OPT_EXEC, "N", F(max_batch), 1, 4096,
 	  .help = "cap on tasks per ring descriptor; 1 disables batching "
 		  "(default 64)" },
@@ -148,10 +150,11 @@ static const rsw_opt options[] = {
 	{ "soft-mem", 0, RSW_OPT_SIZE, RSW_OPT_EXEC, "SIZE", F(soft_mem),
 	  .needs_workers = 1,
 	  .help = "replace a worker between tasks once its heap passes SIZE" },
-	{ "crash-loop", 0, RSW_OPT_INT, RSW_OPT_EXEC, "N", F(crash_loop), 1, 1000000,
+	{ "crash-loop", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "N", F(crash_loop), 1, 1000000,
 	  .help = "stop as a crash loop after N worker deaths (crashes, exits, "
-		  "timeouts) in a row with no task completed between them, or "
-		  "N tasks in a row failed for good by deaths (default 16)" },
+		  "timeouts: at least 2 per worker) in a row with no task "
+		  "completed between them, or N tasks in a row failed for good "
+		  "by deaths (default 16)" },
 	{ "recycle-after", 0, RSW_OPT_INT, RSW_OPT_EXEC, "N", F(recycle_after), 1,
 	  LLONG_MAX, .needs_workers = 1,
 	  .help = "replace each worker after N tasks (a fork: microseconds)" },
@@ -362,7 +365,7 @@ engine_options(const struct run_args *a, rsw_config *e)
 	e->max_attempts = (uint32_t)a->retries + 1;
 	e->retry_errors = a->retry_errors;
 	e->on_error = a->on_error == 1 ? RSW_ON_ERROR_FAIL : RSW_ON_ERROR_SKIP;
-	e->idle = a->idle == 1 ? RSW_IDLE_SPIN : RSW_IDLE_SLEEP;
+	e->idle = a->idle; /* the words are in enum rsw_idle_mode's order */
 	if (a->max_batch > 0)
 		e->max_batch = (uint32_t)a->max_batch;
 	e->max_mem = a->max_mem;
@@ -441,6 +444,7 @@ parse(struct run_args *a, int argc, char **argv)
 	rsw_space_init(&a->space);
 	a->algo = "grid";
 	a->minimize = 1;
+	a->idle = RSW_IDLE_ADAPTIVE;
 	if (rsw_opt_parse("run", options, NOPTIONS, argc, argv, a, a->given) != 0)
 		return RSW_EXIT_USAGE;
 	if (a->help) {

@@ -27,7 +27,7 @@ struct run_args {
 	long long retries;
 	int retry_errors;
 	int on_error;		/* index in "skip|fail" */
-	int idle;		/* index in "sleep|spin" */
+	int idle;		/* index in "sleep|spin|adaptive" (enum rsw_idle_mode) */
 	long long max_batch;
 	uint64_t max_mem, soft_mem;
 	long long recycle_after;

@@ -70,8 +70,15 @@ enum rsw_status {
 RSW_EXTERN const char *rsw_status_name(int status);
 
 enum rsw_idle_mode {
-	RSW_IDLE_SLEEP = 0, /* spin ~10 us, then sleep on a futex (default) */
-	RSW_IDLE_SPIN = 1,  /* never sleep: lowest latency, burns the cores */
+	RSW_IDLE_SLEEP = 0,    /* spin ~10 us, then sleep on a futex */
+	RSW_IDLE_SPIN = 1,     /* never sleep: lowest latency, burns the cores */
+	RSW_IDLE_ADAPTIVE = 2, /* the default: each worker learns how long it
+				  waits for work (the 75th percentile of its
+				  last 8 waits); while that is at most 1 ms it
+				  spins up to twice as long before sleeping, so
+				  tasks that come every few hundred
+				  microseconds find it awake; longer waits, or
+				  a stream that stopped, sleep as above */
 };
 
 enum rsw_on_error {
@@ -167,8 +174,10 @@ typedef struct rsw_config {
 				    retried while attempts remain */
 	int on_error;		 /* enum rsw_on_error */
 	uint32_t crash_loop_deaths;   /* R consecutive worker deaths (crashes,
-					 exits, deadline kills) with no task
-					 completed between them */
+					 exits) with no task completed between
+					 them; for deadline kills max(R, 2 x
+					 workers), a task retried after its
+					 own timeout counted once */
 	uint32_t crash_loop_failures; /* R consecutive tasks failed for good by
 					 worker deaths (crash, exit, kill) */
 	uint32_t max_inflight;	 /* power of two: tasks in flight + awaiting poll */
@@ -215,7 +224,7 @@ typedef struct rsw_config {
 				     objective's deepest call must fit) */
 } rsw_config;
 
-/* Fills *cfg with defaults: 1 worker, sleep idle, no timeout, 1 attempt,
+/* Fills *cfg with defaults: 1 worker, adaptive idle, no timeout, 1 attempt,
  * on_error skip, crash loop after 16 deaths / 16 failures, 8192 in flight,
  * 1024 descriptors, 16 params, 0 metrics, batching up to 64 tasks. */
 RSW_EXTERN void rsw_config_init(rsw_config *cfg);

@@ -302,7 +302,7 @@ def _exec_options(n_jobs: Any, serial: bool, idle: str, pin: bool, nice: int,
         raise ValueError(f"nice must be an int from 0 to 19, not {nice!r}")
     return {
         "workers": _workers(n_jobs, serial),
-        "idle": _choose(idle, "idle", ("sleep", "spin")),
+        "idle": _choose(idle, "idle", ("sleep", "spin", "adaptive")),  # enum order
         "pin": int(bool(pin)),
         "nice": nice,
         "recycle_after": _count(recycle_after, "recycle_after"),
@@ -552,7 +552,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
           retry_errors: bool = False, on_error: str = "skip",
           max_mem: Union[int, str, None] = None, soft_mem: Union[int, str, None] = None,
           recycle_after: Optional[int] = None, pin: bool = False, nice: int = 0,
-          idle: str = "sleep", window: Optional[int] = None,
+          idle: str = "adaptive", window: Optional[int] = None,
           max_batch: Optional[int] = None, population: Optional[int] = None,
           generations: Optional[int] = None, init: Optional[int] = None,
           db: Optional[str] = None, results_csv: Optional[str] = None,
@@ -585,7 +585,8 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
     soft_mem    replace a worker, between tasks, once it holds this much
     recycle_after  replace a worker after this many evaluations
     pin, nice   pin worker i to CPU i; lower the workers' priority
-    idle        "sleep" (default) or "spin" (lowest latency, burns CPU)
+    idle        "adaptive" (default: spin while tasks come within ~1 ms),
+                "sleep" or "spin" (lowest latency, burns CPU)
     window      results an adaptive algorithm may run ahead of (default:
                 the algorithm's own)
     max_batch   tasks a worker may take at once (default 64)
@@ -671,7 +672,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
 
 
 def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
-           serial: bool = False, idle: str = "sleep", pin: bool = False, nice: int = 0,
+           serial: bool = False, idle: str = "adaptive", pin: bool = False, nice: int = 0,
            recycle_after: Optional[int] = None, soft_mem: Union[int, str, None] = None,
            max_batch: Optional[int] = None, results_csv: Optional[str] = None,
            progress: Union[bool, str, None] = None, keep_trials: bool = True,

@@ -473,7 +473,7 @@ py_worker_init(void *ctx, int worker)
 	struct py_objective *o = ctx;
 	PyObject *r;
 
-	if (getpid() == o->driver_pid)
+	if (worker < 0 || getpid() == o->driver_pid)
 		return 0;
 	PyOS_AfterFork_Child();
 	o->in_worker = 1;

@@ -165,7 +165,10 @@ struct rsw_engine {
 	struct rsw__threads *threads; /* thread mode's workers, or NULL */
 	pid_t sup_pid;
 	int sup_pidfd;	/* watched instead of waitpid: the application may
-			   reap children itself or ignore SIGCHLD */
+			   reap children itself or ignore SIGCHLD; -1 where
+			   there are no pidfds (sup_pid_only) */
+	int sup_pid_only; /* no pidfds (kernels before 5.3, valgrind): the
+			     control pipe tells the supervisor's death */
 	int ctl_fd;
 	uint32_t mask;
 	struct flight *fl;
@@ -876,7 +879,15 @@ watch_externals(rsw_engine *e)
 			uint64_t want = ck_pr_load_64(&ws->proc_start);
 			int fd = (int)syscall(SYS_pidfd_open, (pid_t)claim, 0);
 
-			if (fd < 0) {
+			if (fd < 0 && errno == ENOSYS) {
+				/* No pidfds (kernels before 5.3, valgrind):
+				 * its start time, read every period, tells it
+				 * alive (a recycled pid has another). */
+				if (want == 0 ||
+				    rsw__proc_start_time((pid_t)claim) == want)
+					continue;
+				dead = 1;
+			} else if (fd < 0) {
 				/* Only "no such process" means dead; EMFILE
 				 * and the like mean: look again later. */
 				if (errno != ESRCH)
@@ -1044,6 +1055,19 @@ check_supervisor(rsw_engine *e)
 {
 	struct pollfd p = { .fd = e->sup_pidfd, .events = POLLIN };
 
+	if (e->sup_pid_only && e->sup_pid > 0) {
+		/* The supervisor holds the control pipe's only read end (its
+		 * workers close theirs): it is closed when it dies, and our
+		 * write end reports an error. */
+		p.fd = e->ctl_fd;
+		p.events = POLLOUT;
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP))) {
+			waitpid(e->sup_pid, NULL, WNOHANG);
+			e->sup_pid = 0;
+			set_error(e, RSW_ESUPERVISOR);
+		}
+		return;
+	}
 	if (e->sup_pidfd >= 0 && poll(&p, 1, 0) == 1) {
 		waitpid(e->sup_pid, NULL, WNOHANG);
 		rsw__fd_close(e->sup_pidfd);
@@ -1555,11 +1579,14 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	close(ctl[0]);
 	e->sup_pid = pid;
 	e->sup_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (e->sup_pidfd < 0) {
+	if (e->sup_pidfd >= 0) {
+		rsw__fd_own(e->sup_pidfd);
+	} else if (errno == ENOSYS) {
+		e->sup_pid_only = 1;
+	} else {
 		rsw_engine_close(e);
 		return RSW_ESYS;
 	}
-	rsw__fd_own(e->sup_pidfd);
 	publish_stats(e);
 	*out = e;
 	return 0;
@@ -1963,6 +1990,24 @@ stop_supervisor(rsw_engine *e)
 	}
 	rsw__fd_close(e->ctl_fd);
 	e->ctl_fd = -1;
+	if (e->sup_pid_only && e->sup_pid > 0) {
+		/* No pidfd to wait on: look for its exit every millisecond
+		 * through the same grace, then SIGKILL it (our child, not yet
+		 * reaped, so the pid is still its own -- unless the
+		 * application reaps children itself: ECHILD, gone). */
+		uint64_t until = rsw__mono_ns() + CLOSE_GRACE_NS;
+		pid_t got;
+
+		while ((got = waitpid(e->sup_pid, NULL, WNOHANG)) == 0 &&
+		       rsw__mono_ns() < until)
+			(void)poll(NULL, 0, 1);
+		if (got == 0) {
+			kill(e->sup_pid, SIGKILL);
+			waitpid(e->sup_pid, NULL, 0);
+		}
+		e->sup_pid = 0;
+		return;
+	}
 	if (e->sup_pidfd < 0)
 		return;
 	/* EOF on the control pipe makes the supervisor kill and reap its

@@ -14,7 +14,10 @@
  * becomes readable when its process exits; the supervisor reaps it with
  * wait4() (for rusage) and only then reports the death on the death ring:
  * a reaped process can write nothing more, which is what lets the driver
- * re-queue its tasks safely.
+ * re-queue its tasks safely.  Where pidfd_open does not exist (kernels
+ * before 5.3; valgrind 3.19, which does not know the call), SIGCHLD
+ * through a signalfd in the same epoll set wakes the supervisor instead,
+ * and every worker is looked at with a non-blocking wait4().
  *
  * Deadlines: when a timeout is configured the supervisor looks at the
  * worker table every 2 ms to learn when tasks start, and sleeps until the
@@ -39,6 +42,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +53,7 @@
 
 #define DEADLINE_POLL_NS 2000000ull
 #define CTL_TAG UINT64_MAX
+#define CHLD_TAG (UINT64_MAX - 1)
 /* How long workers stopped in order have to run worker_fini and exit;
  * below the driver's own grace for us (engine.c's CLOSE_GRACE_NS). */
 #define FINI_GRACE_NS 1000000000ull
@@ -76,6 +81,7 @@ struct supervisor {
 	const rsw_objective *obj;
 	const rsw_config *cfg;
 	int epfd, ctl_fd;
+	int sigfd;		/* SIGCHLD, where there are no pidfds; else -1 */
 	uint32_t nworkers;
 	struct child *children;
 	uint32_t consecutive_deaths;
@@ -220,6 +226,16 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	 * the control pipe, its siblings' pidfds. */
 	close(s->epfd);
 	close(s->ctl_fd);
+	if (s->sigfd >= 0) {
+		sigset_t chld;
+
+		close(s->sigfd);
+		/* Blocked for the signalfd; a worker (and what its tasks
+		 * exec) must get SIGCHLD as usual. */
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	}
 	for (uint32_t w = 0; w < s->nworkers; w++)
 		if (s->children[w].pid > 0 && s->children[w].pidfd >= 0)
 			close(s->children[w].pidfd);
@@ -293,8 +309,10 @@ spawn(struct supervisor *s, uint32_t slot)
 	/* A fork holds what we hold: the base its own memory grows from. */
 	c->rss_base = s->cfg->max_mem != 0 ? resident_bytes(getpid()) : 0;
 	c->mem_killed = 0;
-	c->pidfd = pidfd_open_(pid);
-	if (c->pidfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, c->pidfd, &ev) != 0) {
+	c->pidfd = -1;
+	if (s->sigfd < 0 &&
+	    ((c->pidfd = pidfd_open_(pid)) < 0 ||
+	     epoll_ctl(s->epfd, EPOLL_CTL_ADD, c->pidfd, &ev) != 0)) {
 		int saved = errno;
 
 		if (c->pidfd >= 0)
@@ -412,11 +430,13 @@ reap(struct supervisor *s, uint32_t slot)
 	int status;
 	uint64_t progress;
 
-	if (wait4(c->pid, &status, WNOHANG, &ru) != c->pid)
+	if (c->pid <= 0 || wait4(c->pid, &status, WNOHANG, &ru) != c->pid)
 		return;
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
-	close(c->pidfd);
-	c->pidfd = -1;
+	if (c->pidfd >= 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
 	kill_child_group(ws, c->pid);
 	ck_pr_store_32(&ws->child_pgid, 0);
 	ck_pr_store_32(&ws->state, RSW_WORKER_DEAD);
@@ -648,6 +668,16 @@ check_deadlines(struct supervisor *s, uint64_t now)
 	return next;
 }
 
+/* Empties the signalfd (SIGCHLDs merge: what counts is the wait4s). */
+static void
+drain_signals(struct supervisor *s)
+{
+	struct signalfd_siginfo info;
+
+	while (s->sigfd >= 0 && read(s->sigfd, &info, sizeof info) == sizeof info)
+		;
+}
+
 /* At an orderly close (the driver set the shutdown flag before it closed
  * the control pipe), workers end their loop and run worker_fini: each gets
  * until `deadline` to exit.  0 when all have, -1 on the first still there
@@ -657,14 +687,30 @@ await_orderly_exits(struct supervisor *s, uint64_t deadline)
 {
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		struct child *c = &s->children[w];
-		struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
-		uint64_t now = rsw__mono_ns();
 
-		if (c->pid <= 0 || c->pidfd < 0)
+		if (c->pid <= 0)
 			continue;
-		if (now >= deadline ||
-		    poll(&p, 1, (int)((deadline - now + 999999) / 1000000)) != 1)
-			return -1;
+		for (;;) {
+			/* Its pidfd, or (none) SIGCHLD on the signalfd, wakes
+			 * us; whether it exited is asked without reaping it. */
+			struct pollfd p = { .fd = c->pidfd >= 0 ? c->pidfd : s->sigfd,
+					    .events = POLLIN };
+			siginfo_t si;
+			uint64_t now = rsw__mono_ns();
+
+			memset(&si, 0, sizeof si);
+			if (c->pidfd < 0 &&
+			    waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    si.si_pid == c->pid)
+				break;
+			if (now >= deadline)
+				return -1;
+			if (poll(&p, 1, (int)((deadline - now + 999999) / 1000000)) == 1) {
+				if (c->pidfd >= 0)
+					break;
+				drain_signals(s);
+			}
+		}
 	}
 	return 0;
 }
@@ -690,6 +736,24 @@ shutdown_all(struct supervisor *s)
 			waitpid(s->children[w].pid, NULL, 0);
 	/* Whatever the workers' tasks left is ours now (subreaper). */
 	(void)rsw__kill_children(NULL, 0);
+}
+
+/* Without pidfds: SIGCHLD blocked and read from a signalfd in the epoll
+ * set.  0, or -1 when that cannot be set up either. */
+static int
+watch_sigchld(struct supervisor *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = CHLD_TAG };
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0)
+		return -1;
+	s->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sigfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev) != 0)
+		return -1;
+	return 0;
 }
 
 /* epoll_pwait2 (Linux 5.11) for a nanosecond timeout; epoll_wait with the
@@ -761,6 +825,15 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 	if (s.children == NULL || s.epfd < 0 ||
 	    epoll_ctl(s.epfd, EPOLL_CTL_ADD, ctl_fd, &ev) != 0)
 		_exit(3);
+	s.sigfd = -1;
+	{
+		int probe = pidfd_open_(getpid());
+
+		if (probe >= 0)
+			close(probe);
+		else if (watch_sigchld(&s) != 0)
+			_exit(3);
+	}
 	/* Relaxed: a display value for `ringsweep top`. */
 	ck_pr_store_32(&s.arena.hdr->supervisor_pid, (uint32_t)getpid());
 	for (uint32_t w = 0; w < s.nworkers; w++) {
@@ -816,6 +889,13 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 			if (evs[i].data.u64 == CTL_TAG) {
 				shutdown_all(&s);
 				_exit(0);
+			}
+			if (evs[i].data.u64 == CHLD_TAG) {
+				/* Signals merge: any worker may have exited. */
+				drain_signals(&s);
+				for (uint32_t w = 0; w < s.nworkers; w++)
+					reap(&s, w);
+				continue;
 			}
 			reap(&s, (uint32_t)evs[i].data.u64);
 		}

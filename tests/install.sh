@@ -67,6 +67,14 @@ cmake --build "$work/cm" >/dev/null
 cmp -s "$work/cm/first.txt" "$work/pc/first.txt" ||
 	fail "CMake build: $(cat "$work/cm/first.txt") vs $(cat "$work/pc/first.txt")"
 "$work/cm/embed_search" 2 >/dev/null || fail "embed_search failed"
+# The C++ backtester, its own CMake project: a sweep from inside its loop,
+# in process and thread mode, which must choose alike.
+cmake -S "$examples/backtester" -B "$work/bt" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/bt" >/dev/null
+"$work/bt/backtester" "$data" 2 >"$work/bt/out.txt" ||
+	fail "backtester: $(cat "$work/bt/out.txt")"
+grep -q "both modes chose the same parameters" "$work/bt/out.txt" ||
+	fail "backtester printed: $(cat "$work/bt/out.txt")"
 
 # 3. Python: the package under the prefix's dist-packages, nothing of the
 # build tree on the path (the extension links the library statically).

@@ -3,7 +3,7 @@
 # nothing when they are all present (idempotent; safe to run every time).
 set -euo pipefail
 
-packages=(gcc make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
+packages=(gcc g++ make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
           libcriterion-dev libsqlite3-dev libjansson-dev liblapacke-dev
           libopenblas-dev libnlopt-dev libxxhash-dev binutils
           python3 python3-dev python3-pytest python3-numpy python3-pandas

@@ -36,7 +36,7 @@ typedef struct rsw_latency_row {
 } rsw_latency_row;
 
 /* Runs spin, sleep and adaptive at every gap; returns the rows filled
- * (idle mode major, gap minor). */
+ * (gap major, idle mode minor: spin, sleep, adaptive). */
 int rsw_bench_latency(const rsw_latency_opts *o, rsw_latency_row *rows,
 		      int max_rows);
 

@@ -3,8 +3,11 @@
 # build-bench/ and runs, in one go on this machine:
 #   1. ringsweep bench ipc       (all transports, 64-byte messages, plot)
 #   2. ringsweep bench scaling   (10 us .. 10 ms tasks, 1..N workers, plot)
-#   3. bench_engine              (the engine's own empty-task figures, beside
-#                                 the same baselines as `bench ipc`)
+#   3. ringsweep bench latency   (round trips after gaps of host work, per
+#                                 idle mode, worker process and thread)
+#      bench_engine              (the engine's own empty-task figures, worker
+#                                 processes and threads, beside the same
+#                                 baselines as `bench ipc`)
 #   4. ringsweep bench store     (rows/s into the results store vs plain SQLite)
 #      and `ringsweep run` of 1,000,000 empty tasks with its store (the
 #      default) and without (--db none): what the store costs end to end
@@ -27,6 +30,10 @@ build-bench/ringsweep bench ipc $(plot ipc-latency.png)
 echo
 echo "== ringsweep bench scaling"
 build-bench/ringsweep bench scaling $(plot scaling.png)
+echo
+echo "== ringsweep bench latency (a worker process, then a worker thread)"
+build-bench/ringsweep bench latency
+build-bench/ringsweep bench latency --threads
 echo
 echo "== bench_engine"
 build-bench/bench/bench_engine "$@"

@@ -574,14 +574,6 @@ measure(const struct tp_ops *ops, const rsw_ipc_opts *o, rsw_ipc_row *row)
 
 /* ---------------------------------------------------- the real engine */
 
-static int
-echo_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
-	  rsw_eval_out *out)
-{
-	out->value = x[0];
-	return 0;
-}
-
 /* The engine's rows: worker process or thread, spinning or sleeping. */
 static const struct engine_row {
 	const char *name;
@@ -598,7 +590,7 @@ measure_engine(const struct engine_row *er, const rsw_ipc_opts *o,
 	       rsw_ipc_row *row)
 {
 	int idle = er->idle;
-	rsw_objective obj = { echo_eval, NULL, NULL, NULL };
+	rsw_objective obj = { bench_echo_eval, NULL, NULL, NULL };
 	static double params[RSW_MAX_PARAMS_LIMIT * 64];
 	uint32_t nparams = (uint32_t)(o->size / sizeof(double));
 	static rsw_result res[1024];

@@ -16,14 +16,6 @@
 #include "latency.h"
 #include "ringsweep/ringsweep.h"
 
-static int
-echo_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
-	  rsw_eval_out *out)
-{
-	out->value = x[0];
-	return 0;
-}
-
 static void
 busy_until(uint64_t t)
 {
@@ -67,7 +59,7 @@ worker_id(rsw_engine *e)
 static void
 measure(const rsw_latency_opts *o, int idle, uint64_t gap, rsw_latency_row *row)
 {
-	rsw_objective obj = { echo_eval, NULL, NULL, NULL };
+	rsw_objective obj = { bench_echo_eval, NULL, NULL, NULL };
 	uint64_t n = (uint64_t)(o->budget_s * 1e9 / (double)(gap + 2000));
 	uint64_t warmup, t_start, t_end;
 	int64_t c0, c1, c2;

@@ -148,7 +148,7 @@ crashy(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 
 /* What `leak` keeps: a chain through the first word of each block, so the
  * blocks stay reachable and no compiler may drop the allocations. */
-static void *leaked;
+static __thread void *leaked; /* per worker thread in thread mode */
 
 static int
 touch_mib(double mib, int keep, rsw_eval_out *out)

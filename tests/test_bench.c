@@ -67,15 +67,24 @@ Test(stats, only_warmup_gives_an_empty_summary, .timeout = 10)
 	rsw_sampler_free(&s);
 }
 
+/* Runs `ringsweep bench ...` (args, with --json), parses what it printed
+ * and checks it names `benchmark`; the file is removed. */
 static json_t *
-run_json(const char **args, const char *out)
+run_json(const char **args, const char *benchmark)
 {
+	char out[] = "/tmp/rsw-bench-json-XXXXXX";
+	int fd = mkstemp(out);
 	json_error_t err;
 	json_t *root;
 
+	cr_assert_geq(fd, 0);
+	close(fd);
 	cr_assert_eq(run_cli(args, out, "/dev/null"), 0, "bench exited non-zero");
 	root = json_load_file(out, 0, &err);
+	unlink(out);
 	cr_assert_not_null(root, "invalid JSON: %s (line %d)", err.text, err.line);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "benchmark")),
+			 benchmark);
 	return root;
 }
 
@@ -88,14 +97,9 @@ Test(bench, ipc_smoke_emits_valid_json_for_every_transport, .timeout = 120)
 				 "eventfd", "pipe", "unix-stream", "unix-dgram",
 				 "posix-mq", "ringsweep-spin", "ringsweep-sleep",
 				 "threads-spin", "threads-sleep" };
-	char out[] = "/tmp/rsw-ipc-json-XXXXXX";
 	json_t *root, *rows;
-	int fd = mkstemp(out);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
-	root = run_json(args, out);
-	cr_assert_str_eq(json_string_value(json_object_get(root, "benchmark")), "ipc");
+	root = run_json(args, "ipc");
 	cr_assert_eq(json_integer_value(json_object_get(root, "size")), 128);
 	rows = json_object_get(root, "transports");
 	cr_assert(json_is_array(rows));
@@ -121,7 +125,6 @@ Test(bench, ipc_smoke_emits_valid_json_for_every_transport, .timeout = 120)
 		cr_assert_gt(tput, 0, "%s", expect[i]);
 	}
 	json_decref(root);
-	unlink(out);
 }
 
 /* Every idle mode at every gap, measured; and what idle modes are for:
@@ -135,15 +138,9 @@ Test(bench, latency_smoke_emits_every_idle_mode_and_adaptive_goes_to_sleep,
 			       "0.2", "--json", NULL };
 	const char *modes[] = { "spin", "sleep", "adaptive" };
 	const double gaps[] = { 0, 10000, 200000, 2000000 };
-	char out[] = "/tmp/rsw-latency-json-XXXXXX";
 	json_t *root, *rows;
-	int fd = mkstemp(out);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
-	root = run_json(args, out);
-	cr_assert_str_eq(json_string_value(json_object_get(root, "benchmark")),
-			 "latency");
+	root = run_json(args, "latency");
 	rows = json_object_get(root, "rows");
 	cr_assert_eq(json_array_size(rows), 12);
 	for (size_t i = 0; i < 12; i++) {
@@ -163,7 +160,6 @@ Test(bench, latency_smoke_emits_every_idle_mode_and_adaptive_goes_to_sleep,
 				     gaps[i / 3]);
 	}
 	json_decref(root);
-	unlink(out);
 }
 
 Test(bench, scaling_smoke_emits_valid_json, .timeout = 120)
@@ -171,15 +167,9 @@ Test(bench, scaling_smoke_emits_valid_json, .timeout = 120)
 	const char *args[] = { "bench", "scaling", "--durations", "20us,200us",
 			       "--max-workers", "2", "--budget", "0.02", "--json",
 			       NULL };
-	char out[] = "/tmp/rsw-scaling-json-XXXXXX";
 	json_t *root, *rows;
-	int fd = mkstemp(out);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
-	root = run_json(args, out);
-	cr_assert_str_eq(json_string_value(json_object_get(root, "benchmark")),
-			 "scaling");
+	root = run_json(args, "scaling");
 	rows = json_object_get(root, "rows");
 	cr_assert_eq(json_array_size(rows), 4, "2 durations x workers {1, 2}");
 	for (size_t i = 0; i < json_array_size(rows); i++) {
@@ -194,7 +184,6 @@ Test(bench, scaling_smoke_emits_valid_json, .timeout = 120)
 		cr_assert_gt(json_integer_value(json_object_get(r, "tasks")), 0);
 	}
 	json_decref(root);
-	unlink(out);
 }
 
 Test(bench, suggest_smoke_emits_valid_json, .timeout = 60)
@@ -202,15 +191,9 @@ Test(bench, suggest_smoke_emits_valid_json, .timeout = 60)
 	const char *args[] = { "bench", "suggest", "--algo", "bayes", "--objective",
 			       "branin", "--at", "12,20", "--span", "0.5", "--json",
 			       NULL };
-	char out[] = "/tmp/rsw-suggest-json-XXXXXX";
 	json_t *root, *rows;
-	int fd = mkstemp(out);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
-	root = run_json(args, out);
-	cr_assert_str_eq(json_string_value(json_object_get(root, "benchmark")),
-			 "suggest");
+	root = run_json(args, "suggest");
 	cr_assert_eq(json_integer_value(json_object_get(root, "dim")), 2);
 	rows = json_object_get(root, "rows");
 	cr_assert_eq(json_array_size(rows), 2);
@@ -229,7 +212,6 @@ Test(bench, suggest_smoke_emits_valid_json, .timeout = 60)
 			  max);
 	}
 	json_decref(root);
-	unlink(out);
 }
 
 Test(bench, bad_options_are_refused_before_measuring, .timeout = 30)

@@ -47,6 +47,17 @@ cpu_ns(int mode, int id)
 	return (int64_t)run;
 }
 
+/* Pins the driver to cpu_b; whether it and the worker (`id`, pinned by
+ * the engine to CPU 0, best effort) are where the table says. */
+static int
+placed_as_said(int id, int cpu_b)
+{
+	cpu_set_t set;
+
+	return bench_pin(cpu_b) == 0 && sched_getaffinity(id, sizeof set, &set) == 0 &&
+	       CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set);
+}
+
 static int
 worker_id(rsw_engine *e)
 {
@@ -87,7 +98,9 @@ measure(const rsw_latency_opts *o, int idle, uint64_t gap, rsw_latency_row *row)
 	cfg.pin = 1; /* the worker on CPU 0 */
 	if (rsw_sampler_init(&s, 0, n) != 0) /* the warm-up runs apart */
 		return;
-	bench_pin(o->cpu_b);
+	/* Opened before the driver pins itself: the worker inherits the
+	 * machine's CPUs (adaptive idle spins only where everyone has one),
+	 * then pins itself to CPU 0. */
 	if ((rc = rsw_engine_open(&e, &cfg, &obj)) != 0) {
 		snprintf(row->note, sizeof row->note, "%s", rsw_strerror(rc));
 		goto out;
@@ -96,6 +109,10 @@ measure(const rsw_latency_opts *o, int idle, uint64_t gap, rsw_latency_row *row)
 	if (rsw_engine_submit(e, &x, 1, NULL) != 0 || rsw_engine_poll(e, &r, 1, -1) != 1)
 		goto fail;
 	id = worker_id(e);
+	if (!placed_as_said(id, o->cpu_b))
+		snprintf(row->note, sizeof row->note,
+			 "worker not alone on CPU 0 or driver not on CPU %d (a cpuset?)",
+			 o->cpu_b);
 	for (uint64_t i = 0; i < warmup; i++) {
 		busy_until(bench_now_ns() + gap);
 		if (rsw_engine_submit(e, &x, 1, NULL) != 0 ||

@@ -416,6 +416,35 @@ rsw__proc_start_time(pid_t pid)
 }
 
 int
+rsw__proc_alive(pid_t pid, uint64_t start)
+{
+	char path[64], buf[1024], *p, state;
+	unsigned long long begun = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH ? 0 : -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return n == 0 || errno == ESRCH ? 0 : -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 1, " %c", &state) != 1)
+		return -1;
+	if (state == 'Z' || state == 'X')
+		return 0; /* exited, not yet reaped */
+	for (int field = 2; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu", &begun) != 1)
+		return -1;
+	return begun == start;
+}
+
+int
 rsw_arena_reap_stale(void)
 {
 	char name[300];

@@ -501,4 +501,10 @@ rsw__death_check(const struct rsw_death_desc *d)
  * 22), or 0 if it is gone: with the pid, it names one process for good. */
 uint64_t rsw__proc_start_time(pid_t pid);
 
+/* Whether process `pid` that started at `start` is still running: 1, 0
+ * when it is gone (no such process, a zombie, or the pid now names
+ * another), -1 when /proc cannot say (descriptors exhausted, hidepid):
+ * look again later.  For where there are no pidfds. */
+int rsw__proc_alive(pid_t pid, uint64_t start);
+
 #endif

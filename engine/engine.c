@@ -857,6 +857,15 @@ drain_deaths(rsw_engine *e)
 	return n;
 }
 
+/* Whether a failed pidfd_open means there are none here (an old kernel,
+ * valgrind, a seccomp profile that refuses unknown calls) rather than a
+ * problem with the process. */
+static int
+no_pidfds(int err)
+{
+	return err == ENOSYS || err == EPERM || err == EACCES;
+}
+
 /* Separately started workers are not our children: watch their pidfds. */
 static void
 watch_externals(rsw_engine *e)
@@ -879,12 +888,12 @@ watch_externals(rsw_engine *e)
 			uint64_t want = ck_pr_load_64(&ws->proc_start);
 			int fd = (int)syscall(SYS_pidfd_open, (pid_t)claim, 0);
 
-			if (fd < 0 && errno == ENOSYS) {
-				/* No pidfds (kernels before 5.3, valgrind):
-				 * its start time, read every period, tells it
-				 * alive (a recycled pid has another). */
-				if (want == 0 ||
-				    rsw__proc_start_time((pid_t)claim) == want)
+			if (fd < 0 && no_pidfds(errno)) {
+				/* No pidfds (kernels before 5.3, valgrind, a
+				 * seccomp profile): /proc, read every period,
+				 * says whether it still runs (a zombie or a
+				 * recycled pid does not). */
+				if (want == 0 || rsw__proc_alive((pid_t)claim, want) != 0)
 					continue;
 				dead = 1;
 			} else if (fd < 0) {
@@ -1062,7 +1071,13 @@ check_supervisor(rsw_engine *e)
 		p.fd = e->ctl_fd;
 		p.events = POLLOUT;
 		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP))) {
-			waitpid(e->sup_pid, NULL, WNOHANG);
+			/* It is exiting (its descriptors close first): reap
+			 * it, or ECHILD when the application reaps for us. */
+			waitpid(e->sup_pid, NULL, 0);
+			e->sup_pid = 0;
+			set_error(e, RSW_ESUPERVISOR);
+		} else if (waitpid(e->sup_pid, NULL, WNOHANG) == e->sup_pid) {
+			/* Dead though a process it forked holds the pipe. */
 			e->sup_pid = 0;
 			set_error(e, RSW_ESUPERVISOR);
 		}
@@ -1581,7 +1596,7 @@ rsw_engine_open(rsw_engine **out, const rsw_config *cfg,
 	e->sup_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (e->sup_pidfd >= 0) {
 		rsw__fd_own(e->sup_pidfd);
-	} else if (errno == ENOSYS) {
+	} else if (no_pidfds(errno)) {
 		e->sup_pid_only = 1;
 	} else {
 		rsw_engine_close(e);

@@ -32,7 +32,8 @@ struct rsw__worker {
 	uint64_t recycle_after; /* 0: never */
 	uint64_t soft_mem;	/* 0: none */
 	int in_thread;		/* a thread of the host (never replaced) */
-	int pinned;		/* pinned to CPU slot mod the online CPUs */
+	uint32_t cpus;		/* CPUs it may run on as inherited, before any
+				   pinning (0: read them at the loop's start) */
 	/* The loop's own: */
 	struct rsw_worker_slot *ws;
 	uint32_t result_tail;	/* producer index of its result ring (ring.h) */
@@ -41,8 +42,13 @@ struct rsw__worker {
 	 * ring; 0 = not seen yet) and where the next goes. */
 	uint64_t waits[8];
 	uint32_t next_wait;
+	uint64_t pending_wait;	/* the last wait, until its take tells whether
+				   the work was ours */
 	int may_spin_long;	/* the workers and the driver fit on the CPUs */
 };
+
+/* CPUs the calling thread may run on (its affinity mask), at least 1. */
+uint32_t rsw__usable_cpus(void);
 
 /* Runs the worker loop until shutdown; returns the exit code a worker
  * process should use (RSW_WORKER_EXIT_OK or _RECYCLE). */

@@ -54,6 +54,9 @@
 #define DEADLINE_POLL_NS 2000000ull
 #define CTL_TAG UINT64_MAX
 #define CHLD_TAG (UINT64_MAX - 1)
+/* Distinct tasks remembered among timeouts in a row: beyond that many,
+ * every timeout counts (the limit is then far anyway). */
+#define TIMEOUT_SEQS_MAX 4096u
 /* How long workers stopped in order have to run worker_fini and exit;
  * below the driver's own grace for us (engine.c's CLOSE_GRACE_NS). */
 #define FINI_GRACE_NS 1000000000ull
@@ -82,11 +85,13 @@ struct supervisor {
 	const rsw_config *cfg;
 	int epfd, ctl_fd;
 	int sigfd;		/* SIGCHLD, where there are no pidfds; else -1 */
+	sigset_t worker_mask;	/* the mask before SIGCHLD was blocked */
 	uint32_t nworkers;
 	struct child *children;
 	uint32_t consecutive_deaths;
 	uint32_t consecutive_timeouts;
-	uint64_t last_timeout_seq;	/* the task of the last one counted */
+	uint64_t *timeout_seqs;	/* the tasks those were of (at most
+				   TIMEOUT_SEQS_MAX kept) */
 	uint64_t progress_mark;
 	int giving_up;
 	uint64_t next_sweep_ns;	/* of orphans: see sweep_orphans */
@@ -179,6 +184,25 @@ vm_data_bytes(void)
 	return (uint64_t)kb * 1024u;
 }
 
+/* Whether task `seq` already timed out since the last progress (else it is
+ * remembered, while there is room).  A kill of a slot read torn (seq
+ * UINT64_MAX: no task known) is never a repeat. */
+static int
+timed_out_before(struct supervisor *s, uint64_t seq)
+{
+	uint32_t n = s->consecutive_timeouts < TIMEOUT_SEQS_MAX ?
+			     s->consecutive_timeouts : TIMEOUT_SEQS_MAX;
+
+	if (s->timeout_seqs == NULL)
+		return 0;
+	for (uint32_t i = 0; seq != UINT64_MAX && i < n; i++)
+		if (s->timeout_seqs[i] == seq)
+			return 1;
+	if (n < TIMEOUT_SEQS_MAX)
+		s->timeout_seqs[n] = seq; /* the caller counts it: entry n */
+	return 0;
+}
+
 /* Timeouts in a row, nothing completed, that make a crash loop: the
  * configured limit, and at least every worker twice over. */
 static uint32_t
@@ -194,6 +218,7 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	       pid_t parent)
 {
 	rsw_arena a;
+	uint32_t cpus = rsw__usable_cpus(); /* before we pin ourselves */
 	int code;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
@@ -227,14 +252,10 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 	close(s->epfd);
 	close(s->ctl_fd);
 	if (s->sigfd >= 0) {
-		sigset_t chld;
-
+		/* SIGCHLD was blocked for the signalfd; a worker (and what
+		 * its tasks exec) gets the mask we were started with. */
 		close(s->sigfd);
-		/* Blocked for the signalfd; a worker (and what its tasks
-		 * exec) must get SIGCHLD as usual. */
-		sigemptyset(&chld);
-		sigaddset(&chld, SIGCHLD);
-		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		sigprocmask(SIG_SETMASK, &s->worker_mask, NULL);
 	}
 	for (uint32_t w = 0; w < s->nworkers; w++)
 		if (s->children[w].pid > 0 && s->children[w].pidfd >= 0)
@@ -256,7 +277,7 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 					 .incarnation = incarnation,
 					 .recycle_after = s->cfg->recycle_after,
 					 .soft_mem = s->cfg->soft_mem,
-					 .pinned = s->cfg->pin };
+					 .cpus = cpus };
 
 		code = rsw__worker_loop(&w);
 	}
@@ -514,12 +535,10 @@ reap(struct supervisor *s, uint32_t slot)
 		s->progress_mark = progress;
 		s->consecutive_deaths = 0;
 		s->consecutive_timeouts = 0;
-		s->last_timeout_seq = UINT64_MAX;
 	}
 	if (d.kind == RSW_DEATH_TIMEOUT) {
-		if (d.task_seq != s->last_timeout_seq)
+		if (!timed_out_before(s, d.task_seq))
 			s->consecutive_timeouts++;
-		s->last_timeout_seq = d.task_seq;
 	} else if (d.kind != RSW_DEATH_RECYCLED) {
 		s->consecutive_deaths++;
 	}
@@ -748,7 +767,7 @@ watch_sigchld(struct supervisor *s)
 
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0)
+	if (sigprocmask(SIG_BLOCK, &chld, &s->worker_mask) != 0)
 		return -1;
 	s->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (s->sigfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sigfd, &ev) != 0)
@@ -813,7 +832,6 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 	 * auto-reaped, and wait4() could not tell how they died. */
 	signal(SIGCHLD, SIG_DFL);
 	memset(&s, 0, sizeof s);
-	s.last_timeout_seq = UINT64_MAX;
 	s.obj = obj;
 	s.cfg = cfg;
 	s.ctl_fd = ctl_fd;
@@ -821,6 +839,9 @@ rsw__supervisor_main(const char *arena_name, int ctl_fd, pid_t driver_pid,
 		_exit(2);
 	s.nworkers = s.arena.layout.nworkers;
 	s.children = calloc(s.nworkers, sizeof *s.children);
+	/* Only deadlines make timeouts (NULL: then nothing is remembered). */
+	if (cfg->timeout_s > 0)
+		s.timeout_seqs = calloc(TIMEOUT_SEQS_MAX, sizeof *s.timeout_seqs);
 	s.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s.children == NULL || s.epfd < 0 ||
 	    epoll_ctl(s.epfd, EPOLL_CTL_ADD, ctl_fd, &ev) != 0)

@@ -64,6 +64,7 @@ worker_thread_main(void *arg)
 			sigaddset(&set, faults[i]);
 		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	}
+	t->w.cpus = rsw__usable_cpus(); /* before we pin ourselves */
 	snprintf(name, sizeof name, "rsw-worker-%u", t->w.slot);
 	(void)pthread_setname_np(pthread_self(), name);
 	if (p->pin) {
@@ -144,7 +145,6 @@ rsw__threads_start(struct rsw__threads **out, rsw_arena *a,
 		 * never replaced, and the arena's counter starts above 0. */
 		t->w.incarnation = ck_pr_faa_32(&a->hdr->next_incarnation, 1);
 		t->w.in_thread = 1;
-		t->w.pinned = p->pin;
 		if (pthread_create(&t->id, &attr, worker_thread_main, t) != 0)
 			rc = RSW_ESYS;
 		else

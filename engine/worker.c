@@ -162,6 +162,15 @@ should_stop(const rsw_arena *a)
 	return ck_pr_load_32(&a->hdr->shutdown) != 0;
 }
 
+uint32_t
+rsw__usable_cpus(void)
+{
+	cpu_set_t cpus;
+
+	return sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) > 0 ?
+		       (uint32_t)CPU_COUNT(&cpus) : 1;
+}
+
 /* How long to spin before sleeping: SPIN_BEFORE_SLEEP_NS, or under
  * adaptive idle up to twice the wait the worker expects (the 75th
  * percentile of its last 8; a wait not seen yet counts as long). */
@@ -251,9 +260,21 @@ wait_for_work(struct rsw__worker *w)
 	if (rc == 0 && w->a->layout.idle == RSW_IDLE_ADAPTIVE) {
 		uint64_t waited = rsw__mono_ns() - start;
 
-		w->waits[w->next_wait++ & 7] = waited != 0 ? waited : 1;
+		w->pending_wait = waited != 0 ? waited : 1;
 	}
 	return rc;
+}
+
+/* After the take that followed a wait: the wait is learnt as it was when
+ * the work was ours, as a long one when another worker took it (with more
+ * workers than tasks, the losers must not learn to spin). */
+static void
+learn_wait(struct rsw__worker *w, int took)
+{
+	if (w->pending_wait == 0)
+		return;
+	w->waits[w->next_wait++ & 7] = took ? w->pending_wait : UINT64_MAX / 2;
+	w->pending_wait = 0;
 }
 
 /*
@@ -411,17 +432,11 @@ rsw__worker_loop(struct rsw__worker *w)
 	w->ws = ws;
 	if (!w->in_thread)
 		current_slot = ws;
-	/* Pinned workers have a CPU each (while there are enough);
-	 * otherwise they share the ones we may run on. */
-	if (w->pinned) {
-		w->may_spin_long = sysconf(_SC_NPROCESSORS_ONLN) >= (long)a->layout.nslots + 1;
-	} else {
-		cpu_set_t cpus;
-
-		w->may_spin_long =
-			sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
-			(uint32_t)CPU_COUNT(&cpus) >= a->layout.nslots + 1;
-	}
+	/* The CPUs the sweep may use are those the host gave it (before a
+	 * worker pinned itself to one of them). */
+	if (w->cpus == 0)
+		w->cpus = rsw__usable_cpus();
+	w->may_spin_long = w->cpus >= a->layout.nslots + 1;
 	/* Taking over the slot's ring from a dead predecessor: what it
 	 * published stands, so we go on from its producer index -- if that
 	 * is possible (at most a ring ahead of the consumer), else from the
@@ -454,6 +469,7 @@ rsw__worker_loop(struct rsw__worker *w)
 			return RSW_WORKER_EXIT_OK;
 		got = rsw__ring_take_shared(ring, buf, sizeof d,
 					    a->layout.ring_capacity, &d);
+		learn_wait(w, got > 0);
 
 		if (got <= 0) {
 			/* Impossible indices: the driver, which alone writes

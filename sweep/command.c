@@ -378,7 +378,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	char whybuf[160];
 	const char *why;
 	size_t n = 0;
-	int fds[2], status, rc = 0;
+	int fds[2], status = 0, reaped = 0, rc = 0;
 	pid_t pid;
 
 	for (int w = 0; w < c->nwords; w++)
@@ -405,12 +405,15 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		 * group, a read would stop it (SIGTTIN) forever. */
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		/* A mask survives exec: a thread-mode worker blocks every
-		 * signal, the command must not (its own timeouts, SIGPIPE). */
+		/* A mask and an ignored signal survive exec: a thread-mode
+		 * worker blocks the asynchronous signals and the supervisor
+		 * ignores SIGINT; the command is a program of its own. */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (devnull >= 0)
-			dup2(devnull, STDIN_FILENO);
+		signal(SIGINT, SIG_DFL);
+		if (devnull >= 0 && dup2(devnull, STDIN_FILENO) >= 0 &&
+		    devnull != STDIN_FILENO)
+			close(devnull);
 		dup2(fds[1], STDOUT_FILENO);
 		if (chdir(c->workdir) == 0) {
 			if (c->program[0] != '\0')
@@ -439,7 +442,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		ssize_t r;
 
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
-			exited = 1;
+			exited = reaped = 1;
 			/* Its leftovers die with the task; the pipe then
 			 * reaches EOF once drained. */
 			kill(-pid, SIGKILL);
@@ -462,8 +465,11 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 			continue;
 		if (r <= 0) {
 			if (!exited) {
-				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				pid_t got;
+
+				while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 					;
+				reaped = got == pid;
 				kill(-pid, SIGKILL);
 			}
 			break;
@@ -472,7 +478,12 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	}
 	close(fds[0]);
 	rsw_worker_set_child_group(0);
-	if (WIFSIGNALED(status)) {
+	if (!reaped) {
+		/* Reaped by someone else (a host that ignores SIGCHLD, in
+		 * thread mode): how it ended is not known. */
+		out->error_code = ECHILD;
+		rc = -1;
+	} else if (WIFSIGNALED(status)) {
 		out->error_code = 128 + WTERMSIG(status);
 		rc = -1;
 	} else if (WEXITSTATUS(status) != 0) {

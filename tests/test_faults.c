@@ -426,23 +426,23 @@ Test(faults, timeouts_between_completed_tasks_are_not_a_crash_loop,
 Test(faults, a_task_retried_after_its_own_timeouts_is_not_a_crash_loop,
      .timeout = 60)
 {
-	/* Seq 0 hangs on every attempt and is retried at once, 12 times in
-	 * a row with nothing completed between: one poison task, bounded by
-	 * max_attempts, not a loop of the workers. */
-	struct fault_plan plan = { .hang_mod = 1000, .hang_until = 100 };
+	/* Both tasks hang on every attempt and are retried, 12 times each,
+	 * their timeouts interleaved on two workers with nothing completed
+	 * between: two poison tasks, bounded by max_attempts, not a loop of
+	 * the workers (the limit is 4: twice per worker). */
+	struct fault_plan plan = { .hang_mod = 1, .hang_until = 100 };
 	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
-	struct sweep s = { .n = 5 };
+	struct sweep s = { .n = 2 };
 	rsw_config c = base_config();
 
-	c.workers = 1;
 	c.timeout_s = 0.02;
 	c.max_attempts = 12;
 	c.crash_loop_deaths = 3;
 	cr_assert_eq(run_sweep(&c, &obj, &s, NULL), 0);
-	cr_assert_eq(s.out[0].status, RSW_STATUS_TIMEOUT);
-	cr_assert_eq(s.out[0].attempts, 12);
-	for (uint64_t i = 1; i < s.n; i++)
-		cr_assert_eq(s.out[i].status, RSW_STATUS_OK);
+	for (uint64_t i = 0; i < s.n; i++) {
+		cr_assert_eq(s.out[i].status, RSW_STATUS_TIMEOUT);
+		cr_assert_eq(s.out[i].attempts, 12);
+	}
 	free(s.out);
 }
 

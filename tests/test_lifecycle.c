@@ -131,20 +131,51 @@ deny_pidfds(void)
 }
 #endif
 
+/* Worker set-ups and tear-downs, counted in memory the forks share. */
+struct pairs {
+	uint32_t inits, finis;
+};
+
+static int
+count_init(void *ctx, int worker)
+{
+	__atomic_fetch_add(&((struct pairs *)ctx)->inits, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void
+count_fini(void *ctx, int worker)
+{
+	busy_wait_ns(10000000); /* a tear-down that takes a while */
+	__atomic_fetch_add(&((struct pairs *)ctx)->finis, 1, __ATOMIC_SEQ_CST);
+}
+
+static int
+faulty_with_pairs(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+		  rsw_eval_out *out)
+{
+	static const struct fault_plan plan = { .crash_mod = 7, .crash_rem = 3,
+						.crash_until = 1, .crash_signal = SIGSEGV,
+						.hang_mod = 11, .hang_until = 1 };
+
+	return faulty_eval((void *)&plan, x, n, t, out);
+}
+
 /* Without pidfds the engine works as with them: deaths (crashes, deadline
- * kills) are seen through SIGCHLD and retried, close ends in order, and a
- * supervisor that dies is reported (through the control pipe). */
+ * kills) are seen through SIGCHLD and retried, close ends in order (every
+ * worker_init has its worker_fini), and a supervisor that dies is
+ * reported (through the control pipe) and reaped. */
 Test(lifecycle, without_pidfds_deaths_timeouts_and_a_dead_supervisor_are_seen,
      .timeout = 60)
 {
 #ifndef THIS_AUDIT_ARCH
 	cr_skip_test("no seccomp architecture constant for this CPU");
 #else
-	struct fault_plan plan = { .crash_mod = 7, .crash_rem = 3, .crash_until = 1,
-				   .crash_signal = SIGSEGV, .hang_mod = 11,
-				   .hang_until = 1 };
-	rsw_objective obj = { faulty_eval, NULL, &plan, NULL };
+	struct pairs *pairs = mmap(NULL, sizeof *pairs, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	rsw_objective obj = { faulty_with_pairs, count_init, pairs, count_fini };
 	rsw_result r[64];
+	pid_t sup;
 	rsw_stats st;
 	rsw_config c;
 	rsw_engine *e;
@@ -183,15 +214,21 @@ Test(lifecycle, without_pidfds_deaths_timeouts_and_a_dead_supervisor_are_seen,
 	cr_assert_geq(st.timeouts, 4, "seqs 0, 11, 22, 33 hung once each");
 	cr_assert_geq(st.deaths, 10, "6 crashes and 4 kills");
 	rsw_engine_close(e);
+	cr_assert_geq(pairs->inits, 2 + 10, "the first two and a replacement per death");
+	cr_assert_eq(pairs->finis, 2, "the two that were stopped in order");
 
 	/* A supervisor that dies is reported, not waited for. */
 	cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
-	cr_assert_eq(kill(rsw_engine_supervisor_pid(e), SIGKILL), 0);
+	sup = rsw_engine_supervisor_pid(e);
+	cr_assert_eq(kill(sup, SIGKILL), 0);
 	do {
 		rc = rsw_engine_poll(e, r, 64, 1000);
 	} while (rc >= 0);
 	cr_assert_eq(rc, RSW_ESUPERVISOR, "got %s", rsw_err_name(rc));
+	cr_assert_eq(waitpid(sup, NULL, WNOHANG), -1, "the supervisor was reaped");
+	cr_assert_eq(errno, ECHILD);
 	rsw_engine_close(e);
+	munmap(pairs, sizeof *pairs);
 #endif
 }
 

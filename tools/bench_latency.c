@@ -80,13 +80,16 @@ latency_table(const rsw_latency_opts *o, const rsw_latency_row *rows, int n)
 			       r->note);
 			continue;
 		}
-		printf("%-9s %9.1f %8llu %9.0f %9.0f %10.0f %9.2f %9.1f%% %9.1f%%\n",
+		printf("%-9s %9.1f %8llu %9.0f %9.0f %10.0f %9.2f %9.1f%% %9.1f%%%s%s\n",
 		       idle_name(r->idle), r->gap_ns / 1e3,
 		       (unsigned long long)r->lat.count, r->lat.p50_ns,
 		       r->lat.p99_ns, r->lat.max_ns, vs_spin(rows, n, r),
-		       100 * r->busy_cpu, 100 * r->idle_cpu);
+		       100 * r->busy_cpu, 100 * r->idle_cpu, r->note[0] ? "  " : "",
+		       r->note);
 	}
 	printf("\np50 x: p50 over idle=spin's at the same gap (measured in this run);\n"
+	       "the idle mode is the worker's and the driver's (sleep: both wake from a\n"
+	       "futex);\n"
 	       "cpu busy: the worker's CPU time per second while tasks came (100%% = "
 	       "a core);\ncpu idle: the same over %.2f s with nothing submitted "
 	       "afterwards.\n", o->idle_s);

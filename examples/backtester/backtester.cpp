@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,8 @@ namespace {
 
 constexpr int LOOKBACK = 500; // bars a re-optimisation looks at
 constexpr int REOPT = 100;    // bars traded between re-optimisations
+constexpr int FIRST = LOOKBACK + 200; // the first bar traded (the longest
+				      // slow average fits before the lookback)
 
 struct Market {
 	std::vector<double> close;
@@ -98,7 +101,7 @@ Market load(const std::string &spec)
 			if (i == index)
 				m.close.push_back(std::stod(cell));
 	}
-	if (m.close.size() < LOOKBACK + REOPT + 2)
+	if (m.close.size() < FIRST + 2)
 		throw std::runtime_error("'" + path + "': too few rows for a walk-forward");
 	return m;
 }
@@ -119,17 +122,20 @@ Run backtest(Market &m, int workers, int mode)
 	cfg.workers = workers;
 	cfg.mode = mode;
 	cfg.max_params = 3;
-	rsw_engine *e = nullptr;
-	if (int rc = rsw_engine_open(&e, &cfg, &obj); rc != 0)
+	rsw_engine *opened = nullptr;
+	if (int rc = rsw_engine_open(&opened, &cfg, &obj); rc != 0)
 		throw std::runtime_error(std::string("engine: ") + rsw_strerror(rc));
+	// Closed however we leave (an exception too): workers, arena, all.
+	std::unique_ptr<rsw_engine, void (*)(rsw_engine *)> engine(opened, rsw_engine_close);
+	rsw_engine *e = engine.get();
 
 	Run run;
 	std::vector<double> grid;
 	std::vector<rsw_result> results(512);
 	int fast = 10, slow = 50;
 	double equity = 1;
-	for (int bar = LOOKBACK + 200; bar + 1 < static_cast<int>(m.close.size()); bar++) {
-		if ((bar - LOOKBACK - 200) % REOPT == 0) {
+	for (int bar = FIRST; bar + 1 < static_cast<int>(m.close.size()); bar++) {
+		if ((bar - FIRST) % REOPT == 0) {
 			// Re-optimise: every (fast, slow) with fast < slow, as of now.
 			grid.clear();
 			for (int f = 2; f <= 40; f += 2)
@@ -180,7 +186,6 @@ Run backtest(Market &m, int workers, int mode)
 		if (fast_ma > slow_ma)
 			equity *= m.close[bar + 1] / m.close[bar];
 	}
-	rsw_engine_close(e);
 	run.total_return = equity - 1;
 	return run;
 }

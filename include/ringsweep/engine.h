@@ -18,7 +18,10 @@
  * deadline can only be the objective's own), and there is no hard memory
  * limit (no max_mem, soft_mem, recycle_after); those options, nice,
  * external_slots and close_inherited_fds are refused in thread mode.
- * Closing waits for the tasks that are running to end.
+ * Closing waits for the tasks that are running to end.  Worker threads
+ * block the asynchronous signals (the host's handlers run on its own
+ * threads); a process an objective starts inherits that mask, so reset it
+ * in the child (posix_spawnattr_setsigmask; --cmd objectives do).
  *
  * Fork safety (process mode): workers are forks of the thread that opened
  * the engine, made while other threads of the host may hold locks (malloc's

@@ -40,6 +40,7 @@
 
 #define MAX_WORDS 256
 #define OUTPUT_KEEP 65536
+#define STDERR_KEEP 1024 /* of a failed command's stderr, kept */
 
 struct word {
 	char *text;	/* with {name} placeholders */
@@ -129,6 +130,26 @@ param_index(const rsw_space *s, const char *name, size_t len)
 	return -1;
 }
 
+/* The task's own placeholders, after the parameters' (a parameter of the
+ * same name wins): {seq}, {attempt}, {worker}. */
+enum { TASK_SEQ = -2, TASK_ATTEMPT = -3, TASK_WORKER = -4, NOT_A_NAME = -1 };
+
+static int
+placeholder_index(const rsw_space *s, const char *name, size_t len)
+{
+	static const struct {
+		const char *name;
+		int index;
+	} task[] = { { "seq", TASK_SEQ }, { "attempt", TASK_ATTEMPT },
+		     { "worker", TASK_WORKER } };
+	int i = param_index(s, name, len);
+
+	for (size_t t = 0; i < 0 && t < sizeof task / sizeof task[0]; t++)
+		if (strlen(task[t].name) == len && strncmp(task[t].name, name, len) == 0)
+			i = task[t].index;
+	return i;
+}
+
 static int
 executable_file(const char *path)
 {
@@ -198,10 +219,10 @@ rsw__cmd_parse(const char *tmpl, const rsw_space *space, const char *metrics,
 		     p = strchr(p + 1, '{')) {
 			size_t len = placeholder(p + 1);
 
-			if (len > 0 && param_index(space, p + 1, len) < 0) {
+			if (len > 0 && placeholder_index(space, p + 1, len) == NOT_A_NAME) {
 				snprintf(err, errlen, "--cmd: '{%.*s}' is not a parameter "
-					 "(placeholders are {name} of a --param)",
-					 (int)len, p + 1);
+					 "(placeholders are {name} of a --param, {seq}, "
+					 "{attempt} and {worker})", (int)len, p + 1);
 				rsw__cmd_free(c);
 				return NULL;
 			}
@@ -265,7 +286,8 @@ rsw__cmd_metrics(const rsw__cmd *c, const char **names)
 
 /* One word with its placeholders replaced (malloc'd). */
 static char *
-expand(const rsw__cmd *c, const char *text, const double *x)
+expand(const rsw__cmd *c, const char *text, const double *x,
+       const rsw_task_info *task)
 {
 	size_t cap = strlen(text) + 64, n = 0;
 	char *out = malloc(cap);
@@ -276,11 +298,17 @@ expand(const rsw__cmd *c, const char *text, const double *x)
 		size_t len = 1;
 
 		if (*p == '{' && placeholder(p + 1) > 0) {
-			int i = param_index(c->space, p + 1, placeholder(p + 1));
+			int i = placeholder_index(c->space, p + 1, placeholder(p + 1));
 
 			end = p + 1 + placeholder(p + 1);
-
-			rsw_param_format(&c->space->params[i], x[i], num, sizeof num);
+			if (i >= 0)
+				rsw_param_format(&c->space->params[i], x[i], num, sizeof num);
+			else if (i == TASK_SEQ)
+				snprintf(num, sizeof num, "%llu", (unsigned long long)task->seq);
+			else if (i == TASK_ATTEMPT)
+				snprintf(num, sizeof num, "%u", task->attempt);
+			else
+				snprintf(num, sizeof num, "%d", task->worker);
 			piece = num;
 			len = strlen(num);
 			p = end + 1;
@@ -364,6 +392,66 @@ rsw__cmd_parse_score(const rsw__cmd *c, char *buf, size_t n, int cut_mid_line,
 	return "its last line is neither a number nor a JSON object";
 }
 
+/* The last STDERR_KEEP bytes a command wrote to stderr. */
+struct stderr_tail {
+	char text[STDERR_KEEP];
+	size_t n;
+};
+
+/* Reads what is there of the command's stderr: passes it on to ours and
+ * keeps its tail.  0 at EOF (or an error), else 1. */
+static int
+take_stderr(int fd, struct stderr_tail *t)
+{
+	char chunk[4096];
+	ssize_t r = read(fd, chunk, sizeof chunk);
+	size_t len, keep;
+
+	if (r < 0 && errno == EINTR)
+		return 1;
+	if (r <= 0)
+		return 0;
+	len = (size_t)r;
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(STDERR_FILENO, chunk + done, len - done);
+
+		if (w <= 0 && errno != EINTR)
+			break;
+		done += w > 0 ? (size_t)w : 0;
+	}
+	if (len >= STDERR_KEEP) {
+		memcpy(t->text, chunk + len - STDERR_KEEP, STDERR_KEEP);
+		t->n = STDERR_KEEP;
+		return 1;
+	}
+	keep = t->n + len > STDERR_KEEP ? STDERR_KEEP - len : t->n;
+	memmove(t->text, t->text + t->n - keep, keep);
+	memcpy(t->text + keep, chunk, len);
+	t->n = keep + len;
+	return 1;
+}
+
+/* A failed task's message (when the sweep keeps them): why its output is
+ * no score, if that is the reason, then the tail of its stderr. */
+static void
+keep_message(rsw_eval_out *out, const char *why, const struct stderr_tail *t)
+{
+	size_t n, from = 0, len = t->n;
+
+	if (out->message == NULL || out->message_max < 2)
+		return;
+	n = (size_t)snprintf(out->message, out->message_max, "%s%s",
+			     why != NULL ? why : "",
+			     why != NULL && len > 0 ? "\n" : "");
+	if (n >= out->message_max - 1)
+		return;
+	if (len > out->message_max - 1 - n)
+		from = len - (out->message_max - 1 - n);
+	for (size_t i = from; i < len; i++)
+		out->message[n++] = t->text[i] != '\0' ? t->text[i] : '?';
+	out->message[n] = '\0';
+}
+
 int
 rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	     const rsw_task_info *task, rsw_eval_out *out)
@@ -378,11 +466,12 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	char whybuf[160];
 	const char *why;
 	size_t n = 0;
-	int fds[2], status = 0, reaped = 0, rc = 0;
+	int fds[2], errs[2], status = 0, reaped = 0, rc = 0;
+	struct stderr_tail tail = { .n = 0 };
 	pid_t pid;
 
 	for (int w = 0; w < c->nwords; w++)
-		argv[w] = expand(c, c->words[w].text, x);
+		argv[w] = expand(c, c->words[w].text, x, task);
 	argv[c->nwords] = NULL;
 	if (buf == NULL) {
 		out->error_code = ENOMEM;
@@ -391,6 +480,13 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	}
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		out->error_code = errno;
+		rc = -1;
+		goto out;
+	}
+	if (pipe2(errs, O_CLOEXEC) != 0) {
+		out->error_code = errno;
+		close(fds[0]);
+		close(fds[1]);
 		rc = -1;
 		goto out;
 	}
@@ -415,6 +511,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		    devnull != STDIN_FILENO)
 			close(devnull);
 		dup2(fds[1], STDOUT_FILENO);
+		dup2(errs[1], STDERR_FILENO);
 		if (chdir(c->workdir) == 0) {
 			if (c->program[0] != '\0')
 				execv(c->program, argv);
@@ -427,8 +524,10 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		_exit(127);
 	}
 	close(fds[1]);
+	close(errs[1]);
 	if (pid < 0) {
 		close(fds[0]);
+		close(errs[0]);
 		out->error_code = errno;
 		rc = -1;
 		goto out;
@@ -436,22 +535,29 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	setpgid(pid, pid); /* also here: whichever runs first */
 	rsw_worker_set_child_group(pid);
 	/* Read until the command exits, not until EOF: a background child
-	 * it left holding stdout must not keep the task open. */
-	for (int exited = 0;;) {
-		struct pollfd pf = { .fd = fds[0], .events = POLLIN };
+	 * it left holding stdout must not keep the task open.  Its stderr
+	 * goes on to ours as it comes, and its last STDERR_KEEP bytes are
+	 * kept: a failed task's message. */
+	for (int exited = 0, err_open = 1;;) {
+		struct pollfd pf[2] = { { .fd = fds[0], .events = POLLIN },
+					{ .fd = err_open ? errs[0] : -1, .events = POLLIN } };
 		ssize_t r;
 
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
 			exited = reaped = 1;
-			/* Its leftovers die with the task; the pipe then
-			 * reaches EOF once drained. */
+			/* Its leftovers die with the task; the pipes then
+			 * reach EOF once drained. */
 			kill(-pid, SIGKILL);
 		}
-		if (poll(&pf, 1, exited ? 0 : 50) <= 0) {
+		if (poll(pf, 2, exited ? 0 : 50) <= 0) {
 			if (exited)
 				break;
 			continue;
 		}
+		if (pf[1].revents != 0 && !take_stderr(errs[0], &tail))
+			err_open = 0;
+		if (pf[0].revents == 0)
+			continue;
 		if (n == OUTPUT_KEEP) {
 			/* Keep the tail: the score is on the last line.  Whether
 			 * the kept part starts a line is remembered: if the last
@@ -472,11 +578,16 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 				reaped = got == pid;
 				kill(-pid, SIGKILL);
 			}
+			/* What it wrote to stderr before it ended. */
+			while (err_open && poll(&pf[1], 1, 0) == 1 &&
+			       take_stderr(errs[0], &tail))
+				;
 			break;
 		}
 		n += (size_t)r;
 	}
 	close(fds[0]);
+	close(errs[0]);
 	rsw_worker_set_child_group(0);
 	if (!reaped) {
 		/* Reaped by someone else (a host that ignores SIGCHLD, in
@@ -485,9 +596,11 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		rc = -1;
 	} else if (WIFSIGNALED(status)) {
 		out->error_code = 128 + WTERMSIG(status);
+		keep_message(out, NULL, &tail);
 		rc = -1;
 	} else if (WEXITSTATUS(status) != 0) {
 		out->error_code = WEXITSTATUS(status);
+		keep_message(out, NULL, &tail);
 		rc = -1;
 	} else if ((why = rsw__cmd_parse_score(c, buf, n, cut_mid_line, out, whybuf,
 				      sizeof whybuf)) != NULL) {
@@ -499,6 +612,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 			fprintf(stderr, "ringsweep: --cmd: task %llu failed: %s\n",
 				(unsigned long long)task->seq, why);
 		out->error_code = EBADMSG;
+		keep_message(out, why, &tail);
 		rc = -1;
 	}
 out:

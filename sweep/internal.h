@@ -38,6 +38,10 @@ int rsw__ma_cross_eval(void *ctx, const double *x, uint32_t n,
 extern const char *const rsw__ma_cross_metrics[];
 
 /* An external command per task (command.c). */
+/* A failed command's message: why its output is no score, and the last
+ * 1 KiB of its stderr (the sweep keeps at least this much of it). */
+#define RSW__CMD_MESSAGE_MAX 1280
+
 typedef struct rsw__cmd rsw__cmd;
 
 rsw__cmd *rsw__cmd_parse(const char *tmpl, const rsw_space *space,

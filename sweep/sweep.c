@@ -517,6 +517,10 @@ setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 				     &sw->space, err, errlen)) != 0)
 		return rc;
 	sw->obj = rsw_loaded_objective_info(sw->objective);
+	/* A command's failures say why: its stderr's tail is kept. */
+	if (sw->obj->kind == RSW_OBJECTIVE_KIND_COMMAND &&
+	    sw->cfg.engine.max_message < RSW__CMD_MESSAGE_MAX)
+		sw->cfg.engine.max_message = RSW__CMD_MESSAGE_MAX;
 	engine_config(sw, &probe);
 	if ((rc = rsw_config_validate(&probe, err, errlen)) != 0)
 		return rc;

@@ -434,9 +434,10 @@ Test(cli, numeric_choices_reach_the_objective_as_numbers, .timeout = 60,
 
 	cr_assert_eq(run_cli(a, NULL, NULL), 0);
 	text = slurp(in_test_dir("c.csv"));
-	cr_assert_str_eq(text, "seq,c,k,status,value\n"
-			       "0,0,lo,ok,0\n1,0,hi,ok,0\n2,5,lo,ok,5\n"
-			       "3,5,hi,ok,5\n4,10,lo,ok,10\n5,10,hi,ok,10\n");
+	/* (message: what a failed command said on stderr) */
+	cr_assert_str_eq(text, "seq,c,k,status,value,message\n"
+			       "0,0,lo,ok,0,\n1,0,hi,ok,0,\n2,5,lo,ok,5,\n"
+			       "3,5,hi,ok,5,\n4,10,lo,ok,10,\n5,10,hi,ok,10,\n");
 	free(text);
 	cr_assert_eq(run_capture(help, &text, &err), 0);
 	cr_assert_not_null(strstr(text, "cat:A,B,... (the objective gets the index)"),
@@ -462,11 +463,11 @@ Test(cli, stepped_floats_have_their_steps_decimals, .timeout = 60,
 	/* The value column is %.17g of what the command echoed: the double
 	 * nearest 0.3 reads 0.29999999999999999 (0.30000000000000004 was
 	 * LO + 3 STEP unsnapped). */
-	cr_assert_str_eq(text, "seq,x,status,value\n0,0,ok,0\n"
-			       "1,0.1,ok,0.10000000000000001\n"
-			       "2,0.2,ok,0.20000000000000001\n"
-			       "3,0.3,ok,0.29999999999999999\n"
-			       "4,0.4,ok,0.40000000000000002\n5,0.5,ok,0.5\n");
+	cr_assert_str_eq(text, "seq,x,status,value,message\n0,0,ok,0,\n"
+			       "1,0.1,ok,0.10000000000000001,\n"
+			       "2,0.2,ok,0.20000000000000001,\n"
+			       "3,0.3,ok,0.29999999999999999,\n"
+			       "4,0.4,ok,0.40000000000000002,\n5,0.5,ok,0.5,\n");
 	free(text);
 }
 

@@ -31,14 +31,15 @@ Test(cmd, number_and_json_scores, .timeout = 60, .init = make_test_dir)
 
 	cr_assert_eq(run_cli(number, NULL, NULL), 0);
 	text = slurp(csv1);
-	cr_assert_str_eq(text, "seq,a,b,status,value\n"
-			       "0,1,2,ok,2\n1,1,3,ok,3\n2,2,2,ok,4\n"
-			       "3,2,3,ok,6\n4,3,2,ok,6\n5,3,3,ok,9\n");
+	/* A command's failures keep their stderr: the message column. */
+	cr_assert_str_eq(text, "seq,a,b,status,value,message\n"
+			       "0,1,2,ok,2,\n1,1,3,ok,3,\n2,2,2,ok,4,\n"
+			       "3,2,3,ok,6,\n4,3,2,ok,6,\n5,3,3,ok,9,\n");
 	free(text);
 	cr_assert_eq(run_cli(json, NULL, NULL), 0);
 	text = slurp(csv2);
-	cr_assert_str_eq(text, "seq,a,status,value,sharpe\n"
-			       "0,1,ok,1.25,3\n1,2,ok,2.25,3\n");
+	cr_assert_str_eq(text, "seq,a,status,value,sharpe,message\n"
+			       "0,1,ok,1.25,3,\n1,2,ok,2.25,3,\n");
 	free(text);
 	cr_assert_eq(run_cli(missing, NULL, in_test_dir("m.err")), 1);
 	text = slurp(in_test_dir("m.err"));
@@ -47,8 +48,11 @@ Test(cmd, number_and_json_scores, .timeout = 60, .init = make_test_dir)
 	cr_assert_not_null(strstr(text, "every evaluation failed"), "%s", text);
 	free(text);
 	text = slurp(in_test_dir("m.csv"));
-	cr_assert_str_eq(text, "seq,a,status,value,sharpe,nosuch\n"
-			       "0,1,error,nan,,\n1,2,error,nan,,\n");
+	cr_assert_str_eq(text, "seq,a,status,value,sharpe,nosuch,message\n"
+			       "0,1,error,nan,,,its score line has no number 'nosuch' "
+			       "(named by --metrics)\n"
+			       "1,2,error,nan,,,its score line has no number 'nosuch' "
+			       "(named by --metrics)\n");
 	free(text);
 }
 
@@ -70,6 +74,76 @@ Test(cmd, failures_keep_their_reason, .timeout = 60, .init = make_test_dir)
 	cr_assert_not_null(strstr(text, "\n0,0,error,74,"), "%s", text);
 	cr_assert_not_null(strstr(text, "\n1,1,error,3,"), "%s", text);
 	cr_assert_not_null(strstr(text, "\n2,2,error,137,"), "%s", text);
+	free(text);
+}
+
+/* {seq}, {attempt} and {worker} name the task: each value here is the
+ * task's seq (its params say nothing of it), attempt 1 fails so attempt 2
+ * answers, and the worker is one of the two. */
+Test(cmd, placeholders_name_the_task, .timeout = 60, .init = make_test_dir)
+{
+	const char *args[] = { "run", "--cmd", "sh -c '[ {attempt} = 2 ] || exit 5; "
+			       "echo \"{\\\"value\\\": {seq}, \\\"ran_on\\\": {worker}}\"'",
+			       "--metrics", "ran_on", "--param", "a=float:0:1:0.1",
+			       "--retries", "1", "--retry-errors", "-j", "2", "--db",
+			       in_test_dir("p.db"), "-q", NULL };
+	const char *export[] = { "export", in_test_dir("p.db"), NULL };
+	char *text, *line, *save = NULL;
+	int rows = 0;
+
+	cr_assert_eq(run_cli(args, NULL, in_test_dir("p.err")), 0, "%s",
+		     slurp(in_test_dir("p.err")));
+	cr_assert_eq(run_cli(export, in_test_dir("p.csv"), NULL), 0);
+	text = slurp(in_test_dir("p.csv"));
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned seq, attempts, worker_col;
+		double a, value, worker;
+		char status[16];
+
+		if (strncmp(line, "seq,", 4) == 0)
+			continue;
+		/* seq,a,status,detail,value,ran_on (the metric: {worker}),
+		 * attempts,worker,elapsed_ms,peak_kb,message */
+		cr_assert_eq(sscanf(line, "%u,%lf,%15[a-z],%*d,%lf,%lf,%u,%u", &seq, &a,
+				    status, &value, &worker, &attempts, &worker_col),
+			     7, "%s", line);
+		cr_assert_str_eq(status, "ok", "%s", line);
+		cr_assert_eq(value, (double)seq, "%s", line);
+		cr_assert_eq(attempts, 2, "%s", line);
+		cr_assert_eq(worker, (double)worker_col, "%s", line);
+		rows++;
+	}
+	cr_assert_eq(rows, 11);
+	free(text);
+}
+
+/* A failed command's stderr goes on to ours as it comes, and its last
+ * 1 KiB is kept with the failure (export shows it). */
+Test(cmd, a_failed_commands_stderr_tail_is_kept, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *args[] = { "run", "--cmd", "sh -c 'i=0; while [ $i -lt 300 ]; do "
+			       "echo line $i >&2; i=$((i+1)); done; exit {a}'",
+			       "--param", "a=int:0:1", "--db", in_test_dir("s.db"), "-q",
+			       NULL };
+	const char *export[] = { "export", in_test_dir("s.db"), NULL };
+	char *text, *err, *failed;
+
+	cr_assert_eq(run_cli(args, NULL, in_test_dir("s.err")), 1, "a=0 prints no score");
+	err = slurp(in_test_dir("s.err"));
+	cr_assert_not_null(strstr(err, "line 0\nline 1\n"), "passed on as it came");
+	cr_assert_not_null(strstr(err, "line 299\n"));
+	free(err);
+	cr_assert_eq(run_cli(export, in_test_dir("s.csv"), NULL), 0);
+	text = slurp(in_test_dir("s.csv"));
+	failed = strstr(text, "\n1,1,error,1,");
+	cr_assert_not_null(failed, "%s", text);
+	cr_assert_not_null(strstr(failed, "line 298\nline 299\n\""), "the tail, to the end");
+	cr_assert_null(strstr(failed, "line 100\n"), "only the last 1 KiB");
+	cr_assert_not_null(strstr(text, "\n0,0,error,74,"), "%s", text);
+	cr_assert_not_null(strstr(text, "its last line is neither a number"),
+			   "why a=0's output is no score, with its stderr");
 	free(text);
 }
 
@@ -137,6 +211,7 @@ Test(cmd, bad_templates_are_refused, .timeout = 30, .init = make_test_dir)
 	cr_assert_eq(run_cli(a1, NULL, in_test_dir("e1")), 2);
 	err = slurp(in_test_dir("e1"));
 	cr_assert_not_null(strstr(err, "'{nope}' is not a parameter"), "%s", err);
+	cr_assert_not_null(strstr(err, "{seq}, {attempt} and {worker}"), "%s", err);
 	free(err);
 	cr_assert_eq(run_cli(a2, NULL, in_test_dir("e2")), 2);
 	err = slurp(in_test_dir("e2"));
@@ -158,7 +233,7 @@ Test(cmd, a_child_holding_stdout_does_not_hold_the_task, .timeout = 20,
 
 	cr_assert_eq(run_cli(args, NULL, NULL), 0);
 	text = slurp(in_test_dir("c.csv"));
-	cr_assert_str_eq(text, "seq,a,status,value\n0,1,ok,7\n1,2,ok,7\n");
+	cr_assert_str_eq(text, "seq,a,status,value,message\n0,1,ok,7,\n1,2,ok,7,\n");
 	free(text);
 	cr_assert_not(sleeper_alive("28.75"));
 }
@@ -191,9 +266,9 @@ Test(cmd, csv_quotes_names_that_need_it, .timeout = 20, .init = make_test_dir)
 
 	cr_assert_eq(run_cli(args, NULL, NULL), 0);
 	text = slurp(in_test_dir("q.csv"));
-	cr_assert_str_eq(text, "seq,m,status,value,\"say \"\"hi\"\"\"\n"
-			       "0,x y,ok,2,4\n"
-			       "1,\"q\"\"z\",ok,2,4\n");
+	cr_assert_str_eq(text, "seq,m,status,value,\"say \"\"hi\"\"\",message\n"
+			       "0,x y,ok,2,4,\n"
+			       "1,\"q\"\"z\",ok,2,4,\n");
 	free(text);
 }
 
@@ -280,6 +355,6 @@ Test(cmd, a_score_line_longer_than_what_is_kept_is_refused, .timeout = 60,
 	free(text);
 	cr_assert_eq(run_cli(long_before, NULL, NULL), 0);
 	text = slurp(csv);
-	cr_assert_str_eq(text, "seq,x,status,value\n0,1,ok,5\n");
+	cr_assert_str_eq(text, "seq,x,status,value,message\n0,1,ok,5,\n");
 	free(text);
 }

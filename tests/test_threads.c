@@ -10,6 +10,8 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 
 #include "helpers.h"
 
@@ -25,6 +27,7 @@ struct lifecycle_counts {
 	int fail_worker; /* worker_init fails for this worker; -2: none */
 	int fini_before_init; /* a fini came for a worker with no init */
 	uint32_t tasks_run;
+	int gate_open;
 };
 
 static struct lifecycle_counts *
@@ -372,6 +375,7 @@ Test(threads, the_command_refuses_what_threads_cannot_do, .timeout = 30)
 
 struct stats_reader {
 	rsw_engine *e;
+	sem_t reading; /* posted after the first read */
 	int stop;
 	uint64_t reads;
 	int inconsistent; /* a copy that went back, or committed > submitted */
@@ -394,7 +398,8 @@ read_stats(void *arg)
 		    st.nworkers != 2 || by_workers < st.committed)
 			r->inconsistent = 1;
 		last = st.committed;
-		r->reads++;
+		if (r->reads++ == 0)
+			sem_post(&r->reading);
 	}
 	return NULL;
 }
@@ -415,7 +420,11 @@ Test(threads, stats_are_read_whole_from_another_thread, .timeout = 60)
 		c.workers = 2;
 		c.mode = threads ? RSW_MODE_THREADS : RSW_MODE_PROCESSES;
 		cr_assert_eq(rsw_engine_open(&r.e, &c, &obj), 0);
+		cr_assert_eq(sem_init(&r.reading, 0, 0), 0);
 		cr_assert_eq(pthread_create(&reader, NULL, read_stats, &r), 0);
+		/* The reader is at it before the engine is driven. */
+		while (sem_wait(&r.reading) != 0)
+			cr_assert_eq(errno, EINTR);
 		for (int round = 0; round < 50; round++)
 			run_tasks(r.e, 64);
 		__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
@@ -425,47 +434,67 @@ Test(threads, stats_are_read_whole_from_another_thread, .timeout = 60)
 		cr_assert_gt(r.reads, 0);
 		cr_assert_not(r.inconsistent, "a torn or stale copy of the counters");
 		rsw_engine_close(r.e);
+		sem_destroy(&r.reading);
 	}
 }
 
+/* Each task: counted, then held at the gate until the test opens it. */
 static int
-counted_5ms(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
-	    rsw_eval_out *out)
+held_at_gate(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	     rsw_eval_out *out)
 {
 	struct lifecycle_counts *k = ctx;
 
 	__atomic_fetch_add(&k->tasks_run, 1, __ATOMIC_SEQ_CST);
-	busy_wait_ns(5000000);
+	while (!__atomic_load_n(&k->gate_open, __ATOMIC_SEQ_CST))
+		sched_yield();
 	out->value = x[0];
 	return 0;
+}
+
+static void *
+closes(void *e)
+{
+	rsw_engine_close(e);
+	return NULL;
 }
 
 /* Close abandons what is queued: the tasks running finish (a thread cannot
  * be stopped mid-task), nothing more starts -- in thread mode (else close
  * would run the whole queue) and for worker processes (else they would
- * start tasks through their grace and be killed without worker_fini). */
+ * start tasks through their grace and be killed without worker_fini).
+ * Both workers hold a task at a gate; close begins on another thread; once
+ * the arena says shutdown the gate opens: exactly those two ran. */
 Test(threads, close_starts_nothing_more_in_either_mode, .timeout = 60)
 {
 	for (int threads = 0; threads <= 1; threads++) {
 		struct lifecycle_counts *k = shared_counts();
-		rsw_objective obj = { counted_5ms, counting_init, k, counting_fini };
+		rsw_objective obj = { held_at_gate, counting_init, k, counting_fini };
 		double x[1000] = { 0 };
+		pthread_t closer;
 		rsw_config c;
 		rsw_engine *e;
-		uint32_t ran;
+		rsw_arena seen;
 
 		rsw_config_init(&c);
 		c.workers = 2;
 		c.mode = threads ? RSW_MODE_THREADS : RSW_MODE_PROCESSES;
 		c.max_batch = 8;
 		cr_assert_eq(rsw_engine_open(&e, &c, &obj), 0);
+		cr_assert_eq(rsw__arena_attach(&seen, rsw_engine_arena_name(e), 1), 0);
 		cr_assert_eq(rsw_engine_submit_batch(e, x, 1, 1000), 1000);
-		rsw_engine_close(e);
-		ran = __atomic_load_n(&k->tasks_run, __ATOMIC_SEQ_CST);
-		/* Each worker: the task it ran at close, and one it may have
-		 * claimed as the flag was set; far from the 1000 queued. */
-		cr_assert_leq(ran, 8, "%s: %u of 1000 queued tasks ran",
-			      threads ? "threads" : "processes", ran);
+		while (__atomic_load_n(&k->tasks_run, __ATOMIC_SEQ_CST) < 2) {
+			rsw_engine_poll(e, NULL, 0, 0);
+			sched_yield();
+		}
+		cr_assert_eq(pthread_create(&closer, NULL, closes, e), 0);
+		while (!ck_pr_load_32(&seen.hdr->shutdown))
+			sched_yield();
+		__atomic_store_n(&k->gate_open, 1, __ATOMIC_SEQ_CST);
+		pthread_join(closer, NULL);
+		rsw__arena_detach(&seen);
+		cr_assert_eq(k->tasks_run, 2, "%s: %u of 1000 queued tasks ran",
+			     threads ? "threads" : "processes", k->tasks_run);
 		cr_assert_eq(total(k->finis), total(k->inits), "%s: %u inits, %u finis",
 			     threads ? "threads" : "processes", total(k->inits),
 			     total(k->finis));

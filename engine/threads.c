@@ -9,8 +9,9 @@
  * signal blocked (the host's handlers run on the host's threads, never in
  * the middle of an evaluation; a fault -- SIGSEGV and its kind -- stays
  * deliverable, so the host's crash handler still sees one), a bounded
- * stack, a name (rsw-worker-N), and optionally pinned.  rsw__threads_start returns once every worker_init
- * has answered, so a failed one fails the open.
+ * stack, a name (rsw-worker-N), and optionally pinned.
+ * rsw__threads_start returns once every worker_init has answered, so a
+ * failed one fails the open.
  */
 
 #include <errno.h>

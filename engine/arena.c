@@ -386,61 +386,62 @@ unborn_and_abandoned(const char *name)
 	return abandoned;
 }
 
-uint64_t
-rsw__proc_start_time(pid_t pid)
+/* /proc/PID/stat's state and start time (field 22).  0, or -1 with errno
+ * (ENOENT/ESRCH: no such process; anything else: it could not be read). */
+static int
+proc_stat(pid_t pid, char *state, unsigned long long *start)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
-	if (n <= 0)
-		return 0;
+	if (n <= 0) {
+		if (n == 0)
+			errno = ESRCH; /* it went between the open and the read */
+		return -1;
+	}
 	buf[n] = '\0';
-	/* The command name may hold spaces and ')': skip to the last ')'. */
+	/* The command name may hold spaces and ')': skip to the last ')'.
+	 * Fields after it start at 3 (state); starttime is field 22. */
 	p = strrchr(buf, ')');
-	if (p == NULL)
-		return 0;
-	/* Fields after it start at 3 (state); starttime is field 22. */
+	if (p == NULL || sscanf(p + 1, " %c", state) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (int field = 2; field < 22 && p != NULL; field++)
 		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1)
-		return 0;
-	return start;
+	if (p == NULL || sscanf(p + 1, "%llu", start) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t
+rsw__proc_start_time(pid_t pid)
+{
+	unsigned long long start;
+	char state;
+
+	return proc_stat(pid, &state, &start) == 0 ? start : 0;
 }
 
 int
 rsw__proc_alive(pid_t pid, uint64_t start)
 {
-	char path[64], buf[1024], *p, state;
-	unsigned long long begun = 0;
-	ssize_t n;
-	int fd;
+	unsigned long long begun;
+	char state;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_stat(pid, &state, &begun) != 0)
 		return errno == ENOENT || errno == ESRCH ? 0 : -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return n == 0 || errno == ESRCH ? 0 : -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 1, " %c", &state) != 1)
-		return -1;
 	if (state == 'Z' || state == 'X')
 		return 0; /* exited, not yet reaped */
-	for (int field = 2; field < 22 && p != NULL; field++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p + 1, "%llu", &begun) != 1)
-		return -1;
 	return begun == start;
 }
 

@@ -261,12 +261,36 @@ keep_top(rsw_sweep *sw, const double *params, uint32_t nparams,
 	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
 }
 
+/* Whether this run's failures reached the halt policy's limit. */
+static int
+halt_due(const rsw_sweep *sw)
+{
+	const rsw_halt_policy *h = &sw->cfg.halt;
+
+	if (h->when == RSW_HALT_NEVER)
+		return 0;
+	if (h->fail_count > 0 && sw->run_failed >= h->fail_count)
+		return 1;
+	if (h->fail_percent > 0) {
+		double least = 100.0 / h->fail_percent;
+
+		return (double)sw->run_commits >= (least > 10 ? least : 10) &&
+		       100.0 * (double)sw->run_failed >=
+			       h->fail_percent * (double)sw->run_commits;
+	}
+	return 0;
+}
+
 int
 rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 		  const rsw_result *r)
 {
 	rsw_sweep *sw = ctx;
 
+	/* Halted now: what the run loop still hands over (results it held
+	 * when the engine was canceled) is not committed. */
+	if (sw->halted && sw->cfg.halt.when == RSW_HALT_NOW)
+		return 0;
 	if (r->status >= 0 && r->status < RSW_STATUS_COUNT_)
 		sw->by_status[r->status]++;
 	/* Skipped tasks (a drain) were never evaluated: not results. */
@@ -279,6 +303,20 @@ rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 	}
 	keep_top(sw, params, nparams, r);
 	rsw__sweep_publish(sw, 0);
+	if (r->seq >= sw->replayed) {
+		sw->run_commits++;
+		sw->run_failed += r->status != RSW_STATUS_OK;
+		if (!sw->halted && r->status != RSW_STATUS_OK && halt_due(sw)) {
+			sw->halted = 1;
+			sw->halt_seq = r->seq;
+			sw->halt_status = r->status;
+			sw->halt_failures = sw->run_failed;
+			if (sw->cfg.halt.when == RSW_HALT_NOW)
+				rsw_sweep_cancel(sw);
+			else
+				sw->stop = 1; /* a drain, as rsw_sweep_stop */
+		}
+	}
 	if (sw->store != NULL && !sw->store_failed &&
 	    rsw_store_add(sw->store, params, nparams, r) != 0) {
 		/* Results could no longer be kept: drain (nothing more

@@ -153,6 +153,11 @@ struct rsw_sweep {
 
 	/* What the committer (commit.c) keeps. */
 	uint64_t commits, failed;
+	uint64_t run_commits, run_failed; /* this run's, replays not counted */
+	int halted;			  /* the halt policy stopped it */
+	uint64_t halt_seq;		  /* ... at this task's failure, */
+	int halt_status;
+	uint64_t halt_failures;		  /* ... this run's n-th */
 	uint64_t by_status[RSW_STATUS_COUNT_];
 	uint64_t first_failed_seq;
 	int first_failed_status;

@@ -604,6 +604,38 @@ rsw_sweep_open(rsw_sweep **out, const rsw_sweep_config *cfg, char *err,
 	return sweep_setup(out, cfg, NULL, err, errlen);
 }
 
+int
+rsw_halt_parse(const char *text, rsw_halt_policy *out, char *err, size_t errlen)
+{
+	char when[8], rest[64], extra;
+	double v;
+	int pos = 0;
+
+	memset(out, 0, sizeof *out);
+	if (text != NULL && strcmp(text, "never") == 0)
+		return 0;
+	if (text == NULL || sscanf(text, "%7[a-z],fail=%63s", when, rest) != 2 ||
+	    (strcmp(when, "now") != 0 && strcmp(when, "soon") != 0))
+		goto bad;
+	out->when = strcmp(when, "now") == 0 ? RSW_HALT_NOW : RSW_HALT_SOON;
+	if (sscanf(rest, "%lf%n", &v, &pos) != 1 || !(v > 0))
+		goto bad;
+	if (rest[pos] == '%' && rest[pos + 1] == '\0' && v <= 100) {
+		out->fail_percent = v;
+		return 0;
+	}
+	if (sscanf(rest, "%lf%c", &v, &extra) == 1 && v == (double)(uint64_t)v) {
+		out->fail_count = (uint64_t)v;
+		return 0;
+	}
+bad:
+	memset(out, 0, sizeof *out);
+	snprintf(err, errlen, "--halt '%s': give never, or now|soon,fail=N (a count "
+		 "of failed tasks) or now|soon,fail=P%% (0 < P <= 100)",
+		 text != NULL ? text : "");
+	return RSW_EINVAL;
+}
+
 /* The execution settings a resume takes from the caller, and the code a
  * store cannot hold where the description says the sweep used some. */
 static void
@@ -620,6 +652,7 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->engine.max_message = x->engine.max_message;
 	c->engine.ring_capacity = x->engine.ring_capacity;
 	c->engine.mode = x->engine.mode;
+	c->halt = x->halt;
 	c->engine.thread_stack_kb = x->engine.thread_stack_kb;
 	c->engine.close_inherited_fds = x->engine.close_inherited_fds;
 	c->engine.keep_fds = x->engine.keep_fds;
@@ -809,6 +842,19 @@ explain(rsw_sweep *sw, int rc)
 			 rsw_store_error(sw->store));
 		return RSW_ESTORE;
 	}
+	if (sw->halted && (rc == 0 || rc == RSW_ECANCELED)) {
+		const rsw_halt_policy *h = &sw->cfg.halt;
+
+		snprintf(m, n, "halted (%s) at task %llu (%s), this run's failure "
+			 "number %llu; %llu of its %llu committed tasks failed; "
+			 "committed results are kept",
+			 h->when == RSW_HALT_NOW ? "now" : "soon: running tasks finished",
+			 (unsigned long long)sw->halt_seq, rsw_status_name(sw->halt_status),
+			 (unsigned long long)sw->halt_failures,
+			 (unsigned long long)sw->run_failed,
+			 (unsigned long long)sw->run_commits);
+		return RSW_EHALTED;
+	}
 	if (rc == RSW_ECANCELED && (sw->stop || sw->cancel)) {
 		snprintf(m, n, "interrupted: committed results are kept");
 		return rc;
@@ -927,8 +973,9 @@ rsw_sweep_close(rsw_sweep *sw, char *err, size_t errlen)
 	if (sw->store != NULL &&
 	    rsw_store_close(sw->store, !sw->ran ? "not started" :
 				       sw->run_rc == 0 ? "done" :
-				       sw->run_rc == RSW_ECANCELED ? "interrupted" :
-								     "failed") != 0) {
+				       sw->run_rc == RSW_ECANCELED ||
+						       sw->run_rc == RSW_EHALTED ? "interrupted" :
+										   "failed") != 0) {
 		snprintf(err, errlen, "database '%s': the final write failed",
 			 sw->store_path);
 		rc = RSW_ESTORE;

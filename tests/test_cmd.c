@@ -147,6 +147,49 @@ Test(cmd, a_failed_commands_stderr_tail_is_kept, .timeout = 60,
 	free(text);
 }
 
+/* --halt, as GNU parallel's: odd tasks fail.  now,fail=3 commits exactly
+ * the tasks up to the third failure (commits are in sequence order);
+ * soon,fail=5 lets the running ones finish; either leaves a store that
+ * --resume finishes; a policy it cannot read is refused by name. */
+Test(cmd, halt_stops_when_too_many_tasks_fail, .timeout = 60, .init = make_test_dir)
+{
+	const char *now[] = { "run", "--cmd", "sh -c '[ $(( {x} % 2 )) = 0 ] || exit 1; "
+			      "echo {x}'", "--param", "x=int:0:199", "-j", "2",
+			      "--halt", "now,fail=3", "--db", in_test_dir("now.db"), "-q",
+			      NULL };
+	const char *soon[] = { "run", "--cmd", "sh -c '[ $(( {x} % 2 )) = 0 ] || exit 1; "
+			       "echo {x}'", "--param", "x=int:0:199", "-j", "2",
+			       "--halt", "soon,fail=5", "--db", in_test_dir("soon.db"),
+			       "-q", NULL };
+	const char *resume[] = { "run", "--resume", in_test_dir("soon.db"), "-q", NULL };
+	const char *bad[] = { "run", "--cmd", "echo {x}", "--param", "x=int:0:3",
+			      "--halt", "soon,fail=many", "--db", "none", NULL };
+	char *text;
+
+	cr_assert_eq(run_cli(now, NULL, in_test_dir("now.err")), 1);
+	text = slurp(in_test_dir("now.err"));
+	cr_assert_not_null(strstr(text, "halted (now) at task 5 (error), this run's "
+				  "failure number 3"), "%s", text);
+	free(text);
+	cr_assert_eq(store_row_count(in_test_dir("now.db")), 6, "seqs 0 .. 5, no more");
+
+	cr_assert_eq(run_cli(soon, NULL, in_test_dir("soon.err")), 1);
+	text = slurp(in_test_dir("soon.err"));
+	cr_assert_not_null(strstr(text, "halted (soon: running tasks finished) at "
+				  "task 9 (error)"), "%s", text);
+	cr_assert_not_null(strstr(text, "continue with --resume"), "%s", text);
+	free(text);
+	cr_assert_lt(store_row_count(in_test_dir("soon.db")), 200);
+	cr_assert_eq(run_cli(resume, NULL, in_test_dir("r.err")), 0, "%s",
+		     slurp(in_test_dir("r.err")));
+	cr_assert_eq(store_row_count(in_test_dir("soon.db")), 200, "the rest, resumed");
+
+	cr_assert_eq(run_cli(bad, NULL, in_test_dir("bad.err")), 2);
+	text = slurp(in_test_dir("bad.err"));
+	cr_assert_not_null(strstr(text, "--halt 'soon,fail=many'"), "%s", text);
+	free(text);
+}
+
 /* Whether a process whose command line is exactly `sleep ARG` exists. */
 static int
 sleeper_alive(const char *arg)

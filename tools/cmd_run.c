@@ -55,6 +55,13 @@ set_algo(void *args, const char *value, char *err, size_t errlen)
 	return -1;
 }
 
+static int
+set_halt(void *args, const char *value, char *err, size_t errlen)
+{
+	return rsw_halt_parse(value, &((struct run_args *)args)->halt, err, errlen) == 0 ?
+		       0 : -1;
+}
+
 #define F(field) offsetof(struct run_args, field)
 #define ALGO(bit) RSW_ALGO_OPT_##bit
 
@@ -150,6 +157,10 @@ static const rsw_opt options[] = {
 	{ "soft-mem", 0, RSW_OPT_SIZE, RSW_OPT_EXEC, "SIZE", F(soft_mem),
 	  .needs_workers = 1,
 	  .help = "replace a worker between tasks once its heap passes SIZE" },
+	{ "halt", 0, RSW_OPT_CALL, RSW_OPT_EXEC, "WHEN,fail=N|P%", 0, .call = set_halt,
+	  .help = "stop when N tasks (or P% of those committed) failed for good: "
+		  "soon (running tasks finish) or now; the store can be resumed "
+		  "(as GNU parallel's --halt; default never)" },
 	{ "crash-loop", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "N", F(crash_loop), 1, 1000000,
 	  .help = "stop as a crash loop after N worker deaths (crashes, exits, "
 		  "timeouts: at least 2 per worker) in a row with no task "
@@ -421,6 +432,7 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->store = a->db_name[0] ? a->db_name : NULL;
 	c->results_csv = a->results;
 	c->command_line = a->argv_json;
+	c->halt = a->halt;
 #ifdef RSW_HAVE_MPI
 	if (a->mpi) {
 		static rsw_mpi_options mpi_options;
@@ -569,6 +581,11 @@ exit_code(const struct run_args *a, rsw_sweep *sw, int rc)
 	case RSW_EREPLAY:
 		rsw_cli_errorf("--resume %s", rsw_sweep_errmsg(sw));
 		return RSW_EXIT_USAGE;
+	case RSW_EHALTED:
+		rsw_cli_errorf("%s%s%s", rsw_sweep_errmsg(sw),
+			       rsw_sweep_store_path(sw) ? "; continue with --resume " : "",
+			       rsw_sweep_store_path(sw) ? a->db_name : "");
+		return RSW_EXIT_FAILURE;
 	default:
 		rsw_cli_errorf("%s", rsw_sweep_errmsg(sw));
 		return RSW_EXIT_FAILURE;

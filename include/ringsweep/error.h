@@ -40,7 +40,8 @@ extern "C" {
 	XX(ENOTFOUND, 23, "no such algorithm or objective")                  \
 	XX(EINIT, 24, "the objective's set-up failed")                       \
 	XX(EREMOTE, 25, "a remote node failed or answered out of turn")     \
-	XX(ESTARTUP, 26, "a worker hung before its first task (in worker_init, or on a lock held at fork)")
+	XX(ESTARTUP, 26, "a worker hung before its first task (in worker_init, or on a lock held at fork)") \
+	XX(EHALTED, 27, "stopped by the halt policy: too many tasks failed")
 
 enum rsw_error {
 	RSW_OK = 0,

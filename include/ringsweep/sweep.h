@@ -90,6 +90,29 @@ typedef int (*rsw_sweep_executor_fn)(void *ctx, const rsw_sweep *sw,
 				     const struct rsw_executor_ops **ops,
 				     void **self, char *err, size_t errlen);
 
+/* When a sweep stops because too many tasks fail for good (GNU parallel's
+ * --halt): rsw_sweep_run then returns RSW_EHALTED, committed results are
+ * kept and the store can be resumed.  Counted over this run's tasks (a
+ * resumed sweep's replayed rows do not count). */
+enum rsw_halt_when {
+	RSW_HALT_NEVER = 0,
+	RSW_HALT_SOON = 1, /* drain: running tasks finish and are committed */
+	RSW_HALT_NOW = 2,  /* at once: nothing more is committed */
+};
+
+typedef struct rsw_halt_policy {
+	int when;		/* enum rsw_halt_when */
+	uint64_t fail_count;	/* halt at this many failed tasks (0: no) */
+	double fail_percent;	/* ... or when this share of the tasks
+				   committed so far failed, once
+				   max(10, 100 / fail_percent) are (0: no) */
+} rsw_halt_policy;
+
+/* Parses "never", or "now|soon,fail=N", or "now|soon,fail=P%" (as GNU
+ * parallel's --halt) into *out; 0, or RSW_EINVAL with one sentence. */
+RSW_EXTERN int rsw_halt_parse(const char *text, rsw_halt_policy *out, char *err,
+			      size_t errlen);
+
 typedef struct rsw_sweep_config {
 	/* What the sweep is (recorded in the store): */
 	const rsw_space *space;	     /* copied at open */
@@ -115,6 +138,9 @@ typedef struct rsw_sweep_config {
 	/* Where it runs: NULL, this process's engine (engine.workers). */
 	rsw_sweep_executor_fn executor;
 	void *executor_ctx;
+	/* When to give up (an execution setting: a resume takes the
+	 * caller's): RSW_HALT_NEVER by default. */
+	rsw_halt_policy halt;
 } rsw_sweep_config;
 
 /* Defaults: no space, algorithm "grid", a minimizing sweep, the engine's

@@ -297,10 +297,14 @@ def _progress_mode(progress: Any) -> int:
 
 
 def _exec_options(n_jobs: Any, serial: bool, idle: str, pin: bool, nice: int,
-                  recycle_after: Any, soft_mem: Any, max_batch: Any) -> Dict[str, Any]:
+                  recycle_after: Any, soft_mem: Any, max_batch: Any,
+                  halt: Optional[str] = None) -> Dict[str, Any]:
     if isinstance(nice, bool) or not isinstance(nice, int) or not 0 <= nice <= 19:
         raise ValueError(f"nice must be an int from 0 to 19, not {nice!r}")
+    if halt is not None and not isinstance(halt, str):
+        raise TypeError(f"halt must be a string such as 'soon,fail=5', not {halt!r}")
     return {
+        "halt": halt,
         "workers": _workers(n_jobs, serial),
         "idle": _choose(idle, "idle", ("sleep", "spin", "adaptive")),  # enum order
         "pin": int(bool(pin)),
@@ -553,7 +557,8 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
           max_mem: Union[int, str, None] = None, soft_mem: Union[int, str, None] = None,
           recycle_after: Optional[int] = None, pin: bool = False, nice: int = 0,
           idle: str = "adaptive", window: Optional[int] = None,
-          max_batch: Optional[int] = None, population: Optional[int] = None,
+          max_batch: Optional[int] = None, halt: Optional[str] = None,
+          population: Optional[int] = None,
           generations: Optional[int] = None, init: Optional[int] = None,
           db: Optional[str] = None, results_csv: Optional[str] = None,
           progress: Union[bool, str, None] = None, keep_trials: bool = True,
@@ -590,6 +595,10 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
     window      results an adaptive algorithm may run ahead of (default:
                 the algorithm's own)
     max_batch   tasks a worker may take at once (default 64)
+    halt        stop when too many tasks fail for good, as GNU parallel's
+                --halt: "soon,fail=5" (running tasks finish), "now,fail=5"
+                or "soon,fail=10%"; SweepError then, with .study (and db
+                resumable)
     population, generations  genetic and cmaes; init: bayes's first points
     db          a new SQLite file for every evaluation (resume(db, ...))
     results_csv every evaluation as CSV, renamed into place when the sweep
@@ -627,7 +636,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
             raise ValueError(f"timeout must be > 0 seconds, not {timeout!r}")
     mode = _progress_mode(progress)
     options = _exec_options(n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
-                            max_batch)
+                            max_batch, halt)
     options.update({
         "seed": _count(seed, "seed", 0),
         "evals": _count(n_evals, "n_evals"),
@@ -676,13 +685,13 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
            recycle_after: Optional[int] = None, soft_mem: Union[int, str, None] = None,
            max_batch: Optional[int] = None, results_csv: Optional[str] = None,
            progress: Union[bool, str, None] = None, keep_trials: bool = True,
-           pass_dict: bool = False) -> Study:
+           pass_dict: bool = False, halt: Optional[str] = None) -> Study:
     """Continues the sweep stored in db with the same objective, from any
     directory, after a crash, a SIGKILL or Ctrl-C: what the store holds is
     replayed, the rest evaluated, and the Study is that of an uninterrupted
     run.  Everything that defines the sweep comes from the store; only how
     it runs (n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
-    max_batch, results_csv, progress) may change.  A store made by another
+    max_batch, results_csv, progress, halt) may change.  A store made by another
     objective (by name), one still being written, or one whose rows are
     not this sweep's is refused with ValueError."""
     if not callable(objective):
@@ -691,7 +700,7 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
         raise TypeError(f"db must be a path, not {type(db).__name__}")
     mode = _progress_mode(progress)
     options = _exec_options(n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
-                            max_batch)
+                            max_batch, halt)
     core = _in_python_words(_core.resume_sweep, os.fspath(db), objective, options, results_csv,
                               as_dict=pass_dict, on_worker_start=_worker_started,
                               keep_rows=keep_trials)

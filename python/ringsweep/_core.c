@@ -718,11 +718,32 @@ opt_double(PyObject *opts, const char *key, double *v)
 	return PyErr_Occurred() ? -1 : 0;
 }
 
+/* The halt policy, a string in the library's (GNU parallel's) words. */
+static int
+opt_halt(PyObject *opts, rsw_halt_policy *h)
+{
+	char err[256];
+	const char *s;
+	PyObject *o;
+
+	if (!opt_get(opts, "halt", &o))
+		return 0;
+	if ((s = PyUnicode_AsUTF8(o)) == NULL)
+		return -1;
+	if (rsw_halt_parse(s, h, err, sizeof err) != 0) {
+		/* The library names the command's option. */
+		PyErr_Format(PyExc_ValueError, "%s", strncmp(err, "--", 2) == 0 ? err + 2 : err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The execution settings (what may change on resume). */
 static int
 exec_options(rsw_sweep_config *c, PyObject *opts)
 {
-	return opt_int(opts, "workers", &c->engine.workers) ||
+	return opt_halt(opts, &c->halt) ||
+	       opt_int(opts, "workers", &c->engine.workers) ||
 	       opt_int(opts, "idle", &c->engine.idle) ||
 	       opt_int(opts, "pin", &c->engine.pin) ||
 	       opt_int(opts, "nice", &c->engine.nice) ||

@@ -181,3 +181,23 @@ def test_every_algorithm_runs_a_python_objective_the_same_at_any_n_jobs(algo, kw
     assert one.best_value == min(t["value"] for t in one.trials)
     if algo == "grid":
         assert one.best_params == {"x": 1.0, "y": 1.0}
+
+
+def odd_ones_fail(x):
+    if x % 2:
+        raise ValueError("odd")
+    return x
+
+
+def test_halt_stops_a_sweep_whose_tasks_keep_failing_and_it_resumes(tmp_path):
+    db = str(tmp_path / "h.db")
+    with pytest.raises(rs.SweepError) as e:
+        rs.sweep(odd_ones_fail, rs.Space(x=rs.Int(0, 199)), n_jobs=2,
+                 halt="now,fail=3", db=db, progress=False)
+    assert "halted (now) at task 5" in str(e.value)
+    # Commits are in sequence order, and nothing after the third failure.
+    assert [t["x"] for t in e.value.study.trials] == [0, 1, 2, 3, 4, 5]
+    study = rs.resume(db, odd_ones_fail, n_jobs=2, progress=False)
+    assert len(study.trials) == 200
+    with pytest.raises(ValueError, match="halt 'sometimes'"):
+        rs.sweep(odd_ones_fail, rs.Space(x=rs.Int(0, 9)), halt="sometimes")

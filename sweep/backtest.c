@@ -41,8 +41,19 @@
 
 const char *const rsw__ma_cross_metrics[] = {
 	"total_return", "ann_volatility", "sortino", "max_drawdown", "trades",
-	"win_rate", NULL,
+	"win_rate", "calmar", "profit_factor", "avg_trade_return", NULL,
 };
+
+int
+rsw__ma_cross_metric_index(const char *name)
+{
+	if (name == NULL || strcmp(name, "sharpe") == 0)
+		return -1;
+	for (int i = 0; rsw__ma_cross_metrics[i] != NULL; i++)
+		if (strcmp(name, rsw__ma_cross_metrics[i]) == 0)
+			return i;
+	return -2;
+}
 
 static char *
 csv_field(char *line, int index)
@@ -221,6 +232,23 @@ rsw__prices_free(rsw__prices *p)
 	p->n = 0;
 }
 
+/* A trade that ended (or is still open at the end): a win when it grew;
+ * its profit or loss in equity (what it grew the equity it was entered
+ * with by) and its return go to the sums. */
+static void
+close_trade(double growth, double entry_equity, int *wins, double *gross_profit,
+	    double *gross_loss, double *trade_sum)
+{
+	double pnl = entry_equity * (growth - 1);
+
+	*wins += growth > 1;
+	if (pnl > 0)
+		*gross_profit += pnl;
+	else
+		*gross_loss -= pnl;
+	*trade_sum += growth - 1;
+}
+
 int
 rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		   const rsw_task_info *task, rsw_eval_out *out)
@@ -233,6 +261,7 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 	int64_t ifsum = 0, issum = 0;
 	const int64_t *q = px->micro;
 	double equity = 1, peak = 1, max_dd = 0, trade_growth = 1;
+	double entry_equity = 1, gross_profit = 0, gross_loss = 0, trade_sum = 0;
 	int pos_prev = 0, trades = 0, wins = 0;
 
 	if (!(x[0] >= 1 && x[1] >= 1 && x[0] < 1e9 && x[1] < 1e9) ||
@@ -262,11 +291,13 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		if (pos && !pos_prev) {
 			trades++;
 			trade_growth = 1;
+			entry_equity = equity;
 		}
 		if (pos || pos_prev)
 			trade_growth *= 1 + r;
 		if (!pos && pos_prev)
-			wins += trade_growth > 1;
+			close_trade(trade_growth, entry_equity, &wins, &gross_profit,
+				    &gross_loss, &trade_sum);
 		pos_prev = pos;
 		sum += r;
 		sum2 += r * r;
@@ -279,21 +310,32 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		m++;
 	}
 	if (pos_prev)
-		wins += trade_growth > 1;
+		close_trade(trade_growth, entry_equity, &wins, &gross_profit,
+			    &gross_loss, &trade_sum);
 	{
 		double mean = sum / (double)m;
 		double var = m > 1 ? (sum2 - (double)m * mean * mean) / (double)(m - 1) : 0;
 		double sd = var > 0 ? sqrt(var) : 0;
 		double dd = sqrt(down2 / (double)m);
 
+		double annual = pow(equity, ANNUAL / (double)m) - 1;
+
 		out->value = sd > 0 ? mean / sd * sqrt(ANNUAL) : 0;
-		out->nmetrics = 6;
+		out->nmetrics = 9;
 		out->metrics[0] = equity - 1;
 		out->metrics[1] = sd * sqrt(ANNUAL);
 		out->metrics[2] = dd > 0 ? mean / dd * sqrt(ANNUAL) : 0;
 		out->metrics[3] = max_dd;
 		out->metrics[4] = trades;
 		out->metrics[5] = trades > 0 ? (double)wins / trades : 0;
+		/* Annualised compound return over the worst drawdown. */
+		out->metrics[6] = max_dd > 0 ? annual / max_dd : 0;
+		/* Gross profit over gross loss of the trades, in equity;
+		 * undefined (NaN: an empty cell) when no trade lost. */
+		out->metrics[7] = gross_loss > 0 ? gross_profit / gross_loss : NAN;
+		out->metrics[8] = trades > 0 ? trade_sum / trades : 0;
+		if (px->value_metric >= 0)
+			out->value = out->metrics[px->value_metric];
 	}
 	return 0;
 }

@@ -176,6 +176,7 @@ objective_json(const rsw_objective_spec *spec, const rsw_objective_info *info)
 		if (info->inputs[0] != NULL)
 			set_str(o, "data", info->inputs[0]);
 		set_str(o, "column", spec->column);
+		set_str(o, "metric", spec->metric);
 	}
 	return o;
 }
@@ -249,6 +250,7 @@ undescribe_objective(const json_t *o, rsw_objective_spec *spec,
 	spec->arg = get_str(o, "arg");
 	spec->data = get_str(o, "data");
 	spec->column = get_str(o, "column");
+	spec->metric = get_str(o, "metric");
 	spec->cmd = get_str(o, "cmd");
 	spec->workdir = get_str(o, "workdir");
 	spec->label = get_str(o, "function");

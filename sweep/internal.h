@@ -28,6 +28,8 @@ typedef struct rsw__prices {
 	double *close;
 	int64_t *micro;	/* closes in millionths when all are exact so, else NULL */
 	size_t n;
+	int value_metric; /* what the value is: -1 Sharpe, else an index in
+			     rsw__ma_cross_metrics */
 } rsw__prices;
 
 int rsw__prices_load(const char *path, const char *column, rsw__prices *out,
@@ -36,6 +38,9 @@ void rsw__prices_free(rsw__prices *p);
 int rsw__ma_cross_eval(void *ctx, const double *x, uint32_t n,
 		       const rsw_task_info *task, rsw_eval_out *out);
 extern const char *const rsw__ma_cross_metrics[];
+/* The value a --metric NAME asks for: -1 for "sharpe" (or NULL), an index
+ * in rsw__ma_cross_metrics, or -2 when there is no such metric. */
+int rsw__ma_cross_metric_index(const char *name);
 
 /* An external command per task (command.c). */
 /* A failed command's message: why its output is no score, and the last

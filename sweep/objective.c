@@ -358,7 +358,23 @@ open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
 				 b->name);
 			return RSW_EINVAL;
 		}
+		if (spec->metric != NULL) {
+			snprintf(err, errlen, "--metric: objective '%s' has no metric "
+				 "to choose (its value is what it computes)", b->name);
+			return RSW_EINVAL;
+		}
 		return 0;
+	}
+	if (rsw__ma_cross_metric_index(spec->metric) == -2) {
+		char names[512];
+		size_t n = (size_t)snprintf(names, sizeof names, "sharpe");
+
+		for (int i = 0; rsw__ma_cross_metrics[i] != NULL && n < sizeof names; i++)
+			n += (size_t)snprintf(names + n, sizeof names - n, ", %s",
+					      rsw__ma_cross_metrics[i]);
+		snprintf(err, errlen, "--metric '%s': objective '%s' has %s", spec->metric,
+			 b->name, names);
+		return RSW_EINVAL;
 	}
 	if (spec->data == NULL || spec->column == NULL) {
 		snprintf(err, errlen, "objective '%s' needs data FILE and column "
@@ -367,12 +383,15 @@ open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
 	}
 	if (rsw__prices_load(spec->data, spec->column, &o->prices, err, errlen))
 		return RSW_EINVAL;
+	o->prices.value_metric = rsw__ma_cross_metric_index(spec->metric);
 	o->info.objective.ctx = &o->prices;
 	add_input(o, spec->data);
 	/* A worker started by hand loads the same prices: where from
-	 * (absolute: it may run elsewhere) and which column. */
-	snprintf(o->external_arg, sizeof o->external_arg, "%s\n%s",
-		 o->ninputs > 0 ? o->inputs[0] : spec->data, spec->column);
+	 * (absolute: it may run elsewhere), which column, and what the value
+	 * is. */
+	snprintf(o->external_arg, sizeof o->external_arg, "%s\n%s\n%s",
+		 o->ninputs > 0 ? o->inputs[0] : spec->data, spec->column,
+		 spec->metric != NULL ? spec->metric : "sharpe");
 	return 0;
 }
 

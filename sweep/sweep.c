@@ -90,7 +90,7 @@ own_strings(rsw_sweep *sw)
 	rsw_objective_spec *o = &c->objective;
 	const char **fields[] = { &c->algo, &c->store, &c->results_csv,
 				  &c->command_line, &o->name, &o->arg, &o->data,
-				  &o->column, &o->cmd, &o->metrics, &o->workdir,
+				  &o->column, &o->metric, &o->cmd, &o->metrics, &o->workdir,
 				  &o->label, &c->engine.objective_name,
 				  &c->engine.objective_arg };
 	uint32_t nm = o->metric_names != NULL ? o->nmetrics : 0;

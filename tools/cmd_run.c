@@ -83,6 +83,10 @@ static const rsw_opt options[] = {
 	  .help = "CSV of prices for ma_cross (header row, a column per series)" },
 	{ "column", 0, RSW_OPT_STRING, RSW_OPT_SWEEP, "NAME", F(column),
 	  .help = "the CSV column ma_cross trades" },
+	{ "metric", 0, RSW_OPT_STRING, RSW_OPT_SWEEP, "NAME", F(metric),
+	  .help = "what ma_cross's value is: sharpe (default), calmar, sortino, "
+		  "total_return, profit_factor, avg_trade_return, max_drawdown "
+		  "(with --minimize), win_rate, ..." },
 	{ "param", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "NAME=SPEC", 0, .call = add_param,
 	  .help = "a parameter: int:LO:HI[:STEP], float:LO:HI[:STEP], log:LO:HI, "
 		  "logint:LO:HI, cat:A,B,... (the objective gets the index), "
@@ -420,6 +424,7 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->objective.arg = a->objective_arg;
 	c->objective.data = a->data;
 	c->objective.column = a->column;
+	c->objective.metric = a->metric;
 	c->objective.cmd = a->cmd;
 	c->objective.metrics = a->metrics;
 	c->objective.init_timeout_s = a->init_timeout;

@@ -52,11 +52,16 @@ load_objective(const rsw_external *x, const char *name,
 	memset(&spec, 0, sizeof spec);
 	spec.name = rsw_external_objective(x);
 	snprintf(arg, sizeof arg, "%s", rsw_external_objective_arg(x));
+	/* "DATA\nCOLUMN\nMETRIC" (the metric since 0.3). */
 	nl = strchr(arg, '\n');
 	if (nl != NULL) {
 		*nl = '\0';
 		spec.data = arg;
 		spec.column = nl + 1;
+		if ((nl = strchr(spec.column, '\n')) != NULL) {
+			*nl = '\0';
+			spec.metric = nl + 1;
+		}
 	}
 	if (rsw_objective_load(obj, &spec, NULL, err, sizeof err) != 0) {
 		rsw_cli_errorf("--arena '%s': %s", name, err);

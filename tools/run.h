@@ -15,6 +15,7 @@ struct run_args {
 	rsw_space space;	/* --param, --space */
 	const char *space_file;	/* --space */
 	const char *objective, *cmd, *metrics, *objective_arg, *data, *column;
+	const char *metric;	/* --metric: ma_cross's value */
 	const char *algo;
 	long long evals, seed, init, population, generations;
 	int minimize;

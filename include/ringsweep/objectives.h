@@ -103,6 +103,9 @@ typedef struct rsw_objective_spec {
 	double init_timeout_s;	/* plugin: how long its init may take in the
 				   trial run (below); 0: 300 s */
 	rsw_worker_fini_fn worker_fini; /* fn's per-worker tear-down */
+	const char *metric;	/* ma_cross: what its value is, "sharpe" (NULL)
+				   or one of its metrics (calmar, sortino,
+				   total_return, profit_factor, ...) */
 } rsw_objective_spec;
 
 typedef struct rsw_objective_info {

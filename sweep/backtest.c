@@ -250,10 +250,115 @@ close_trade(double growth, double entry_equity, int *wins, double *gross_profit,
 }
 
 int
+rsw__market_columns(const char *path, const char *spec, char *names, size_t n,
+		    char *err, size_t errlen)
+{
+	char *line = malloc(DATA_LINE_MAX);
+	FILE *f = NULL;
+	int count = 1;
+
+	if (strcmp(spec, "*") != 0) {
+		if (strlen(spec) >= n || spec[0] == '\0' || strstr(spec, ",,") != NULL ||
+		    spec[strlen(spec) - 1] == ',') {
+			snprintf(err, errlen, "--column '%s': give NAME, NAME,NAME,... "
+				 "or * (every series)", spec);
+			free(line);
+			return -1;
+		}
+		snprintf(names, n, "%s", spec);
+		for (const char *p = spec; (p = strchr(p, ',')) != NULL; p++)
+			count++;
+		free(line);
+		return count;
+	}
+	if (line == NULL || (f = fopen(path, "re")) == NULL || data_line(f, line) <= 0) {
+		snprintf(err, errlen, "data '%s': no header to take the series from",
+			 path);
+		if (f != NULL)
+			fclose(f);
+		free(line);
+		return -1;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	names[0] = '\0';
+	count = 0;
+	/* Every field after the first (the date), unquoted. */
+	for (char *fld = strchr(line, ','), *next; fld != NULL; fld = next) {
+		size_t len = strlen(names);
+
+		fld++;
+		next = strchr(fld, ',');
+		if (next != NULL)
+			*next = '\0';
+		if (*fld == '"')
+			fld++;
+		fld[strcspn(fld, "\"")] = '\0';
+		if (*fld == '\0' || len + strlen(fld) + 2 > n) {
+			snprintf(err, errlen, "data '%s': a header field is empty, or "
+				 "the header too long for --column '*'", path);
+			free(line);
+			return -1;
+		}
+		snprintf(names + len, n - len, "%s%s", len > 0 ? "," : "", fld);
+		count++;
+	}
+	free(line);
+	if (count == 0) {
+		snprintf(err, errlen, "data '%s': --column '*' found no series after "
+			 "its first column", path);
+		return -1;
+	}
+	return count;
+}
+
+int
+rsw__market_load(const char *path, const char *spec, rsw__market *out,
+		 char *err, size_t errlen)
+{
+	char names[4096], *save = NULL;
+	int count;
+
+	memset(out, 0, sizeof *out);
+	out->value_metric = -1;
+	count = rsw__market_columns(path, spec, names, sizeof names, err, errlen);
+	if (count < 0)
+		return -1;
+	if (count > RSW__MAX_SERIES) {
+		snprintf(err, errlen, "--column: %d series, at most %d", count,
+			 RSW__MAX_SERIES);
+		return -1;
+	}
+	for (char *name = strtok_r(names, ",", &save); name != NULL;
+	     name = strtok_r(NULL, ",", &save)) {
+		if (rsw__prices_load(path, name, &out->series[out->nseries], err,
+				     errlen) != 0) {
+			rsw__market_free(out);
+			return -1;
+		}
+		out->nseries++;
+	}
+	return 0;
+}
+
+void
+rsw__market_free(rsw__market *m)
+{
+	for (uint32_t i = 0; i < m->nseries; i++)
+		rsw__prices_free(&m->series[i]);
+	m->nseries = 0;
+}
+
+int
 rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		   const rsw_task_info *task, rsw_eval_out *out)
 {
-	const rsw__prices *px = ctx;
+	const rsw__market *mk = ctx;
+	/* Several series: the last parameter is which (a category index,
+	 * checked against the space at load; checked again here). */
+	double pick = mk->nseries > 1 && nparams > 0 ? x[--nparams] : 0;
+	uint32_t which = pick >= 0 && pick < mk->nseries ? (uint32_t)pick : 0;
+	const rsw__prices *px = &mk->series[which];
 	const double *p = px->close;
 	size_t n = px->n, fast, slow, m = 0;
 	double cost = nparams > 2 ? x[2] / 1e4 : 0;
@@ -264,7 +369,8 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 	double entry_equity = 1, gross_profit = 0, gross_loss = 0, trade_sum = 0;
 	int pos_prev = 0, trades = 0, wins = 0;
 
-	if (!(x[0] >= 1 && x[1] >= 1 && x[0] < 1e9 && x[1] < 1e9) ||
+	if (!(pick >= 0 && pick < mk->nseries && pick == (double)which) ||
+	    !(x[0] >= 1 && x[1] >= 1 && x[0] < 1e9 && x[1] < 1e9) ||
 	    (fast = (size_t)x[0]) >= (slow = (size_t)x[1]) || slow >= n) {
 		out->error_code = 22; /* EINVAL: not a meaningful crossover */
 		return -1;
@@ -334,8 +440,8 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		 * undefined (NaN: an empty cell) when no trade lost. */
 		out->metrics[7] = gross_loss > 0 ? gross_profit / gross_loss : NAN;
 		out->metrics[8] = trades > 0 ? trade_sum / trades : 0;
-		if (px->value_metric >= 0)
-			out->value = out->metrics[px->value_metric];
+		if (mk->value_metric >= 0)
+			out->value = out->metrics[mk->value_metric];
 	}
 	return 0;
 }

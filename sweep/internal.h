@@ -28,9 +28,26 @@ typedef struct rsw__prices {
 	double *close;
 	int64_t *micro;	/* closes in millionths when all are exact so, else NULL */
 	size_t n;
+} rsw__prices;
+
+/* What ma_cross trades: one series, or several -- then its last parameter
+ * (series=cat:A,B,...) says which one a task trades. */
+#define RSW__MAX_SERIES 64
+typedef struct rsw__market {
+	rsw__prices series[RSW__MAX_SERIES];
+	uint32_t nseries;
 	int value_metric; /* what the value is: -1 Sharpe, else an index in
 			     rsw__ma_cross_metrics */
-} rsw__prices;
+} rsw__market;
+
+/* The columns a --column spec names, comma-separated into names: itself
+ * (one, or "A,B"), or for "*" every column of the header but the first
+ * (the date).  How many, or -1 with a sentence in err. */
+int rsw__market_columns(const char *path, const char *spec, char *names,
+			size_t n, char *err, size_t errlen);
+int rsw__market_load(const char *path, const char *spec, rsw__market *out,
+		     char *err, size_t errlen);
+void rsw__market_free(rsw__market *m);
 
 int rsw__prices_load(const char *path, const char *column, rsw__prices *out,
 		     char *err, size_t errlen);

@@ -36,7 +36,7 @@ struct rsw_loaded_objective {
 	char *inputs_store[INPUTS_MAX];
 	const char *inputs[INPUTS_MAX + 1];
 	int ninputs;
-	rsw__prices prices;
+	rsw__market market;
 	void *dl;
 	void *plugin_state;
 	rsw_plugin_eval_fn plugin_eval;
@@ -335,9 +335,46 @@ open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
 	return 0;
 }
 
+/* ma_cross reads its parameters as numbers, FAST SLOW [COST], and with
+ * several series a last one, series=cat:A,B,... in the order of --column,
+ * that says which: any other category would be read as a number. */
+static int
+check_market_space(const rsw__market *m, const char *names, const rsw_space *space,
+		   char *err, size_t errlen)
+{
+	uint32_t numbers = space->n - (m->nseries > 1);
+
+	for (uint32_t i = 0; i < numbers; i++)
+		if (space->params[i].kind == RSW_PARAM_CAT) {
+			snprintf(err, errlen, "--param %s: ma_cross reads its parameters "
+				 "as numbers (FAST SLOW [COST]); a category would be "
+				 "read as one (several series: --column A,B,... adds "
+				 "series=cat:A,B,... last)", space->params[i].name);
+			return RSW_EINVAL;
+		}
+	if (m->nseries > 1) {
+		const rsw_param *last = space->n > 0 ? &space->params[space->n - 1] : NULL;
+		char labels[4096];
+		size_t len = 0;
+
+		labels[0] = '\0';
+		for (uint32_t i = 0; last != NULL && i < last->ncat && len < sizeof labels; i++)
+			len += (size_t)snprintf(labels + len, sizeof labels - len, "%s%s",
+						i > 0 ? "," : "", last->cat[i]);
+		if (last == NULL || last->kind != RSW_PARAM_CAT ||
+		    strcmp(last->name, "series") != 0 || strcmp(labels, names) != 0) {
+			snprintf(err, errlen, "--column %s: ma_cross then needs its last "
+				 "parameter to be series=cat:%s", names, names);
+			return RSW_EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
-	     const rsw_objective_spec *spec, char *err, size_t errlen)
+	     const rsw_objective_spec *spec, const rsw_space *space, char *err,
+	     size_t errlen)
 {
 	const rsw__builtin_code *code = rsw__builtin_code_of(b->name);
 	int rc;
@@ -381,10 +418,21 @@ open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
 			 "NAME (--data, --column)", b->name);
 		return RSW_EINVAL;
 	}
-	if (rsw__prices_load(spec->data, spec->column, &o->prices, err, errlen))
+	if (rsw__market_load(spec->data, spec->column, &o->market, err, errlen))
 		return RSW_EINVAL;
-	o->prices.value_metric = rsw__ma_cross_metric_index(spec->metric);
-	o->info.objective.ctx = &o->prices;
+	o->market.value_metric = rsw__ma_cross_metric_index(spec->metric);
+	o->info.objective.ctx = &o->market;
+	/* The series parameter comes on top of FAST SLOW [COST]. */
+	o->info.min_params += o->market.nseries > 1;
+	o->info.max_params += o->market.nseries > 1;
+	if (space != NULL) {
+		char names[4096];
+
+		if (rsw__market_columns(spec->data, spec->column, names, sizeof names,
+					err, errlen) < 0 ||
+		    (rc = check_market_space(&o->market, names, space, err, errlen)) != 0)
+			return RSW_EINVAL;
+	}
 	add_input(o, spec->data);
 	/* A worker started by hand loads the same prices: where from
 	 * (absolute: it may run elsewhere), which column, and what the value
@@ -482,7 +530,8 @@ rsw_objective_load(rsw_loaded_objective **out, const rsw_objective_spec *spec,
 					 o->name, err, errlen);
 		}
 	} else if (rsw_builtin_find(spec->name) != NULL) {
-		rc = open_builtin(o, rsw_builtin_find(spec->name), spec, err, errlen);
+		rc = open_builtin(o, rsw_builtin_find(spec->name), spec, space, err,
+				  errlen);
 	} else if (strstr(spec->name, ".so") != NULL) {
 		rc = open_plugin(o, spec->name, spec->arg, spec->init_timeout_s, err,
 				 errlen);
@@ -519,7 +568,7 @@ rsw_objective_unload(rsw_loaded_objective *o)
 		o->plugin_fini(o->plugin_state);
 	if (o->dl != NULL)
 		dlclose(o->dl);
-	rsw__prices_free(&o->prices);
+	rsw__market_free(&o->market);
 	for (int i = 0; i < o->ninputs; i++)
 		free(o->inputs_store[i]);
 	free(o);

@@ -502,12 +502,35 @@ check_space(const rsw_space *space, char *err, size_t errlen)
 
 /* Everything open and resume check and set up, in the order a person
  * fixes things; the caller undoes what was made if this fails. */
+/* ma_cross over several series (--column A,B or *): the series becomes a
+ * categorical parameter of the sweep, last, so that one sweep covers the
+ * series x parameters matrix (a resumed sweep's space has it already). */
+static int
+add_series_param(rsw_sweep *sw, char *err, size_t errlen)
+{
+	const rsw_objective_spec *o = &sw->cfg.objective;
+	char names[4096], spec[4200];
+
+	if (o->name == NULL || strcmp(o->name, "ma_cross") != 0 || o->column == NULL ||
+	    o->data == NULL || (strchr(o->column, ',') == NULL && strcmp(o->column, "*") != 0))
+		return 0;
+	for (uint32_t i = 0; i < sw->space.n; i++)
+		if (strcmp(sw->space.params[i].name, "series") == 0)
+			return 0;
+	if (rsw__market_columns(o->data, o->column, names, sizeof names, err, errlen) < 0)
+		return RSW_EINVAL;
+	snprintf(spec, sizeof spec, "series=cat:%s", names);
+	return rsw_space_add(&sw->space, spec, err, errlen) != 0 ? RSW_EINVAL : 0;
+}
+
 static int
 setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 {
 	rsw_config probe = sw->cfg.engine;
 	int rc;
 
+	if ((rc = add_series_param(sw, err, errlen)) != 0)
+		return rc;
 	probe.max_params = sw->space.n;
 	if ((rc = check_space(&sw->space, err, errlen)) != 0 ||
 	    (rc = rsw_config_validate(&probe, err, errlen)) != 0 ||

@@ -427,6 +427,76 @@ Test(objectives, ma_cross_value_is_the_metric_asked_for, .timeout = 60,
 	refused("--metric: objective 'sphere' has no metric to choose", sphere);
 }
 
+/* --column A,B or * makes the series a category of the sweep (series,
+ * last): one sweep covers the series x parameters matrix, each row the
+ * value that series alone gives; a resume keeps it; a category where
+ * ma_cross reads numbers, or a malformed list, is refused by name. */
+Test(objectives, ma_cross_sweeps_several_series_as_a_category, .timeout = 60,
+     .init = make_test_dir)
+{
+	static const char *series[] = { "DAX", "SMI", "CAC", "FTSE" };
+	char csv[128], one[128], db[128], whole[128];
+	const char *all[] = { "run", "--objective", "ma_cross", "--data", DATA,
+			      "--column", "*", "--param", "fast=int:3:23:10",
+			      "--param", "slow=int:30:60:30", "--db", db,
+			      "--results", csv, "-q", NULL };
+	const char *resume[] = { "run", "--resume", db, "--results", csv, "-q", NULL };
+	const char *cat[] = { "run", "--objective", "ma_cross", "--data", DATA,
+			      "--column", "DAX", "--param", "sec=cat:x,y", "--param",
+			      "fast=int:2:3", "--param", "slow=int:9:10", "--db",
+			      "none", NULL };
+	const char *gap[] = { "run", "--objective", "ma_cross", "--data", DATA,
+			      "--column", "DAX,,SMI", "--param", "fast=int:2:3",
+			      "--param", "slow=int:9:10", "--db", "none", NULL };
+	char *text, *row, *save = NULL;
+	int rows = 0;
+
+	snprintf(csv, sizeof csv, "%s", in_test_dir("all.csv"));
+	snprintf(one, sizeof one, "%s", in_test_dir("one.csv"));
+	snprintf(db, sizeof db, "%s", in_test_dir("all.db"));
+	snprintf(whole, sizeof whole, "%s", in_test_dir("whole.csv"));
+	cr_assert_eq(run_cli(all, NULL, NULL), 0);
+	text = slurp(csv);
+	cr_assert_eq(strncmp(text, "seq,fast,slow,series,status,value,", 34), 0, "%s", text);
+	strtok_r(text, "\n", &save);
+	while ((row = strtok_r(NULL, "\n", &save)) != NULL) {
+		int seq, fast, slow;
+		char name[16], pf[32], ps[32], *single, *line;
+		const char *argv[] = { "run", "--objective", "ma_cross", "--data", DATA,
+				       "--column", name, "--param", pf, "--param", ps,
+				       "--db", "none", "--results", one, "-q", NULL };
+
+		cr_assert_eq(sscanf(row, "%d,%d,%d,%15[^,]", &seq, &fast, &slow, name), 4,
+			     "%s", row);
+		cr_assert_str_eq(name, series[seq % 4], "the category varies fastest");
+		snprintf(pf, sizeof pf, "fast=int:%d:%d", fast, fast);
+		snprintf(ps, sizeof ps, "slow=int:%d:%d", slow, slow);
+		cr_assert_eq(run_cli(argv, NULL, NULL), 0);
+		single = slurp(one);
+		line = strchr(single, '\n') + 1;
+		line[strcspn(line, "\n")] = '\0';
+		/* From the status on, the row is that series' own. */
+		cr_assert_str_eq(strchr(strchr(strchr(strchr(row, ',') + 1, ',') + 1,
+						 ',') + 1, ',') + 1,
+				 strchr(strchr(strchr(line, ',') + 1, ',') + 1, ',') + 1,
+				 "%s", row);
+		free(single);
+		rows++;
+	}
+	cr_assert_eq(rows, 3 * 2 * 4);
+	free(text);
+	cr_assert_eq(rename(csv, whole), 0);
+	cut_store(db, 5);
+	cr_assert_eq(run_cli(resume, NULL, NULL), 0);
+	text = slurp(csv);
+	row = slurp(whole);
+	cr_assert_str_eq(text, row, "resumed as it was");
+	free(text);
+	free(row);
+	refused("--param sec: ma_cross reads its parameters as numbers", cat);
+	refused("--column 'DAX,,SMI': give NAME, NAME,NAME,... or *", gap);
+}
+
 /* A metric is a column of the results: one named as another column (a
  * parameter, seq/status/value/message, or another metric) would make a
  * header that reads back as something else.  Refused, naming it. */

@@ -1098,37 +1098,18 @@ column_csv(FILE *out, sqlite3_stmt *s, int i)
 	}
 }
 
-int
-rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
-		 FILE *out, char *err, size_t errlen)
+/* Writes what `sql` selects from st's results as CSV or JSON (see
+ * rsw_store_export).  0, or RSW_EINVAL with a sentence. */
+static int
+export_rows(rsw_store *st, const char *path, const char *sql, int format,
+	    FILE *out, char *err, size_t errlen)
 {
-	char sql[256];
-	rsw_store *st;
 	sqlite3_stmt *s;
-	const char *dir;
 	json_t *root = NULL, *rows = NULL, *meta = NULL;
-	int ncol, rc;
+	int ncol;
 
-	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
-		snprintf(err, errlen, "export: invalid arguments");
-		return RSW_EINVAL;
-	}
-	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
-	if (rc != 0)
-		return rc;
-	dir = rsw_store_meta(st, "direction");
-	snprintf(sql, sizeof sql, "SELECT * FROM results%s",
-		 sort_by_value || top > 0 ?
-			 (dir != NULL && strcmp(dir, "maximize") == 0 ?
-				  " ORDER BY value IS NULL, value DESC, seq" :
-				  " ORDER BY value IS NULL, value ASC, seq") :
-			 " ORDER BY seq");
-	if (top > 0)
-		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %llu",
-			 (unsigned long long)top);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(st->db));
-		store_free(st);
 		return RSW_EINVAL;
 	}
 	ncol = sqlite3_column_count(s);
@@ -1173,6 +1154,89 @@ rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 		fputc('\n', out);
 		json_decref(root);
 	}
-	store_free(st);
 	return 0;
+}
+
+/* " ORDER BY" of the best first, by the sweep's direction. */
+static const char *
+best_first(const rsw_store *st)
+{
+	const char *dir = rsw_store_meta(st, "direction");
+
+	return dir != NULL && strcmp(dir, "maximize") == 0 ?
+		       "value IS NULL, value DESC, seq" : "value IS NULL, value ASC, seq";
+}
+
+int
+rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
+		 FILE *out, char *err, size_t errlen)
+{
+	char sql[256];
+	rsw_store *st;
+	int rc;
+
+	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
+		snprintf(err, errlen, "export: invalid arguments");
+		return RSW_EINVAL;
+	}
+	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
+	if (rc != 0)
+		return rc;
+	snprintf(sql, sizeof sql, "SELECT * FROM results ORDER BY %s",
+		 sort_by_value || top > 0 ? best_first(st) : "seq");
+	if (top > 0)
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %llu",
+			 (unsigned long long)top);
+	rc = export_rows(st, path, sql, format, out, err, errlen);
+	store_free(st);
+	return rc;
+}
+
+int
+rsw_store_export_best_by(const char *path, const char *group, int format,
+			 FILE *out, char *err, size_t errlen)
+{
+	char sql[1024], quoted[2 * RSW_PARAM_NAME_MAX + 3];
+	size_t q = 0;
+	rsw_store *st;
+	int rc, is_param = 0;
+
+	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL ||
+	    group == NULL || strlen(group) >= RSW_PARAM_NAME_MAX) {
+		snprintf(err, errlen, "export: invalid arguments");
+		return RSW_EINVAL;
+	}
+	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
+	if (rc != 0)
+		return rc;
+	/* A parameter of the sweep: one of the columns after seq. */
+	for (uint32_t i = 0; i < st->nparams; i++)
+		is_param |= strcmp(sqlite3_column_name(st->cursor, (int)i + 1), group) == 0;
+	if (!is_param) {
+		snprintf(err, errlen, "--best-by '%s': not a parameter of the sweep in "
+			 "'%s'", group, path);
+		store_free(st);
+		return RSW_EINVAL;
+	}
+	/* An SQL identifier: quoted, its quotes doubled. */
+	quoted[q++] = '"';
+	for (const char *p = group; *p; p++) {
+		if (*p == '"')
+			quoted[q++] = '"';
+		quoted[q++] = *p;
+	}
+	quoted[q++] = '"';
+	quoted[q] = '\0';
+	/* The best row of each value of the parameter, in the order of its
+	 * first appearance (the space's order for a category swept whole);
+	 * one that never succeeded shows its first row. */
+	snprintf(sql, sizeof sql,
+		 "SELECT r.* FROM results r JOIN (SELECT seq AS best, first FROM "
+		 "(SELECT seq, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s) AS rank, "
+		 "MIN(seq) OVER (PARTITION BY %s) AS first FROM results) WHERE rank = 1) "
+		 "ON r.seq = best ORDER BY first",
+		 quoted, best_first(st), quoted);
+	rc = export_rows(st, path, sql, format, out, err, errlen);
+	store_free(st);
+	return rc;
 }

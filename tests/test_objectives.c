@@ -497,6 +497,62 @@ Test(objectives, ma_cross_sweeps_several_series_as_a_category, .timeout = 60,
 	refused("--column 'DAX,,SMI': give NAME, NAME,NAME,... or *", gap);
 }
 
+/* export --best-by series: one row per series, in their order, each the
+ * row of the full export with that series' greatest value (maximize; the
+ * earliest on a tie); a name that is no parameter is refused. */
+Test(objectives, export_best_by_gives_each_series_best_row, .timeout = 60,
+     .init = make_test_dir)
+{
+	char db[128];
+	const char *run[] = { "run", "--objective", "ma_cross", "--data", DATA,
+			      "--column", "DAX,FTSE,SMI", "--param", "fast=int:2:30:4",
+			      "--param", "slow=int:20:120:20", "--maximize", "--db", db,
+			      "-q", NULL };
+	const char *all[] = { "export", db, NULL };
+	const char *best[] = { "export", db, "--best-by", "series", NULL };
+	const char *nope[] = { "export", db, "--best-by", "fast_", NULL };
+	char *text, *got, *line, *save = NULL, want[3][1024] = { "", "", "" };
+	double top[3] = { -INFINITY, -INFINITY, -INFINITY };
+	static const char *names[] = { "DAX", "FTSE", "SMI" };
+	size_t off;
+
+	snprintf(db, sizeof db, "%s", in_test_dir("b.db"));
+	cr_assert_eq(run_cli(run, NULL, NULL), 0);
+	cr_assert_eq(run_cli(all, in_test_dir("all.csv"), NULL), 0);
+	cr_assert_eq(run_cli(best, in_test_dir("best.csv"), NULL), 0);
+	text = slurp(in_test_dir("all.csv"));
+	off = strcspn(text, "\n") + 1;
+	for (line = strtok_r(text + off, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char series[16], status[16];
+		double value;
+
+		if (sscanf(line, "%*d,%*d,%*d,%15[^,],%15[^,],%*d,%lf", series, status,
+			   &value) != 3 || strcmp(status, "ok") != 0)
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (strcmp(series, names[k]) == 0 && value > top[k]) {
+				top[k] = value;
+				snprintf(want[k], sizeof want[k], "%s", line);
+			}
+	}
+	got = slurp(in_test_dir("best.csv"));
+	cr_assert_not_null(got);
+	{
+		char expect[4096];
+
+		snprintf(expect, sizeof expect, "%.*s%s\n%s\n%s\n", (int)off, got,
+			 want[0], want[1], want[2]);
+		cr_assert_str_eq(got, expect);
+	}
+	free(text);
+	free(got);
+	cr_assert_eq(run_cli(nope, NULL, in_test_dir("nope.err")), 2);
+	text = slurp(in_test_dir("nope.err"));
+	cr_assert_not_null(strstr(text, "--best-by 'fast_': not a parameter"), "%s", text);
+	free(text);
+}
+
 /* A metric is a column of the results: one named as another column (a
  * parameter, seq/status/value/message, or another metric) would make a
  * header that reads back as something else.  Refused, naming it. */

@@ -1,6 +1,6 @@
 /*
  * tools/cmd_export.c - `ringsweep export FILE --format csv|json [--top N]
- * [--sort value]`: a sweep's results store to stdout.  The file is opened
+ * [--sort value] [--best-by PARAM]`: a sweep's results store to stdout.  The file is opened
  * read-only; a foreign or corrupt one is refused with one message.
  */
 #include <getopt.h>
@@ -16,10 +16,12 @@ rsw_cmd_export(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 't' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "best-by", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int format = RSW_EXPORT_CSV, sort = 0, c;
+	const char *best_by = NULL;
 	long long top = 0;
 	char err[512];
 
@@ -53,11 +55,16 @@ rsw_cmd_export(int argc, char **argv)
 			}
 			sort = 1;
 			break;
+		case 'b':
+			best_by = optarg;
+			break;
 		case 'h':
 			puts("usage: ringsweep export FILE [--format csv|json] [--top N] "
-			     "[--sort value]\n\n"
+			     "[--sort value] [--best-by PARAM]\n\n"
 			     "Writes a sweep's results (its SQLite store) to stdout, in\n"
-			     "sequence order, or best first with --sort value / --top N.");
+			     "sequence order, or best first with --sort value / --top N;\n"
+			     "--best-by PARAM: the consolidated table, one row per value\n"
+			     "of PARAM (e.g. series): its best row, parameters and metrics.");
 			return RSW_EXIT_OK;
 		default:
 			rsw_cli_errorf("unknown option '%s' (see ringsweep export --help)",
@@ -69,8 +76,15 @@ rsw_cmd_export(int argc, char **argv)
 		rsw_cli_errorf("ringsweep export needs exactly one FILE");
 		return RSW_EXIT_USAGE;
 	}
-	if (rsw_store_export(argv[optind], format, (uint64_t)top, sort, stdout, err,
-			     sizeof err) != 0) {
+	if (best_by != NULL && (top > 0 || sort)) {
+		rsw_cli_errorf("--best-by gives one row per value: no --top or --sort");
+		return RSW_EXIT_USAGE;
+	}
+	if ((best_by != NULL ?
+		     rsw_store_export_best_by(argv[optind], best_by, format, stdout, err,
+					      sizeof err) :
+		     rsw_store_export(argv[optind], format, (uint64_t)top, sort, stdout,
+				      err, sizeof err)) != 0) {
 		rsw_cli_errorf("export %s", err);
 		return RSW_EXIT_USAGE;
 	}

@@ -123,6 +123,16 @@ RSW_EXTERN int rsw_store_export(const char *path, int format, uint64_t top,
 				int sort_by_value, FILE *out, char *err,
 				size_t errlen);
 
+/* The consolidated table of a sweep over a parameter (the series of a
+ * multi-series backtest, a symbol, a regime): one row per value of
+ * parameter `group`, its best row by value (its parameters, value and
+ * metrics), in the order the values first appear.  As rsw_store_export
+ * otherwise; RSW_EINVAL naming `group` when the sweep has no such
+ * parameter. */
+RSW_EXTERN int rsw_store_export_best_by(const char *path, const char *group,
+					int format, FILE *out, char *err,
+					size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

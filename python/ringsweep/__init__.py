@@ -390,7 +390,8 @@ class Study:
     counts      {status: n}: ok, error, crash, timeout, exit, killed, oom...
     n_trials, wall_s, replayed (evaluations a resume took from its store),
     stats (the engine's counters: retries, deaths, timeouts, restarts...),
-    space, algo, maximize, db; to_pandas() for a DataFrame."""
+    space, algo, maximize, db; to_pandas() for a DataFrame; best_by(name)
+    for the best trial per value of a parameter (per security)."""
 
     def __init__(self, core: Any):
         info = core.info()
@@ -440,6 +441,26 @@ class Study:
             cols = [self.columns[n] for n in names]
             self._trials = [dict(zip(names, row)) for row in zip(*cols)]
         return self._trials
+
+    def best_by(self, name: str) -> Dict[Any, Dict[str, Any]]:
+        """The consolidated table over parameter `name` (a security, a
+        regime): {its value: the best successful trial with it}, in the
+        order the values first appear; ties go to the earliest trial."""
+        if name not in self.space.names:
+            raise ValueError(f"{name!r} is not a parameter of this study "
+                             f"({', '.join(self.space.names)})")
+        best: Dict[Any, Dict[str, Any]] = {}
+        for t in self.trials:
+            key, v = t[name], t["value"]
+            if t["status"] != "ok" or v is None or v != v:
+                continue
+            held = best.get(key)
+            if held is None or (v > held["value"] if self.maximize else v < held["value"]):
+                best[key] = t
+        order = {}
+        for t in self.trials:
+            order.setdefault(t[name], len(order))
+        return dict(sorted(best.items(), key=lambda kv: order[kv[0]]))
 
     def to_pandas(self) -> Any:
         """The trials as a pandas DataFrame (pandas must be installed)."""

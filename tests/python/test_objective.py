@@ -201,3 +201,18 @@ def test_halt_stops_a_sweep_whose_tasks_keep_failing_and_it_resumes(tmp_path):
     assert len(study.trials) == 200
     with pytest.raises(ValueError, match="halt 'sometimes'"):
         rs.sweep(odd_ones_fail, rs.Space(x=rs.Int(0, 9)), halt="sometimes")
+
+
+def signed_by_group(x, g):
+    return x if g == "up" else -x
+
+
+def test_best_by_is_the_best_trial_of_each_value_of_a_parameter():
+    study = rs.sweep(signed_by_group, rs.Space(x=rs.Int(0, 9), g=rs.Cat(["up", "down"])),
+                     maximize=True, n_jobs=2, progress=False)
+    best = study.best_by("g")
+    assert list(best) == ["up", "down"]            # in the order they first appear
+    assert (best["up"]["x"], best["up"]["value"]) == (9, 9)
+    assert (best["down"]["x"], best["down"]["value"]) == (0, 0)
+    with pytest.raises(ValueError, match="'h' is not a parameter"):
+        study.best_by("h")

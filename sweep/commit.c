@@ -261,6 +261,31 @@ keep_top(rsw_sweep *sw, const double *params, uint32_t nparams,
 	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
 }
 
+/* The best successful evaluation of each category of cfg.best_by (ties
+ * keep the earlier seq). */
+static void
+keep_best_by(rsw_sweep *sw, const double *params, uint32_t nparams,
+	     const rsw_result *r)
+{
+	rsw_sweep_row *row;
+	double k;
+
+	if (sw->by_cat == NULL || r->status != RSW_STATUS_OK || isnan(r->value) ||
+	    (uint32_t)sw->best_by_param >= nparams)
+		return;
+	k = params[sw->best_by_param];
+	if (!(k >= 0 && k < sw->nby))
+		return;
+	row = &sw->by_cat[(uint32_t)k];
+	if (row->seq != UINT64_MAX && !better(sw, r->value, row->value))
+		return;
+	row->seq = r->seq;
+	row->value = r->value;
+	memcpy(row->params, params, nparams * sizeof(double));
+	row->nmetrics = r->nmetrics;
+	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
+}
+
 /* Whether this run's failures reached the halt policy's limit. */
 static int
 halt_due(const rsw_sweep *sw)
@@ -302,6 +327,7 @@ rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 		sw->first_failed_status = r->status;
 	}
 	keep_top(sw, params, nparams, r);
+	keep_best_by(sw, params, nparams, r);
 	rsw__sweep_publish(sw, 0);
 	if (r->seq >= sw->replayed) {
 		sw->run_commits++;

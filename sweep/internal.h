@@ -177,6 +177,9 @@ struct rsw_sweep {
 	uint64_t commits, failed;
 	uint64_t run_commits, run_failed; /* this run's, replays not counted */
 	int halted;			  /* the halt policy stopped it */
+	int best_by_param;		  /* cfg.best_by's index in the space */
+	rsw_sweep_row *by_cat;		  /* ... the best row per category */
+	uint32_t nby;
 	uint64_t halt_seq;		  /* ... at this task's failure, */
 	int halt_status;
 	uint64_t halt_failures;		  /* ... this run's n-th */

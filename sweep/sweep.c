@@ -61,6 +61,7 @@ sweep_free(rsw_sweep *sw)
 	json_decref(sw->description);
 	rsw__sweep_progress_free(sw);
 	free(sw->top);
+	free(sw->by_cat);
 	for (uint32_t i = 0; i < sw->nowned; i++)
 		free(sw->owned[i]);
 	free(sw);
@@ -91,7 +92,7 @@ own_strings(rsw_sweep *sw)
 	const char **fields[] = { &c->algo, &c->store, &c->results_csv,
 				  &c->command_line, &o->name, &o->arg, &o->data,
 				  &o->column, &o->metric, &o->cmd, &o->metrics, &o->workdir,
-				  &o->label, &c->engine.objective_name,
+				  &o->label, &c->best_by, &c->engine.objective_name,
 				  &c->engine.objective_arg };
 	uint32_t nm = o->metric_names != NULL ? o->nmetrics : 0;
 
@@ -523,13 +524,46 @@ add_series_param(rsw_sweep *sw, char *err, size_t errlen)
 	return rsw_space_add(&sw->space, spec, err, errlen) != 0 ? RSW_EINVAL : 0;
 }
 
+/* cfg.best_by: a categorical parameter of the space, and a row per
+ * category for the best of each. */
+static int
+setup_best_by(rsw_sweep *sw, char *err, size_t errlen)
+{
+	const char *name = sw->cfg.best_by;
+
+	if (name == NULL)
+		return 0;
+	for (uint32_t i = 0; i < sw->space.n; i++) {
+		const rsw_param *p = &sw->space.params[i];
+
+		if (strcmp(p->name, name) != 0)
+			continue;
+		if (p->kind != RSW_PARAM_CAT)
+			break;
+		sw->by_cat = calloc(p->ncat, sizeof *sw->by_cat);
+		if (sw->by_cat == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return RSW_ENOMEM;
+		}
+		for (uint32_t k = 0; k < p->ncat; k++)
+			sw->by_cat[k].seq = UINT64_MAX;
+		sw->nby = p->ncat;
+		sw->best_by_param = (int)i;
+		return 0;
+	}
+	snprintf(err, errlen, "--best-by '%s': not a categorical parameter of the "
+		 "sweep", name);
+	return RSW_EINVAL;
+}
+
 static int
 setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 {
 	rsw_config probe = sw->cfg.engine;
 	int rc;
 
-	if ((rc = add_series_param(sw, err, errlen)) != 0)
+	if ((rc = add_series_param(sw, err, errlen)) != 0 ||
+	    (rc = setup_best_by(sw, err, errlen)) != 0)
 		return rc;
 	probe.max_params = sw->space.n;
 	if ((rc = check_space(&sw->space, err, errlen)) != 0 ||
@@ -676,6 +710,7 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->engine.ring_capacity = x->engine.ring_capacity;
 	c->engine.mode = x->engine.mode;
 	c->halt = x->halt;
+	c->best_by = x->best_by;
 	c->engine.thread_stack_kb = x->engine.thread_stack_kb;
 	c->engine.close_inherited_fds = x->engine.close_inherited_fds;
 	c->engine.keep_fds = x->engine.keep_fds;
@@ -1132,4 +1167,11 @@ rsw_sweep_top(const rsw_sweep *sw, const rsw_sweep_row **rows)
 {
 	*rows = sw->top;
 	return sw->ntop;
+}
+
+uint32_t
+rsw_sweep_best_by(const rsw_sweep *sw, const rsw_sweep_row **rows)
+{
+	*rows = sw->by_cat;
+	return sw->by_cat != NULL ? sw->nby : 0;
 }

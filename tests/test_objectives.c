@@ -5,6 +5,7 @@
  * metrics) and every way a plugin or a data file can be wrong.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <sys/stat.h>
 
 #include "helpers.h"
@@ -538,6 +539,31 @@ Test(objectives, export_best_by_gives_each_series_best_row, .timeout = 60,
 	}
 	got = slurp(in_test_dir("best.csv"));
 	cr_assert_not_null(got);
+	/* The run's own summary (--best-by, JSON) names the same rows. */
+	{
+		const char *again[] = { "run", "--objective", "ma_cross", "--data", DATA,
+					"--column", "DAX,FTSE,SMI", "--param",
+					"fast=int:2:30:4", "--param", "slow=int:20:120:20",
+					"--maximize", "--best-by", "series", "--json", "--db",
+					"none", "-q", NULL };
+		json_error_t jerr;
+		json_t *sum, *by;
+
+		cr_assert_eq(run_cli(again, in_test_dir("sum.json"), NULL), 0);
+		sum = json_load_file(in_test_dir("sum.json"), 0, &jerr);
+		cr_assert_not_null(sum, "%s", jerr.text);
+		by = json_object_get(sum, "best_by");
+		cr_assert_eq(json_array_size(by), 3);
+		for (int k = 0; k < 3; k++) {
+			long long seq = 0;
+
+			sscanf(want[k], "%lld", &seq);
+			cr_assert_eq(json_integer_value(json_object_get(json_array_get(by, (size_t)k),
+									  "seq")),
+				     seq, "series %s", names[k]);
+		}
+		json_decref(sum);
+	}
 	{
 		char expect[4096];
 

@@ -165,6 +165,9 @@ static const rsw_opt options[] = {
 	  .help = "stop when N tasks (or P% of those committed) failed for good: "
 		  "soon (running tasks finish) or now; the store can be resumed "
 		  "(as GNU parallel's --halt; default never)" },
+	{ "best-by", 0, RSW_OPT_STRING, RSW_OPT_EXEC, "PARAM", F(best_by),
+	  .help = "the summary adds the best evaluation of each category of "
+		  "PARAM (e.g. series: one row per security)" },
 	{ "crash-loop", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "N", F(crash_loop), 1, 1000000,
 	  .help = "stop as a crash loop after N worker deaths (crashes, exits, "
 		  "timeouts: at least 2 per worker) in a row with no task "
@@ -438,6 +441,7 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->results_csv = a->results;
 	c->command_line = a->argv_json;
 	c->halt = a->halt;
+	c->best_by = a->best_by;
 #ifdef RSW_HAVE_MPI
 	if (a->mpi) {
 		static rsw_mpi_options mpi_options;

@@ -36,6 +36,7 @@ struct run_args {
 	long long nice, external;
 	long long crash_loop;	/* --crash-loop: 0 = the engine's default */
 	rsw_halt_policy halt;	/* --halt */
+	const char *best_by;	/* --best-by */
 	const char *results, *db, *resume;
 	int progress;		/* index in "auto|bar|lines|none" */
 	int progress_mode;	/* RSW_PROGRESS_* */

@@ -123,6 +123,33 @@ summary_json(const struct run_args *a, const rsw_sweep *sw,
 	json_t *root = json_object(), *status = json_object();
 	rsw_best best;
 
+	{
+		const rsw_sweep_row *rows;
+		uint32_t n = rsw_sweep_best_by(sw, &rows);
+		json_t *by = json_array();
+
+		for (uint32_t k = 0; k < n; k++) {
+			json_t *params = json_object();
+
+			if (rows[k].seq == UINT64_MAX) {
+				json_array_append_new(by, json_null());
+				json_decref(params);
+				continue;
+			}
+			for (uint32_t i = 0; i < space->n; i++)
+				json_object_set_new(params, space->params[i].name,
+						    param_json(&space->params[i],
+							       rows[k].params[i]));
+			json_array_append_new(by, json_pack("{s:I, s:f, s:o}", "seq",
+							    (json_int_t)rows[k].seq,
+							    "value", rows[k].value,
+							    "params", params));
+		}
+		if (n > 0)
+			json_object_set_new(root, "best_by", by);
+		else
+			json_decref(by);
+	}
 	if (rsw_sweep_best(sw, &best) == 0) {
 		json_t *params = json_object();
 
@@ -198,17 +225,15 @@ print_workers(const rsw_stats *st)
 	}
 }
 
+/* Rows of the table print_top and print_best_by share (seq UINT64_MAX: a
+ * category where nothing succeeded, shown as such). */
 static void
-print_top(const rsw_sweep *sw)
+print_rows(const rsw_sweep *sw, const rsw_sweep_row *top, uint32_t n)
 {
 	const rsw_space *space = rsw_sweep_space(sw);
 	const rsw_objective_info *obj = rsw_sweep_objective(sw);
-	const rsw_sweep_row *top;
-	uint32_t n = rsw_sweep_top(sw, &top);
 
-	if (n < 2)
-		return;
-	printf("top %u:\n  %6s", n, "seq");
+	printf("  %6s", "seq");
 	for (uint32_t i = 0; i < space->n; i++)
 		printf(" %10.10s", space->params[i].name);
 	printf(" %12s", "value");
@@ -216,6 +241,10 @@ print_top(const rsw_sweep *sw)
 		printf(" %14.14s", obj->metric_names[i]);
 	printf("\n");
 	for (uint32_t k = 0; k < n; k++) {
+		if (top[k].seq == UINT64_MAX) {
+			printf("  %6s (nothing succeeded)\n", "-");
+			continue;
+		}
 		printf("  %6llu", (unsigned long long)top[k].seq);
 		for (uint32_t i = 0; i < space->n; i++) {
 			const rsw_param *p = &space->params[i];
@@ -232,6 +261,31 @@ print_top(const rsw_sweep *sw)
 			printf(" %14.6g", top[k].metrics[i]);
 		printf("\n");
 	}
+}
+
+static void
+print_top(const rsw_sweep *sw)
+{
+	const rsw_sweep_row *top;
+	uint32_t n = rsw_sweep_top(sw, &top);
+
+	if (n < 2)
+		return;
+	printf("top %u:\n", n);
+	print_rows(sw, top, n);
+}
+
+/* --best-by: the consolidated table, one row per category. */
+static void
+print_best_by(const struct run_args *a, const rsw_sweep *sw)
+{
+	const rsw_sweep_row *rows;
+	uint32_t n = rsw_sweep_best_by(sw, &rows);
+
+	if (n == 0)
+		return;
+	printf("best by %s:\n", a->best_by);
+	print_rows(sw, rows, n);
 }
 
 void
@@ -267,4 +321,5 @@ rsw_run_summary(const struct run_args *a, const rsw_sweep *sw)
 	if (!a->quiet)
 		print_workers(&s.engine);
 	print_top(sw);
+	print_best_by(a, sw);
 }

@@ -141,6 +141,10 @@ typedef struct rsw_sweep_config {
 	/* When to give up (an execution setting: a resume takes the
 	 * caller's): RSW_HALT_NEVER by default. */
 	rsw_halt_policy halt;
+	/* A categorical parameter (the series of a multi-series sweep): the
+	 * sweep keeps the best evaluation of each of its categories
+	 * (rsw_sweep_best_by).  NULL: none.  An execution setting. */
+	const char *best_by;
 } rsw_sweep_config;
 
 /* Defaults: no space, algorithm "grid", a minimizing sweep, the engine's
@@ -264,6 +268,12 @@ RSW_EXTERN int rsw_sweep_best(const rsw_sweep *sw, rsw_best *out);
  * seq); returns how many there are (<= top_n) and points *rows at them. */
 RSW_EXTERN uint32_t rsw_sweep_top(const rsw_sweep *sw,
 				  const rsw_sweep_row **rows);
+
+/* With config.best_by: the best evaluation of each category of that
+ * parameter, indexed by category (seq UINT64_MAX: none succeeded); the
+ * number of categories, 0 without best_by. */
+RSW_EXTERN uint32_t rsw_sweep_best_by(const rsw_sweep *sw,
+				      const rsw_sweep_row **rows);
 
 #ifdef __cplusplus
 }

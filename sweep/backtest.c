@@ -316,7 +316,7 @@ int
 rsw__market_load(const char *path, const char *spec, rsw__market *out,
 		 char *err, size_t errlen)
 {
-	char names[4096], *save = NULL;
+	char names[sizeof out->names], *save = NULL;
 	int count;
 
 	memset(out, 0, sizeof *out);
@@ -324,6 +324,7 @@ rsw__market_load(const char *path, const char *spec, rsw__market *out,
 	count = rsw__market_columns(path, spec, names, sizeof names, err, errlen);
 	if (count < 0)
 		return -1;
+	memcpy(out->names, names, sizeof names); /* strtok_r cuts the copy */
 	if (count > RSW__MAX_SERIES) {
 		snprintf(err, errlen, "--column: %d series, at most %d", count,
 			 RSW__MAX_SERIES);

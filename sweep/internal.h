@@ -36,6 +36,7 @@ typedef struct rsw__prices {
 typedef struct rsw__market {
 	rsw__prices series[RSW__MAX_SERIES];
 	uint32_t nseries;
+	char names[4096];  /* the series, comma-separated (--column resolved) */
 	int value_metric; /* what the value is: -1 Sharpe, else an index in
 			     rsw__ma_cross_metrics */
 } rsw__market;

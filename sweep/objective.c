@@ -339,9 +339,10 @@ open_plugin(rsw_loaded_objective *o, const char *spec, const char *arg,
  * several series a last one, series=cat:A,B,... in the order of --column,
  * that says which: any other category would be read as a number. */
 static int
-check_market_space(const rsw__market *m, const char *names, const rsw_space *space,
-		   char *err, size_t errlen)
+check_market_space(const rsw__market *m, const rsw_space *space, char *err,
+		   size_t errlen)
 {
+	const char *names = m->names;
 	uint32_t numbers = space->n - (m->nseries > 1);
 
 	for (uint32_t i = 0; i < numbers; i++)
@@ -425,14 +426,9 @@ open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
 	/* The series parameter comes on top of FAST SLOW [COST]. */
 	o->info.min_params += o->market.nseries > 1;
 	o->info.max_params += o->market.nseries > 1;
-	if (space != NULL) {
-		char names[4096];
-
-		if (rsw__market_columns(spec->data, spec->column, names, sizeof names,
-					err, errlen) < 0 ||
-		    (rc = check_market_space(&o->market, names, space, err, errlen)) != 0)
-			return RSW_EINVAL;
-	}
+	if (space != NULL &&
+	    (rc = check_market_space(&o->market, space, err, errlen)) != 0)
+		return rc;
 	add_input(o, spec->data);
 	/* A worker started by hand loads the same prices: where from
 	 * (absolute: it may run elsewhere), which column, and what the value

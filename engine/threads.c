@@ -143,7 +143,9 @@ rsw__threads_start(struct rsw__threads **out, rsw_arena *a,
 		t->w.obj = obj;
 		t->w.slot = i;
 		/* One incarnation per slot for the engine's life: a thread is
-		 * never replaced, and the arena's counter starts above 0. */
+		 * never replaced, and the arena's counter starts above 0.  An
+		 * atomic add for uniqueness only; the thread reads its copy,
+		 * published to it by pthread_create, so no ordering is needed. */
 		t->w.incarnation = ck_pr_faa_32(&a->hdr->next_incarnation, 1);
 		t->w.in_thread = 1;
 		if (pthread_create(&t->id, &attr, worker_thread_main, t) != 0)

@@ -241,6 +241,18 @@ run_cli_in(const char *dir, const char *const *args, const char *out_path,
 	return run_program_in(dir, RSW_CLI_PATH, args, out_path, err_path);
 }
 
+/* n zeroed bytes the forks made after this share with the test (worker
+ * processes count into them); munmap when done. */
+static inline void *
+shared_zeroed(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
+
+	cr_assert_neq(p, MAP_FAILED);
+	return p; /* anonymous mappings start zeroed */
+}
+
 /* Creates (or replaces) a POSIX shared-memory object holding `bytes`. */
 static inline int
 make_shm_object(const char *name, const void *bytes, size_t n)

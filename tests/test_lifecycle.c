@@ -171,8 +171,7 @@ Test(lifecycle, without_pidfds_deaths_timeouts_and_a_dead_supervisor_are_seen,
 #ifndef THIS_AUDIT_ARCH
 	cr_skip_test("no seccomp architecture constant for this CPU");
 #else
-	struct pairs *pairs = mmap(NULL, sizeof *pairs, PROT_READ | PROT_WRITE,
-				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct pairs *pairs = shared_zeroed(sizeof *pairs);
 	rsw_objective obj = { faulty_with_pairs, count_init, pairs, count_fini };
 	rsw_result r[64];
 	pid_t sup;

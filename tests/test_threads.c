@@ -33,11 +33,8 @@ struct lifecycle_counts {
 static struct lifecycle_counts *
 shared_counts(void)
 {
-	struct lifecycle_counts *k = mmap(NULL, sizeof *k, PROT_READ | PROT_WRITE,
-					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct lifecycle_counts *k = shared_zeroed(sizeof *k);
 
-	cr_assert_neq(k, MAP_FAILED);
-	memset(k, 0, sizeof *k);
 	k->fail_worker = -2;
 	return k;
 }

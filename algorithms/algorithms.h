@@ -27,6 +27,19 @@ double rsw__uniform(uint64_t seed, uint64_t k, uint32_t d);
  * uniforms (seed, k, 2d) and (seed, k, 2d + 1). */
 double rsw__normal(uint64_t seed, uint64_t k, uint32_t d);
 
+/* Draws a feasible unit point for key k into u by rejection: attempt 0
+ * is the plain draw u[d] = rsw__uniform(seed, k, d0 + d), later attempts
+ * other seeds, so without constraints nothing changes and with them the
+ * point is still a pure function of (seed, k).  0, or RSW_EINFEASIBLE
+ * after RSW__FEASIBLE_TRIES rejections (rsw_space_check_feasible found a
+ * feasible point, but they are too rare to draw). */
+#define RSW__FEASIBLE_TRIES 1000000u
+int rsw__feasible_draw(const rsw_space *s, uint64_t seed, uint64_t k, uint32_t d0,
+		       double *u);
+
+/* Whether the unit point u decodes to a feasible point. */
+bool rsw__unit_feasible(const rsw_space *s, const double *u);
+
 /* genetic's defaults (the registry's budget and window use them too). */
 #define RSW__GENETIC_POPULATION 50u
 #define RSW__GENETIC_GENERATIONS 20u

@@ -104,6 +104,8 @@ struct bayes {
 	uint32_t *seen;
 	uint64_t seen_mask, distinct;
 	uint64_t grid;		/* points of a fully discrete space, else 0 */
+	uint64_t feasible;	/* ... of which feasible (grid when no
+				   constraints; grid, too, beyond GRID_SCAN_MAX) */
 	uint32_t levels[RSW_MAX_PARAMS_LIMIT]; /* categories, 0 if not cat */
 	struct rsw__best_tracker best;
 };
@@ -519,16 +521,18 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 	nlopt_destroy(opt);
 	for (uint32_t s = 0; s < npolished; s++) {
 		snap(b, polished[s], best_x);
-		if (!seen_contains(b, best_x))
+		if (!seen_contains(b, best_x) && rsw__unit_feasible(&b->space, best_x))
 			return 0;
 	}
 	for (uint32_t c = 0; c < ncand; c++)
 		b->order[c] = c;
 	qsort_r(b->order, ncand, sizeof b->order[0], by_log_ei,
 		&b->cand[(size_t)ncand * n]);
+	/* The feasible set's best: the polished optima may lie outside it,
+	 * the candidates are tested one by one. */
 	for (uint32_t c = 0; c < ncand; c++) {
 		snap(b, &b->cand[(size_t)b->order[c] * n], best_x);
-		if (!seen_contains(b, best_x))
+		if (!seen_contains(b, best_x) && rsw__unit_feasible(&b->space, best_x))
 			return 0;
 	}
 	return RSW_ENOENT;
@@ -553,12 +557,14 @@ random_point(const struct bayes *b, uint64_t seq, uint32_t try, double *u)
 }
 
 /*
- * u (snapped) was suggested before: replaces it with a new point -- a
- * random one, or, in a small discrete space that random draws miss, the
- * first new grid point from a random start.  Keeps u when neither finds
- * one (a huge space with a few repeats: harmless).
+ * u (snapped) was suggested before, or is infeasible: replaces it with a
+ * new feasible point -- a random one, or, in a small discrete space that
+ * random draws miss, the first new feasible grid point from a random
+ * start.  Keeps a feasible u when neither finds one (a huge space with a
+ * few repeats: harmless); an infeasible one is replaced by a feasible
+ * draw, repeated or not.  0, or RSW_EINFEASIBLE.
  */
-static void
+static int
 fresh_point(struct bayes *b, uint64_t seq, double *u)
 {
 	double x[RSW_MAX_PARAMS_LIMIT], v[RSW_MAX_PARAMS_LIMIT];
@@ -566,30 +572,36 @@ fresh_point(struct bayes *b, uint64_t seq, double *u)
 	for (uint32_t try = 1; try < FRESH_TRIES; try++) {
 		random_point(b, seq, try, x);
 		snap(b, x, v);
-		if (!seen_contains(b, v)) {
+		if (!seen_contains(b, v) && rsw__unit_feasible(&b->space, v)) {
 			memcpy(u, v, b->n * sizeof(double));
-			return;
+			return 0;
 		}
 	}
-	if (b->grid == 0 || b->grid > GRID_SCAN_MAX)
-		return;
-	for (uint64_t k = 0, start = (uint64_t)(draw(b, S_DESIGN, seq, 0) * b->grid);
-	     k < b->grid; k++) {
-		uint64_t idx = (start + k) % b->grid;
+	if (b->grid != 0 && b->grid <= GRID_SCAN_MAX)
+		for (uint64_t k = 0, start = (uint64_t)(draw(b, S_DESIGN, seq, 0) * b->grid);
+		     k < b->grid; k++) {
+			uint64_t idx = (start + k) % b->grid;
 
-		/* Last parameter fastest, as grid does. */
-		for (uint32_t d = b->n; d-- > 0;) {
-			const rsw_param *p = &b->space.params[d];
-			uint64_t levels = rsw_param_levels(p);
+			/* Last parameter fastest, as grid does. */
+			for (uint32_t d = b->n; d-- > 0;) {
+				const rsw_param *p = &b->space.params[d];
+				uint64_t levels = rsw_param_levels(p);
 
-			v[d] = rsw_param_to_unit(p, rsw_param_level(p, idx % levels));
-			idx /= levels;
+				v[d] = rsw_param_to_unit(p, rsw_param_level(p, idx % levels));
+				idx /= levels;
+			}
+			if (!seen_contains(b, v) && rsw__unit_feasible(&b->space, v)) {
+				memcpy(u, v, b->n * sizeof(double));
+				return 0;
+			}
 		}
-		if (!seen_contains(b, v)) {
-			memcpy(u, v, b->n * sizeof(double));
-			return;
-		}
-	}
+	if (rsw__unit_feasible(&b->space, u))
+		return 0;
+	if (rsw__feasible_draw(&b->space, stream_seed(b, S_DESIGN), seq,
+			       2 * RSW_MAX_PARAMS_LIMIT, x) != 0)
+		return RSW_EINFEASIBLE;
+	snap(b, x, u);
+	return 0;
 }
 
 static int
@@ -603,7 +615,7 @@ bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 		return RSW_SUGGEST_DONE;
 	/* A discrete space can run out of points before the budget does;
 	 * a repeat would only re-measure a known value. */
-	if (b->grid > 0 && b->distinct >= b->grid)
+	if (b->grid > 0 && b->distinct >= b->feasible)
 		return RSW_SUGGEST_DONE;
 	if (seq < b->init) {
 		design_point(b, seq, x);
@@ -623,8 +635,12 @@ bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 			snap(b, x, u);
 		}
 	}
-	if (seen_contains(b, u))
-		fresh_point(b, seq, u);
+	if (seen_contains(b, u) || !rsw__unit_feasible(&b->space, u)) {
+		int rc = fresh_point(b, seq, u);
+
+		if (rc != 0)
+			return rc;
+	}
 	for (uint32_t d = 0; d < n; d++) {
 		params[d] = rsw_param_from_unit(&b->space.params[d], u[d]);
 		b->U[seq * n + d] = u[d];
@@ -744,6 +760,8 @@ rsw__algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 		;
 	b->seen = calloc(b->seen_mask + 1, sizeof(uint32_t));
 	b->grid = rsw_space_grid_size(space);
+	b->feasible = b->grid > 0 && b->grid <= GRID_SCAN_MAX ?
+			      rsw_space_feasible_grid_size(space) : b->grid;
 	for (uint32_t d = 0; d < n; d++)
 		b->levels[d] = space->params[d].kind == RSW_PARAM_CAT ?
 				       space->params[d].ncat : 0;

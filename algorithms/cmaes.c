@@ -40,6 +40,9 @@
 #define MAX_CONDITION 1e14
 #define HISTORY_MAX 512		/* >= 10 + 30n/lambda for n <= 64, lambda >= 4 */
 #define RESTART_KEY (1ull << 62) /* counter keys of the restart means */
+#define SAMPLE_TRIES 100
+#define TRY_STRIDE 256u /* a try's normals: i + try * TRY_STRIDE (i < 64) */
+#define FALLBACK_KEY 0x6661696c6261636bull /* seeds the random fallback */
 
 struct cmaes {
 	rsw_space space;
@@ -71,26 +74,40 @@ repair(double u)
 	return u < 0 ? 0 : u > 0.999999999 ? 0.999999999 : u;
 }
 
-/* Samples generation `gen` into x (repaired) and y = (x - m) / sigma. */
-static void
+/*
+ * Samples generation `gen` into x (repaired) and y = (x - m) / sigma.
+ * With constraints an infeasible sample is drawn again (resampling, from
+ * the normals of try t: j + t * TRY_STRIDE), up to SAMPLE_TRIES times,
+ * then replaced by a random feasible point.  0, or RSW_EINFEASIBLE.
+ */
+static int
 sample(struct cmaes *c)
 {
 	uint32_t n = c->n;
 
 	for (uint32_t k = 0; k < c->lambda; k++) {
 		double *xk = &c->x[k * n], *yk = &c->y[k * n];
+		uint32_t try = 0;
 
+		do {
+			for (uint32_t i = 0; i < n; i++)
+				c->tmp[i] = c->D[i] * normal(c, c->gen, k, i + try * TRY_STRIDE);
+			for (uint32_t i = 0; i < n; i++) {
+				double bdz = 0;
+
+				for (uint32_t j = 0; j < n; j++)
+					bdz += c->B[i * n + j] * c->tmp[j];
+				xk[i] = repair(c->m[i] + c->sigma * bdz);
+			}
+		} while (!rsw__unit_feasible(&c->space, xk) && ++try < SAMPLE_TRIES);
+		if (try == SAMPLE_TRIES &&
+		    rsw__feasible_draw(&c->space, c->seed ^ FALLBACK_KEY,
+				       (c->gen << 20) ^ k, 0, xk) != 0)
+			return RSW_EINFEASIBLE;
 		for (uint32_t i = 0; i < n; i++)
-			c->tmp[i] = c->D[i] * normal(c, c->gen, k, i);
-		for (uint32_t i = 0; i < n; i++) {
-			double bdz = 0;
-
-			for (uint32_t j = 0; j < n; j++)
-				bdz += c->B[i * n + j] * c->tmp[j];
-			xk[i] = repair(c->m[i] + c->sigma * bdz);
 			yk[i] = (xk[i] - c->m[i]) / c->sigma;
-		}
 	}
+	return 0;
 }
 
 static int
@@ -168,8 +185,7 @@ start_run(struct cmaes *c, uint32_t lambda)
 	}
 	c->history_len = 0;
 	c->known = 0;
-	sample(c);
-	return 0;
+	return sample(c);
 }
 
 /* After the update of a generation whose best is fit[best]: whether this
@@ -285,8 +301,7 @@ step(struct cmaes *c)
 		c->restarts++;
 		return start_run(c, lambda);
 	}
-	sample(c);
-	return 0;
+	return sample(c);
 }
 
 static int
@@ -354,6 +369,7 @@ rsw__algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 	uint32_t n = space->n, lambda = o->population;
 	struct cmaes *c;
 	rsw_algorithm *a;
+	int rc;
 
 	*out = NULL;
 	if (n == 0 || o->evals == 0)
@@ -376,10 +392,13 @@ rsw__algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 	c->evals = o->evals;
 	c->seed = o->seed;
 	c->minimize = o->minimize;
-	if (start_run(c, lambda ? lambda : 4 + (uint32_t)floor(3 * log((double)n))) != 0) {
+	rc = start_run(c, lambda ? lambda : 4 + (uint32_t)floor(3 * log((double)n)));
+	if (rc != 0) {
+		free(c->w);
+		free(c->m);
 		free(c);
 		free(a);
-		return RSW_ENOMEM;
+		return rc;
 	}
 	rsw__blas_single_thread();
 	rsw__best_init(&c->best, o->minimize);

@@ -15,7 +15,10 @@
  * the rest are children of two parents chosen by binary tournaments, mixed
  * by simulated binary crossover (SBX, eta 15) and perturbed by polynomial
  * mutation (eta 20, each coordinate with probability 1/d), clipped to the
- * cube.  Failed evaluations rank below every success.
+ * cube.  Failed evaluations rank below every success.  With constraints,
+ * an infeasible child is bred again from new draws (new tournaments
+ * too), up to CHILD_TRIES times, then replaced by a random feasible
+ * point; generation 0 is drawn by rejection.
  *
  * Every random draw is a pure function of (seed, generation, individual,
  * purpose): the run is reproducible at any worker count.
@@ -28,6 +31,8 @@
 
 #define SBX_ETA 15.0
 #define MUT_ETA 20.0
+#define CHILD_TRIES 64
+#define TRY_STRIDE 4096u /* a try's draws: j + try * TRY_STRIDE (j < 2d) */
 
 enum draw_purpose { D_INIT, D_TOURNAMENT, D_CROSS, D_MUTATE, D_MUT_SIZE };
 
@@ -57,11 +62,11 @@ draw(const struct genetic *g, uint64_t gen, uint32_t ind, uint32_t purpose,
 
 /* Index of the winner of a binary tournament in the current generation. */
 static uint32_t
-tournament(const struct genetic *g, uint32_t ind, uint32_t which)
+tournament(const struct genetic *g, uint32_t ind, uint32_t which, uint32_t try)
 {
-	uint32_t a = (uint32_t)(draw(g, g->gen, ind, D_TOURNAMENT, 2 * which) * g->pop);
-	uint32_t b = (uint32_t)(draw(g, g->gen, ind, D_TOURNAMENT, 2 * which + 1) *
-				g->pop);
+	uint32_t j = 2 * which + try * TRY_STRIDE;
+	uint32_t a = (uint32_t)(draw(g, g->gen, ind, D_TOURNAMENT, j) * g->pop);
+	uint32_t b = (uint32_t)(draw(g, g->gen, ind, D_TOURNAMENT, j + 1) * g->pop);
 
 	if (a >= g->pop)
 		a = g->pop - 1;
@@ -87,8 +92,43 @@ by_fitness_desc(const void *x, const void *y, void *ctx)
 	return a < b ? -1 : a > b; /* ties: earlier individual first */
 }
 
-/* Builds generation gen + 1 from the complete generation gen. */
+/* Child i of the next generation, from the draws of try `try`. */
 static void
+make_child(const struct genetic *g, uint32_t i, uint32_t try, double *child)
+{
+	uint32_t d = g->space.n;
+	const double *p1 = &g->cur[tournament(g, i, 0, try) * d];
+	const double *p2 = &g->cur[tournament(g, i, 1, try) * d];
+
+	for (uint32_t j = 0; j < d; j++) {
+		uint32_t jt = j + try * TRY_STRIDE;
+		/* SBX: a spread factor beta around the parents' mean. */
+		double u = draw(g, g->gen, i, D_CROSS, jt);
+		double beta = u <= 0.5 ? pow(2 * u, 1 / (SBX_ETA + 1)) :
+					 pow(1 / (2 * (1 - u)), 1 / (SBX_ETA + 1));
+		double c = 0.5 * ((1 + beta) * p1[j] + (1 - beta) * p2[j]);
+
+		/* Polynomial mutation with probability 1/d. */
+		if (draw(g, g->gen, i, D_MUTATE, jt) < 1.0 / d) {
+			double r = draw(g, g->gen, i, D_MUT_SIZE, jt);
+			double delta = r < 0.5 ? pow(2 * r, 1 / (MUT_ETA + 1)) - 1 :
+						 1 - pow(2 * (1 - r), 1 / (MUT_ETA + 1));
+			c += delta;
+		}
+		child[j] = clip(c);
+	}
+}
+
+/* The draws of individual i of generation gen when it is random. */
+static uint64_t
+random_key(uint64_t gen, uint32_t i)
+{
+	return ((gen * 0x9e3779b1u + i) << 8) ^ D_INIT;
+}
+
+/* Builds generation gen + 1 from the complete generation gen; 0, or
+ * RSW_EINFEASIBLE. */
+static int
 breed(struct genetic *g)
 {
 	uint32_t d = g->space.n, order[4096], ne = g->elite < g->pop ? g->elite : 0;
@@ -99,30 +139,21 @@ breed(struct genetic *g)
 	for (uint32_t i = 0; i < ne; i++)
 		memcpy(&g->next[i * d], &g->cur[order[i] * d], d * sizeof(double));
 	for (uint32_t i = ne; i < g->pop; i++) {
-		const double *p1 = &g->cur[tournament(g, i, 0) * d];
-		const double *p2 = &g->cur[tournament(g, i, 1) * d];
 		double *child = &g->next[i * d];
+		uint32_t try = 0;
 
-		for (uint32_t j = 0; j < d; j++) {
-			/* SBX: a spread factor beta around the parents' mean. */
-			double u = draw(g, g->gen, i, D_CROSS, j);
-			double beta = u <= 0.5 ? pow(2 * u, 1 / (SBX_ETA + 1)) :
-						 pow(1 / (2 * (1 - u)), 1 / (SBX_ETA + 1));
-			double c = 0.5 * ((1 + beta) * p1[j] + (1 - beta) * p2[j]);
-
-			/* Polynomial mutation with probability 1/d. */
-			if (draw(g, g->gen, i, D_MUTATE, j) < 1.0 / d) {
-				double r = draw(g, g->gen, i, D_MUT_SIZE, j);
-				double delta = r < 0.5 ? pow(2 * r, 1 / (MUT_ETA + 1)) - 1 :
-							 1 - pow(2 * (1 - r), 1 / (MUT_ETA + 1));
-				c += delta;
-			}
-			child[j] = clip(c);
-		}
+		make_child(g, i, 0, child);
+		while (!rsw__unit_feasible(&g->space, child) && ++try < CHILD_TRIES)
+			make_child(g, i, try, child);
+		if (try == CHILD_TRIES &&
+		    rsw__feasible_draw(&g->space, g->seed, random_key(g->gen + 1, i),
+				       0, child) != 0)
+			return RSW_EINFEASIBLE;
 	}
 	memcpy(g->cur, g->next, (size_t)g->pop * d * sizeof(double));
 	g->gen++;
 	g->known = 0;
+	return 0;
 }
 
 static int
@@ -131,13 +162,16 @@ genetic_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 	struct genetic *g = a->state;
 	uint64_t gen = seq / g->pop;
 	uint32_t ind = (uint32_t)(seq % g->pop), d = g->space.n;
+	int rc;
 
 	if (gen >= g->generations || seq >= g->evals)
 		return RSW_SUGGEST_DONE;
 	if (gen > g->gen) {
 		if (g->known < g->pop)
 			return RSW_SUGGEST_WAIT; /* the generation barrier */
-		breed(g);
+		rc = breed(g);
+		if (rc != 0)
+			return rc;
 	}
 	for (uint32_t j = 0; j < d; j++)
 		params[j] = rsw_param_from_unit(&g->space.params[j],
@@ -232,9 +266,16 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 	g->evals = evals;
 	g->seed = o->seed;
 	g->minimize = o->minimize;
+	/* The plain draws when every point is feasible. */
 	for (uint32_t i = 0; i < population; i++)
-		for (uint32_t j = 0; j < d; j++)
-			g->cur[i * d + j] = draw(g, 0, i, D_INIT, j);
+		if (rsw__feasible_draw(space, o->seed, random_key(0, i), 0,
+				       &g->cur[i * d]) != 0) {
+			genetic_destroy(a);
+			rsw__algo_refuse(err, errlen, "--algo genetic: the "
+					 "constraints leave too few points to "
+					 "draw a population");
+			return RSW_EINFEASIBLE;
+		}
 	rsw__best_init(&g->best, o->minimize);
 	a->name = "genetic";
 	a->nparams = d;

@@ -3,7 +3,9 @@
  *
  * Order: the Cartesian product in the order the parameters were given, the
  * last parameter varying fastest (as nested loops written in that order).
- * Non-adaptive: suggestions never depend on results.
+ * Non-adaptive: suggestions never depend on results.  With constraints,
+ * seq k is the k-th feasible point in that order: the others are skipped,
+ * never suggested (a cursor follows the calls, which come in seq order).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -12,26 +14,49 @@
 
 struct grid {
 	rsw_space space;
-	uint64_t total;
+	uint64_t total;	      /* feasible points */
+	uint64_t cursor_seq;  /* the seq of the grid point at cursor_index */
+	uint64_t cursor_index;
 	struct rsw__best_tracker best;
 };
+
+static void
+grid_point(const struct grid *g, uint64_t index, double *params)
+{
+	for (uint32_t i = g->space.n; i-- > 0;) {
+		const rsw_param *p = &g->space.params[i];
+		uint64_t levels = rsw_param_levels(p);
+
+		params[i] = rsw_param_level(p, index % levels);
+		index /= levels;
+	}
+}
 
 static int
 grid_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 {
 	struct grid *g = a->state;
-	uint64_t rest = seq;
 
 	if (seq >= g->total)
 		return RSW_SUGGEST_DONE;
-	for (uint32_t i = g->space.n; i-- > 0;) {
-		const rsw_param *p = &g->space.params[i];
-		uint64_t levels = rsw_param_levels(p);
-
-		params[i] = rsw_param_level(p, rest % levels);
-		rest /= levels;
+	if (g->space.nconstraints == 0 && g->space.feasible == NULL) {
+		grid_point(g, seq, params);
+		return RSW_SUGGEST_OK;
 	}
-	return RSW_SUGGEST_OK;
+	if (seq < g->cursor_seq) { /* asked again from an earlier seq */
+		g->cursor_seq = 0;
+		g->cursor_index = 0;
+	}
+	/* total counted every feasible point: the scan ends on one. */
+	for (;; g->cursor_index++) {
+		grid_point(g, g->cursor_index, params);
+		if (!rsw_space_feasible(&g->space, params))
+			continue;
+		if (g->cursor_seq++ == seq) {
+			g->cursor_index++;
+			return RSW_SUGGEST_OK;
+		}
+	}
 }
 
 static int
@@ -84,7 +109,7 @@ rsw__algo_grid_create(rsw_algorithm **out, const rsw_space *space,
 		return RSW_ENOMEM;
 	}
 	g->space = *space;
-	g->total = rsw_space_grid_size(space);
+	g->total = rsw_space_feasible_grid_size(space);
 	rsw__best_init(&g->best, o->minimize);
 	a->name = "grid";
 	a->flags = RSW_ALGO_NON_ADAPTIVE;

@@ -4,7 +4,8 @@
  * Draw k depends only on (seed, k): coordinate d of suggestion k is a hash
  * of (seed, k, d) (splitmix64 finaliser, 53-bit uniform), so the sequence is
  * identical whatever the order tasks complete in or how many workers run.
- * Non-adaptive.
+ * With constraints an infeasible draw is drawn again from other seeds
+ * (rsw__feasible_draw), still a pure function of (seed, k).  Non-adaptive.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -48,12 +49,16 @@ static int
 random_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 {
 	struct random_search *r = a->state;
+	double u[RSW_MAX_PARAMS_LIMIT];
+	int rc;
 
 	if (seq >= r->evals)
 		return RSW_SUGGEST_DONE;
+	rc = rsw__feasible_draw(&r->space, r->seed, seq, 0, u);
+	if (rc != 0)
+		return rc;
 	for (uint32_t d = 0; d < r->space.n; d++)
-		params[d] = rsw_param_from_unit(&r->space.params[d],
-						rsw__uniform(r->seed, seq, d));
+		params[d] = rsw_param_from_unit(&r->space.params[d], u[d]);
 	return RSW_SUGGEST_OK;
 }
 

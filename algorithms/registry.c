@@ -27,6 +27,20 @@ static const create_fn creators[] = {
 #undef RSW__ALGO_CREATOR
 };
 
+/* Constraints no point satisfies are refused before anything runs: the
+ * samplers would otherwise reject draws for ever. */
+static int
+create_feasible(const rsw_algo_info *a, rsw_algorithm **out,
+		const rsw_space *space, const rsw_algo_opts *o, char *err,
+		size_t errlen)
+{
+	int rc = rsw_space_check_feasible(space, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	return creators[a - registry](out, space, o, err, errlen);
+}
+
 #define NALGOS (sizeof registry / sizeof registry[0])
 
 /* What an option means to one algorithm; those it reads without an entry
@@ -149,7 +163,7 @@ rsw_algo_create(rsw_algorithm **out, const char *name, const rsw_space *space,
 	if ((a->required & RSW_ALGO_OPT_EVALS) != 0 && o->evals == 0)
 		return rsw__algo_refuse(err, errlen, "--algo %s needs --evals N "
 					"(its budget)", a->name);
-	return creators[a - registry](out, space, o, err, errlen);
+	return create_feasible(a, out, space, o, err, errlen);
 }
 
 uint32_t
@@ -169,7 +183,7 @@ rsw_algo_budget(const rsw_algo_info *a, const rsw_space *space,
 	/* From the table: an algorithm without a budget option walks the
 	 * grid; one counted in generations has generations x population. */
 	if ((a->options & RSW_ALGO_OPT_EVALS) == 0)
-		return rsw_space_grid_size(space);
+		return rsw_space_feasible_grid_size(space);
 	if ((a->options & RSW_ALGO_OPT_GENERATIONS) != 0 && o->evals == 0)
 		return (uint64_t)(o->population ? o->population :
 						  RSW__GENETIC_POPULATION) *
@@ -188,7 +202,8 @@ rsw_algo_budget(const rsw_algo_info *a, const rsw_space *space,
 			rsw_algo_opts_init(&defaults);                         \
 			o = &defaults;                                         \
 		}                                                              \
-		return rsw__algo_##name##_create(out, space, o, NULL, 0);      \
+		return create_feasible(rsw_algo_find(#name), out, space, o,    \
+				       NULL, 0);                               \
 	}
 RSW_ALGO_MAP(RSW__ALGO_PUBLIC)
 #undef RSW__ALGO_PUBLIC

@@ -434,6 +434,8 @@ rsw_space_load_json(rsw_space *s, const char *path, char *err, size_t errlen)
 		char spec[RSW_PARAM_SPEC_MAX];
 		int rc;
 
+		if (strcmp(key, "constraints") == 0 && json_is_array(v))
+			continue; /* after every parameter, below */
 		if (!json_is_string(v)) {
 			snprintf(err, errlen, "--space '%s': parameter '%s' needs a spec "
 				 "string such as \"int:1:10\"", path, key);
@@ -458,6 +460,29 @@ rsw_space_load_json(rsw_space *s, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "--space '%s': %s", path, why);
 			json_decref(root);
 			return rc;
+		}
+	}
+	v = json_object_get(root, "constraints");
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(v, i, c) {
+			char why[512];
+
+			if (!json_is_string(c)) {
+				snprintf(err, errlen, "--space '%s': constraint %zu "
+					 "is not a string such as \"fast < slow\"",
+					 path, i + 1);
+				json_decref(root);
+				return RSW_EINVAL;
+			}
+			if (rsw_space_add_constraint(s, json_string_value(c), why,
+						     sizeof why) != 0) {
+				snprintf(err, errlen, "--space '%s': %s", path, why);
+				json_decref(root);
+				return RSW_EINVAL;
+			}
 		}
 	}
 	json_decref(root);

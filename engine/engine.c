@@ -564,8 +564,9 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 	f->peak_kb = 0;
 	f->value = NAN;
 	f->nmetrics = 0;
+	/* An infeasible point stays infeasible: never retried. */
 	if (f->attempt < e->cfg.max_attempts && !e->draining &&
-	    f->seq < e->halt_seq &&
+	    f->seq < e->halt_seq && status != RSW_STATUS_INFEASIBLE &&
 	    (status != RSW_STATUS_ERROR || e->cfg.retry_errors)) {
 		f->attempt++;
 		e->stats.retries++;
@@ -573,7 +574,7 @@ fail_attempt(rsw_engine *e, struct flight *f, int32_t status, int32_t detail,
 		return;
 	}
 	f->state = F_DONE;
-	if (e->cfg.on_error == RSW_ON_ERROR_FAIL)
+	if (e->cfg.on_error == RSW_ON_ERROR_FAIL && rsw_status_failed(status))
 		halt_after(e, f->seq);
 }
 
@@ -650,7 +651,7 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		return;
 	}
 	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR &&
-	    r->status != RSW_STATUS_OOM)
+	    r->status != RSW_STATUS_OOM && r->status != RSW_STATUS_INFEASIBLE)
 		return; /* workers report only these */
 	/* What the result says of its metrics and text is copied out of the
 	 * slot once, bounded by what the slot holds, straight to where the
@@ -673,7 +674,7 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		reject_result(e, f);
 		return;
 	}
-	count_attempt(e, w, r->status != RSW_STATUS_OK, r->elapsed_ns);
+	count_attempt(e, w, rsw_status_failed(r->status), r->elapsed_ns);
 	e->avg_task_ns = e->avg_task_ns == 0 ?
 				 (double)r->elapsed_ns :
 				 0.9 * e->avg_task_ns + 0.1 * (double)r->elapsed_ns;
@@ -1352,7 +1353,7 @@ serial_run_pending(rsw_engine *e)
 		rsw__evaluate(&e->obj, e->params + (seq & e->mask) * e->cfg.max_params,
 			      f->nparams, &info, metrics, message,
 			      e->cfg.max_message, rsw__mono_ns(), &r);
-		count_attempt(e, 0, r.status != RSW_STATUS_OK, r.elapsed_ns);
+		count_attempt(e, 0, rsw_status_failed(r.status), r.elapsed_ns);
 		if (r.status != RSW_STATUS_OK) {
 			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns,
 				     message, r.message_len);
@@ -1769,7 +1770,7 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 		n++;
 		if (f->status == RSW_STATUS_SKIPPED) {
 			e->stats.skipped++;
-		} else if (f->status == RSW_STATUS_OK) {
+		} else if (!rsw_status_failed(f->status)) {
 			e->consecutive_failed = 0;
 		} else {
 			e->stats.failed++;

@@ -43,10 +43,18 @@ rsw_status_name(int status)
 		[RSW_STATUS_KILLED] = "killed",
 		[RSW_STATUS_CPULIMIT] = "cpulimit",
 		[RSW_STATUS_SKIPPED] = "skipped",
+		[RSW_STATUS_INFEASIBLE] = "infeasible",
 		[RSW_STATUS_OOM] = "oom",
 	};
 
 	if (status < 0 || status >= RSW_STATUS_COUNT_)
 		return "invalid";
 	return names[status];
+}
+
+bool
+rsw_status_failed(int status)
+{
+	return status != RSW_STATUS_OK && status != RSW_STATUS_SKIPPED &&
+	       status != RSW_STATUS_INFEASIBLE;
 }

@@ -162,8 +162,7 @@ rsw_run(rsw_engine *e, rsw_algorithm *algo, const rsw_run_options *opt)
 						rc = arc;
 					stopped = 1;
 				}
-				if (r->status != RSW_STATUS_OK &&
-				    r->status != RSW_STATUS_SKIPPED &&
+				if (rsw_status_failed(r->status) &&
 				    cfg->on_error == RSW_ON_ERROR_FAIL && !halted) {
 					if (rc == 0)
 						rc = RSW_ETASKFAILED;

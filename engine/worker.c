@@ -92,6 +92,10 @@ rsw__evaluate(const rsw_objective *obj, const double *params,
 		res->status = RSW_STATUS_OK;
 		res->value = out.value;
 		res->detail = 0;
+	} else if (rc == RSW_EVAL_INFEASIBLE) {
+		res->status = RSW_STATUS_INFEASIBLE;
+		res->value = NAN;
+		res->detail = 0;
 	} else {
 		/* ENOMEM from the objective: an allocation refused by the
 		 * memory limit, recorded as such. */
@@ -393,7 +397,7 @@ publish:
 
 	publish_task(w, seq, epoch, 0);
 	ck_pr_store_64(&ws->busy_ns, ws->busy_ns + res.elapsed_ns);
-	if (res.status == RSW_STATUS_OK)
+	if (!rsw_status_failed(res.status))
 		ck_pr_store_64(&ws->tasks_done, ws->tasks_done + 1);
 	else
 		ck_pr_store_64(&ws->failures, ws->failures + 1);

@@ -371,11 +371,15 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 	int pos_prev = 0, trades = 0, wins = 0;
 
 	if (!(pick >= 0 && pick < mk->nseries && pick == (double)which) ||
-	    !(x[0] >= 1 && x[1] >= 1 && x[0] < 1e9 && x[1] < 1e9) ||
-	    (fast = (size_t)x[0]) >= (slow = (size_t)x[1]) || slow >= n) {
+	    !(x[0] >= 1 && x[1] >= 1 && x[0] < 1e9 && x[1] < 1e9)) {
 		out->error_code = 22; /* EINVAL: not a meaningful crossover */
 		return -1;
 	}
+	/* A fast window not shorter than the slow one, or one longer than
+	 * the data: not a crossover strategy (better excluded with
+	 * --constraint 'fast < slow', which never sends it). */
+	if ((fast = (size_t)x[0]) >= (slow = (size_t)x[1]) || slow >= n)
+		return RSW_EVAL_INFEASIBLE;
 	for (size_t t = 0; t + 1 < n; t++) {
 		int pos;
 		double r;

@@ -332,6 +332,8 @@ expand(const rsw__cmd *c, const char *text, const double *x,
 	return out;
 }
 
+const char rsw__cmd_infeasible[] = "infeasible";
+
 /* Parses the last non-empty line of the output into value and metrics;
  * returns NULL, or why it is no score (into why). */
 const char *
@@ -355,6 +357,8 @@ rsw__cmd_parse_score(const rsw__cmd *c, char *buf, size_t n, int cut_mid_line,
 	line = line ? line + 1 : buf;
 	while (*line == ' ' || *line == '\t')
 		line++;
+	if (strcmp(line, RSW__CMD_INFEASIBLE) == 0)
+		return RSW__CMD_INFEASIBLE;
 	if (*line == '{') {
 		json_t *o = json_loads(line, 0, NULL), *v;
 
@@ -603,7 +607,9 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 		keep_message(out, NULL, &tail);
 		rc = -1;
 	} else if ((why = rsw__cmd_parse_score(c, buf, n, cut_mid_line, out, whybuf,
-				      sizeof whybuf)) != NULL) {
+				      sizeof whybuf)) == RSW__CMD_INFEASIBLE) {
+		rc = RSW_EVAL_INFEASIBLE;
+	} else if (why != NULL) {
 		/* Once per worker: the same reason would repeat for every
 		 * task, and the status column already says "error 74". */
 		static __thread int explained;

@@ -322,7 +322,7 @@ rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 	if (r->status == RSW_STATUS_SKIPPED)
 		return 0;
 	sw->commits++;
-	if (r->status != RSW_STATUS_OK && sw->failed++ == 0) {
+	if (rsw_status_failed(r->status) && sw->failed++ == 0) {
 		sw->first_failed_seq = r->seq;
 		sw->first_failed_status = r->status;
 	}
@@ -331,8 +331,8 @@ rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 	rsw__sweep_publish(sw, 0);
 	if (r->seq >= sw->replayed) {
 		sw->run_commits++;
-		sw->run_failed += r->status != RSW_STATUS_OK;
-		if (!sw->halted && r->status != RSW_STATUS_OK && halt_due(sw)) {
+		sw->run_failed += rsw_status_failed(r->status);
+		if (!sw->halted && rsw_status_failed(r->status) && halt_due(sw)) {
 			sw->halted = 1;
 			sw->halt_seq = r->seq;
 			sw->halt_status = r->status;

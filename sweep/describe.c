@@ -211,6 +211,17 @@ rsw__describe(const rsw_sweep_config *c, const rsw_space *space,
 						     sizeof spec)));
 	}
 	json_object_set_new(root, "space", specs);
+	/* Only when there are some: older stores read back unchanged. */
+	if (space->nconstraints > 0) {
+		json_t *cons = json_array();
+
+		for (uint32_t i = 0; i < space->nconstraints; i++)
+			json_array_append_new(cons,
+					      json_string(space->constraints[i].text));
+		json_object_set_new(root, "constraints", cons);
+	}
+	if (space->feasible != NULL)
+		json_object_set_new(root, "feasible_fn", json_true());
 	json_object_set_new(root, c->algorithm != NULL ? "algorithm" : "algo",
 			    json_string(algo_name));
 	json_object_set_new(root, "algo_opts",
@@ -300,7 +311,7 @@ int
 rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
 		const char **metric_names, char *err, size_t errlen)
 {
-	const json_t *specs = json_object_get(root, "space"), *v;
+	const json_t *specs = json_object_get(root, "space"), *v, *cons;
 	const json_t *ao = json_object_get(root, "algo_opts");
 	json_int_t seed = 0, evals = 0, gens = 0, window = 0, pop = 0, init = 0;
 	int minimize = 1;
@@ -327,6 +338,20 @@ rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
 		    rsw_space_add(space, json_string_value(v), err, errlen) != 0) {
 			snprintf(err, errlen, "its sweep description is corrupt "
 				 "(parameter %zu)", i + 1);
+			return RSW_EINVAL;
+		}
+	}
+	cons = json_object_get(root, "constraints");
+	if (cons != NULL && !json_is_array(cons)) {
+		snprintf(err, errlen, "its sweep description is corrupt (constraints)");
+		return RSW_EINVAL;
+	}
+	json_array_foreach(cons, i, v) {
+		if (!json_is_string(v) ||
+		    rsw_space_add_constraint(space, json_string_value(v), err,
+					     errlen) != 0) {
+			snprintf(err, errlen, "its sweep description is corrupt "
+				 "(constraint %zu)", i + 1);
 			return RSW_EINVAL;
 		}
 	}

@@ -80,7 +80,10 @@ int rsw__cmd_eval(void *ctx, const double *x, uint32_t n,
 		  const rsw_task_info *task, rsw_eval_out *out);
 /* The score in a command's output buf[0..n) (its last non-empty line; the
  * buffer is written to); cut_mid_line: the kept output began mid-line.
- * NULL and out filled, or why it is no score. */
+ * NULL and out filled, RSW__CMD_INFEASIBLE (this very pointer) when the
+ * line is "infeasible", or why it is no score. */
+extern const char rsw__cmd_infeasible[];
+#define RSW__CMD_INFEASIBLE rsw__cmd_infeasible
 const char *rsw__cmd_parse_score(const rsw__cmd *c, char *buf, size_t n,
 				 int cut_mid_line, rsw_eval_out *out, char *why,
 				 size_t whylen);
@@ -162,6 +165,7 @@ struct rsw_sweep {
 	char store_path[4096];
 	int resumed;		  /* the store is one this sweep continues */
 	uint64_t replayed;
+	uint64_t infeasible_points; /* grid points the constraints skip */
 	FILE *csv;
 	char csv_path[4096], csv_partial[4112];
 	struct json_t *description; /* resume: the strings cfg points into */

@@ -127,6 +127,11 @@ setup_algorithm(rsw_sweep *sw, char *err, size_t errlen)
 				 sw->space.n, c->algorithm->nparams);
 			return RSW_EINVAL;
 		}
+		/* The registry checks its own; yours is told by the same
+		 * words (and proposes feasible points itself). */
+		rc = rsw_space_check_feasible(&sw->space, err, errlen);
+		if (rc != 0)
+			return rc;
 		sw->algo = c->algorithm;
 		sw->algo_name = c->algorithm->name ? c->algorithm->name : "custom";
 		return 0;
@@ -591,6 +596,9 @@ setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 	if (sw->algo_info != NULL)
 		sw->total = rsw_algo_budget(sw->algo_info, &sw->space,
 					    &sw->cfg.algo_opts);
+	/* A grid walks only its feasible points: the rest is said, once. */
+	if (sw->algo_info != NULL && (sw->algo_info->options & RSW_ALGO_OPT_EVALS) == 0)
+		sw->infeasible_points = rsw_space_grid_size(&sw->space) - sw->total;
 	return 0;
 }
 
@@ -777,6 +785,20 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 			 "it again to resume", c->objective.label);
 		return RSW_EINVAL;
 	}
+	if (json_is_true(json_object_get(*desc, "feasible_fn"))) {
+		if (exec == NULL || exec->space == NULL || exec->space->feasible == NULL) {
+			snprintf(err, errlen, "its constraints include a function of "
+				 "the program's own: pass it again (space.feasible) "
+				 "to resume");
+			return RSW_EINVAL;
+		}
+		space->feasible = exec->space->feasible;
+		space->feasible_ctx = exec->space->feasible_ctx;
+	} else if (exec != NULL && exec->space != NULL && exec->space->feasible != NULL) {
+		snprintf(err, errlen, "it was run without a feasibility function: "
+			 "one cannot be added on resume");
+		return RSW_EINVAL;
+	}
 	/* The other way round: what the store does hold is not replaced. */
 	if (exec != NULL && c->algo != NULL && exec->algorithm != NULL) {
 		snprintf(err, errlen, "it ran --algo %s: an algorithm of the "
@@ -939,10 +961,15 @@ explain(rsw_sweep *sw, int rc)
 		return rc;
 	}
 	if (sw->commits > 0 && sw->by_status[RSW_STATUS_OK] == 0) {
-		snprintf(m, n, "every evaluation failed (%llu; the first, task "
-			 "%llu, with status %s)", (unsigned long long)sw->commits,
-			 (unsigned long long)sw->first_failed_seq,
-			 rsw_status_name(sw->first_failed_status));
+		if (sw->failed == 0)
+			snprintf(m, n, "no evaluation succeeded: all %llu points "
+				 "were infeasible", (unsigned long long)sw->commits);
+		else
+			snprintf(m, n, "every evaluation failed (%llu; the first, "
+				 "task %llu, with status %s)",
+				 (unsigned long long)sw->commits,
+				 (unsigned long long)sw->first_failed_seq,
+				 rsw_status_name(sw->first_failed_status));
 		return RSW_EALLFAILED;
 	}
 	return 0;
@@ -1149,6 +1176,7 @@ rsw_sweep_summary_get(const rsw_sweep *sw, rsw_sweep_summary *out)
 	out->committed = sw->commits;
 	memcpy(out->by_status, sw->by_status, sizeof out->by_status);
 	out->replayed = sw->replayed;
+	out->infeasible_points = sw->infeasible_points;
 	out->wall_s = sw->wall_s;
 	if (sw->ran && sw->started)
 		out->engine = sw->final_stats;

@@ -43,6 +43,19 @@ load_space(void *args, const char *value, char *err, size_t errlen)
 }
 
 static int
+add_constraint(void *args, const char *value, char *err, size_t errlen)
+{
+	struct run_args *a = args;
+
+	if (a->nconstraints == RSW_MAX_CONSTRAINTS) {
+		snprintf(err, errlen, "more than %d constraints", RSW_MAX_CONSTRAINTS);
+		return -1;
+	}
+	a->constraints[a->nconstraints++] = value;
+	return 0;
+}
+
+static int
 set_algo(void *args, const char *value, char *err, size_t errlen)
 {
 	rsw_algorithm *none;
@@ -92,7 +105,14 @@ static const rsw_opt options[] = {
 		  "logint:LO:HI, cat:A,B,... (the objective gets the index), "
 		  "choice:0,5,10 (the objective gets the number); repeatable" },
 	{ "space", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "FILE", 0, .call = load_space,
-	  .help = "parameters from a JSON file: {\"name\": \"SPEC\", ...}" },
+	  .help = "parameters from a JSON file: {\"name\": \"SPEC\", ..., "
+		  "\"constraints\": [\"EXPR\", ...]}" },
+	{ "constraint", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "'EXPR'", 0,
+	  .call = add_constraint,
+	  .help = "only points where EXPR holds are evaluated, e.g. 'fast < "
+		  "slow': parameters, numbers, + - * /, < <= > >= == !=, and "
+		  "or not, ( ); grid skips the others, the other algorithms "
+		  "never propose them; repeatable" },
 	{ "algo", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "NAME", 0, .call = set_algo,
 	  .help = "search algorithm: grid (default), random, bayes, genetic, "
 		  "cmaes; --algo NAME --help lists its options" },
@@ -474,6 +494,16 @@ parse(struct run_args *a, int argc, char **argv)
 		else
 			run_usage(stdout);
 		return RSW_EXIT_OK;
+	}
+	/* After every --param, wherever they were given. */
+	for (unsigned i = 0; i < a->nconstraints; i++) {
+		char err[1024];
+
+		if (rsw_space_add_constraint(&a->space, a->constraints[i], err,
+					     sizeof err) != 0) {
+			rsw_cli_errorf("%s", err);
+			return RSW_EXIT_USAGE;
+		}
 	}
 	if (a->resume != NULL && check_resume(a->given) != 0)
 		return RSW_EXIT_USAGE;

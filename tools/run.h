@@ -14,6 +14,10 @@
 struct run_args {
 	rsw_space space;	/* --param, --space */
 	const char *space_file;	/* --space */
+	const char *constraints[RSW_MAX_CONSTRAINTS + 1]; /* --constraint, added
+							     after every
+							     parameter */
+	unsigned nconstraints;
 	const char *objective, *cmd, *metrics, *objective_arg, *data, *column;
 	const char *metric;	/* --metric: ma_cross's value */
 	const char *algo;

@@ -170,6 +170,8 @@ summary_json(const struct run_args *a, const rsw_sweep *sw,
 			json_object_set_new(status, rsw_status_name(i),
 					    json_integer((json_int_t)s->by_status[i]));
 	json_object_set_new(root, "status", status);
+	json_object_set_new(root, "infeasible_points",
+			    json_integer((json_int_t)s->infeasible_points));
 	json_object_set_new(root, "retries", json_integer((json_int_t)s->engine.retries));
 	json_object_set_new(root, "recycled", json_integer((json_int_t)s->engine.recycled));
 	json_object_set_new(root, "requeued", json_integer((json_int_t)s->engine.requeued));
@@ -307,6 +309,9 @@ rsw_run_summary(const struct run_args *a, const rsw_sweep *sw)
 		if (s.by_status[i] > 0)
 			printf(", %llu %s", (unsigned long long)s.by_status[i],
 			       rsw_status_name(i));
+	if (s.infeasible_points > 0)
+		printf("; %llu grid points infeasible (skipped, never run)",
+		       (unsigned long long)s.infeasible_points);
 	printf("\nworkers: %s, %llu restarts, %llu recycled, %llu retries\n",
 	       a->mpi ? "MPI agents" : rsw_sweep_workers(sw) == 0 ? "serial" :
 	       a->threads ? "threads" : "processes",

@@ -67,10 +67,16 @@ enum rsw_status {
 	RSW_STATUS_OOM = 8,	/* the memory limit: the objective's allocation
 				   failed (it returned error_code ENOMEM) or
 				   its worker died at the limit */
+	RSW_STATUS_INFEASIBLE = 9, /* the objective said the point cannot be
+				      evaluated (RSW_EVAL_INFEASIBLE): not a
+				      failure, never retried */
 	RSW_STATUS_COUNT_
 };
 
 RSW_EXTERN const char *rsw_status_name(int status);
+
+/* Whether a status is a failure: not ok, infeasible or skipped. */
+RSW_EXTERN bool rsw_status_failed(int status);
 
 enum rsw_idle_mode {
 	RSW_IDLE_SLEEP = 0,    /* spin ~10 us, then sleep on a futex */
@@ -117,9 +123,15 @@ typedef struct rsw_eval_out {
 	uint32_t message_max;
 } rsw_eval_out;
 
+/* What an objective returns for a point that has no meaning (a fast
+ * window not shorter than the slow one): status infeasible, not a failure,
+ * never retried; a model-based algorithm learns to avoid the region. */
+#define RSW_EVAL_INFEASIBLE 0x494e46 /* "INF" */
+
 /*
  * The objective: evaluates one parameter vector.  Returns 0 on success and
- * fills out->value; non-zero marks the task failed (RSW_STATUS_ERROR).  It
+ * fills out->value; RSW_EVAL_INFEASIBLE for a point that cannot be
+ * evaluated; other non-zero marks the task failed (RSW_STATUS_ERROR).  It
  * runs inside a worker process: it may crash or hang; the engine copes.
  */
 typedef int (*rsw_objective_fn)(void *ctx, const double *params,

@@ -41,7 +41,8 @@ extern "C" {
 	XX(EINIT, 24, "the objective's set-up failed")                       \
 	XX(EREMOTE, 25, "a remote node failed or answered out of turn")     \
 	XX(ESTARTUP, 26, "a worker hung before its first task (in worker_init, or on a lock held at fork)") \
-	XX(EHALTED, 27, "stopped by the halt policy: too many tasks failed")
+	XX(EHALTED, 27, "stopped by the halt policy: too many tasks failed") \
+	XX(EINFEASIBLE, 28, "no point of the space satisfies the constraints")
 
 enum rsw_error {
 	RSW_OK = 0,

@@ -14,10 +14,21 @@
  * added.  A stepped float's values are snapped to the decimals of its LO
  * and STEP (float:0:1:0.1 gives 0.3, not 0.30000000000000004).  Parsing
  * errors name the parameter and the bad part.
+ *
+ * Constraints restrict the space to its feasible points:
+ *   fast < slow
+ *   stop * 2 <= take and not (kind == 1 and lookback > 50)
+ * An expression over the parameters' names (a categorical parameter's
+ * value is its index) and numbers: + - * / and unary minus, comparisons
+ * < <= > >= == !=, and/or/not, parentheses.  A point is feasible when
+ * every constraint is true (non-zero, and not NaN).  Each is parsed once,
+ * when added, and evaluated with no allocation; every algorithm proposes
+ * feasible points only (grid skips the others, the samplers draw again).
  */
 #ifndef RINGSWEEP_SPACE_H
 #define RINGSWEEP_SPACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,9 +64,39 @@ typedef struct rsw_param {
 	double choice[RSW_MAX_CATEGORIES];
 } rsw_param;
 
+#define RSW_MAX_CONSTRAINTS 16
+#define RSW_CONSTRAINT_TEXT_MAX 256
+#define RSW_CONSTRAINT_OPS_MAX 96
+
+/* One instruction of a parsed constraint (private to space.c: a stack
+ * machine's program in postfix order). */
+typedef struct rsw__constraint_op {
+	uint32_t op;
+	uint32_t param;
+	double number;
+} rsw__constraint_op;
+
+typedef struct rsw_constraint {
+	char text[RSW_CONSTRAINT_TEXT_MAX]; /* as written */
+	uint32_t nops;
+	uint32_t depth;			    /* the stack it needs */
+	rsw__constraint_op ops[RSW_CONSTRAINT_OPS_MAX];
+} rsw_constraint;
+
+/* A constraint of your own, evaluated in the driver (the Python module's
+ * callables): non-zero when the point is feasible.  A store cannot hold
+ * it: a resumed sweep needs it given again. */
+struct rsw_space;
+typedef int (*rsw_feasible_fn)(void *ctx, const struct rsw_space *space,
+			       const double *params);
+
 typedef struct rsw_space {
 	uint32_t n;
 	rsw_param params[RSW_MAX_PARAMS_LIMIT];
+	uint32_t nconstraints;
+	rsw_constraint constraints[RSW_MAX_CONSTRAINTS];
+	rsw_feasible_fn feasible;	/* NULL: none */
+	void *feasible_ctx;
 } rsw_space;
 
 RSW_EXTERN void rsw_space_init(rsw_space *s);
@@ -104,8 +145,39 @@ RSW_EXTERN int rsw_param_parse_value(const rsw_param *p, const char *text, doubl
  * parameter.  Returns buf ("" when it does not fit in n). */
 RSW_EXTERN const char *rsw_param_spec(const rsw_param *p, char *buf, size_t n);
 
+/*
+ * Parses a constraint over the parameters added so far and appends it.
+ * On error returns RSW_EINVAL and writes one sentence naming the
+ * constraint and the bad part into err.
+ */
+RSW_EXTERN int rsw_space_add_constraint(rsw_space *s, const char *text,
+					char *err, size_t errlen);
+
+/* Whether params (values, in parameter order) satisfy every constraint
+ * and the feasible callback.  No allocation; any thread. */
+RSW_EXTERN bool rsw_space_feasible(const rsw_space *s, const double *params);
+
+/* Constraint i's value at params (a comparison's is 1 or 0). */
+RSW_EXTERN double rsw_constraint_eval(const rsw_constraint *c,
+				      const double *params);
+
+/*
+ * Whether any point satisfies the constraints: every grid point of a
+ * discrete space of at most 10^7 points, 200,000 random points otherwise.
+ * 0, or RSW_EINFEASIBLE with one sentence naming the constraint no point
+ * satisfies (or saying that no point satisfies them all at once).
+ */
+RSW_EXTERN int rsw_space_check_feasible(const rsw_space *s, char *err,
+					size_t errlen);
+
+/* Grid points that satisfy the constraints (rsw_space_grid_size when
+ * there are none; 0 when that is 0).  Enumerates the grid. */
+RSW_EXTERN uint64_t rsw_space_feasible_grid_size(const rsw_space *s);
+
 /* Adds every parameter of a JSON space file: an object mapping each name
- * to its spec string ("int:2:100", "cat:a,b"), in file order. */
+ * to its spec string ("int:2:100", "cat:a,b"), in file order; the key
+ * "constraints" with an array of strings adds those constraints (after
+ * every parameter, wherever the key is). */
 RSW_EXTERN int rsw_space_load_json(rsw_space *s, const char *path, char *err,
 			size_t errlen);
 

@@ -254,6 +254,8 @@ typedef struct rsw_sweep_summary {
 	uint64_t committed;		    /* evaluations, skipped excluded */
 	uint64_t by_status[RSW_STATUS_COUNT_]; /* skipped included */
 	uint64_t replayed;
+	uint64_t infeasible_points;	    /* grid points the constraints
+					       skipped (never run) */
 	double wall_s;			    /* of rsw_sweep_run */
 	rsw_stats engine;		    /* the engine's counters at the end */
 } rsw_sweep_summary;

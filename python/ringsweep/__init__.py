@@ -43,13 +43,13 @@ from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Op
                     Sequence, Union)
 
 from . import _core
-from ._core import SweepError, StoreError, TaskFailed
+from ._core import SweepError, StoreError, TaskFailed, Infeasible
 
 __version__ = _core.version
 __all__ = [
     "Space", "Int", "Float", "Choice", "Cat", "sweep", "resume", "Study",
     "Optimizer", "ParallelOptimizer", "algorithms", "task", "Task",
-    "SweepError", "StoreError", "TaskFailed", "mpi_rank",
+    "SweepError", "StoreError", "TaskFailed", "Infeasible", "mpi_rank",
 ]
 
 # ---------------------------------------------------------------- the space
@@ -215,6 +215,36 @@ class Space:
 
     def __repr__(self) -> str:
         return "Space(" + ", ".join(f"{n}={p!r}" for n, p in self.params.items()) + ")"
+
+
+def _constraints(constraints: Any, what: str = "constraints") -> Dict[str, Any]:
+    """The options of constraints=: expressions ("fast < slow", parsed by
+    the library) and callables (called in the driver with the parameters,
+    as the objective is; true when the point is feasible)."""
+    if constraints is None:
+        return {}
+    if isinstance(constraints, str) or callable(constraints):
+        constraints = [constraints]
+    texts: List[str] = []
+    fns: List[Callable[..., Any]] = []
+    for c in constraints:
+        if isinstance(c, str):
+            texts.append(c)
+        elif callable(c):
+            fns.append(c)
+        else:
+            raise TypeError(f"{what}: an expression (str) or a callable, not "
+                            f"{type(c).__name__}")
+    out: Dict[str, Any] = {}
+    if texts:
+        out["constraints"] = texts
+    if len(fns) == 1:
+        out["feasible"] = fns[0]
+    elif fns:
+        def every(*args: Any, **kw: Any) -> bool:
+            return all(f(*args, **kw) for f in fns)
+        out["feasible"] = every
+    return out
 
 
 def _space_of(space: Any) -> Space:
@@ -516,7 +546,11 @@ def _before_start(core: Any) -> None:
 
 def _run_and_close(core: Any, mode: int, interrupted_hint: str) -> Study:
     handle_sigint = threading.current_thread() is threading.main_thread()
-    rc, message, interrupted = core.run(mode, handle_sigint)
+    try:
+        rc, message, interrupted = core.run(mode, handle_sigint)
+    except BaseException:
+        core.close()  # a callable constraint raised: keep what was committed
+        raise
     study = Study(core)
     try:
         core.close()
@@ -536,6 +570,9 @@ def _run_and_close(core: Any, mode: int, interrupted_hint: str) -> Study:
         err = StoreError(message)
     elif rc == _core.EREPLAY:
         err = ValueError(message)
+    elif rc == _core.EALLFAILED and not any(t["status"] != "infeasible"
+                                           for t in study.trials):
+        err = SweepError(message)
     elif rc == _core.EALLFAILED:
         first = next((t["message"] for t in study.trials if t["message"]), None)
         err = SweepError(f"every evaluation failed"
@@ -584,14 +621,24 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
           db: Optional[str] = None, results_csv: Optional[str] = None,
           progress: Union[bool, str, None] = None, keep_trials: bool = True,
           pass_dict: bool = False, backend: str = "local",
-          mpi_driver_workers: int = 0) -> Optional[Study]:
+          mpi_driver_workers: int = 0,
+          constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None
+          ) -> Optional[Study]:
     """Sweeps objective over space; returns the Study.
 
     objective   called as objective(**params) (objective(params) with
                 pass_dict=True) in a worker process; returns a number, or a
                 dict with "value" and the metrics named in `metrics`;
-                raising fails that evaluation (its text is kept)
+                raising fails that evaluation (its text is kept);
+                raising ringsweep.Infeasible marks the point infeasible
+                (not a failure, never retried)
     space       a Space, or a dict Space() accepts
+    constraints only points that satisfy them are evaluated: expressions
+                over the parameters ("fast < slow", "a + b <= 10 and not
+                c == 2"; a category is its index) and callables, called in
+                this process as the objective is, true when feasible; grid
+                skips the others, the other algorithms never propose
+                them.  ValueError when no point satisfies them.
     algo        grid (every point; each parameter needs a step), random,
                 bayes, genetic, cmaes (see ringsweep.algorithms())
     n_evals     evaluations in all (random, bayes, cmaes need it; genetic
@@ -672,6 +719,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
         "on_error": _choose(on_error, "on_error", ("skip", "fail")),
         "max_mem": _bytes(max_mem, "max_mem"),
     })
+    options.update(_constraints(constraints))
     backend = _choose(backend, "backend", ("local", "mpi"))
     if backend == 1 and not serial and isinstance(n_jobs, int) and n_jobs < 0:
         # mpirun may bind this rank to one core; its workers get the whole
@@ -706,13 +754,16 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
            recycle_after: Optional[int] = None, soft_mem: Union[int, str, None] = None,
            max_batch: Optional[int] = None, results_csv: Optional[str] = None,
            progress: Union[bool, str, None] = None, keep_trials: bool = True,
-           pass_dict: bool = False, halt: Optional[str] = None) -> Study:
+           pass_dict: bool = False, halt: Optional[str] = None,
+           constraints: Union[Callable[..., Any], Sequence[Any], None] = None) -> Study:
     """Continues the sweep stored in db with the same objective, from any
     directory, after a crash, a SIGKILL or Ctrl-C: what the store holds is
     replayed, the rest evaluated, and the Study is that of an uninterrupted
     run.  Everything that defines the sweep comes from the store; only how
     it runs (n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
-    max_batch, results_csv, progress, halt) may change.  A store made by another
+    max_batch, results_csv, progress, halt) may change; a sweep that had a
+    callable constraint needs it again (constraints=fn): the store keeps
+    its expressions, not its code.  A store made by another
     objective (by name), one still being written, or one whose rows are
     not this sweep's is refused with ValueError."""
     if not callable(objective):
@@ -722,6 +773,7 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
     mode = _progress_mode(progress)
     options = _exec_options(n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
                             max_batch, halt)
+    options.update(_constraints(constraints))
     core = _in_python_words(_core.resume_sweep, os.fspath(db), objective, options, results_csv,
                               as_dict=pass_dict, on_worker_start=_worker_started,
                               keep_rows=keep_trials)
@@ -779,7 +831,8 @@ class Optimizer:
     def __init__(self, space: Union[Space, Mapping[str, Any]], algo: str = "random", *,
                  n_evals: Optional[int] = None, seed: int = 0, maximize: bool = False,
                  population: Optional[int] = None, generations: Optional[int] = None,
-                 init: Optional[int] = None):
+                 init: Optional[int] = None,
+                 constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None):
         self.space = _space_of(space)
         self.algo = algo
         self.maximize = maximize
@@ -789,6 +842,7 @@ class Optimizer:
             "generations": _count(generations, "generations"),
             "init": _count(init, "init"), "minimize": 0 if maximize else 1,
         }
+        self._options.update(_constraints(constraints))
         self._algo = _in_python_words(_core.Algorithm, self.space.specs(), algo,
                                       self._options)
         self._next = 0

@@ -42,6 +42,7 @@
 static PyObject *SweepError;	/* ringsweep.SweepError (RuntimeError) */
 static PyObject *StoreError;	/* ... the results store failed */
 static PyObject *TaskFailed;	/* ... on_error="fail" stopped the sweep */
+static PyObject *Infeasible;	/* ... raised by an objective: status infeasible */
 
 /* ------------------------------------------------------- values, typed */
 
@@ -449,6 +450,13 @@ py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	current_task = outer_task;
 	in_task = outer_in_task;
 	if (res == NULL) {
+		/* ringsweep.Infeasible: the point has no meaning, which is
+		 * not a failure. */
+		if (PyErr_ExceptionMatches(Infeasible)) {
+			PyErr_Clear();
+			rc = RSW_EVAL_INFEASIBLE;
+			goto out;
+		}
 		take_exception(out);
 		goto out;
 	}
@@ -594,10 +602,133 @@ rows_grow(struct rows *r)
 
 /* ------------------------------------------------------------- Sweep */
 
+/*
+ * A Python constraint (the callables of constraints=), called in the
+ * driver as the objective is in a worker: fn(**params), or fn(params).
+ * Its first exception stops the sweep (a drain: what runs is committed)
+ * and is raised by the call that opened or ran it; every later point is
+ * then infeasible, without Python.
+ */
+struct py_feasible {
+	PyObject *fn;
+	int as_dict;
+	struct typed_space space; /* built at the first call */
+	PyObject *exc_type, *exc_value, *exc_tb;
+	rsw_sweep *sw;		  /* stopped on an exception, once open */
+};
+
+static int
+py_feasible_call(void *ctx, const rsw_space *sp, const double *x)
+{
+	struct py_feasible *f = ctx;
+	PyGILState_STATE gil;
+	PyObject *params = NULL, *res = NULL, *empty = NULL;
+	int ok = 0;
+
+	if (f->exc_type != NULL)
+		return 0;
+	gil = PyGILState_Ensure();
+	if (f->space.names == NULL && typed_space_init(&f->space, sp) != 0)
+		goto out;
+	params = typed_dict(&f->space, x);
+	if (params == NULL)
+		goto out;
+	if (f->as_dict) {
+		res = PyObject_CallOneArg(f->fn, params);
+	} else if ((empty = PyTuple_New(0)) != NULL) {
+		res = PyObject_Call(f->fn, empty, params);
+	}
+	if (res != NULL && (ok = PyObject_IsTrue(res)) < 0)
+		ok = 0;
+out:
+	if (PyErr_Occurred()) {
+		PyErr_Fetch(&f->exc_type, &f->exc_value, &f->exc_tb);
+		ok = 0;
+		if (f->sw != NULL)
+			rsw_sweep_stop(f->sw);
+	}
+	Py_XDECREF(res);
+	Py_XDECREF(params);
+	Py_XDECREF(empty);
+	PyGILState_Release(gil);
+	return ok;
+}
+
+static void
+py_feasible_free(struct py_feasible *f)
+{
+	if (f == NULL)
+		return;
+	Py_CLEAR(f->fn);
+	Py_CLEAR(f->exc_type);
+	Py_CLEAR(f->exc_value);
+	Py_CLEAR(f->exc_tb);
+	typed_space_clear(&f->space);
+	PyMem_RawFree(f);
+}
+
+/* Raises the constraint's exception, if it raised one: 1, else 0. */
+static int
+py_feasible_raise(struct py_feasible *f)
+{
+	if (f == NULL || f->exc_type == NULL)
+		return 0;
+	PyErr_Restore(f->exc_type, f->exc_value, f->exc_tb);
+	f->exc_type = f->exc_value = f->exc_tb = NULL;
+	return 1;
+}
+
+/* options["constraints"] (expressions) into sp, and options["feasible"]
+ * (one callable) as its feasibility function; 0, or -1 with ValueError
+ * naming the constraint. */
+static int
+space_constraints(rsw_space *sp, PyObject *opts, int as_dict,
+		  struct py_feasible **out)
+{
+	PyObject *list = PyDict_GetItemString(opts, "constraints");
+	PyObject *fn = PyDict_GetItemString(opts, "feasible");
+
+	*out = NULL;
+	if (list != NULL && list != Py_None) {
+		PyObject *seq = PySequence_Fast(list, "constraints must be a sequence");
+
+		if (seq == NULL)
+			return -1;
+		for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+			const char *text = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+			char err[512];
+
+			if (text == NULL) {
+				Py_DECREF(seq);
+				return -1;
+			}
+			if (rsw_space_add_constraint(sp, text, err, sizeof err) != 0) {
+				Py_DECREF(seq);
+				PyErr_SetString(PyExc_ValueError, err);
+				return -1;
+			}
+		}
+		Py_DECREF(seq);
+	}
+	if (fn == NULL || fn == Py_None)
+		return 0;
+	*out = PyMem_RawCalloc(1, sizeof **out);
+	if (*out == NULL) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	(*out)->fn = Py_NewRef(fn);
+	(*out)->as_dict = as_dict;
+	sp->feasible = py_feasible_call;
+	sp->feasible_ctx = *out;
+	return 0;
+}
+
 typedef struct {
 	PyObject_HEAD
 	rsw_sweep *sw;
 	struct py_objective *obj;
+	struct py_feasible *feasible;
 	struct rows rows;
 	int keep_rows;
 	int rows_lost;	/* memory ran out keeping them: the trials are not all here */
@@ -649,6 +780,7 @@ sweep_dealloc(SweepObject *self)
 		Py_END_ALLOW_THREADS
 	}
 	objective_free(self->obj);
+	py_feasible_free(self->feasible);
 	rows_free(&self->rows);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -789,6 +921,8 @@ raise_rsw(int rc, const char *msg)
 		type = StoreError;
 	else if (rc == RSW_ETASKFAILED)
 		type = TaskFailed;
+	else if (rc == RSW_EINFEASIBLE)
+		type = PyExc_ValueError;
 	else if (rc == RSW_ENOMEM)
 		return PyErr_NoMemory();
 	PyErr_SetString(type, msg != NULL && msg[0] ? msg : rsw_strerror(rc));
@@ -974,6 +1108,7 @@ sweep_alloc(PyObject *objective, PyObject *on_worker_start, int as_dict,
 	if (self == NULL)
 		return NULL;
 	self->sw = NULL;
+	self->feasible = NULL;
 	memset(&self->rows, 0, sizeof self->rows);
 	self->keep_rows = keep_rows;
 	self->rows_lost = self->started = self->interrupted = 0;
@@ -1042,7 +1177,8 @@ open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	c.engine.max_message = MESSAGE_MAX;
 	c.on_commit = keep_row;
 	c.commit_ctx = self;
-	if (sweep_options(&c, opts) != 0 || mpi_options(&c, opts) != 0) {
+	if (sweep_options(&c, opts) != 0 || mpi_options(&c, opts) != 0 ||
+	    space_constraints(&space, opts, as_dict, &self->feasible) != 0) {
 		Py_DECREF(self);
 		return NULL;
 	}
@@ -1051,9 +1187,15 @@ open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	Py_END_ALLOW_THREADS
 	if (rc != 0) {
 		self->sw = NULL;
+		if (py_feasible_raise(self->feasible)) {
+			Py_DECREF(self);
+			return NULL;
+		}
 		Py_DECREF(self);
 		return raise_rsw(rc, err);
 	}
+	if (self->feasible != NULL)
+		self->feasible->sw = self->sw;
 	return sweep_bind(self);
 }
 
@@ -1066,6 +1208,7 @@ resume_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	const char *store, *csv = NULL;
 	int as_dict = 0, keep_rows = 1, rc;
 	rsw_sweep_config x;
+	rsw_space given;
 	SweepObject *self;
 	char err[1024];
 
@@ -1084,18 +1227,34 @@ resume_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	x.engine.max_message = MESSAGE_MAX;
 	x.on_commit = keep_row;
 	x.commit_ctx = self;
-	if (exec_options(&x, opts) != 0) {
+	rsw_space_init(&given);
+	if (exec_options(&x, opts) != 0 ||
+	    space_constraints(&given, opts, as_dict, &self->feasible) != 0) {
 		Py_DECREF(self);
 		return NULL;
 	}
+	if (given.nconstraints > 0) {
+		Py_DECREF(self);
+		PyErr_SetString(PyExc_ValueError, "constraints: a resumed sweep has "
+				"its recorded expressions; only a callable is given "
+				"again");
+		return NULL;
+	}
+	x.space = self->feasible != NULL ? &given : NULL;
 	Py_BEGIN_ALLOW_THREADS
 	rc = rsw_sweep_resume(&self->sw, store, &x, err, sizeof err);
 	Py_END_ALLOW_THREADS
 	if (rc != 0) {
 		self->sw = NULL;
+		if (py_feasible_raise(self->feasible)) {
+			Py_DECREF(self);
+			return NULL;
+		}
 		Py_DECREF(self);
 		return raise_rsw(rc, err);
 	}
+	if (self->feasible != NULL)
+		self->feasible->sw = self->sw;
 	return sweep_bind(self);
 }
 
@@ -1195,6 +1354,13 @@ sweep_run(SweepObject *self, PyObject *args)
 	rc = rsw_sweep_run(self->sw);
 	Py_END_ALLOW_THREADS
 	rsw_progress_stop(progress);
+	if (py_feasible_raise(self->feasible)) {
+		if (handle_sigint) {
+			sigaction(SIGINT, &old, NULL);
+			sigint_sweep = NULL;
+		}
+		return NULL;
+	}
 	if (handle_sigint) {
 		sigaction(SIGINT, &old, NULL);
 		sigint_sweep = NULL;
@@ -1434,6 +1600,7 @@ typedef struct {
 	rsw_algorithm *algo;
 	rsw_space space;
 	struct typed_space typed;
+	struct py_feasible *feasible;
 } AlgorithmObject;
 
 static void
@@ -1441,6 +1608,7 @@ algorithm_dealloc(AlgorithmObject *self)
 {
 	rsw_algorithm_destroy(self->algo);
 	typed_space_clear(&self->typed);
+	py_feasible_free(self->feasible);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1463,15 +1631,17 @@ algorithm_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	rsw_sweep_config_init(&c);
 	if (space_from_specs(&self->space, specs) != 0 ||
 	    typed_space_init(&self->typed, &self->space) != 0 ||
-	    sweep_options(&c, opts) != 0) {
+	    sweep_options(&c, opts) != 0 ||
+	    space_constraints(&self->space, opts, 0, &self->feasible) != 0) {
 		Py_DECREF(self);
 		return NULL;
 	}
 	if (rsw_algo_create(&self->algo, name, &self->space, &c.algo_opts, err,
 			    sizeof err) != 0) {
 		self->algo = NULL;
+		if (!py_feasible_raise(self->feasible))
+			PyErr_SetString(PyExc_ValueError, err);
 		Py_DECREF(self);
-		PyErr_SetString(PyExc_ValueError, err);
 		return NULL;
 	}
 	return (PyObject *)self;
@@ -1490,6 +1660,8 @@ algorithm_suggest(AlgorithmObject *self, PyObject *arg)
 	if (PyErr_Occurred())
 		return NULL;
 	rc = self->algo->suggest(self->algo, k, x);
+	if (py_feasible_raise(self->feasible))
+		return NULL;
 	if (rc == RSW_SUGGEST_WAIT)
 		return Py_BuildValue("(sOO)", "wait", Py_None, Py_None);
 	if (rc == RSW_SUGGEST_DONE)
@@ -1677,7 +1849,14 @@ PyInit__core(void)
 	    "ringsweep.TaskFailed",
 	    "on_error='fail' stopped the sweep at its first failed "
 	    "evaluation.", SweepError, NULL);
+	Infeasible = PyErr_NewExceptionWithDoc(
+		"ringsweep.Infeasible",
+		"Raised by an objective for a point that has no meaning: the "
+		"evaluation's status is infeasible, not a failure, never retried.",
+		NULL, NULL);
 	if (SweepError == NULL || StoreError == NULL || TaskFailed == NULL ||
+	    Infeasible == NULL ||
+	    PyModule_AddObjectRef(m, "Infeasible", Infeasible) < 0 ||
 	    PyModule_AddObjectRef(m, "SweepError", SweepError) < 0 ||
 	    PyModule_AddObjectRef(m, "StoreError", StoreError) < 0 ||
 	    PyModule_AddObjectRef(m, "TaskFailed", TaskFailed) < 0 ||

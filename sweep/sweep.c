@@ -205,25 +205,34 @@ description_intact(const char *text, const char *recorded)
 	return strcmp(now, recorded) == 0;
 }
 
+/* The sweep's description and its checksum, into the store. */
+static int
+record_description(rsw_sweep *sw)
+{
+	char sum[64], *desc = rsw__describe(&sw->cfg, &sw->space, sw->algo_name,
+					    sw->window, sw->obj);
+	int rc;
+
+	if (desc == NULL)
+		return RSW_ENOMEM;
+	description_checksum(desc, sum, sizeof sum);
+	rc = rsw_store_set_meta(sw->store, "sweep", desc);
+	rc = rc ? rc : rsw_store_set_meta(sw->store, "sweep_checksum", sum);
+	free(desc);
+	return rc;
+}
+
 /* Records what a resume needs, and what people look for, in the store. */
 static int
 describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 {
-	char buf[64], *desc, *inputs;
+	char buf[64], *inputs;
 	int rc = 0;
 
-	desc = rsw__describe(&sw->cfg, &sw->space, sw->algo_name, sw->window,
-			     sw->obj);
 	inputs = rsw__inputs_json(sw->obj->inputs);
-	if (desc == NULL || inputs == NULL)
+	if (inputs == NULL)
 		rc = RSW_ENOMEM;
-	if (rc == 0) {
-		char sum[64];
-
-		description_checksum(desc, sum, sizeof sum);
-		rc = rsw_store_set_meta(sw->store, "sweep", desc);
-		rc = rc ? rc : rsw_store_set_meta(sw->store, "sweep_checksum", sum);
-	}
+	rc = rc ? rc : record_description(sw);
 	rc = rc ? rc : rsw_store_set_meta(sw->store, "inputs", inputs);
 	rc = rc ? rc : rsw_store_set_meta(sw->store, "argv",
 					  sw->cfg.command_line ?
@@ -239,7 +248,6 @@ describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 								       "maximize");
 	if (rc != 0)
 		snprintf(err, errlen, "--db %s", rsw_store_error(sw->store));
-	free(desc);
 	free(inputs);
 	return rc;
 }
@@ -741,6 +749,47 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	}
 }
 
+/*
+ * A resume given a budget (evals, or genetic's generations): the study
+ * goes on to it.  Only a larger one: the rows stored are the first ones of
+ * the larger study, as every built-in algorithm's suggestion k depends on
+ * (seed, k, the results before k), never on the budget.
+ */
+static int
+raise_budget(rsw_sweep_config *c, const rsw_space *space, const rsw_algo_opts *x,
+	     char *err, size_t errlen)
+{
+	const rsw_algo_info *a = c->algo != NULL ? rsw_algo_find(c->algo) : NULL;
+	uint32_t want = x->evals != 0 ? RSW_ALGO_OPT_EVALS : RSW_ALGO_OPT_GENERATIONS;
+	rsw_algo_opts o = c->algo_opts;
+	uint64_t before, after;
+
+	if (a == NULL || (a->options & want) == 0) {
+		snprintf(err, errlen, "it ran %s%s, which has no --%s: its budget "
+			 "cannot be raised", a != NULL ? "--algo " : "an algorithm of "
+			 "the program's own", a != NULL ? a->name : "",
+			 rsw_algo_option_name(want));
+		return RSW_EINVAL;
+	}
+	before = rsw_algo_budget(a, space, &c->algo_opts);
+	if (x->evals != 0) {
+		o.evals = x->evals;
+		o.generations = 0; /* genetic: the evals decide */
+	} else {
+		o.generations = x->generations;
+		o.evals = 0;
+	}
+	after = rsw_algo_budget(a, space, &o);
+	if (after < before) {
+		snprintf(err, errlen, "its budget is %llu evaluations: a resume may "
+			 "raise it, not lower it to %llu", (unsigned long long)before,
+			 (unsigned long long)after);
+		return RSW_EINVAL;
+	}
+	c->algo_opts = o;
+	return 0;
+}
+
 /* Rebuilds the configuration from the store's description. */
 static int
 rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
@@ -813,6 +862,11 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 	}
 	if (exec != NULL)
 		apply_exec(c, exec);
+	if (exec != NULL && (exec->algo_opts.evals != 0 || exec->algo_opts.generations != 0)) {
+		rc = raise_budget(c, space, &exec->algo_opts, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
 	return rsw__inputs_check(rsw_store_meta(st, "inputs"), 0, err, errlen);
 }
 
@@ -863,6 +917,15 @@ rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exe
 	(*out)->cfg.objective.metric_names = (*out)->metric_names;
 	free(metric_names);
 	snprintf((*out)->store_path, sizeof (*out)->store_path, "%s", store);
+	/* A raised budget is the sweep's from now on: a later resume goes
+	 * on to it, not back to the old one. */
+	if (exec != NULL && (exec->algo_opts.evals != 0 || exec->algo_opts.generations != 0) &&
+	    record_description(*out) != 0) {
+		snprintf(err, errlen, "'%s': %s", store, rsw_store_error(st));
+		rsw_sweep_close(*out, NULL, 0);
+		*out = NULL;
+		return RSW_ESTORE;
+	}
 	return 0;
 }
 

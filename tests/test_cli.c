@@ -804,3 +804,102 @@ Test(cli, outputs_that_are_inputs_are_refused, .timeout = 60, .init = make_test_
 	free(before_data);
 	free(before_space);
 }
+
+/* --resume with a larger budget extends a finished study: the result is
+ * that of one run with the larger budget (no built-in algorithm's
+ * suggestion depends on its budget), and the budget is recorded; grid has
+ * no budget to raise, and a budget never shrinks.  Before, --evals was
+ * refused with --resume. */
+Test(cli, a_resume_with_a_larger_budget_extends_the_study, .timeout = 120,
+     .init = make_test_dir)
+{
+	static const char *const algos[][5] = {
+		{ "random", "--evals", "20", "--evals", "45" },
+		{ "bayes", "--evals", "15", "--evals", "30" },
+		{ "genetic", "--generations", "3", "--generations", "5" },
+		{ "cmaes", "--evals", "20", "--evals", "50" },
+	};
+	char db[256], first[256], extended[256], whole[256];
+
+	snprintf(db, sizeof db, "%s", in_test_dir("s.db"));
+	snprintf(first, sizeof first, "%s", in_test_dir("first.csv"));
+	snprintf(extended, sizeof extended, "%s", in_test_dir("extended.csv"));
+	snprintf(whole, sizeof whole, "%s", in_test_dir("whole.csv"));
+	for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
+		const char *small[] = { "run", "--objective", "rastrigin", "--param",
+					"x=float:-5:5", "--param", "y=int:-3:3", "--algo",
+					algos[i][0], algos[i][1], algos[i][2], "--population",
+					"8", "--seed", "3", "--db", db, "--results", first,
+					"-q", NULL };
+		const char *more[] = { "run", "--resume", db, algos[i][3], algos[i][4],
+				       "--results", extended, "-q", "-j", "1", NULL };
+		const char *again[] = { "run", "--resume", db, "--results", extended,
+					"-q", NULL };
+		const char *big[] = { "run", "--objective", "rastrigin", "--param",
+				      "x=float:-5:5", "--param", "y=int:-3:3", "--algo",
+				      algos[i][0], algos[i][3], algos[i][4], "--population",
+				      "8", "--seed", "3", "--db", "none", "--results", whole,
+				      "-q", NULL };
+		char *a, *b, *c;
+
+		/* bayes has no --population: the table warns, nothing more. */
+		unlink(db);
+		cr_assert_eq(run_cli(small, NULL, NULL), 0, "%s", algos[i][0]);
+		cr_assert_eq(run_cli(more, NULL, NULL), 0, "%s", algos[i][0]);
+		cr_assert_eq(run_cli(big, NULL, NULL), 0, "%s", algos[i][0]);
+		a = slurp(extended);
+		b = slurp(whole);
+		c = slurp(first);
+		cr_assert_str_eq(a, b, "%s: extended differs from one run", algos[i][0]);
+		cr_assert_lt(strlen(c), strlen(a), "%s: nothing was added", algos[i][0]);
+		cr_assert_eq(strncmp(a, c, strlen(c)), 0, "%s: the first rows changed",
+			     algos[i][0]);
+		free(a);
+		free(c);
+		/* Recorded: a plain resume finds the study complete at the
+		 * larger budget and changes nothing. */
+		cr_assert_eq(run_cli(again, NULL, NULL), 0, "%s", algos[i][0]);
+		a = slurp(extended);
+		cr_assert_str_eq(a, b, "%s", algos[i][0]);
+		free(a);
+		free(b);
+	}
+}
+
+Test(cli, a_budget_is_raised_never_lowered_and_grid_has_none, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *grid[] = { "run", "--objective", "sphere", "--param", "x=int:1:5",
+			       "--db", in_test_dir("g.db"), "-q", NULL };
+	const char *grid_more[] = { "run", "--resume", in_test_dir("g.db"), "--evals",
+				    "10", NULL };
+	const char *rnd[] = { "run", "--objective", "sphere", "--param", "x=float:0:1",
+			      "--algo", "random", "--evals", "20", "--db",
+			      in_test_dir("r.db"), "-q", NULL };
+	const char *fewer[] = { "run", "--resume", in_test_dir("r.db"), "--evals", "10",
+				NULL };
+	const char *gens[] = { "run", "--resume", in_test_dir("r.db"), "--generations",
+			       "10", NULL };
+	char *out, *err;
+
+	cr_assert_eq(run_capture(grid, &out, &err), 0);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(grid_more, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "it ran --algo grid, which has no --evals: its "
+				       "budget cannot be raised"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(rnd, &out, &err), 0);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(fewer, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "its budget is 20 evaluations: a resume may "
+				       "raise it, not lower it to 10"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(gens, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "which has no --generations"), "%s", err);
+	free(out);
+	free(err);
+}

@@ -116,10 +116,12 @@ static const rsw_opt options[] = {
 	{ "algo", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "NAME", 0, .call = set_algo,
 	  .help = "search algorithm: grid (default), random, bayes, genetic, "
 		  "cmaes; --algo NAME --help lists its options" },
-	{ "evals", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "N", F(evals), 1, LLONG_MAX,
+	{ "evals", 0, RSW_OPT_INT, RSW_OPT_BUDGET, "N", F(evals), 1, LLONG_MAX,
 	  .algo_option = ALGO(EVALS), .help = "evaluations in all (random, bayes, "
 					    "cmaes; genetic: instead of "
-					    "--generations)" },
+					    "--generations); with --resume: "
+					    "a larger budget extends the "
+					    "sweep" },
 	{ "seed", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "S", F(seed), 0, LLONG_MAX,
 	  .algo_option = ALGO(SEED), .help = "random seed (default 0)" },
 	{ "init", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "N", F(init), 1, UINT32_MAX - 1,
@@ -130,9 +132,10 @@ static const rsw_opt options[] = {
 	  .algo_option = ALGO(POPULATION), .help = "genetic: individuals a "
 						 "generation (default 50); "
 						 "cmaes: lambda" },
-	{ "generations", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "N", F(generations), 1,
+	{ "generations", 0, RSW_OPT_INT, RSW_OPT_BUDGET, "N", F(generations), 1,
 	  1000000, .algo_option = ALGO(GENERATIONS),
-	  .help = "genetic: generations (default 20)" },
+	  .help = "genetic: generations (default 20); with --resume: more "
+		  "extend the sweep" },
 	{ "minimize", 0, RSW_OPT_FLAG, RSW_OPT_SWEEP, NULL, F(minimize), .value = 1,
 	  .help = "lower is better (default)" },
 	{ "maximize", 0, RSW_OPT_FLAG, RSW_OPT_SWEEP, NULL, F(minimize), .value = 0,

@@ -27,6 +27,7 @@ enum rsw_opt_class {
 	RSW_OPT_SWEEP,	 /* defines the sweep: refused with --resume */
 	RSW_OPT_EXEC,	 /* how it runs, never what it computes: may change */
 	RSW_OPT_DISPLAY, /* what the command prints */
+	RSW_OPT_BUDGET,	 /* defines the sweep, but --resume may raise it */
 };
 
 typedef struct rsw_opt {

@@ -36,7 +36,11 @@
  * the file, when one changed.  From `exec` it takes only what never
  * changes a result: engine.workers, idle, max_batch, external_slots, pin,
  * nice, recycle_after, soft_mem, max_message, ring_capacity, results_csv,
- * on_commit/commit_ctx, top_n, executor/executor_ctx, and the code a
+ * on_commit/commit_ctx, top_n, executor/executor_ctx; algo_opts.evals
+ * (or genetic's generations) when non-zero: a larger budget extends the
+ * study -- a finished one too -- and is recorded (the rows stored are the
+ * first of the larger study: no algorithm's suggestion depends on its
+ * budget); and the code a
  * store cannot hold:
  * objective.fn/ctx/worker_init for a C-function objective, `algorithm`
  * for an algorithm of your own (refused for a sweep that recorded a

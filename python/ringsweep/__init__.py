@@ -755,7 +755,8 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
            max_batch: Optional[int] = None, results_csv: Optional[str] = None,
            progress: Union[bool, str, None] = None, keep_trials: bool = True,
            pass_dict: bool = False, halt: Optional[str] = None,
-           constraints: Union[Callable[..., Any], Sequence[Any], None] = None) -> Study:
+           constraints: Union[Callable[..., Any], Sequence[Any], None] = None,
+           n_evals: Optional[int] = None, generations: Optional[int] = None) -> Study:
     """Continues the sweep stored in db with the same objective, from any
     directory, after a crash, a SIGKILL or Ctrl-C: what the store holds is
     replayed, the rest evaluated, and the Study is that of an uninterrupted
@@ -763,7 +764,9 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
     it runs (n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
     max_batch, results_csv, progress, halt) may change; a sweep that had a
     callable constraint needs it again (constraints=fn): the store keeps
-    its expressions, not its code.  A store made by another
+    its expressions, not its code.  n_evals (genetic: generations) raises
+    the budget and extends the study, a finished one too: the Study is that
+    of one run with the larger budget.  A store made by another
     objective (by name), one still being written, or one whose rows are
     not this sweep's is refused with ValueError."""
     if not callable(objective):
@@ -774,6 +777,8 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
     options = _exec_options(n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
                             max_batch, halt)
     options.update(_constraints(constraints))
+    options["evals"] = _count(n_evals, "n_evals")
+    options["generations"] = _count(generations, "generations")
     core = _in_python_words(_core.resume_sweep, os.fspath(db), objective, options, results_csv,
                               as_dict=pass_dict, on_worker_start=_worker_started,
                               keep_rows=keep_trials)

@@ -1229,6 +1229,8 @@ resume_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	x.commit_ctx = self;
 	rsw_space_init(&given);
 	if (exec_options(&x, opts) != 0 ||
+	    opt_u64(opts, "evals", &x.algo_opts.evals) != 0 ||
+	    opt_u64(opts, "generations", &x.algo_opts.generations) != 0 ||
 	    space_constraints(&given, opts, as_dict, &self->feasible) != 0) {
 		Py_DECREF(self);
 		return NULL;

@@ -162,3 +162,22 @@ def test_resume_refuses_another_objective_and_a_command_store(tmp_path):
     with pytest.raises(ValueError, match=r"recorded \(sphere\): a Python function cannot "
                                          r"take its place \(continue it with `ringsweep run"):
         rs.resume(str(cli), slow)
+
+
+def test_resume_with_a_larger_budget_extends_a_finished_study(tmp_path):
+    def bowl(x, y):
+        return (x - 0.3) ** 2 + y * y
+
+    space = rs.Space(x=rs.Float(-1.0, 1.0), y=rs.Int(-3, 3))
+    db = str(tmp_path / "s.db")
+
+    def decided(study):  # worker and elapsed_s say how it ran, not what
+        return [(t["x"], t["y"], t["status"], t["value"]) for t in study.trials]
+
+    first = rs.sweep(bowl, space, algo="bayes", n_evals=12, seed=4, db=db, n_jobs=2)
+    extended = rs.resume(db, bowl, n_evals=24, n_jobs=2)
+    whole = rs.sweep(bowl, space, algo="bayes", n_evals=24, seed=4, n_jobs=2)
+    assert decided(extended) == decided(whole)
+    assert decided(extended)[:12] == decided(first)
+    with pytest.raises(ValueError, match="a resume may raise it, not lower it to 5"):
+        rs.resume(db, bowl, n_evals=5)

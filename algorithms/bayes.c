@@ -601,6 +601,10 @@ fresh_point(struct bayes *b, uint64_t seq, double *u)
 			       2 * RSW_MAX_PARAMS_LIMIT, x) != 0)
 		return RSW_EINFEASIBLE;
 	snap(b, x, u);
+	/* The snapped round trip may cross a boundary by an ulp: the draw
+	 * itself is feasible. */
+	if (!rsw__unit_feasible(&b->space, u))
+		memcpy(u, x, b->n * sizeof(double));
 	return 0;
 }
 
@@ -702,6 +706,14 @@ static uint32_t
 default_init(uint32_t nparams)
 {
 	return nparams + 1 > 5 ? 2 * (nparams + 1) : 10;
+}
+
+uint32_t
+rsw_algo_bayes_init(uint32_t nparams, const rsw_algo_opts *o)
+{
+	uint32_t init = o->init != 0 ? o->init : default_init(nparams);
+
+	return o->evals != 0 && init > o->evals ? (uint32_t)o->evals : init;
 }
 
 int

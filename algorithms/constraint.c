@@ -448,7 +448,8 @@ rsw_space_feasible_grid_size(const rsw_space *s)
 {
 	uint64_t grid = rsw_space_grid_size(s);
 
-	if (grid == 0 || (s->nconstraints == 0 && s->feasible == NULL))
+	if (grid == 0 || grid > RSW_FEASIBLE_COUNT_MAX ||
+	    (s->nconstraints == 0 && s->feasible == NULL))
 		return grid;
 	return grid_count(s, -1, 0);
 }

@@ -266,6 +266,7 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 	g->evals = evals;
 	g->seed = o->seed;
 	g->minimize = o->minimize;
+	a->state = g; /* genetic_destroy frees through it */
 	/* The plain draws when every point is feasible. */
 	for (uint32_t i = 0; i < population; i++)
 		if (rsw__feasible_draw(space, o->seed, random_key(0, i), 0,

@@ -15,6 +15,7 @@
 struct grid {
 	rsw_space space;
 	uint64_t total;	      /* feasible points */
+	uint64_t points;      /* all of them */
 	uint64_t cursor_seq;  /* the seq of the grid point at cursor_index */
 	uint64_t cursor_index;
 	struct rsw__best_tracker best;
@@ -47,8 +48,11 @@ grid_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 		g->cursor_seq = 0;
 		g->cursor_index = 0;
 	}
-	/* total counted every feasible point: the scan ends on one. */
+	/* total counted every feasible point: the scan ends on one, unless
+	 * a feasibility function of the caller's changed its mind. */
 	for (;; g->cursor_index++) {
+		if (g->cursor_index >= g->points)
+			return RSW_EINFEASIBLE;
 		grid_point(g, g->cursor_index, params);
 		if (!rsw_space_feasible(&g->space, params))
 			continue;
@@ -101,6 +105,14 @@ rsw__algo_grid_create(rsw_algorithm **out, const rsw_space *space,
 		return rsw__algo_refuse(err, errlen, "--algo grid: the grid %s",
 					space->n == 0 ? "has no parameters" :
 							"has too many points");
+	/* Its feasible points are counted first (the sweep's total). */
+	if ((space->nconstraints > 0 || space->feasible != NULL) &&
+	    rsw_space_grid_size(space) > RSW_FEASIBLE_COUNT_MAX)
+		return rsw__algo_refuse(err, errlen, "--algo grid: with constraints "
+					"a grid may have at most %llu points (this "
+					"one has %llu): sample it with --algo random",
+					(unsigned long long)RSW_FEASIBLE_COUNT_MAX,
+					(unsigned long long)rsw_space_grid_size(space));
 	a = calloc(1, sizeof *a);
 	g = calloc(1, sizeof *g);
 	if (a == NULL || g == NULL) {
@@ -110,6 +122,7 @@ rsw__algo_grid_create(rsw_algorithm **out, const rsw_space *space,
 	}
 	g->space = *space;
 	g->total = rsw_space_feasible_grid_size(space);
+	g->points = rsw_space_grid_size(space);
 	rsw__best_init(&g->best, o->minimize);
 	a->name = "grid";
 	a->flags = RSW_ALGO_NON_ADAPTIVE;

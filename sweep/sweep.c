@@ -772,6 +772,10 @@ raise_budget(rsw_sweep_config *c, const rsw_space *space, const rsw_algo_opts *x
 		return RSW_EINVAL;
 	}
 	before = rsw_algo_budget(a, space, &c->algo_opts);
+	/* bayes's default design is cut to a small budget: the design the
+	 * stored rows came from stays. */
+	if ((a->options & RSW_ALGO_OPT_INIT) != 0)
+		o.init = rsw_algo_bayes_init(space->n, &c->algo_opts);
 	if (x->evals != 0) {
 		o.evals = x->evals;
 		o.generations = 0; /* genetic: the evals decide */

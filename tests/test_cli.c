@@ -903,3 +903,31 @@ Test(cli, a_budget_is_raised_never_lowered_and_grid_has_none, .timeout = 60,
 	free(out);
 	free(err);
 }
+
+/* bayes cuts its default design (10 points here) to a smaller budget:
+ * extended, it keeps the design its stored rows came from (before, the
+ * replay found other points and the store could not be resumed again). */
+Test(cli, an_extended_bayes_keeps_the_design_of_its_first_budget, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *small[] = { "run", "--objective", "branin", "--param",
+				"x=float:-5:10", "--param", "y=float:0:15", "--algo",
+				"bayes", "--evals", "5", "--db", in_test_dir("s.db"), "-q",
+				NULL };
+	const char *more[] = { "run", "--resume", in_test_dir("s.db"), "--evals", "14",
+			       "--results", in_test_dir("extended.csv"), "-q", NULL };
+	const char *same[] = { "run", "--objective", "branin", "--param",
+			       "x=float:-5:10", "--param", "y=float:0:15", "--algo",
+			       "bayes", "--evals", "14", "--init", "5", "--db", "none",
+			       "--results", in_test_dir("whole.csv"), "-q", NULL };
+	char *a, *b;
+
+	cr_assert_eq(run_cli(small, NULL, NULL), 0);
+	cr_assert_eq(run_cli(more, NULL, NULL), 0);
+	cr_assert_eq(run_cli(same, NULL, NULL), 0);
+	a = slurp(in_test_dir("extended.csv"));
+	b = slurp(in_test_dir("whole.csv"));
+	cr_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}

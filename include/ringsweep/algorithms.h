@@ -98,6 +98,10 @@ RSW_EXTERN int rsw_algo_create(rsw_algorithm **out, const char *name,
 			       const rsw_space *space, const rsw_algo_opts *o,
 			       char *err, size_t errlen);
 
+/* The initial design bayes runs with these options: init, or its default
+ * (10, or 2(d + 1) for d > 4), at most evals. */
+RSW_EXTERN uint32_t rsw_algo_bayes_init(uint32_t nparams, const rsw_algo_opts *o);
+
 /* The window `name` runs with when none is given (never the workers). */
 RSW_EXTERN uint32_t rsw_algo_default_window(const rsw_algo_info *a,
 					    const rsw_algo_opts *o);

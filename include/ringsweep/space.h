@@ -171,7 +171,9 @@ RSW_EXTERN int rsw_space_check_feasible(const rsw_space *s, char *err,
 					size_t errlen);
 
 /* Grid points that satisfy the constraints (rsw_space_grid_size when
- * there are none; 0 when that is 0).  Enumerates the grid. */
+ * there are none, or when the grid has more than RSW_FEASIBLE_COUNT_MAX
+ * points; 0 when that is 0).  Enumerates the grid. */
+#define RSW_FEASIBLE_COUNT_MAX 1000000000ull
 RSW_EXTERN uint64_t rsw_space_feasible_grid_size(const rsw_space *s);
 
 /* Adds every parameter of a JSON space file: an object mapping each name

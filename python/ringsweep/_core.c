@@ -667,6 +667,30 @@ py_feasible_free(struct py_feasible *f)
 	PyMem_RawFree(f);
 }
 
+static PyObject *raise_rsw(int rc, const char *msg);
+
+/* Drops owner (which may free f) and raises what failed: the
+ * constraint's exception if it raised one (taken out of f first, so no
+ * finaliser runs with it pending), else the library's rc; NULL. */
+static PyObject *
+fail_owned(PyObject *owner, struct py_feasible *f, int rc, const char *err)
+{
+	PyObject *type = NULL, *value = NULL, *tb = NULL;
+
+	if (f != NULL) {
+		type = f->exc_type;
+		value = f->exc_value;
+		tb = f->exc_tb;
+		f->exc_type = f->exc_value = f->exc_tb = NULL;
+	}
+	Py_DECREF(owner);
+	if (type != NULL) {
+		PyErr_Restore(type, value, tb);
+		return NULL;
+	}
+	return raise_rsw(rc, err);
+}
+
 /* Raises the constraint's exception, if it raised one: 1, else 0. */
 static int
 py_feasible_raise(struct py_feasible *f)
@@ -1185,15 +1209,12 @@ open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	Py_BEGIN_ALLOW_THREADS
 	rc = rsw_sweep_open(&self->sw, &c, err, sizeof err);
 	Py_END_ALLOW_THREADS
-	if (rc != 0) {
+	if (rc != 0)
 		self->sw = NULL;
-		if (py_feasible_raise(self->feasible)) {
-			Py_DECREF(self);
-			return NULL;
-		}
-		Py_DECREF(self);
-		return raise_rsw(rc, err);
-	}
+	/* A constraint that raised while the sweep opened (counting the
+	 * grid, say) fails the open even when the count went on. */
+	if (rc != 0 || (self->feasible != NULL && self->feasible->exc_type != NULL))
+		return fail_owned((PyObject *)self, self->feasible, rc, err);
 	if (self->feasible != NULL)
 		self->feasible->sw = self->sw;
 	return sweep_bind(self);
@@ -1246,15 +1267,10 @@ resume_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	Py_BEGIN_ALLOW_THREADS
 	rc = rsw_sweep_resume(&self->sw, store, &x, err, sizeof err);
 	Py_END_ALLOW_THREADS
-	if (rc != 0) {
+	if (rc != 0)
 		self->sw = NULL;
-		if (py_feasible_raise(self->feasible)) {
-			Py_DECREF(self);
-			return NULL;
-		}
-		Py_DECREF(self);
-		return raise_rsw(rc, err);
-	}
+	if (rc != 0 || (self->feasible != NULL && self->feasible->exc_type != NULL))
+		return fail_owned((PyObject *)self, self->feasible, rc, err);
 	if (self->feasible != NULL)
 		self->feasible->sw = self->sw;
 	return sweep_bind(self);
@@ -1623,6 +1639,7 @@ algorithm_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	AlgorithmObject *self;
 	rsw_sweep_config c;
 	char err[512];
+	int rc;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "OsO!", names, &specs, &name,
 					 &PyDict_Type, &opts))
@@ -1638,14 +1655,12 @@ algorithm_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 		Py_DECREF(self);
 		return NULL;
 	}
-	if (rsw_algo_create(&self->algo, name, &self->space, &c.algo_opts, err,
-			    sizeof err) != 0) {
+	rc = rsw_algo_create(&self->algo, name, &self->space, &c.algo_opts, err,
+			     sizeof err);
+	if (rc != 0)
 		self->algo = NULL;
-		if (!py_feasible_raise(self->feasible))
-			PyErr_SetString(PyExc_ValueError, err);
-		Py_DECREF(self);
-		return NULL;
-	}
+	if (rc != 0 || (self->feasible != NULL && self->feasible->exc_type != NULL))
+		return fail_owned((PyObject *)self, self->feasible, rc, err);
 	return (PyObject *)self;
 }
 

@@ -127,3 +127,19 @@ def test_a_resume_takes_its_callable_again(tmp_path):
 
     assert det(resumed) == det(whole)
     assert all(t["fast"] % 2 == 0 and t["fast"] < t["slow"] for t in resumed.trials)
+
+
+def test_a_callable_that_raises_while_the_grid_is_counted_fails_the_open():
+    # The check finds (2, 5) feasible at once; the count then reaches
+    # fast = 10 and raises.  Before, the open succeeded and the grid then
+    # searched for ever for points the count had promised.
+    def partial(fast, slow):
+        if fast >= 10:
+            raise ZeroDivisionError("no model for fast >= 10")
+        return fast < slow
+
+    with pytest.raises(ZeroDivisionError, match="no model for fast >= 10"):
+        rs.sweep(spread, SPACE, constraints=partial)
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        rs.Optimizer(SPACE, "genetic", population=8, generations=2,
+                     constraints=lambda fast, slow: 1 / 0 if fast > 12 else True)

@@ -73,7 +73,7 @@ struct child {
 	uint64_t deadline_ns;
 	int killed;		/* we SIGKILLed it at tracked_seq's deadline */
 	uint64_t late_ns;
-	uint64_t rss_base;	/* bytes resident when it was forked */
+	uint64_t mem_base;	/* VmData + RssShmem when it was forked */
 	int mem_killed;		/* we SIGKILLed it over max_mem */
 	uint64_t forked_ns;	/* when we forked it (start-up watchdog) */
 	int startup_killed;	/* we SIGKILLed it, still starting */
@@ -105,31 +105,38 @@ struct supervisor {
  * beyond this is a damaged counter (it would come back to live ones). */
 #define INCARNATION_LIMIT 0x7fffffffu
 
-/* How often resident memory is read against max_mem. */
+/* How often a worker's memory is read against max_mem. */
 #define MEM_CHECK_NS 10000000ull
 
-/* The memory a process holds that is its own or shared memory it made:
- * resident anonymous pages plus resident shared memory (MAP_SHARED
- * anonymous, memfd, tmpfs) -- /proc/PID/status RssAnon + RssShmem.  File
- * pages it only reads (a big data file mapped read-only: the page cache)
- * are not counted.  0 when it cannot be read. */
-static uint64_t
-resident_bytes(pid_t pid)
+/* The memory a process holds against max_mem, from /proc/PID/status, in
+ * bytes: *data its VmData (private writable memory, resident or not:
+ * exactly what RLIMIT_DATA counts) and *shmem its RssShmem (resident
+ * shared memory: MAP_SHARED anonymous, memfd, tmpfs).  File pages it only
+ * reads (a big data file mapped read-only: the page cache) count in
+ * neither.  -1 when they cannot be read (a zombie has no Vm lines). */
+static int
+memory_of(pid_t pid, uint64_t *data, uint64_t *shmem)
 {
 	char path[64], line[128];
-	unsigned long kb, total = 0;
+	unsigned long kb;
+	int seen = 0;
 	FILE *f;
 
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "RssAnon: %lu kB", &kb) == 1 ||
-		    sscanf(line, "RssShmem: %lu kB", &kb) == 1)
-			total += kb;
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "VmData: %lu kB", &kb) == 1) {
+			*data = (uint64_t)kb * 1024u;
+			seen |= 1;
+		} else if (sscanf(line, "RssShmem: %lu kB", &kb) == 1) {
+			*shmem = (uint64_t)kb * 1024u;
+			seen |= 2;
+		}
+	}
 	fclose(f);
-	return (uint64_t)total * 1024u;
+	return seen == 3 ? 0 : -1;
 }
 
 /* max_mem is enforced on what a worker really holds, not only on what
@@ -137,8 +144,9 @@ resident_bytes(pid_t pid)
  * that limit, not this one (the page cache of files it reads counts in
  * neither).  Without a cgroup memory controller (none is
  * offered on the machines this runs on) the supervisor reads each worker's
- * resident memory every 10 ms and SIGKILLs one that grew past what it
- * inherited plus max_mem: its task ends as oom. */
+ * private memory (VmData) and resident shared memory every 10 ms and
+ * SIGKILLs one that grew past what it inherited plus max_mem: its task
+ * ends as oom. */
 static void kill_child_group(struct rsw_worker_slot *ws, pid_t worker);
 
 static void
@@ -146,12 +154,18 @@ check_memory(struct supervisor *s)
 {
 	for (uint32_t w = 0; w < s->nworkers; w++) {
 		struct child *c = &s->children[w];
-		uint64_t rss;
+		uint64_t data, shmem;
 
-		if (c->pid <= 0 || c->mem_killed || c->killed)
+		if (c->pid <= 0 || c->mem_killed || c->killed ||
+		    memory_of(c->pid, &data, &shmem) != 0)
 			continue;
-		rss = resident_bytes(c->pid);
-		if (rss > c->rss_base + s->cfg->max_mem) {
+		/* Private memory counts as RLIMIT_DATA counts it (VmData, not
+		 * RssAnon: private pages mapped before the fork but not
+		 * resident would grow RssAnon, not VmData), from the base
+		 * that limit was set on: growing alone it stops at max_mem
+		 * as a failed allocation, never this kill, which takes only
+		 * what RLIMIT_DATA misses (shared memory) past the limit. */
+		if (data + shmem > c->mem_base + s->cfg->max_mem) {
 			kill(c->pid, SIGKILL);
 			kill_child_group(rsw__worker_slot(&s->arena, w), c->pid);
 			c->mem_killed = 1;
@@ -166,22 +180,6 @@ static int
 pidfd_open_(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/* This process's VmData (what RLIMIT_DATA counts), in bytes. */
-static uint64_t
-vm_data_bytes(void)
-{
-	char line[256];
-	unsigned long long kb = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f != NULL && fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmData: %llu kB", &kb) == 1)
-			break;
-	if (f != NULL)
-		fclose(f);
-	return (uint64_t)kb * 1024u;
 }
 
 /* Whether task `seq` already timed out since the last progress (else it is
@@ -215,7 +213,7 @@ timeout_loop_limit(const struct supervisor *s)
 
 _Noreturn static void
 worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
-	       pid_t parent)
+	       pid_t parent, uint64_t data_base)
 {
 	rsw_arena a;
 	uint32_t cpus = rsw__usable_cpus(); /* before we pin ourselves */
@@ -238,8 +236,11 @@ worker_process(struct supervisor *s, uint32_t slot, uint32_t incarnation,
 		 * objective's allocations only: malloc returns NULL.  It is
 		 * set above what the worker inherited (the driver's heap, the
 		 * stacks of its threads, a BLAS library's buffers): max_mem is
-		 * what the objective may add. */
-		uint64_t limit = s->cfg->max_mem + vm_data_bytes();
+		 * what the objective may add.  data_base is the supervisor's
+		 * VmData read just before the fork (ours: fork copies it),
+		 * the same number check_memory counts from, so private
+		 * growth meets this limit before that watch's kill. */
+		uint64_t limit = s->cfg->max_mem + data_base;
 		struct rlimit rl = { limit, limit };
 
 		(void)setrlimit(RLIMIT_DATA, &rl);
@@ -299,6 +300,7 @@ spawn(struct supervisor *s, uint32_t slot)
 	 * counter concurrently. */
 	uint32_t inc = ck_pr_faa_32(&s->arena.hdr->next_incarnation, 1);
 	pid_t self = getpid(), pid;
+	uint64_t data = 0, shmem = 0;
 
 	/* The counter is shared memory: an incarnation must be new (above
 	 * every one we handed out) and far from the reserved values, or two
@@ -318,17 +320,21 @@ spawn(struct supervisor *s, uint32_t slot)
 	ck_pr_store_32(&ws->incarnation, inc);
 	ck_pr_store_32(&ws->state, RSW_WORKER_STARTING);
 	ck_pr_store_64(&ws->spawned_ns, rsw__mono_ns());
+	/* A fork holds what we hold: the base its own memory grows from,
+	 * read once, before the fork, so that the worker's RLIMIT_DATA
+	 * and our watch of it count from the very same VmData. */
+	if (s->cfg->max_mem != 0)
+		(void)memory_of(self, &data, &shmem);
 	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		worker_process(s, slot, inc, self);
+		worker_process(s, slot, inc, self, data);
 	memset(c, 0, sizeof *c);
 	c->pid = pid;
 	c->incarnation = inc;
 	c->forked_ns = rsw__mono_ns();
-	/* A fork holds what we hold: the base its own memory grows from. */
-	c->rss_base = s->cfg->max_mem != 0 ? resident_bytes(getpid()) : 0;
+	c->mem_base = data + shmem;
 	c->mem_killed = 0;
 	c->pidfd = -1;
 	if (s->sigfd < 0 &&

@@ -179,7 +179,7 @@ static const rsw_opt options[] = {
 	  .needs_workers = 1,
 	  .help = "hard memory limit per worker (e.g. 512M, 2G), on top of what "
 		  "it inherited: allocations fail (RLIMIT_DATA), and a worker "
-		  "whose resident memory, shared pages included, passes it is "
+		  "whose private plus resident shared memory passes it is "
 		  "killed (read every 10 ms) -> oom" },
 	{ "soft-mem", 0, RSW_OPT_SIZE, RSW_OPT_EXEC, "SIZE", F(soft_mem),
 	  .needs_workers = 1,

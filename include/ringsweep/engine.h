@@ -211,9 +211,12 @@ typedef struct rsw_config {
 				    adds to what it inherited, bytes; 0 = none.
 				    RLIMIT_DATA fails private allocations past
 				    it; the supervisor SIGKILLs a worker whose
-				    resident memory (shared pages included:
-				    MAP_SHARED, memfd) passes it (read every
-				    10 ms).  Either way: RSW_STATUS_OOM */
+				    private memory (VmData, as that limit
+				    counts it) plus resident shared memory
+				    (MAP_SHARED, memfd) passes it (read every
+				    10 ms), so private growth always ends as a
+				    failed allocation.  Either way:
+				    RSW_STATUS_OOM */
 	uint64_t soft_mem;	 /* replace a worker, between tasks, once its heap
 				    passes this many bytes; 0 = none */
 	const char *objective_name; /* recorded in the arena for external workers */

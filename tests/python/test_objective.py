@@ -6,12 +6,15 @@ every algorithm of the library on a Python objective."""
 import ctypes
 import math
 import os
+import platform
+import subprocess
+import sys
 import time
 
 import pytest
 
 import ringsweep as rs
-from conftest import table
+from conftest import script, table
 
 SPACE = rs.Space(x=rs.Int(0, 11))
 
@@ -132,6 +135,51 @@ def test_a_memory_blowup_past_max_mem_is_an_oom_and_the_worker_replaced():
     assert status == {0: ("ok", 1), 1: ("oom", 2), 2: ("ok", 1), 3: ("crash", 2),
                       4: ("ok", 1), 5: ("ok", 1)}
     assert study.trials[1]["message"].startswith("MemoryError")
+
+
+# The driver forks with 64 MiB of its heap mapped but not resident (freed,
+# then handed back by malloc_trim): reusing it, the worker's resident memory
+# grows past what it inherited plus max_mem while its VmData, what
+# RLIMIT_DATA counts, does not.  The allocation must still fail at the limit
+# (a MemoryError, with its message), not the watch of resident memory kill.
+INHERITED_HEAP = """
+import ctypes
+import ringsweep as rs
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.mallopt(-3, 4 << 20)               # M_MMAP_THRESHOLD: 1 MiB from the heap
+blocks = [libc.malloc(1 << 20) for _ in range(64)]
+for b in blocks:
+    ctypes.memset(b, 1, 1 << 20)
+top = libc.malloc(3 << 20)              # above them: the heap cannot shrink
+for b in blocks:
+    libc.free(b)
+libc.malloc_trim(0)                     # mapped still, resident no more
+
+
+def hogs(x):
+    hog = []
+    while x == 1:
+        hog.append(bytearray(1 << 20))
+    return x
+
+
+study = rs.sweep(hogs, rs.Space(x=rs.Int(0, 1)), n_jobs=1, max_mem="128M")
+print(study.trials[1]["status"], study.trials[1]["message"])
+"""
+
+
+@pytest.mark.skipif(os.environ.get("RSW_SANITIZED") == "1",
+                    reason="the sanitizers' shadow memory counts against RLIMIT_DATA")
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
+                    reason="mallopt and malloc_trim are glibc's")
+def test_a_blowup_into_inherited_heap_still_fails_as_an_allocation(tmp_path):
+    done = subprocess.run([sys.executable, str(script(tmp_path, INHERITED_HEAP))],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("oom MemoryError"), done.stdout
 
 
 def crashes_everywhere(x):

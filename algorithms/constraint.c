@@ -35,7 +35,6 @@ struct parser {
 	const rsw_space *space;
 	rsw_constraint *c;
 	const char *at;
-	uint32_t depth; /* stack height after the ops emitted so far */
 	char *err;
 	size_t errlen;
 	int failed;
@@ -56,9 +55,11 @@ fail(struct parser *p, const char *fmt, ...)
 	snprintf(p->err, p->errlen, "constraint '%s': %s", p->c->text, why);
 }
 
-/* Appends an op: `pops` operands replaced by one result. */
+/* Appends an op.  The evaluation stack never holds more values than
+ * there are ops (each pushes at most one), so RSW_CONSTRAINT_OPS_MAX
+ * bounds it too. */
 static void
-emit(struct parser *p, enum op op, uint32_t param, double number, uint32_t pops)
+emit(struct parser *p, enum op op, uint32_t param, double number)
 {
 	rsw_constraint *c = p->c;
 
@@ -70,9 +71,6 @@ emit(struct parser *p, enum op op, uint32_t param, double number, uint32_t pops)
 	}
 	c->ops[c->nops++] = (rsw__constraint_op){ .op = op, .param = param,
 						  .number = number };
-	p->depth = p->depth - pops + 1;
-	if (p->depth > c->depth)
-		c->depth = p->depth;
 }
 
 static void
@@ -125,7 +123,7 @@ parse_unary(struct parser *p)
 	skip_space(p);
 	if (accept(p, "-")) {
 		parse_unary(p);
-		emit(p, OP_NEG, 0, 0, 1);
+		emit(p, OP_NEG, 0, 0);
 		return;
 	}
 	if (accept(p, "(")) {
@@ -145,7 +143,7 @@ parse_unary(struct parser *p)
 			return;
 		}
 		p->at = end;
-		emit(p, OP_NUMBER, 0, v, 0);
+		emit(p, OP_NUMBER, 0, v);
 		return;
 	}
 	if (isalpha((unsigned char)*p->at) || *p->at == '_') {
@@ -160,7 +158,7 @@ parse_unary(struct parser *p)
 		for (uint32_t i = 0; i < p->space->n; i++)
 			if (strlen(p->space->params[i].name) == len &&
 			    strncmp(p->space->params[i].name, start, len) == 0) {
-				emit(p, OP_PARAM, i, 0, 0);
+				emit(p, OP_PARAM, i, 0);
 				return;
 			}
 		for (uint32_t i = 0; i < p->space->n && used < sizeof names; i++)
@@ -189,7 +187,7 @@ parse_term(struct parser *p)
 		else
 			return;
 		parse_unary(p);
-		emit(p, op, 0, 0, 2);
+		emit(p, op, 0, 0);
 	}
 }
 
@@ -207,7 +205,7 @@ parse_sum(struct parser *p)
 		else
 			return;
 		parse_term(p);
-		emit(p, op, 0, 0, 2);
+		emit(p, op, 0, 0);
 	}
 }
 
@@ -235,7 +233,7 @@ parse_cmp(struct parser *p)
 	if (p->failed || (op = comparison(p)) < 0)
 		return;
 	parse_sum(p);
-	emit(p, (enum op)op, 0, 0, 2);
+	emit(p, (enum op)op, 0, 0);
 	if (!p->failed && comparison(p) >= 0)
 		fail(p, "comparisons do not chain: write 'a < b and b < c'");
 }
@@ -245,7 +243,7 @@ parse_not(struct parser *p)
 {
 	if (accept_word(p, "not")) {
 		parse_not(p);
-		emit(p, OP_NOT, 0, 0, 1);
+		emit(p, OP_NOT, 0, 0);
 		return;
 	}
 	parse_cmp(p);
@@ -257,7 +255,7 @@ parse_and(struct parser *p)
 	parse_not(p);
 	while (!p->failed && accept_word(p, "and")) {
 		parse_not(p);
-		emit(p, OP_AND, 0, 0, 2);
+		emit(p, OP_AND, 0, 0);
 	}
 }
 
@@ -267,7 +265,7 @@ parse_or(struct parser *p)
 	parse_and(p);
 	while (!p->failed && accept_word(p, "or")) {
 		parse_and(p);
-		emit(p, OP_OR, 0, 0, 2);
+		emit(p, OP_OR, 0, 0);
 	}
 }
 

@@ -749,6 +749,13 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	}
 }
 
+/* Whether a resume's caller gives a budget to raise the study to. */
+static bool
+budget_given(const rsw_sweep_config *exec)
+{
+	return exec != NULL && (exec->algo_opts.evals != 0 || exec->algo_opts.generations != 0);
+}
+
 /*
  * A resume given a budget (evals, or genetic's generations): the study
  * goes on to it.  Only a larger one: the rows stored are the first ones of
@@ -866,7 +873,7 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 	}
 	if (exec != NULL)
 		apply_exec(c, exec);
-	if (exec != NULL && (exec->algo_opts.evals != 0 || exec->algo_opts.generations != 0)) {
+	if (budget_given(exec)) {
 		rc = raise_budget(c, space, &exec->algo_opts, err, errlen);
 		if (rc != 0)
 			return rc;
@@ -923,8 +930,7 @@ rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exe
 	snprintf((*out)->store_path, sizeof (*out)->store_path, "%s", store);
 	/* A raised budget is the sweep's from now on: a later resume goes
 	 * on to it, not back to the old one. */
-	if (exec != NULL && (exec->algo_opts.evals != 0 || exec->algo_opts.generations != 0) &&
-	    record_description(*out) != 0) {
+	if (budget_given(exec) && record_description(*out) != 0) {
 		snprintf(err, errlen, "'%s': %s", store, rsw_store_error(st));
 		rsw_sweep_close(*out, NULL, 0);
 		*out = NULL;

@@ -79,7 +79,6 @@ typedef struct rsw__constraint_op {
 typedef struct rsw_constraint {
 	char text[RSW_CONSTRAINT_TEXT_MAX]; /* as written */
 	uint32_t nops;
-	uint32_t depth;			    /* the stack it needs */
 	rsw__constraint_op ops[RSW_CONSTRAINT_OPS_MAX];
 } rsw_constraint;
 

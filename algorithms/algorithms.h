@@ -37,6 +37,12 @@ double rsw__normal(uint64_t seed, uint64_t k, uint32_t d);
 int rsw__feasible_draw(const rsw_space *s, uint64_t seed, uint64_t k, uint32_t d0,
 		       double *u);
 
+/* NSGA-II's crowding distance of the points members[0 .. m-1] (one
+ * front): crowd[members[k]] is the normalised perimeter of the cuboid
+ * its neighbours span, infinite at the ends.  Reorders members. */
+void rsw__crowding(const double *points, uint32_t d, uint32_t *members,
+		   uint32_t m, double *crowd);
+
 /* Whether the unit point u decodes to a feasible point. */
 bool rsw__unit_feasible(const rsw_space *s, const double *u);
 

@@ -41,6 +41,12 @@
  * best new point is taken, then a random new one, then (small spaces) the
  * first new grid point; an exhausted discrete space answers DONE.
  *
+ * Several objectives (ParEGO, Knowles 2006): every suggestion draws its
+ * own weights, uniform on the simplex from (seed, seq), and models the
+ * augmented Tchebycheff scalarisation max_k(w_k z_k) + 0.05 sum_k w_k z_k
+ * of the objectives, each normalised to [0, 1] over the successes so
+ * far; successive suggestions so aim at different parts of the front.
+ *
  * Cost: a refit of the hyperparameters is O(F^3) per likelihood evaluation
  * (F <= FIT_MAX observations, a deterministic subset beyond), the
  * posterior O(M^3) once per suggestion (M <= MODEL_MAX: beyond, the best
@@ -74,7 +80,8 @@
 #define GRID_SCAN_MAX (1u << 22) /* discrete spaces small enough to scan */
 
 /* Independent streams of the counter-based generator. */
-enum draw_stream { S_DESIGN = 1, S_JITTER, S_CAND, S_FIT };
+enum draw_stream { S_DESIGN = 1, S_JITTER, S_CAND, S_FIT, S_WEIGHTS };
+#define PAREGO_RHO 0.05 /* the augmented Tchebycheff's linear share */
 
 struct bayes {
 	rsw_space space;
@@ -108,6 +115,9 @@ struct bayes {
 				   constraints; grid, too, beyond GRID_SCAN_MAX) */
 	uint32_t levels[RSW_MAX_PARAMS_LIMIT]; /* categories, 0 if not cat */
 	struct rsw__best_tracker best;
+	uint32_t nobj;		/* ParEGO (>= 2): */
+	rsw_objective_target targets[RSW_MAX_OBJECTIVES];
+	double *F;		/* evals x nobj objectives, NaN when failed */
 };
 
 static uint64_t
@@ -275,6 +285,47 @@ reserve_model(struct bayes *b, uint32_t m)
 	return 0;
 }
 
+/* ParEGO: f of every known seq is the scalarisation with the weights of
+ * suggestion `seq`. */
+static void
+scalarise(struct bayes *b, uint64_t seq)
+{
+	double w[RSW_MAX_OBJECTIVES], lo[RSW_MAX_OBJECTIVES], hi[RSW_MAX_OBJECTIVES];
+	double sum = 0;
+	uint32_t m = b->nobj;
+
+	for (uint32_t k = 0; k < m; k++) {
+		w[k] = -log(1 - draw(b, S_WEIGHTS, seq, k)); /* exponential */
+		sum += w[k];
+		lo[k] = HUGE_VAL;
+		hi[k] = -HUGE_VAL;
+	}
+	for (uint32_t k = 0; k < m; k++)
+		w[k] = sum > 0 ? w[k] / sum : 1.0 / m;
+	for (uint64_t s = 0; s < b->nupd; s++)
+		for (uint32_t k = 0; k < m && !isnan(b->F[s * m]); k++) {
+			double v = b->F[s * m + k];
+
+			lo[k] = v < lo[k] ? v : lo[k];
+			hi[k] = v > hi[k] ? v : hi[k];
+		}
+	for (uint64_t s = 0; s < b->nupd; s++) {
+		double most = -HUGE_VAL, lin = 0;
+
+		if (isnan(b->F[s * m])) {
+			b->f[s] = NAN;
+			continue;
+		}
+		for (uint32_t k = 0; k < m; k++) {
+			double z = hi[k] > lo[k] ? (b->F[s * m + k] - lo[k]) / (hi[k] - lo[k]) : 0;
+
+			most = w[k] * z > most ? w[k] * z : most;
+			lin += w[k] * z;
+		}
+		b->f[s] = most + PAREGO_RHO * lin;
+	}
+}
+
 /* The posterior for suggestion `seq`: real observations, then the latest
  * pending seqs (at most FANTASY_MAX of nupd .. seq-1) as kriging-believer
  * fantasies.  RSW_ENOENT while nothing has succeeded. */
@@ -290,6 +341,8 @@ build_model(struct bayes *b, uint64_t seq)
 
 	if (pending > FANTASY_MAX)
 		pending = FANTASY_MAX;
+	if (b->nobj >= 2)
+		scalarise(b, seq);
 	nreal = choose_observations(b);
 	if (nreal == 0)
 		return RSW_ENOENT;
@@ -666,6 +719,14 @@ bayes_update(rsw_algorithm *a, const double *params, const rsw_result *r)
 		return RSW_EALGO; /* the run loop never does this */
 	rsw__best_track(&b->best, a->nparams, params, r);
 	b->f[r->seq] = !ok ? NAN : b->minimize ? r->value : -r->value;
+	if (b->nobj >= 2) {
+		double *v = &b->F[r->seq * b->nobj];
+
+		/* The value may be fine and an objective not: a failure to
+		 * the model (scalarise: NaN in the first column). */
+		if (!rsw_objective_vector(b->targets, b->nobj, r, v))
+			v[0] = NAN;
+	}
 	b->nupd++;
 	return 0;
 }
@@ -686,6 +747,7 @@ bayes_destroy(rsw_algorithm *a)
 	if (b != NULL) {
 		free(b->U);
 		free(b->f);
+		free(b->F);
 		free(b->strata);
 		free(b->idx);
 		free(b->chosen);
@@ -779,7 +841,12 @@ rsw__algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 				       space->params[d].ncat : 0;
 	b->gp.levels = b->levels;
 	b->fit_K = calloc((size_t)fmax * (3 * fmax + n + 2), sizeof(double));
-	if (b->U == NULL || b->f == NULL || b->strata == NULL || b->idx == NULL ||
+	if (o->nobjectives >= 2) {
+		b->nobj = o->nobjectives;
+		memcpy(b->targets, o->objectives, b->nobj * sizeof b->targets[0]);
+		b->F = calloc(evals * b->nobj, sizeof(double));
+	}
+	if ((b->nobj >= 2 && b->F == NULL) || b->U == NULL || b->f == NULL || b->strata == NULL || b->idx == NULL ||
 	    b->chosen == NULL || b->fy == NULL || b->cand == NULL ||
 	    b->order == NULL || b->seen == NULL ||
 	    b->fit_K == NULL || reserve_model(b, 64) != 0) {

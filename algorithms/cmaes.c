@@ -380,6 +380,11 @@ rsw__algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 		return rsw__algo_refuse(err, errlen, "--algo cmaes: --population "
 					"(lambda) must be from 4 to %d, got %u",
 					LAMBDA_MAX, lambda);
+	if (o->nobjectives >= 2)
+		return rsw__algo_refuse(err, errlen, "--algo cmaes optimises one "
+					"objective: for %u, use genetic (NSGA-II), "
+					"bayes (ParEGO), random or grid",
+					o->nobjectives);
 	a = calloc(1, sizeof *a);
 	c = calloc(1, sizeof *c);
 	if (a == NULL || c == NULL) {

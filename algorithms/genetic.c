@@ -20,6 +20,15 @@
  * too), up to CHILD_TRIES times, then replaced by a random feasible
  * point; generation 0 is drawn by rejection.
  *
+ * Several objectives (NSGA-II, Deb et al. 2002): a generation is the
+ * offspring of the parents selected from the previous parents and
+ * offspring together (mu + lambda): by non-dominated rank, then by
+ * crowding distance (the least crowded first), then by index; the
+ * tournaments compare the same two keys, and there is no elitism (the
+ * parents survive by selection, not by being evaluated again).  A
+ * failed evaluation's objectives are all infinite: it is dominated by
+ * every success.
+ *
  * Every random draw is a pure function of (seed, generation, individual,
  * purpose): the run is reproducible at any worker count.
  */
@@ -49,6 +58,15 @@ struct genetic {
 	uint32_t known;	     /* results of generation `gen` applied so far */
 	double *next;	     /* scratch for breeding */
 	struct rsw__best_tracker best;
+	/* NSGA-II (nobj >= 2): */
+	uint32_t nobj;
+	rsw_objective_target targets[RSW_MAX_OBJECTIVES];
+	double *cur_obj;     /* pop x nobj objectives of `cur` (lower better) */
+	double *par, *par_obj; /* the selected parents (pop of them) */
+	int have_parents;
+	double *pool, *pool_obj; /* parents + offspring: 2 pop */
+	uint32_t *rank, *members;
+	double *crowd;
 };
 
 static double
@@ -126,13 +144,86 @@ random_key(uint64_t gen, uint32_t i)
 	return ((gen * 0x9e3779b1u + i) << 8) ^ D_INIT;
 }
 
+struct nsga_key {
+	const uint32_t *rank;
+	const double *crowd;
+};
+
+/* Lower rank first, then the least crowded, then the lower index. */
+static int
+by_rank_crowding(const void *x, const void *y, void *ctx)
+{
+	const struct nsga_key *k = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	if (k->rank[a] != k->rank[b])
+		return k->rank[a] < k->rank[b] ? -1 : 1;
+	if (k->crowd[a] != k->crowd[b])
+		return k->crowd[a] > k->crowd[b] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* NSGA-II's survival: the best pop of parents + offspring become the
+ * parents, held in `cur` with their tournament keys in `fit` (rank
+ * first, crowding second: -rank + a share of one half). */
+static int
+select_parents(struct genetic *g)
+{
+	uint32_t d = g->space.n, m = g->nobj, n = 0, placed = 0;
+	struct nsga_key key = { g->rank, g->crowd };
+	int rc;
+
+	if (g->have_parents) {
+		memcpy(g->pool, g->par, (size_t)g->pop * d * sizeof(double));
+		memcpy(g->pool_obj, g->par_obj, (size_t)g->pop * m * sizeof(double));
+		n = g->pop;
+	}
+	memcpy(&g->pool[(size_t)n * d], g->cur, (size_t)g->pop * d * sizeof(double));
+	memcpy(&g->pool_obj[(size_t)n * m], g->cur_obj,
+	       (size_t)g->pop * m * sizeof(double));
+	n += g->pop;
+	if ((rc = rsw_pareto_rank(g->pool_obj, n, m, g->rank)) != 0)
+		return rc;
+	for (uint32_t r = 0; placed < n; r++) {
+		uint32_t k = 0;
+
+		for (uint32_t i = 0; i < n; i++)
+			if (g->rank[i] == r)
+				g->members[k++] = i;
+		rsw__crowding(g->pool_obj, m, g->members, k, g->crowd);
+		placed += k;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		g->members[i] = i;
+	qsort_r(g->members, n, sizeof g->members[0], by_rank_crowding, &key);
+	for (uint32_t i = 0; i < g->pop; i++) {
+		uint32_t s = g->members[i];
+		double c = g->crowd[s];
+
+		memcpy(&g->par[(size_t)i * d], &g->pool[(size_t)s * d],
+		       d * sizeof(double));
+		memcpy(&g->par_obj[(size_t)i * m], &g->pool_obj[(size_t)s * m],
+		       m * sizeof(double));
+		g->fit[i] = -(double)g->rank[s] + (isinf(c) ? 0.5 : 0.5 * c / (1 + c));
+	}
+	g->have_parents = 1;
+	memcpy(g->cur, g->par, (size_t)g->pop * d * sizeof(double));
+	return 0;
+}
+
 /* Builds generation gen + 1 from the complete generation gen; 0, or
  * RSW_EINFEASIBLE. */
 static int
 breed(struct genetic *g)
 {
 	uint32_t d = g->space.n, order[4096], ne = g->elite < g->pop ? g->elite : 0;
+	int rc;
 
+	if (g->nobj >= 2) {
+		if ((rc = select_parents(g)) != 0)
+			return rc;
+		ne = 0;
+	}
 	for (uint32_t i = 0; i < g->pop; i++)
 		order[i] = i;
 	qsort_r(order, g->pop, sizeof order[0], by_fitness_desc, g->fit);
@@ -190,7 +281,15 @@ genetic_update(rsw_algorithm *a, const double *params, const rsw_result *r)
 	rsw__best_track(&g->best, a->nparams, params, r);
 	if (gen != g->gen)
 		return RSW_EALGO; /* the run loop never does this */
-	g->fit[ind] = !ok ? -INFINITY : g->minimize ? -r->value : r->value;
+	if (g->nobj >= 2) {
+		double *v = &g->cur_obj[(size_t)ind * g->nobj];
+
+		if (!rsw_objective_vector(g->targets, g->nobj, r, v))
+			for (uint32_t k = 0; k < g->nobj; k++)
+				v[k] = INFINITY;
+	} else {
+		g->fit[ind] = !ok ? -INFINITY : g->minimize ? -r->value : r->value;
+	}
 	g->known++;
 	return 0;
 }
@@ -211,6 +310,14 @@ genetic_destroy(rsw_algorithm *a)
 	free(g->cur);
 	free(g->fit);
 	free(g->next);
+	free(g->cur_obj);
+	free(g->par);
+	free(g->par_obj);
+	free(g->pool);
+	free(g->pool_obj);
+	free(g->rank);
+	free(g->members);
+	free(g->crowd);
 	free(g);
 	free(a);
 }
@@ -267,6 +374,26 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 	g->seed = o->seed;
 	g->minimize = o->minimize;
 	a->state = g; /* genetic_destroy frees through it */
+	if (o->nobjectives >= 2) {
+		size_t m = o->nobjectives, p = population;
+
+		g->nobj = o->nobjectives;
+		memcpy(g->targets, o->objectives, m * sizeof g->targets[0]);
+		g->cur_obj = calloc(p * m, sizeof(double));
+		g->par = calloc(p * d, sizeof(double));
+		g->par_obj = calloc(p * m, sizeof(double));
+		g->pool = calloc(2 * p * d, sizeof(double));
+		g->pool_obj = calloc(2 * p * m, sizeof(double));
+		g->rank = calloc(2 * p, sizeof(uint32_t));
+		g->members = calloc(2 * p, sizeof(uint32_t));
+		g->crowd = calloc(2 * p, sizeof(double));
+		if (g->cur_obj == NULL || g->par == NULL || g->par_obj == NULL ||
+		    g->pool == NULL || g->pool_obj == NULL || g->rank == NULL ||
+		    g->members == NULL || g->crowd == NULL) {
+			genetic_destroy(a);
+			return RSW_ENOMEM;
+		}
+	}
 	/* The plain draws when every point is feasible. */
 	for (uint32_t i = 0; i < population; i++)
 		if (rsw__feasible_draw(space, o->seed, random_key(0, i), 0,

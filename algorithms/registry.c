@@ -34,8 +34,13 @@ create_feasible(const rsw_algo_info *a, rsw_algorithm **out,
 		const rsw_space *space, const rsw_algo_opts *o, char *err,
 		size_t errlen)
 {
-	int rc = rsw_space_check_feasible(space, err, errlen);
+	int rc;
 
+	if (o->nobjectives == 1 || o->nobjectives > RSW_MAX_OBJECTIVES)
+		return rsw__algo_refuse(err, errlen, "--algo %s: a multi-objective "
+					"search needs 2 to %d objectives, got %u",
+					a->name, RSW_MAX_OBJECTIVES, o->nobjectives);
+	rc = rsw_space_check_feasible(space, err, errlen);
 	if (rc != 0)
 		return rc;
 	return creators[a - registry](out, space, o, err, errlen);

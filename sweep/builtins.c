@@ -81,6 +81,43 @@ branin(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	return 0;
 }
 
+/* ZDT1 and ZDT2 (Zitzler, Deb & Thiele 2000), bi-objective on [0,1]^n:
+ * f1 = x1, g = 1 + 9 sum(x2..xn) / (n - 1), f2 = g (1 - sqrt(f1 / g))
+ * (a convex front) or g (1 - (f1 / g)^2) (a concave one); the front is
+ * g = 1.  The value is f1; both are metrics, the objectives of
+ * --minimize f1 --minimize f2. */
+static const char *const zdt_metrics[] = { "f1", "f2", NULL };
+
+static int
+zdt(const double *x, uint32_t n, int concave, rsw_eval_out *out)
+{
+	double g = 0, h;
+
+	for (uint32_t i = 1; i < n; i++)
+		g += x[i];
+	g = 1 + 9 * g / (n - 1);
+	h = concave ? 1 - (x[0] / g) * (x[0] / g) : 1 - sqrt(x[0] / g);
+	out->value = x[0];
+	out->nmetrics = 2;
+	out->metrics[0] = x[0];
+	out->metrics[1] = g * h;
+	return 0;
+}
+
+static int
+zdt1(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+     rsw_eval_out *out)
+{
+	return zdt(x, n, 0, out);
+}
+
+static int
+zdt2(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+     rsw_eval_out *out)
+{
+	return zdt(x, n, 1, out);
+}
+
 static int
 hartmann6(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	  rsw_eval_out *out)
@@ -208,6 +245,8 @@ static const rsw__builtin_code code_rastrigin = { rastrigin, NULL, NULL };
 static const rsw__builtin_code code_rosenbrock = { rosenbrock, NULL, NULL };
 static const rsw__builtin_code code_branin = { branin, NULL, NULL };
 static const rsw__builtin_code code_hartmann6 = { hartmann6, NULL, NULL };
+static const rsw__builtin_code code_zdt1 = { zdt1, NULL, zdt_metrics };
+static const rsw__builtin_code code_zdt2 = { zdt2, NULL, zdt_metrics };
 static const rsw__builtin_code code_sleep = { sleep_ms, NULL, NULL };
 static const rsw__builtin_code code_crashy = { crashy, NULL, NULL };
 static const rsw__builtin_code code_badinit = { sphere, badinit_init, NULL };

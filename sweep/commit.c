@@ -286,6 +286,78 @@ keep_best_by(rsw_sweep *sw, const double *params, uint32_t nparams,
 	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
 }
 
+/* Several objectives: the front of the successes so far, kept sorted by
+ * the first objective (then seq); a result equal to a member is not
+ * added (the earlier stays), so the front is deterministic too.  0, or
+ * RSW_ENOMEM. */
+static int
+keep_front(rsw_sweep *sw, const double *params, uint32_t nparams,
+	   const rsw_result *r)
+{
+	const rsw_algo_opts *o = &sw->cfg.algo_opts;
+	uint32_t m = o->nobjectives, kept = 0, at;
+	double v[RSW_MAX_OBJECTIVES];
+	rsw_sweep_row *row;
+
+	if (m < 2 || !rsw_objective_vector(o->objectives, m, r, v))
+		return 0;
+	for (uint32_t k = 0; k < m; k++)
+		if (!sw->have_worst || v[k] > sw->worst[k])
+			sw->worst[k] = v[k];
+	sw->have_worst = 1;
+	for (uint32_t i = 0; i < sw->nfront; i++) {
+		const double *f = &sw->front_obj[(size_t)i * m];
+
+		if (rsw_pareto_dominates(f, v, m) || memcmp(f, v, m * sizeof *v) == 0)
+			return 0;
+	}
+	/* Drop the members it dominates; the order stays. */
+	for (uint32_t i = 0; i < sw->nfront; i++) {
+		if (rsw_pareto_dominates(v, &sw->front_obj[(size_t)i * m], m))
+			continue;
+		if (kept != i) {
+			sw->front[kept] = sw->front[i];
+			memcpy(&sw->front_obj[(size_t)kept * m],
+			       &sw->front_obj[(size_t)i * m], m * sizeof *v);
+		}
+		kept++;
+	}
+	sw->nfront = kept;
+	if (sw->nfront == sw->front_cap) {
+		uint32_t cap = sw->front_cap ? 2 * sw->front_cap : 64;
+		rsw_sweep_row *rows = realloc(sw->front, (size_t)cap * sizeof *rows);
+		double *obj;
+
+		if (rows == NULL)
+			return RSW_ENOMEM;
+		sw->front = rows;
+		obj = realloc(sw->front_obj, (size_t)cap * m * sizeof *obj);
+		if (obj == NULL)
+			return RSW_ENOMEM;
+		sw->front_obj = obj;
+		sw->front_cap = cap;
+	}
+	/* The new member's seq is the latest: it goes after its equals. */
+	at = sw->nfront;
+	while (at > 0 && v[0] < sw->front_obj[(size_t)(at - 1) * m])
+		at--;
+	memmove(&sw->front[at + 1], &sw->front[at],
+		(size_t)(sw->nfront - at) * sizeof *sw->front);
+	memmove(&sw->front_obj[(size_t)(at + 1) * m], &sw->front_obj[(size_t)at * m],
+		(size_t)(sw->nfront - at) * m * sizeof *v);
+	sw->nfront++;
+	memcpy(&sw->front_obj[(size_t)at * m], v, m * sizeof *v);
+	row = &sw->front[at];
+	row->seq = r->seq;
+	row->value = r->value;
+	memcpy(row->params, params, nparams * sizeof(double));
+	row->nmetrics = r->nmetrics;
+	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
+	for (uint32_t k = 0; k < m; k++)
+		row->objectives[k] = o->objectives[k].minimize ? v[k] : -v[k];
+	return 0;
+}
+
 /* Whether this run's failures reached the halt policy's limit. */
 static int
 halt_due(const rsw_sweep *sw)
@@ -328,6 +400,8 @@ rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 	}
 	keep_top(sw, params, nparams, r);
 	keep_best_by(sw, params, nparams, r);
+	if (keep_front(sw, params, nparams, r) != 0)
+		return RSW_ENOMEM;
 	rsw__sweep_publish(sw, 0);
 	if (r->seq >= sw->replayed) {
 		sw->run_commits++;

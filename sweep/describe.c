@@ -234,6 +234,16 @@ rsw__describe(const rsw_sweep_config *c, const rsw_space *space,
 				      (json_int_t)c->algo_opts.generations,
 				      "init", (json_int_t)c->algo_opts.init));
 	json_object_set_new(root, "minimize", json_boolean(c->algo_opts.minimize));
+	if (c->nobjectives > 0) {
+		json_t *objs = json_array();
+
+		for (uint32_t i = 0; i < c->nobjectives && i < RSW_MAX_OBJECTIVES; i++)
+			json_array_append_new(objs, json_pack("{s:s, s:b}", "name",
+							      c->objectives[i].name,
+							      "minimize",
+							      c->objectives[i].minimize));
+		json_object_set_new(root, "objectives", objs);
+	}
 	json_object_set_new(root, "window", json_integer(window));
 	json_object_set_new(root, "objective", objective_json(&c->objective, info));
 	json_object_set_new(root, "engine", engine_json(&c->engine));
@@ -307,6 +317,32 @@ undescribe_engine(const json_t *e, rsw_config *c)
 	return 0;
 }
 
+/* "objectives": [{"name": ..., "minimize": ...}, ...], or absent (one). */
+static int
+undescribe_objectives(const json_t *objs, rsw_sweep_config *c)
+{
+	const json_t *v;
+	size_t i;
+
+	c->nobjectives = 0;
+	if (objs == NULL)
+		return 0;
+	if (!json_is_array(objs) || json_array_size(objs) > RSW_MAX_OBJECTIVES)
+		return -1;
+	json_array_foreach(objs, i, v) {
+		int minimize = 1;
+		const char *name = get_str(v, "name");
+
+		if (name == NULL ||
+		    json_unpack((json_t *)v, "{s:b}", "minimize", &minimize) != 0)
+			return -1;
+		c->objectives[i].name = name;
+		c->objectives[i].minimize = minimize;
+	}
+	c->nobjectives = (uint32_t)json_array_size(objs);
+	return 0;
+}
+
 int
 rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
 		const char **metric_names, char *err, size_t errlen)
@@ -340,6 +376,10 @@ rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
 				 "(parameter %zu)", i + 1);
 			return RSW_EINVAL;
 		}
+	}
+	if (undescribe_objectives(json_object_get(root, "objectives"), c) != 0) {
+		snprintf(err, errlen, "its sweep description is corrupt (objectives)");
+		return RSW_EINVAL;
 	}
 	cons = json_object_get(root, "constraints");
 	if (cons != NULL && !json_is_array(cons)) {

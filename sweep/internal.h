@@ -147,7 +147,7 @@ rsw__thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
-#define RSW__SWEEP_OWNED_MAX (16 + RSW_MAX_METRICS_LIMIT)
+#define RSW__SWEEP_OWNED_MAX (24 + RSW_MAX_METRICS_LIMIT)
 
 struct rsw_sweep {
 	rsw_space space;
@@ -194,6 +194,14 @@ struct rsw_sweep {
 	int store_failed;
 	rsw_sweep_row *top;
 	uint32_t ntop;
+	/* Several objectives: the Pareto front so far, by the first
+	 * objective; front_obj holds its vectors lower-is-better, worst the
+	 * worst of each over every success (the default reference). */
+	rsw_sweep_row *front;
+	double *front_obj;
+	uint32_t nfront, front_cap;
+	double worst[RSW_MAX_OBJECTIVES];
+	int have_worst;
 	uint64_t total;
 	uint64_t start_ns, last_publish_ns;
 	double wall_s;

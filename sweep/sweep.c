@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,8 @@ sweep_free(rsw_sweep *sw)
 	rsw__sweep_progress_free(sw);
 	free(sw->top);
 	free(sw->by_cat);
+	free(sw->front);
+	free(sw->front_obj);
 	for (uint32_t i = 0; i < sw->nowned; i++)
 		free(sw->owned[i]);
 	free(sw);
@@ -98,6 +101,9 @@ own_strings(rsw_sweep *sw)
 
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		if (own(sw, fields[i]) != 0)
+			return -1;
+	for (uint32_t i = 0; i < c->nobjectives && i < RSW_MAX_OBJECTIVES; i++)
+		if (own(sw, &c->objectives[i].name) != 0)
 			return -1;
 	if (nm > RSW_MAX_METRICS_LIMIT)
 		nm = RSW_MAX_METRICS_LIMIT; /* refused by the loader, by name */
@@ -569,6 +575,82 @@ setup_best_by(rsw_sweep *sw, char *err, size_t errlen)
 	return RSW_EINVAL;
 }
 
+/* Where objective `name` is in a result: -1 for the value, a metric's
+ * index, or -2 (not there). */
+static int
+objective_index(const rsw_sweep *sw, const char *name)
+{
+	const rsw_objective_info *info = sw->obj;
+	const char *value_name = "value";
+
+	for (uint32_t m = 0; m < info->nmetrics; m++)
+		if (strcmp(info->metric_names[m], name) == 0)
+			return (int)m;
+	/* ma_cross's value has a name of its own: what --metric chose. */
+	if (info->kind == RSW_OBJECTIVE_KIND_BUILTIN &&
+	    strcmp(info->name, "ma_cross") == 0)
+		value_name = sw->cfg.objective.metric != NULL ?
+				     sw->cfg.objective.metric : "sharpe";
+	return strcmp(name, "value") == 0 || strcmp(name, value_name) == 0 ? -1 : -2;
+}
+
+/* cfg.objectives by name -> algo_opts.objectives by position in a
+ * result; an objective that is the value sets the sweep's direction
+ * (the best and top tables follow it). */
+static int
+resolve_objectives(rsw_sweep *sw, char *err, size_t errlen)
+{
+	rsw_sweep_config *c = &sw->cfg;
+	uint32_t n = c->nobjectives;
+	int value_seen = 0;
+
+	if (c->nhv_ref != 0 && c->nhv_ref != n) {
+		snprintf(err, errlen, "a hypervolume reference point (--hv-ref) "
+			 "needs one value per objective: %u given, %u objectives",
+			 c->nhv_ref, n);
+		return RSW_EINVAL;
+	}
+	if (n == 0)
+		return 0;
+	if (n == 1 || n > RSW_MAX_OBJECTIVES) {
+		snprintf(err, errlen, "a multi-objective sweep has 2 to %d "
+			 "objectives, got %u (for one, give only its direction, "
+			 "and ma_cross's --metric)", RSW_MAX_OBJECTIVES, n);
+		return RSW_EINVAL;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const char *name = c->objectives[i].name;
+		int at = name != NULL ? objective_index(sw, name) : -2;
+
+		if (at == -2) {
+			size_t len = 0;
+			char known[1024];
+
+			len += (size_t)snprintf(known, sizeof known, "value");
+			for (uint32_t m = 0; m < sw->obj->nmetrics && len < sizeof known; m++)
+				len += (size_t)snprintf(known + len, sizeof known - len,
+							", %s", sw->obj->metric_names[m]);
+			snprintf(err, errlen, "objective '%s': not the value or a "
+				 "metric of objective %s (it has: %s)",
+				 name != NULL ? name : "(none)", sw->obj->name, known);
+			return RSW_EINVAL;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (c->algo_opts.objectives[j].metric == at) {
+				snprintf(err, errlen, "objective '%s' is given twice "
+					 "(as '%s' before)", name,
+					 c->objectives[j].name);
+				return RSW_EINVAL;
+			}
+		c->algo_opts.objectives[i].metric = at;
+		c->algo_opts.objectives[i].minimize = c->objectives[i].minimize ? 1 : 0;
+		if (at == -1 && !value_seen++)
+			c->algo_opts.minimize = c->algo_opts.objectives[i].minimize;
+	}
+	c->algo_opts.nobjectives = n;
+	return 0;
+}
+
 static int
 setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 {
@@ -580,11 +662,21 @@ setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 		return rc;
 	probe.max_params = sw->space.n;
 	if ((rc = check_space(&sw->space, err, errlen)) != 0 ||
-	    (rc = rsw_config_validate(&probe, err, errlen)) != 0 ||
-	    (rc = setup_algorithm(sw, err, errlen)) != 0 ||
+	    (rc = rsw_config_validate(&probe, err, errlen)) != 0)
+		return rc;
+	/* Several objectives are named by the objective's metrics: it is
+	 * loaded first, for the algorithm needs where they are. */
+	if ((sw->cfg.nobjectives > 0 || sw->cfg.nhv_ref > 0) &&
+	    ((rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
+				      &sw->space, err, errlen)) != 0 ||
+	     (sw->obj = rsw_loaded_objective_info(sw->objective),
+	      rc = resolve_objectives(sw, err, errlen)) != 0))
+		return rc;
+	if ((rc = setup_algorithm(sw, err, errlen)) != 0 ||
 	    (rc = setup_window(sw, err, errlen)) != 0 ||
-	    (rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
-				     &sw->space, err, errlen)) != 0)
+	    (sw->objective == NULL &&
+	     (rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
+				      &sw->space, err, errlen)) != 0))
 		return rc;
 	sw->obj = rsw_loaded_objective_info(sw->objective);
 	/* A command's failures say why: its stderr's tail is kept. */
@@ -727,6 +819,8 @@ apply_exec(rsw_sweep_config *c, const rsw_sweep_config *x)
 	c->engine.mode = x->engine.mode;
 	c->halt = x->halt;
 	c->best_by = x->best_by;
+	c->nhv_ref = x->nhv_ref;
+	memcpy(c->hv_ref, x->hv_ref, sizeof c->hv_ref);
 	c->engine.thread_stack_kb = x->engine.thread_stack_kb;
 	c->engine.close_inherited_fds = x->engine.close_inherited_fds;
 	c->engine.keep_fds = x->engine.keep_fds;
@@ -1268,6 +1362,33 @@ rsw_sweep_top(const rsw_sweep *sw, const rsw_sweep_row **rows)
 {
 	*rows = sw->top;
 	return sw->ntop;
+}
+
+uint32_t
+rsw_sweep_pareto(const rsw_sweep *sw, const rsw_sweep_row **rows)
+{
+	*rows = sw->front;
+	return sw->nfront;
+}
+
+double
+rsw_sweep_hypervolume(const rsw_sweep *sw, double *ref)
+{
+	const rsw_sweep_config *c = &sw->cfg;
+	double r[RSW_MAX_OBJECTIVES];
+	uint32_t n = c->algo_opts.nobjectives;
+
+	if (n < 2 || !sw->have_worst)
+		return NAN;
+	for (uint32_t k = 0; k < n; k++) {
+		int minimize = c->algo_opts.objectives[k].minimize;
+
+		r[k] = c->nhv_ref > 0 ? (minimize ? c->hv_ref[k] : -c->hv_ref[k]) :
+				       sw->worst[k];
+		if (ref != NULL)
+			ref[k] = minimize ? r[k] : -r[k];
+	}
+	return rsw_hypervolume(sw->front_obj, sw->nfront, n, r);
 }
 
 uint32_t

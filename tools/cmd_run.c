@@ -9,6 +9,7 @@
  */
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -66,6 +67,68 @@ set_algo(void *args, const char *value, char *err, size_t errlen)
 	/* The registry's own refusal names the algorithms it has. */
 	rsw_algo_create(&none, value, NULL, NULL, err, errlen);
 	return -1;
+}
+
+/* --minimize / --maximize [NAME]: the value's direction, or one more
+ * objective of a multi-objective sweep. */
+static int
+add_direction(struct run_args *a, const char *name, int minimize, char *err,
+	      size_t errlen)
+{
+	if (name == NULL) {
+		a->minimize = minimize;
+		return 0;
+	}
+	if (a->nobjectives == RSW_MAX_OBJECTIVES) {
+		snprintf(err, errlen, "more than %d objectives (--maximize / "
+			 "--minimize NAME)", RSW_MAX_OBJECTIVES);
+		return -1;
+	}
+	a->objectives[a->nobjectives].name = name;
+	a->objectives[a->nobjectives++].minimize = minimize;
+	return 0;
+}
+
+static int
+set_minimize(void *args, const char *value, char *err, size_t errlen)
+{
+	return add_direction(args, value, 1, err, errlen);
+}
+
+static int
+set_maximize(void *args, const char *value, char *err, size_t errlen)
+{
+	return add_direction(args, value, 0, err, errlen);
+}
+
+/* --hv-ref A,B[,...]: the hypervolume's reference point. */
+static int
+set_hv_ref(void *args, const char *value, char *err, size_t errlen)
+{
+	struct run_args *a = args;
+	char buf[512], *save = NULL, *tok;
+	unsigned n = 0;
+
+	snprintf(buf, sizeof buf, "%s", value);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == RSW_MAX_OBJECTIVES ||
+		    rsw_cli_parse_double(tok, -HUGE_VAL, HUGE_VAL, &a->hv_ref[n]) != 0 ||
+		    !isfinite(a->hv_ref[n])) {
+			snprintf(err, errlen, "--hv-ref needs one number per "
+				 "objective (at most %d), comma-separated, got "
+				 "'%s'", RSW_MAX_OBJECTIVES, value);
+			return -1;
+		}
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "--hv-ref needs one number per objective, "
+			 "got '%s'", value);
+		return -1;
+	}
+	a->nhv_ref = n;
+	return 0;
 }
 
 static int
@@ -136,10 +199,21 @@ static const rsw_opt options[] = {
 	  1000000, .algo_option = ALGO(GENERATIONS),
 	  .help = "genetic: generations (default 20); with --resume: more "
 		  "extend the sweep" },
-	{ "minimize", 0, RSW_OPT_FLAG, RSW_OPT_SWEEP, NULL, F(minimize), .value = 1,
-	  .help = "lower is better (default)" },
-	{ "maximize", 0, RSW_OPT_FLAG, RSW_OPT_SWEEP, NULL, F(minimize), .value = 0,
-	  .help = "higher is better" },
+	{ "minimize", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "[NAME]", 0,
+	  .call = set_minimize, .optional_value = 1,
+	  .help = "lower is better (default); with NAME (the value, or a "
+		  "metric: max_drawdown, ...), an objective of a multi-objective "
+		  "sweep, with the other --minimize/--maximize NAMEs: 2 to 4 "
+		  "(genetic runs NSGA-II, bayes ParEGO; the summary shows the "
+		  "Pareto front)" },
+	{ "maximize", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "[NAME]", 0,
+	  .call = set_maximize, .optional_value = 1,
+	  .help = "higher is better; with NAME (sharpe, calmar, ...), an "
+		  "objective, as --minimize NAME" },
+	{ "hv-ref", 0, RSW_OPT_CALL, RSW_OPT_EXEC, "A,B,...", 0, .call = set_hv_ref,
+	  .help = "the reference point of the front's hypervolume, one value "
+		  "per objective (default: the worst of each among the "
+		  "successes)" },
 	{ "window", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "W", F(window), 1,
 	  RSW_RUN_MAX_INFLIGHT - 1,
 	  .help = "results an adaptive algorithm may run ahead of (default 64; "
@@ -445,6 +519,10 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->algo_opts.population = (uint32_t)a->population;
 	c->algo_opts.generations = (uint64_t)a->generations;
 	c->algo_opts.init = (uint32_t)a->init;
+	c->nobjectives = a->nobjectives;
+	memcpy(c->objectives, a->objectives, sizeof c->objectives);
+	c->nhv_ref = a->nhv_ref;
+	memcpy(c->hv_ref, a->hv_ref, sizeof c->hv_ref);
 	c->objective.name = a->cmd == NULL && a->objective == NULL ? "sphere" :
 									a->objective;
 	c->objective.arg = a->objective_arg;

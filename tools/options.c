@@ -141,8 +141,9 @@ rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n, int argc,
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		longopts[i].name = opts[i].name;
-		longopts[i].has_arg = opts[i].kind == RSW_OPT_FLAG ?
-					      no_argument : required_argument;
+		longopts[i].has_arg = opts[i].kind == RSW_OPT_FLAG ? no_argument :
+				      opts[i].optional_value ? optional_argument :
+							       required_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = 256 + (int)i;
 		if (opts[i].short_name != 0) {
@@ -174,6 +175,11 @@ rsw_opt_parse(const char *command, const rsw_opt *opts, size_t n, int argc,
 				       argv[optind - 1], command);
 			return -1;
 		}
+		/* getopt takes an optional value only after '=': a next word
+		 * that is not an option is the value too. */
+		if (opts[i].optional_value && optarg == NULL && optind < argc &&
+		    argv[optind][0] != '-')
+			optarg = argv[optind++];
 		if (set_value(&opts[i], args, optarg) != 0)
 			return -1;
 		if (given != NULL)

@@ -44,6 +44,9 @@ typedef struct rsw_opt {
 	int (*call)(void *args, const char *value, char *err, size_t errlen);
 	uint32_t algo_option;	/* the rsw_algo_option it sets, if any */
 	int needs_workers;	/* means nothing with --serial (warned) */
+	int optional_value;	/* RSW_OPT_CALL: the value may be left out
+				   (--opt, --opt=V, or --opt V when V does
+				   not start with '-'); call gets NULL */
 	const char *help;
 } rsw_opt;
 

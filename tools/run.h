@@ -23,6 +23,10 @@ struct run_args {
 	const char *algo;
 	long long evals, seed, init, population, generations;
 	int minimize;
+	rsw_objective_goal objectives[RSW_MAX_OBJECTIVES]; /* --maximize NAME ... */
+	unsigned nobjectives;
+	unsigned nhv_ref;	/* --hv-ref */
+	double hv_ref[RSW_MAX_OBJECTIVES];
 	long long window;
 	long long workers;
 	int serial;

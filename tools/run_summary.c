@@ -5,6 +5,7 @@
  * Everything printed comes from the sweep's accessors.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,6 +116,8 @@ workers_json(const rsw_stats *st)
 	return workers;
 }
 
+static json_t *pareto_json(const rsw_sweep *sw);
+
 static void
 summary_json(const struct run_args *a, const rsw_sweep *sw,
 	     const rsw_sweep_summary *s)
@@ -164,6 +167,8 @@ summary_json(const struct run_args *a, const rsw_sweep *sw,
 	} else {
 		json_object_set_new(root, "best", json_null());
 	}
+	if (rsw_sweep_config_of(sw)->nobjectives >= 2)
+		json_object_set_new(root, "pareto", pareto_json(sw));
 	json_object_set_new(root, "evals", json_integer((json_int_t)s->committed));
 	for (int i = 0; i < RSW_STATUS_COUNT_; i++)
 		if (s->by_status[i] > 0)
@@ -206,6 +211,95 @@ print_best(const rsw_sweep *sw)
 		       rsw_param_format(&space->params[i], best.params[i], v, sizeof v));
 	}
 	printf("\n");
+}
+
+#define PARETO_PRINT_MAX 40
+
+/* A multi-objective sweep: the front and its hypervolume. */
+static void
+print_pareto(const rsw_sweep *sw)
+{
+	const rsw_sweep_config *c = rsw_sweep_config_of(sw);
+	const rsw_space *space = rsw_sweep_space(sw);
+	const rsw_sweep_row *rows;
+	uint32_t n = rsw_sweep_pareto(sw, &rows), m = c->nobjectives;
+	double ref[RSW_MAX_OBJECTIVES], hv;
+
+	if (m < 2)
+		return;
+	hv = rsw_sweep_hypervolume(sw, ref);
+	printf("pareto front: %u point%s", n, n == 1 ? "" : "s");
+	if (!isnan(hv)) {
+		printf(", hypervolume %.6g (reference", hv);
+		for (uint32_t k = 0; k < m; k++)
+			printf("%s%s=%.6g", k ? ", " : " ", c->objectives[k].name, ref[k]);
+		printf("%s)", c->nhv_ref ? "" : ": the worst of each");
+	}
+	printf("\n  %6s", "seq");
+	for (uint32_t k = 0; k < m; k++)
+		printf(" %14.14s", c->objectives[k].name);
+	for (uint32_t i = 0; i < space->n; i++)
+		printf(" %10.10s", space->params[i].name);
+	printf("\n");
+	for (uint32_t r = 0; r < n && r < PARETO_PRINT_MAX; r++) {
+		printf("  %6llu", (unsigned long long)rows[r].seq);
+		for (uint32_t k = 0; k < m; k++)
+			printf(" %14.6g", rows[r].objectives[k]);
+		for (uint32_t i = 0; i < space->n; i++) {
+			char v[64];
+
+			printf(" %10.10s", rsw_param_format(&space->params[i],
+							    rows[r].params[i], v,
+							    sizeof v));
+		}
+		printf("\n");
+	}
+	if (n > PARETO_PRINT_MAX)
+		printf("  ... %u more (ringsweep export FILE --pareto)\n",
+		       n - PARETO_PRINT_MAX);
+}
+
+/* The front as JSON: objectives, reference, hypervolume, members. */
+static json_t *
+pareto_json(const rsw_sweep *sw)
+{
+	const rsw_sweep_config *c = rsw_sweep_config_of(sw);
+	const rsw_space *space = rsw_sweep_space(sw);
+	const rsw_sweep_row *rows;
+	uint32_t n = rsw_sweep_pareto(sw, &rows), m = c->nobjectives;
+	double ref[RSW_MAX_OBJECTIVES], hv = rsw_sweep_hypervolume(sw, ref);
+	json_t *root = json_object(), *objs = json_array(), *front = json_array();
+	json_t *reference = json_array();
+
+	for (uint32_t k = 0; k < m; k++) {
+		json_array_append_new(objs, json_pack("{s:s, s:s}", "name",
+						      c->objectives[k].name,
+						      "direction",
+						      c->objectives[k].minimize ?
+							      "minimize" : "maximize"));
+		if (!isnan(hv))
+			json_array_append_new(reference, json_real(ref[k]));
+	}
+	for (uint32_t r = 0; r < n; r++) {
+		json_t *params = json_object(), *values = json_object();
+
+		for (uint32_t i = 0; i < space->n; i++)
+			json_object_set_new(params, space->params[i].name,
+					    param_json(&space->params[i],
+						       rows[r].params[i]));
+		for (uint32_t k = 0; k < m; k++)
+			json_object_set_new(values, c->objectives[k].name,
+					    json_real(rows[r].objectives[k]));
+		json_array_append_new(front, json_pack("{s:I, s:o, s:o}", "seq",
+						       (json_int_t)rows[r].seq,
+						       "objectives", values,
+						       "params", params));
+	}
+	json_object_set_new(root, "objectives", objs);
+	json_object_set_new(root, "hypervolume", isnan(hv) ? json_null() : json_real(hv));
+	json_object_set_new(root, "reference", reference);
+	json_object_set_new(root, "front", front);
+	return root;
 }
 
 static void
@@ -302,6 +396,7 @@ rsw_run_summary(const struct run_args *a, const rsw_sweep *sw)
 		return;
 	}
 	print_best(sw);
+	print_pareto(sw);
 	for (uint32_t w = 0; w < s.engine.nworkers && w < 256; w++)
 		restarts += s.engine.workers[w].restarts;
 	printf("evals: %llu committed", (unsigned long long)s.committed);

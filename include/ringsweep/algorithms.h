@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "algorithm.h"
+#include "pareto.h"
 #include "space.h"
 
 #ifdef __cplusplus
@@ -37,6 +38,11 @@ typedef struct rsw_algo_opts {
 	uint64_t generations; /* genetic: default 20, or evals / population */
 	uint32_t init;	      /* bayes: space-filling points before the model
 				 (default 10, or 2(d + 1) for d > 4) */
+	/* Several objectives (2 .. RSW_MAX_OBJECTIVES; 0: one, the value
+	 * in the direction `minimize`): genetic becomes NSGA-II, bayes
+	 * ParEGO; grid and random need nothing; cmaes refuses them. */
+	uint32_t nobjectives;
+	rsw_objective_target objectives[RSW_MAX_OBJECTIVES];
 } rsw_algo_opts;
 
 RSW_EXTERN void rsw_algo_opts_init(rsw_algo_opts *o);

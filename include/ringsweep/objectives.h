@@ -55,6 +55,9 @@ extern "C" {
 	XX(branin, 2, 2, 0,                                                   \
 	   "Branin, 2-D (usually x1 in [-5,10], x2 in [0,15]; min 0.397887)") \
 	XX(hartmann6, 6, 6, 0, "Hartmann, 6-D on [0,1]^6 (min -3.32237)")     \
+	XX(zdt1, 2, 0, 0, "ZDT1 on [0,1]^n: metrics f1, f2, a convex front "   \
+	   "(--minimize f1 --minimize f2)")                                    \
+	XX(zdt2, 2, 0, 0, "ZDT2 on [0,1]^n: metrics f1, f2, a concave front") \
 	XX(sleep, 1, 0, 0, "sleeps PARAM1 milliseconds, returns PARAM1")      \
 	XX(crashy, 1, 0, 0, "sphere; SIGSEGV on attempt 1 of seqs = 13 mod 97") \
 	XX(badinit, 1, 0, 0, "every worker's set-up fails (crash-loop demo)") \

@@ -117,6 +117,14 @@ typedef struct rsw_halt_policy {
 RSW_EXTERN int rsw_halt_parse(const char *text, rsw_halt_policy *out, char *err,
 			      size_t errlen);
 
+/* One objective of a multi-objective sweep, by name: "value", one of the
+ * objective's metrics, or the name of what ma_cross's value is
+ * ("sharpe", or its --metric). */
+typedef struct rsw_objective_goal {
+	const char *name;
+	int minimize;	/* 1: lower is better; 0: higher */
+} rsw_objective_goal;
+
 typedef struct rsw_sweep_config {
 	/* What the sweep is (recorded in the store): */
 	const rsw_space *space;	     /* copied at open */
@@ -149,6 +157,18 @@ typedef struct rsw_sweep_config {
 	 * sweep keeps the best evaluation of each of its categories
 	 * (rsw_sweep_best_by).  NULL: none.  An execution setting. */
 	const char *best_by;
+	/* Several objectives (2 .. RSW_MAX_OBJECTIVES; 0: one, the value):
+	 * the sweep resolves their names against the objective's metrics
+	 * into algo_opts.objectives, and keeps the Pareto front of the
+	 * successes (rsw_sweep_pareto).  Defines the sweep (recorded). */
+	uint32_t nobjectives;
+	rsw_objective_goal objectives[RSW_MAX_OBJECTIVES];
+	/* The reference point of the front's hypervolume, in each
+	 * objective's own units (the worst value it may have): nhv_ref =
+	 * nobjectives values; 0: the worst value of each among the
+	 * successes.  An execution setting. */
+	uint32_t nhv_ref;
+	double hv_ref[RSW_MAX_OBJECTIVES];
 } rsw_sweep_config;
 
 /* Defaults: no space, algorithm "grid", a minimizing sweep, the engine's
@@ -252,6 +272,9 @@ typedef struct rsw_sweep_row {
 	double params[RSW_MAX_PARAMS_LIMIT];
 	uint32_t nmetrics;
 	double metrics[RSW_MAX_METRICS_LIMIT];
+	/* A multi-objective sweep's front: the objectives' values, in their
+	 * own units and config order (unset elsewhere). */
+	double objectives[RSW_MAX_OBJECTIVES];
 } rsw_sweep_row;
 
 typedef struct rsw_sweep_summary {
@@ -280,6 +303,18 @@ RSW_EXTERN uint32_t rsw_sweep_top(const rsw_sweep *sw,
  * number of categories, 0 without best_by. */
 RSW_EXTERN uint32_t rsw_sweep_best_by(const rsw_sweep *sw,
 				      const rsw_sweep_row **rows);
+
+/* A multi-objective sweep's Pareto front: the successful evaluations no
+ * other dominates (of equal ones, the earliest), ordered by the first
+ * objective, best first; the number of them (0 with one objective). */
+RSW_EXTERN uint32_t rsw_sweep_pareto(const rsw_sweep *sw,
+				     const rsw_sweep_row **rows);
+
+/* The hypervolume the front dominates up to the reference point, which
+ * ref (nobjectives values, may be NULL) receives: config.hv_ref, or the
+ * worst value of each objective among the successes.  NaN with one
+ * objective or before a success. */
+RSW_EXTERN double rsw_sweep_hypervolume(const rsw_sweep *sw, double *ref);
 
 #ifdef __cplusplus
 }

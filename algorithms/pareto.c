@@ -103,6 +103,73 @@ rsw_pareto_rank(const double *points, uint32_t n, uint32_t d, uint32_t *rank)
 	return done == n ? 0 : RSW_EALGO;
 }
 
+void
+rsw_pareto_archive_init(rsw_pareto_archive *a, uint32_t d, size_t size)
+{
+	memset(a, 0, sizeof *a);
+	a->d = d;
+	a->size = size;
+}
+
+int
+rsw_pareto_archive_offer(rsw_pareto_archive *f, const double *v, void **slot)
+{
+	uint32_t d = f->d, kept = 0, at;
+
+	for (uint32_t i = 0; i < f->n; i++) {
+		const double *m = &f->obj[(size_t)i * d];
+
+		if (rsw_pareto_dominates(m, v, d) || memcmp(m, v, d * sizeof *v) == 0)
+			return 0;
+	}
+	for (uint32_t i = 0; i < f->n; i++) {
+		if (rsw_pareto_dominates(v, &f->obj[(size_t)i * d], d))
+			continue;
+		if (kept != i) {
+			memcpy(&f->obj[(size_t)kept * d], &f->obj[(size_t)i * d],
+			       d * sizeof *v);
+			memcpy(&f->payload[kept * f->size], &f->payload[i * f->size],
+			       f->size);
+		}
+		kept++;
+	}
+	f->n = kept;
+	if (f->n == f->cap) {
+		uint32_t cap = f->cap ? 2 * f->cap : 64;
+		double *obj = realloc(f->obj, (size_t)cap * d * sizeof *obj);
+		char *payload;
+
+		if (obj == NULL)
+			return RSW_ENOMEM;
+		f->obj = obj;
+		if ((payload = realloc(f->payload, cap * f->size)) == NULL)
+			return RSW_ENOMEM;
+		f->payload = payload;
+		f->cap = cap;
+	}
+	at = f->n;
+	while (at > 0 && v[0] < f->obj[(size_t)(at - 1) * d])
+		at--;
+	memmove(&f->obj[(size_t)(at + 1) * d], &f->obj[(size_t)at * d],
+		(size_t)(f->n - at) * d * sizeof *v);
+	memmove(&f->payload[(at + 1) * f->size], &f->payload[at * f->size],
+		(f->n - at) * f->size);
+	memcpy(&f->obj[(size_t)at * d], v, d * sizeof *v);
+	f->n++;
+	*slot = &f->payload[at * f->size];
+	return 1;
+}
+
+void
+rsw_pareto_archive_free(rsw_pareto_archive *f)
+{
+	free(f->obj);
+	free(f->payload);
+	f->obj = NULL;
+	f->payload = NULL;
+	f->n = f->cap = 0;
+}
+
 struct by_objective {
 	const double *points;
 	uint32_t d, obj;

@@ -286,18 +286,19 @@ keep_best_by(rsw_sweep *sw, const double *params, uint32_t nparams,
 	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
 }
 
-/* Several objectives: the front of the successes so far, kept sorted by
- * the first objective (then seq); a result equal to a member is not
- * added (the earlier stays), so the front is deterministic too.  0, or
+/* Several objectives: the front of the successes so far (rsw_pareto_archive:
+ * by the first objective; a result equal to a member does not join, so
+ * the earlier stays and the front is deterministic).  0, or
  * RSW_ENOMEM. */
 static int
 keep_front(rsw_sweep *sw, const double *params, uint32_t nparams,
 	   const rsw_result *r)
 {
 	const rsw_algo_opts *o = &sw->cfg.algo_opts;
-	uint32_t m = o->nobjectives, kept = 0, at;
+	uint32_t m = o->nobjectives;
 	double v[RSW_MAX_OBJECTIVES];
 	rsw_sweep_row *row;
+	int rc;
 
 	if (m < 2 || !rsw_objective_vector(o->objectives, m, r, v))
 		return 0;
@@ -305,49 +306,10 @@ keep_front(rsw_sweep *sw, const double *params, uint32_t nparams,
 		if (!sw->have_worst || v[k] > sw->worst[k])
 			sw->worst[k] = v[k];
 	sw->have_worst = 1;
-	for (uint32_t i = 0; i < sw->nfront; i++) {
-		const double *f = &sw->front_obj[(size_t)i * m];
-
-		if (rsw_pareto_dominates(f, v, m) || memcmp(f, v, m * sizeof *v) == 0)
-			return 0;
-	}
-	/* Drop the members it dominates; the order stays. */
-	for (uint32_t i = 0; i < sw->nfront; i++) {
-		if (rsw_pareto_dominates(v, &sw->front_obj[(size_t)i * m], m))
-			continue;
-		if (kept != i) {
-			sw->front[kept] = sw->front[i];
-			memcpy(&sw->front_obj[(size_t)kept * m],
-			       &sw->front_obj[(size_t)i * m], m * sizeof *v);
-		}
-		kept++;
-	}
-	sw->nfront = kept;
-	if (sw->nfront == sw->front_cap) {
-		uint32_t cap = sw->front_cap ? 2 * sw->front_cap : 64;
-		rsw_sweep_row *rows = realloc(sw->front, (size_t)cap * sizeof *rows);
-		double *obj;
-
-		if (rows == NULL)
-			return RSW_ENOMEM;
-		sw->front = rows;
-		obj = realloc(sw->front_obj, (size_t)cap * m * sizeof *obj);
-		if (obj == NULL)
-			return RSW_ENOMEM;
-		sw->front_obj = obj;
-		sw->front_cap = cap;
-	}
-	/* The new member's seq is the latest: it goes after its equals. */
-	at = sw->nfront;
-	while (at > 0 && v[0] < sw->front_obj[(size_t)(at - 1) * m])
-		at--;
-	memmove(&sw->front[at + 1], &sw->front[at],
-		(size_t)(sw->nfront - at) * sizeof *sw->front);
-	memmove(&sw->front_obj[(size_t)(at + 1) * m], &sw->front_obj[(size_t)at * m],
-		(size_t)(sw->nfront - at) * m * sizeof *v);
-	sw->nfront++;
-	memcpy(&sw->front_obj[(size_t)at * m], v, m * sizeof *v);
-	row = &sw->front[at];
+	sw->front.d = m;
+	sw->front.size = sizeof *row;
+	if ((rc = rsw_pareto_archive_offer(&sw->front, v, (void **)&row)) <= 0)
+		return rc;
 	row->seq = r->seq;
 	row->value = r->value;
 	memcpy(row->params, params, nparams * sizeof(double));

@@ -317,6 +317,21 @@ undescribe_engine(const json_t *e, rsw_config *c)
 	return 0;
 }
 
+int
+rsw__objective_slot(const char *name, const char *objective,
+		    const char *value_metric, const char *const *metric_names,
+		    uint32_t nmetrics)
+{
+	const char *value_name = "value";
+
+	for (uint32_t m = 0; m < nmetrics; m++)
+		if (strcmp(metric_names[m], name) == 0)
+			return (int)m;
+	if (objective != NULL && strcmp(objective, "ma_cross") == 0)
+		value_name = value_metric != NULL ? value_metric : "sharpe";
+	return strcmp(name, "value") == 0 || strcmp(name, value_name) == 0 ? -1 : -2;
+}
+
 /* "objectives": [{"name": ..., "minimize": ...}, ...], or absent (one). */
 static int
 undescribe_objectives(const json_t *objs, rsw_sweep_config *c)

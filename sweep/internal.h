@@ -111,6 +111,12 @@ struct json_t;
 char *rsw__describe(const struct rsw_sweep_config *c, const rsw_space *space,
 		    const char *algo_name, uint32_t window,
 		    const rsw_objective_info *info);
+/* Where objective `name` of a multi-objective sweep is in a result: -1
+ * for the value, a metric's index, -2 when neither.  ma_cross's value is
+ * also called by what it is (value_metric, or "sharpe"). */
+int rsw__objective_slot(const char *name, const char *objective,
+			const char *value_metric, const char *const *metric_names,
+			uint32_t nmetrics);
 int rsw__undescribe(const struct json_t *root, struct rsw_sweep_config *c,
 		    rsw_space *space, const char **metric_names, char *err,
 		    size_t errlen);
@@ -197,9 +203,7 @@ struct rsw_sweep {
 	/* Several objectives: the Pareto front so far, by the first
 	 * objective; front_obj holds its vectors lower-is-better, worst the
 	 * worst of each over every success (the default reference). */
-	rsw_sweep_row *front;
-	double *front_obj;
-	uint32_t nfront, front_cap;
+	rsw_pareto_archive front;	  /* payload: rsw_sweep_row */
 	double worst[RSW_MAX_OBJECTIVES];
 	int have_worst;
 	uint64_t total;

@@ -1240,3 +1240,131 @@ rsw_store_export_best_by(const char *path, const char *group, int format,
 	store_free(st);
 	return rc;
 }
+
+/* The columns of the recorded objectives: names into cols (quoted), the
+ * directions into minimize; how many, 0 when the sweep has fewer than two
+ * or its description does not say. */
+static uint32_t
+pareto_columns(rsw_store *st, char cols[][2 * RSW_PARAM_NAME_MAX + 3],
+	       int *minimize)
+{
+	json_t *desc = json_loads(rsw_store_meta(st, "sweep") ? rsw_store_meta(st, "sweep") :
+				  "", 0, NULL);
+	json_t *objs = json_object_get(desc, "objectives");
+	json_t *objective = json_object_get(desc, "objective");
+	const char *metric_names[RSW_MAX_METRICS_LIMIT];
+	uint32_t n = 0;
+	size_t i;
+	json_t *v;
+
+	for (uint32_t m = 0; m < st->nmetrics; m++)
+		metric_names[m] = sqlite3_column_name(st->cursor,
+						      (int)(1 + st->nparams + 3 + m));
+	if (!json_is_array(objs) || json_array_size(objs) < 2 ||
+	    json_array_size(objs) > RSW_MAX_OBJECTIVES) {
+		json_decref(desc);
+		return 0;
+	}
+	json_array_foreach(objs, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		int slot = name == NULL ? -2 :
+			   rsw__objective_slot(name,
+					       json_string_value(json_object_get(objective, "name")),
+					       json_string_value(json_object_get(objective, "metric")),
+					       metric_names, st->nmetrics);
+
+		if (slot == -2) {
+			json_decref(desc);
+			return 0;
+		}
+		cols[n][0] = '\0';
+		append_ident(cols[n], sizeof cols[n], slot < 0 ? "value" : metric_names[slot]);
+		minimize[n++] = json_is_true(json_object_get(v, "minimize"));
+	}
+	json_decref(desc);
+	return n;
+}
+
+int
+rsw_store_export_pareto(const char *path, int format, FILE *out, char *err,
+			size_t errlen)
+{
+	char cols[RSW_MAX_OBJECTIVES][2 * RSW_PARAM_NAME_MAX + 3], sql[2048];
+	int minimize[RSW_MAX_OBJECTIVES], rc;
+	rsw_pareto_archive front;
+	sqlite3_stmt *s = NULL;
+	char *in = NULL;
+	size_t len = 0;
+	rsw_store *st;
+	uint32_t m;
+
+	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
+		snprintf(err, errlen, "export: invalid arguments");
+		return RSW_EINVAL;
+	}
+	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
+	if (rc != 0)
+		return rc;
+	m = pareto_columns(st, cols, minimize);
+	if (m == 0) {
+		snprintf(err, errlen, "--pareto: '%s' is not a multi-objective sweep "
+			 "(it needs two or more --maximize/--minimize NAME)", path);
+		store_free(st);
+		return RSW_EINVAL;
+	}
+	len = (size_t)snprintf(sql, sizeof sql, "SELECT seq");
+	for (uint32_t k = 0; k < m; k++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, ", %s", cols[k]);
+	snprintf(sql + len, sizeof sql - len, " FROM results WHERE status = 'ok' "
+		 "ORDER BY seq");
+	rsw_pareto_archive_init(&front, m, sizeof(uint64_t));
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK ? 0 : RSW_EINVAL;
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		double v[RSW_MAX_OBJECTIVES];
+		uint32_t k = 0;
+		void *slot;
+
+		for (; k < m; k++) {
+			if (sqlite3_column_type(s, (int)k + 1) == SQLITE_NULL)
+				break;
+			v[k] = sqlite3_column_double(s, (int)k + 1);
+			if (!isfinite(v[k]))
+				break;
+			v[k] = minimize[k] ? v[k] : -v[k];
+		}
+		if (k < m)
+			continue;
+		rc = rsw_pareto_archive_offer(&front, v, &slot);
+		if (rc == 1) {
+			uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+
+			memcpy(slot, &seq, sizeof seq);
+			rc = 0;
+		}
+	}
+	if (rc == RSW_EINVAL)
+		snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	/* The members by seq, ordered as the front: by the first objective. */
+	if (rc == 0 && (in = malloc((size_t)front.n * 24 + 256)) == NULL)
+		rc = RSW_ENOMEM;
+	if (rc == 0) {
+		len = (size_t)sprintf(in, "SELECT * FROM results WHERE seq IN (");
+		for (uint32_t i = 0; i < front.n; i++) {
+			uint64_t seq;
+
+			memcpy(&seq, &front.payload[i * sizeof seq], sizeof seq);
+			len += (size_t)sprintf(in + len, "%s%llu", i ? "," : "",
+					       (unsigned long long)seq);
+		}
+		sprintf(in + len, ") ORDER BY %s %s, seq", cols[0],
+			minimize[0] ? "ASC" : "DESC");
+		rc = export_rows(st, path, in, format, out, err, errlen);
+	}
+	if (rc == RSW_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free(in);
+	rsw_pareto_archive_free(&front);
+	store_free(st);
+	return rc;
+}

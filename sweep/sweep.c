@@ -63,8 +63,7 @@ sweep_free(rsw_sweep *sw)
 	rsw__sweep_progress_free(sw);
 	free(sw->top);
 	free(sw->by_cat);
-	free(sw->front);
-	free(sw->front_obj);
+	rsw_pareto_archive_free(&sw->front);
 	for (uint32_t i = 0; i < sw->nowned; i++)
 		free(sw->owned[i]);
 	free(sw);
@@ -575,23 +574,11 @@ setup_best_by(rsw_sweep *sw, char *err, size_t errlen)
 	return RSW_EINVAL;
 }
 
-/* Where objective `name` is in a result: -1 for the value, a metric's
- * index, or -2 (not there). */
 static int
 objective_index(const rsw_sweep *sw, const char *name)
 {
-	const rsw_objective_info *info = sw->obj;
-	const char *value_name = "value";
-
-	for (uint32_t m = 0; m < info->nmetrics; m++)
-		if (strcmp(info->metric_names[m], name) == 0)
-			return (int)m;
-	/* ma_cross's value has a name of its own: what --metric chose. */
-	if (info->kind == RSW_OBJECTIVE_KIND_BUILTIN &&
-	    strcmp(info->name, "ma_cross") == 0)
-		value_name = sw->cfg.objective.metric != NULL ?
-				     sw->cfg.objective.metric : "sharpe";
-	return strcmp(name, "value") == 0 || strcmp(name, value_name) == 0 ? -1 : -2;
+	return rsw__objective_slot(name, sw->obj->name, sw->cfg.objective.metric,
+				   sw->obj->metric_names, sw->obj->nmetrics);
 }
 
 /* cfg.objectives by name -> algo_opts.objectives by position in a
@@ -1367,8 +1354,8 @@ rsw_sweep_top(const rsw_sweep *sw, const rsw_sweep_row **rows)
 uint32_t
 rsw_sweep_pareto(const rsw_sweep *sw, const rsw_sweep_row **rows)
 {
-	*rows = sw->front;
-	return sw->nfront;
+	*rows = (const rsw_sweep_row *)sw->front.payload;
+	return sw->front.n;
 }
 
 double
@@ -1388,7 +1375,7 @@ rsw_sweep_hypervolume(const rsw_sweep *sw, double *ref)
 		if (ref != NULL)
 			ref[k] = minimize ? r[k] : -r[k];
 	}
-	return rsw_hypervolume(sw->front_obj, sw->nfront, n, r);
+	return rsw_hypervolume(sw->front.obj, sw->front.n, n, r);
 }
 
 uint32_t

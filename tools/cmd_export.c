@@ -1,6 +1,6 @@
 /*
  * tools/cmd_export.c - `ringsweep export FILE --format csv|json [--top N]
- * [--sort value] [--best-by PARAM]`: a sweep's results store to stdout.  The file is opened
+ * [--sort value] [--best-by PARAM] [--pareto]`: a sweep's results store to stdout.  The file is opened
  * read-only; a foreign or corrupt one is refused with one message.
  */
 #include <getopt.h>
@@ -17,10 +17,11 @@ rsw_cmd_export(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "best-by", required_argument, NULL, 'b' },
+		{ "pareto", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int format = RSW_EXPORT_CSV, sort = 0, c;
+	int format = RSW_EXPORT_CSV, sort = 0, pareto = 0, c;
 	const char *best_by = NULL;
 	long long top = 0;
 	char err[512];
@@ -58,13 +59,18 @@ rsw_cmd_export(int argc, char **argv)
 		case 'b':
 			best_by = optarg;
 			break;
+		case 'p':
+			pareto = 1;
+			break;
 		case 'h':
 			puts("usage: ringsweep export FILE [--format csv|json] [--top N] "
-			     "[--sort value] [--best-by PARAM]\n\n"
+			     "[--sort value] [--best-by PARAM] [--pareto]\n\n"
 			     "Writes a sweep's results (its SQLite store) to stdout, in\n"
 			     "sequence order, or best first with --sort value / --top N;\n"
 			     "--best-by PARAM: the consolidated table, one row per value\n"
-			     "of PARAM (e.g. series): its best row, parameters and metrics.");
+			     "of PARAM (e.g. series): its best row, parameters and metrics;\n"
+			     "--pareto: a multi-objective sweep's Pareto front, by its\n"
+			     "first objective, best first.");
 			return RSW_EXIT_OK;
 		default:
 			rsw_cli_errorf("unknown option '%s' (see ringsweep export --help)",
@@ -80,7 +86,14 @@ rsw_cmd_export(int argc, char **argv)
 		rsw_cli_errorf("--best-by gives one row per value: no --top or --sort");
 		return RSW_EXIT_USAGE;
 	}
-	if ((best_by != NULL ?
+	if (pareto && (best_by != NULL || top > 0 || sort)) {
+		rsw_cli_errorf("--pareto gives the front, in its order: no --best-by, "
+			       "--top or --sort");
+		return RSW_EXIT_USAGE;
+	}
+	if ((pareto ? rsw_store_export_pareto(argv[optind], format, stdout, err,
+					      sizeof err) :
+	     best_by != NULL ?
 		     rsw_store_export_best_by(argv[optind], best_by, format, stdout, err,
 					      sizeof err) :
 		     rsw_store_export(argv[optind], format, (uint64_t)top, sort, stdout,

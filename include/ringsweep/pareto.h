@@ -53,6 +53,27 @@ RSW_EXTERN int rsw_pareto_rank(const double *points, uint32_t n, uint32_t d,
 RSW_EXTERN double rsw_hypervolume(const double *points, uint32_t n, uint32_t d,
 				  const double *ref);
 
+/* A Pareto front kept as results arrive (a sweep's, or an embedding
+ * program's): members sorted by their first objective (equal ones in
+ * arrival order), each with a payload of `size` bytes that moves with
+ * it.  Zero it and set d and size, or use rsw_pareto_archive_init. */
+typedef struct rsw_pareto_archive {
+	uint32_t d, n, cap;
+	size_t size;
+	double *obj;	/* n x d, lower is better */
+	char *payload;	/* n x size */
+} rsw_pareto_archive;
+
+RSW_EXTERN void rsw_pareto_archive_init(rsw_pareto_archive *a, uint32_t d,
+					size_t size);
+
+/* Offers vector v: 1 when it joins (the members it dominates leave, and
+ * *slot is its payload to fill), 0 when a member dominates or equals
+ * it, RSW_ENOMEM.  O(d n). */
+RSW_EXTERN int rsw_pareto_archive_offer(rsw_pareto_archive *a, const double *v,
+					void **slot);
+RSW_EXTERN void rsw_pareto_archive_free(rsw_pareto_archive *a);
+
 #ifdef __cplusplus
 }
 #endif

@@ -133,6 +133,15 @@ RSW_EXTERN int rsw_store_export_best_by(const char *path, const char *group,
 					int format, FILE *out, char *err,
 					size_t errlen);
 
+/* A multi-objective sweep's Pareto front: the rows of the successful
+ * evaluations no other dominates (of equal ones, the earliest), ordered
+ * by the first objective, best first (the same front as
+ * rsw_sweep_pareto, read from the store alone: it works on a running
+ * sweep's store too).  As rsw_store_export otherwise; RSW_EINVAL when
+ * the sweep has fewer than two objectives. */
+RSW_EXTERN int rsw_store_export_pareto(const char *path, int format, FILE *out,
+				       char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,7 +40,7 @@ import sys
 import threading
 import warnings
 from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional,
-                    Sequence, Union)
+                    Sequence, Tuple, Union)
 
 from . import _core
 from ._core import SweepError, StoreError, TaskFailed, Infeasible
@@ -215,6 +215,35 @@ class Space:
 
     def __repr__(self) -> str:
         return "Space(" + ", ".join(f"{n}={p!r}" for n, p in self.params.items()) + ")"
+
+
+_DIRECTIONS = {"min": True, "minimize": True, "max": False, "maximize": False}
+
+
+def _objectives(objectives: Any, hv_ref: Any) -> Dict[str, Any]:
+    """The options of objectives= ({name: "max" | "min"}, in order: the
+    value or a metric each) and hv_ref= (one number per objective)."""
+    options: Dict[str, Any] = {}
+    if objectives is not None:
+        if not isinstance(objectives, Mapping):
+            raise TypeError("objectives must be a dict {name: 'max' or 'min'}, "
+                            f"not {type(objectives).__name__}")
+        pairs = []
+        for name, direction in objectives.items():
+            if not isinstance(name, str):
+                raise TypeError(f"objective names are str, not {type(name).__name__}")
+            if direction not in _DIRECTIONS:
+                raise ValueError(f"objective {name!r}: direction must be 'max' or "
+                                 f"'min', not {direction!r}")
+            pairs.append((name, _DIRECTIONS[direction]))
+        options["objectives"] = tuple(pairs)
+    if hv_ref is not None:
+        if isinstance(hv_ref, (str, bytes)) or not isinstance(hv_ref, Sequence):
+            raise TypeError("hv_ref must be a sequence of numbers, one per objective")
+        for v in hv_ref:
+            _number(v, "hv_ref")
+        options["hv_ref"] = tuple(float(v) for v in hv_ref)
+    return options
 
 
 def _constraints(constraints: Any, what: str = "constraints") -> Dict[str, Any]:
@@ -421,7 +450,10 @@ class Study:
     n_trials, wall_s, replayed (evaluations a resume took from its store),
     stats (the engine's counters: retries, deaths, timeouts, restarts...),
     space, algo, maximize, db; to_pandas() for a DataFrame; best_by(name)
-    for the best trial per value of a parameter (per security)."""
+    for the best trial per value of a parameter (per security).
+    With objectives=: pareto_front (the trials no other dominates, by the
+    first objective, best first: seq, params, value, metrics, objectives),
+    hypervolume and hv_reference (None with one objective)."""
 
     def __init__(self, core: Any):
         info = core.info()
@@ -443,6 +475,10 @@ class Study:
         self.stats: Dict[str, int] = summary
         best = core.best()
         self.best_trial: Optional[Dict[str, Any]] = best
+        front, hv, ref = core.pareto()
+        self.pareto_front: List[Dict[str, Any]] = front
+        self.hypervolume: Optional[float] = hv
+        self.hv_reference: Optional[Tuple[float, ...]] = ref
         self._trials: Optional[List[Dict[str, Any]]] = None
 
     @property
@@ -622,7 +658,9 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
           progress: Union[bool, str, None] = None, keep_trials: bool = True,
           pass_dict: bool = False, backend: str = "local",
           mpi_driver_workers: int = 0,
-          constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None
+          constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None,
+          objectives: Optional[Mapping[str, str]] = None,
+          hv_ref: Optional[Sequence[float]] = None
           ) -> Optional[Study]:
     """Sweeps objective over space; returns the Study.
 
@@ -639,6 +677,12 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
                 this process as the objective is, true when feasible; grid
                 skips the others, the other algorithms never propose
                 them.  ValueError when no point satisfies them.
+    objectives  several objectives at once, {name: "max" or "min"} in
+                order (2 to 4; "value" or a name in metrics): genetic runs
+                NSGA-II, bayes ParEGO (cmaes refuses them); the Study then
+                has pareto_front and hypervolume
+    hv_ref      the hypervolume's reference point, one number per
+                objective in its own units (default: the worst of each)
     algo        grid (every point; each parameter needs a step), random,
                 bayes, genetic, cmaes (see ringsweep.algorithms())
     n_evals     evaluations in all (random, bayes, cmaes need it; genetic
@@ -720,6 +764,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
         "max_mem": _bytes(max_mem, "max_mem"),
     })
     options.update(_constraints(constraints))
+    options.update(_objectives(objectives, hv_ref))
     backend = _choose(backend, "backend", ("local", "mpi"))
     if backend == 1 and not serial and isinstance(n_jobs, int) and n_jobs < 0:
         # mpirun may bind this rank to one core; its workers get the whole
@@ -756,7 +801,8 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
            progress: Union[bool, str, None] = None, keep_trials: bool = True,
            pass_dict: bool = False, halt: Optional[str] = None,
            constraints: Union[Callable[..., Any], Sequence[Any], None] = None,
-           n_evals: Optional[int] = None, generations: Optional[int] = None) -> Study:
+           n_evals: Optional[int] = None, generations: Optional[int] = None,
+           hv_ref: Optional[Sequence[float]] = None) -> Study:
     """Continues the sweep stored in db with the same objective, from any
     directory, after a crash, a SIGKILL or Ctrl-C: what the store holds is
     replayed, the rest evaluated, and the Study is that of an uninterrupted
@@ -777,6 +823,7 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
     options = _exec_options(n_jobs, serial, idle, pin, nice, recycle_after, soft_mem,
                             max_batch, halt)
     options.update(_constraints(constraints))
+    options.update(_objectives(None, hv_ref))
     options["evals"] = _count(n_evals, "n_evals")
     options["generations"] = _count(generations, "generations")
     core = _in_python_words(_core.resume_sweep, os.fspath(db), objective, options, results_csv,

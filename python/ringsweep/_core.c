@@ -894,11 +894,62 @@ opt_halt(PyObject *opts, rsw_halt_policy *h)
 	return 0;
 }
 
+/* "objectives": ((name, minimize), ...), checked by the package; the
+ * names live as long as opts (the sweep copies them at open). */
+static int
+opt_objectives(PyObject *opts, rsw_sweep_config *c)
+{
+	PyObject *o;
+	Py_ssize_t n;
+
+	if (!opt_get(opts, "objectives", &o))
+		return 0;
+	if (!PyTuple_Check(o) || (n = PyTuple_GET_SIZE(o)) > RSW_MAX_OBJECTIVES) {
+		PyErr_Format(PyExc_ValueError, "objectives: at most %d",
+			     RSW_MAX_OBJECTIVES);
+		return -1;
+	}
+	for (Py_ssize_t i = 0; i < n; i++) {
+		const char *name;
+		int minimize;
+
+		if (!PyArg_ParseTuple(PyTuple_GET_ITEM(o, i), "sp", &name, &minimize))
+			return -1;
+		c->objectives[i].name = name;
+		c->objectives[i].minimize = minimize;
+	}
+	c->nobjectives = (uint32_t)n;
+	return 0;
+}
+
+/* "hv_ref": a tuple of floats, the hypervolume's reference point. */
+static int
+opt_hv_ref(PyObject *opts, rsw_sweep_config *c)
+{
+	PyObject *o;
+	Py_ssize_t n;
+
+	if (!opt_get(opts, "hv_ref", &o))
+		return 0;
+	if (!PyTuple_Check(o) || (n = PyTuple_GET_SIZE(o)) > RSW_MAX_OBJECTIVES) {
+		PyErr_Format(PyExc_ValueError, "hv_ref: one number per objective "
+			     "(at most %d)", RSW_MAX_OBJECTIVES);
+		return -1;
+	}
+	for (Py_ssize_t i = 0; i < n; i++) {
+		c->hv_ref[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(o, i));
+		if (PyErr_Occurred())
+			return -1;
+	}
+	c->nhv_ref = (uint32_t)n;
+	return 0;
+}
+
 /* The execution settings (what may change on resume). */
 static int
 exec_options(rsw_sweep_config *c, PyObject *opts)
 {
-	return opt_halt(opts, &c->halt) ||
+	return opt_halt(opts, &c->halt) || opt_hv_ref(opts, c) ||
 	       opt_int(opts, "workers", &c->engine.workers) ||
 	       opt_int(opts, "idle", &c->engine.idle) ||
 	       opt_int(opts, "pin", &c->engine.pin) ||
@@ -922,6 +973,7 @@ sweep_options(rsw_sweep_config *c, PyObject *opts)
 	    opt_u64(opts, "generations", &c->algo_opts.generations) ||
 	    opt_u32(opts, "init", &c->algo_opts.init) ||
 	    opt_u64(opts, "minimize", &minimize) ||
+	    opt_objectives(opts, c) ||
 	    opt_u32(opts, "window", &c->window) ||
 	    opt_double(opts, "timeout", &c->engine.timeout_s) ||
 	    opt_u32(opts, "attempts", &c->engine.max_attempts) ||
@@ -1561,6 +1613,81 @@ sweep_best(SweepObject *self, PyObject *unused)
 			     "params", params, "metrics", metrics);
 }
 
+/* A row of the front as a dict: seq, params, value, metrics, and the
+ * objectives by name. */
+static PyObject *
+front_row(SweepObject *self, const rsw_sweep_row *row)
+{
+	const rsw_sweep_config *c = rsw_sweep_config_of(self->sw);
+	PyObject *params = typed_dict(&self->obj->space, row->params);
+	PyObject *metrics = PyDict_New(), *objectives = PyDict_New();
+
+	for (uint32_t m = 0; metrics != NULL && m < row->nmetrics &&
+			     m < self->rows.nmetrics; m++) {
+		PyObject *v = PyFloat_FromDouble(row->metrics[m]);
+
+		if (v == NULL ||
+		    PyDict_SetItem(metrics, PyTuple_GET_ITEM(self->obj->metric_names, m),
+				   v) != 0)
+			Py_CLEAR(metrics);
+		Py_XDECREF(v);
+	}
+	for (uint32_t k = 0; objectives != NULL && k < c->nobjectives; k++) {
+		PyObject *v = PyFloat_FromDouble(row->objectives[k]);
+
+		if (v == NULL ||
+		    PyDict_SetItemString(objectives, c->objectives[k].name, v) != 0)
+			Py_CLEAR(objectives);
+		Py_XDECREF(v);
+	}
+	if (params == NULL || metrics == NULL || objectives == NULL) {
+		Py_XDECREF(params);
+		Py_XDECREF(metrics);
+		Py_XDECREF(objectives);
+		return NULL;
+	}
+	return Py_BuildValue("{s:K,s:d,s:N,s:N,s:N}", "seq",
+			     (unsigned long long)row->seq, "value", row->value,
+			     "params", params, "metrics", metrics, "objectives",
+			     objectives);
+}
+
+/* (front, hypervolume, reference): ([], None, None) with one objective. */
+static PyObject *
+sweep_pareto(SweepObject *self, PyObject *unused)
+{
+	const rsw_sweep_row *rows;
+	double ref[RSW_MAX_OBJECTIVES], hv;
+	PyObject *front, *refs;
+	uint32_t n, m;
+
+	if (sweep_open_or_raise(self) != 0)
+		return NULL;
+	n = rsw_sweep_pareto(self->sw, &rows);
+	m = rsw_sweep_config_of(self->sw)->nobjectives;
+	hv = rsw_sweep_hypervolume(self->sw, ref);
+	if ((front = PyList_New(n)) == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		PyObject *row = front_row(self, &rows[i]);
+
+		if (row == NULL) {
+			Py_DECREF(front);
+			return NULL;
+		}
+		PyList_SET_ITEM(front, i, row);
+	}
+	if (isnan(hv))
+		return Py_BuildValue("(NOO)", front, Py_None, Py_None);
+	if ((refs = PyTuple_New(m)) == NULL) {
+		Py_DECREF(front);
+		return NULL;
+	}
+	for (uint32_t k = 0; k < m; k++)
+		PyTuple_SET_ITEM(refs, k, PyFloat_FromDouble(ref[k]));
+	return Py_BuildValue("(NdN)", front, hv, refs);
+}
+
 static PyObject *
 sweep_info(SweepObject *self, PyObject *unused)
 {
@@ -1595,6 +1722,8 @@ static PyMethodDef sweep_methods[] = {
 	  "Counts by status, wall time, the engine's counters." },
 	{ "best", (PyCFunction)sweep_best, METH_NOARGS,
 	  "The best evaluation, or None." },
+	{ "pareto", (PyCFunction)sweep_pareto, METH_NOARGS,
+	  "(front, hypervolume, reference) of a multi-objective sweep." },
 	{ "info", (PyCFunction)sweep_info, METH_NOARGS,
 	  "What the sweep is: specs, algorithm, direction, window, ..." },
 	{ NULL, NULL, 0, NULL },

@@ -43,7 +43,7 @@
 #define CHILD_TRIES 64
 #define TRY_STRIDE 4096u /* a try's draws: j + try * TRY_STRIDE (j < 2d) */
 
-enum draw_purpose { D_INIT, D_TOURNAMENT, D_CROSS, D_MUTATE, D_MUT_SIZE };
+enum draw_purpose { D_INIT, D_TOURNAMENT, D_CROSS, D_MUTATE, D_MUT_SIZE, D_SIDE };
 
 struct genetic {
 	rsw_space space;
@@ -120,11 +120,15 @@ make_child(const struct genetic *g, uint32_t i, uint32_t try, double *child)
 
 	for (uint32_t j = 0; j < d; j++) {
 		uint32_t jt = j + try * TRY_STRIDE;
-		/* SBX: a spread factor beta around the parents' mean. */
+		/* SBX: a spread factor beta around the parents' mean; the
+		 * child takes either of SBX's two children, each coordinate
+		 * on its own, so it mixes both parents' coordinates (with
+		 * beta near 1 each child is near one parent). */
 		double u = draw(g, g->gen, i, D_CROSS, jt);
 		double beta = u <= 0.5 ? pow(2 * u, 1 / (SBX_ETA + 1)) :
 					 pow(1 / (2 * (1 - u)), 1 / (SBX_ETA + 1));
-		double c = 0.5 * ((1 + beta) * p1[j] + (1 - beta) * p2[j]);
+		double side = draw(g, g->gen, i, D_SIDE, jt) < 0.5 ? 1 : -1;
+		double c = 0.5 * ((1 + side * beta) * p1[j] + (1 - side * beta) * p2[j]);
 
 		/* Polynomial mutation with probability 1/d. */
 		if (draw(g, g->gen, i, D_MUTATE, jt) < 1.0 / d) {

@@ -38,18 +38,42 @@ rsw_objective_vector(const rsw_objective_target *t, uint32_t n,
 	return true;
 }
 
+/* Values closer than this (relative) are equal: the same drawdown
+ * computed along two paths differs in its last bits, and a front must not
+ * keep both of two evaluations that only rounding tells apart. */
+#define SAME_REL 1e-12
+
+static int
+compare(double a, double b)
+{
+	double tol = SAME_REL * fmax(fabs(a), fabs(b));
+
+	return a < b - tol ? -1 : a > b + tol ? 1 : 0;
+}
+
 bool
 rsw_pareto_dominates(const double *a, const double *b, uint32_t d)
 {
 	bool better = false;
 
 	for (uint32_t i = 0; i < d; i++) {
-		if (a[i] > b[i])
+		int c = compare(a[i], b[i]);
+
+		if (c > 0)
 			return false;
-		if (a[i] < b[i])
-			better = true;
+		better |= c < 0;
 	}
 	return better;
+}
+
+/* Whether a is at least as good as b in every objective. */
+static bool
+no_worse(const double *a, const double *b, uint32_t d)
+{
+	for (uint32_t i = 0; i < d; i++)
+		if (compare(a[i], b[i]) > 0)
+			return false;
+	return true;
 }
 
 int
@@ -116,12 +140,9 @@ rsw_pareto_archive_offer(rsw_pareto_archive *f, const double *v, void **slot)
 {
 	uint32_t d = f->d, kept = 0, at;
 
-	for (uint32_t i = 0; i < f->n; i++) {
-		const double *m = &f->obj[(size_t)i * d];
-
-		if (rsw_pareto_dominates(m, v, d) || memcmp(m, v, d * sizeof *v) == 0)
+	for (uint32_t i = 0; i < f->n; i++)
+		if (no_worse(&f->obj[(size_t)i * d], v, d))
 			return 0;
-	}
 	for (uint32_t i = 0; i < f->n; i++) {
 		if (rsw_pareto_dominates(v, &f->obj[(size_t)i * d], d))
 			continue;

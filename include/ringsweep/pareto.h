@@ -37,7 +37,9 @@ typedef struct rsw_objective_target {
 RSW_EXTERN bool rsw_objective_vector(const rsw_objective_target *t, uint32_t n,
 				     const rsw_result *r, double *out);
 
-/* Whether a dominates b: no worse in every objective, better in one. */
+/* Whether a dominates b: no worse in every objective, better in one.
+ * Values within a relative 1e-12 of each other are equal (rounding
+ * noise: the same drawdown computed two ways). */
 RSW_EXTERN bool rsw_pareto_dominates(const double *a, const double *b,
 				     uint32_t d);
 
@@ -69,7 +71,7 @@ RSW_EXTERN void rsw_pareto_archive_init(rsw_pareto_archive *a, uint32_t d,
 
 /* Offers vector v: 1 when it joins (the members it dominates leave, and
  * *slot is its payload to fill), 0 when a member dominates or equals
- * it, RSW_ENOMEM.  O(d n). */
+ * it (within the rounding dominance allows), RSW_ENOMEM.  O(d n). */
 RSW_EXTERN int rsw_pareto_archive_offer(rsw_pareto_archive *a, const double *v,
 					void **slot);
 RSW_EXTERN void rsw_pareto_archive_free(rsw_pareto_archive *a);

@@ -588,8 +588,9 @@ succeed(rsw_engine *e, struct flight *f, const struct rsw_result_desc *r,
 	int32_t worker, const double *metrics)
 {
 	f->state = F_DONE;
-	f->status = RSW_STATUS_OK;
-	f->detail = 0;
+	/* A pruned evaluation ended as its objective meant: a result too. */
+	f->status = r->status == RSW_STATUS_PRUNED ? RSW_STATUS_PRUNED : RSW_STATUS_OK;
+	f->detail = r->status == RSW_STATUS_PRUNED ? r->detail : 0;
 	f->message_len = 0;
 	f->value = r->value;
 	f->worker = worker;
@@ -651,7 +652,8 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 		return;
 	}
 	if (r->status != RSW_STATUS_OK && r->status != RSW_STATUS_ERROR &&
-	    r->status != RSW_STATUS_OOM && r->status != RSW_STATUS_INFEASIBLE)
+	    r->status != RSW_STATUS_OOM && r->status != RSW_STATUS_INFEASIBLE &&
+	    r->status != RSW_STATUS_PRUNED)
 		return; /* workers report only these */
 	/* What the result says of its metrics and text is copied out of the
 	 * slot once, bounded by what the slot holds, straight to where the
@@ -678,7 +680,7 @@ accept_result(rsw_engine *e, uint32_t w, const struct rsw_result_desc *r)
 	e->avg_task_ns = e->avg_task_ns == 0 ?
 				 (double)r->elapsed_ns :
 				 0.9 * e->avg_task_ns + 0.1 * (double)r->elapsed_ns;
-	if (r->status == RSW_STATUS_OK) {
+	if (r->status == RSW_STATUS_OK || r->status == RSW_STATUS_PRUNED) {
 		succeed(e, f, r, (int32_t)w, metrics);
 		return;
 	}
@@ -1347,14 +1349,14 @@ serial_run_pending(rsw_engine *e)
 	if (!e->draining && !e->cancel && serial_next(e, &seq)) {
 		struct flight *f = flight(e, seq);
 		struct rsw_result_desc r;
-		rsw_task_info info = { f->shown, f->attempt, -1 };
+		rsw_task_info info = { .seq = f->shown, .attempt = f->attempt, .worker = -1 };
 
 		memset(&r, 0, sizeof r);
 		rsw__evaluate(&e->obj, e->params + (seq & e->mask) * e->cfg.max_params,
 			      f->nparams, &info, metrics, message,
 			      e->cfg.max_message, rsw__mono_ns(), &r);
 		count_attempt(e, 0, rsw_status_failed(r.status), r.elapsed_ns);
-		if (r.status != RSW_STATUS_OK) {
+		if (r.status != RSW_STATUS_OK && r.status != RSW_STATUS_PRUNED) {
 			fail_attempt(e, f, r.status, r.detail, -1, r.elapsed_ns,
 				     message, r.message_len);
 			return;
@@ -1754,7 +1756,8 @@ deliver(rsw_engine *e, rsw_result *out, uint32_t max)
 		r->seq = f->seq;
 		r->status = f->status;
 		r->detail = f->detail;
-		r->value = f->status == RSW_STATUS_OK ? f->value : NAN;
+		r->value = f->status == RSW_STATUS_OK || f->status == RSW_STATUS_PRUNED ?
+				   f->value : NAN;
 		r->attempts = f->attempt;
 		r->worker = f->worker;
 		r->elapsed_ns = f->elapsed_ns;

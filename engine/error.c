@@ -45,6 +45,7 @@ rsw_status_name(int status)
 		[RSW_STATUS_SKIPPED] = "skipped",
 		[RSW_STATUS_INFEASIBLE] = "infeasible",
 		[RSW_STATUS_OOM] = "oom",
+		[RSW_STATUS_PRUNED] = "pruned",
 	};
 
 	if (status < 0 || status >= RSW_STATUS_COUNT_)
@@ -56,5 +57,5 @@ bool
 rsw_status_failed(int status)
 {
 	return status != RSW_STATUS_OK && status != RSW_STATUS_SKIPPED &&
-	       status != RSW_STATUS_INFEASIBLE;
+	       status != RSW_STATUS_INFEASIBLE && status != RSW_STATUS_PRUNED;
 }

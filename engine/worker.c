@@ -92,6 +92,11 @@ rsw__evaluate(const rsw_objective *obj, const double *params,
 		res->status = RSW_STATUS_OK;
 		res->value = out.value;
 		res->detail = 0;
+	} else if (rc == RSW_EVAL_PRUNED) {
+		/* The value it reached and its metrics are the result. */
+		res->status = RSW_STATUS_PRUNED;
+		res->value = out.value;
+		res->detail = out.error_code;
 	} else if (rc == RSW_EVAL_INFEASIBLE) {
 		res->status = RSW_STATUS_INFEASIBLE;
 		res->value = NAN;
@@ -358,6 +363,8 @@ run_task(struct rsw__worker *w, uint64_t seq, uint32_t epoch)
 	info.seq = ck_pr_load_64(&ts->shown_seq);
 	info.attempt = ck_pr_load_32(&ts->attempt);
 	info.worker = (int32_t)slot;
+	info.report = NULL; /* the sweep's pruner wraps the objective to listen */
+	info.report_ctx = NULL;
 	task_check = rsw__task_check(seq, info.seq, info.attempt, nparams, params);
 	memset(&res, 0, sizeof res);
 	if (task_check != ck_pr_load_64(&ts->check)) {

@@ -22,6 +22,9 @@
  *             sortino = mean(R) / sqrt(mean(min(R, 0)^2)) * sqrt(252)
  *             max_drawdown = max_t (1 - E_t / max_{s<=t} E_s), E = prod(1+R)
  *             trades = entries (pos 0 -> 1)
+ *             (with the Sharpe ratio as the value, the Sharpe ratio of
+ *             the returns so far is reported after every 252 days of
+ *             data, step 0 at day 252: walk-forward, for pruning)
  *             win_rate = share of trades whose return > 0: R compounded
  *                        over the days from entry to exit, both costs
  *                        included (a trade open at the end closes there)
@@ -350,6 +353,18 @@ rsw__market_free(rsw__market *m)
 	m->nseries = 0;
 }
 
+/* The Sharpe ratio of the m returns so far (their sum and sum of
+ * squares), reported as step `step`; 1 when the evaluation should stop. */
+static int
+report_sharpe(const rsw_task_info *task, uint32_t step, double sum, double sum2,
+	      size_t m)
+{
+	double mean = m > 0 ? sum / (double)m : 0;
+	double var = m > 1 ? (sum2 - (double)m * mean * mean) / (double)(m - 1) : 0;
+
+	return rsw_task_report(task, step, var > 0 ? mean / sqrt(var) * sqrt(ANNUAL) : 0);
+}
+
 int
 rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		   const rsw_task_info *task, rsw_eval_out *out)
@@ -391,8 +406,14 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 			fsum += p[t] - (t >= fast ? p[t - fast] : 0);
 			ssum += p[t] - (t >= slow ? p[t - slow] : 0);
 		}
-		if (t + 1 < slow)
+		if (t + 1 < slow) {
+			/* Not trading yet: a Sharpe ratio of 0 so far. */
+			if ((t + 1) % RSW__MA_CROSS_STEP_DAYS == 0 && mk->value_metric == -1 &&
+			    report_sharpe(task, (uint32_t)((t + 1) / RSW__MA_CROSS_STEP_DAYS - 1),
+					  0, 0, 0))
+				return RSW_EVAL_PRUNED;
 			continue;
+		}
 		/* fast_sum/fast > slow_sum/slow, cross-multiplied: exact in
 		 * 128-bit integers. */
 		pos = q != NULL ? (__int128)ifsum * (__int128)slow >
@@ -419,6 +440,10 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		if (1 - equity / peak > max_dd)
 			max_dd = 1 - equity / peak;
 		m++;
+		if ((t + 1) % RSW__MA_CROSS_STEP_DAYS == 0 && mk->value_metric == -1 &&
+		    report_sharpe(task, (uint32_t)((t + 1) / RSW__MA_CROSS_STEP_DAYS - 1),
+				  sum, sum2, m))
+			return RSW_EVAL_PRUNED;
 	}
 	if (pos_prev)
 		close_trade(trade_growth, entry_equity, &wins, &gross_profit,

@@ -346,6 +346,9 @@ rsw__sweep_commit(void *ctx, const double *params, uint32_t nparams,
 {
 	rsw_sweep *sw = ctx;
 
+	/* A pruner's thresholds ride behind the parameters: not results. */
+	if (nparams > sw->space.n)
+		nparams = sw->space.n;
 	/* Halted now: what the run loop still hands over (results it held
 	 * when the engine was canceled) is not committed. */
 	if (sw->halted && sw->cfg.halt.when == RSW_HALT_NOW)

@@ -244,6 +244,16 @@ rsw__describe(const rsw_sweep_config *c, const rsw_space *space,
 							      c->objectives[i].minimize));
 		json_object_set_new(root, "objectives", objs);
 	}
+	if (c->prune.kind != RSW_PRUNE_NONE)
+		json_object_set_new(root, "prune",
+				    json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "kind",
+					      c->prune.kind == RSW_PRUNE_MEDIAN ?
+						      "median" : "asha",
+					      "steps", (json_int_t)c->prune.steps,
+					      "startup", (json_int_t)c->prune.startup,
+					      "warmup", (json_int_t)c->prune.warmup,
+					      "min_step", (json_int_t)c->prune.min_step,
+					      "eta", (json_int_t)c->prune.eta));
 	json_object_set_new(root, "window", json_integer(window));
 	json_object_set_new(root, "objective", objective_json(&c->objective, info));
 	json_object_set_new(root, "engine", engine_json(&c->engine));
@@ -332,6 +342,38 @@ rsw__objective_slot(const char *name, const char *objective,
 	return strcmp(name, "value") == 0 || strcmp(name, value_name) == 0 ? -1 : -2;
 }
 
+/* "prune": {"kind": "median" | "asha", the settings}, or absent. */
+static int
+undescribe_prune(const json_t *p, rsw_prune_policy *out)
+{
+	json_int_t steps, startup, warmup, min_step, eta;
+	const char *kind = get_str(p, "kind");
+
+	memset(out, 0, sizeof *out);
+	if (p == NULL)
+		return 0;
+	if (kind == NULL ||
+	    json_unpack((json_t *)p, "{s:I, s:I, s:I, s:I, s:I}", "steps", &steps,
+			"startup", &startup, "warmup", &warmup, "min_step", &min_step,
+			"eta", &eta) != 0 ||
+	    steps < 0 || steps > RSW_MAX_METRICS_LIMIT || startup < 0 ||
+	    startup > UINT32_MAX || warmup < 0 || warmup > UINT32_MAX ||
+	    min_step < 1 || min_step > UINT32_MAX || eta < 2 || eta > UINT32_MAX)
+		return -1;
+	if (strcmp(kind, "median") == 0)
+		out->kind = RSW_PRUNE_MEDIAN;
+	else if (strcmp(kind, "asha") == 0)
+		out->kind = RSW_PRUNE_ASHA;
+	else
+		return -1;
+	out->steps = (uint32_t)steps;
+	out->startup = (uint32_t)startup;
+	out->warmup = (uint32_t)warmup;
+	out->min_step = (uint32_t)min_step;
+	out->eta = (uint32_t)eta;
+	return 0;
+}
+
 /* "objectives": [{"name": ..., "minimize": ...}, ...], or absent (one). */
 static int
 undescribe_objectives(const json_t *objs, rsw_sweep_config *c)
@@ -391,6 +433,10 @@ rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
 				 "(parameter %zu)", i + 1);
 			return RSW_EINVAL;
 		}
+	}
+	if (undescribe_prune(json_object_get(root, "prune"), &c->prune) != 0) {
+		snprintf(err, errlen, "its sweep description is corrupt (prune)");
+		return RSW_EINVAL;
 	}
 	if (undescribe_objectives(json_object_get(root, "objectives"), c) != 0) {
 		snprintf(err, errlen, "its sweep description is corrupt (objectives)");

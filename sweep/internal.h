@@ -33,6 +33,10 @@ typedef struct rsw__prices {
 /* What ma_cross trades: one series, or several -- then its last parameter
  * (series=cat:A,B,...) says which one a task trades. */
 #define RSW__MAX_SERIES 64
+/* ma_cross reports its Sharpe ratio so far every this many trading days
+ * (rsw_task_report): a year of them. */
+#define RSW__MA_CROSS_STEP_DAYS 252
+
 typedef struct rsw__market {
 	rsw__prices series[RSW__MAX_SERIES];
 	uint32_t nseries;
@@ -134,6 +138,27 @@ void rsw__csv_field(FILE *f, const char *text);
 #include "ringsweep/store.h"
 #include "ringsweep/sweep.h"
 
+/* prune.c: a sweep's objective as its workers run it under a pruner
+ * (reports compared with the thresholds its task carries, the reported
+ * values as metrics step_0 ..), and the algorithm that appends those
+ * thresholds to each suggestion. */
+struct rsw__prune_objective {
+	rsw_objective inner;
+	int kind, minimize;
+	uint32_t steps, nparams, nmetrics;
+	rsw_objective_info info; /* the sweep's view: inner's + step metrics */
+	const char *names[RSW_MAX_METRICS_LIMIT];
+	char step_names[RSW_MAX_METRICS_LIMIT][16];
+};
+
+int rsw__prune_wrap(struct rsw__prune_objective *po, const rsw_prune_policy *p,
+		    const rsw_objective_info *in, uint32_t nparams, int minimize,
+		    char *err, size_t errlen);
+int rsw__prune_algorithm(rsw_algorithm **out, rsw_algorithm *inner, int own_inner,
+			 const rsw_prune_policy *p,
+			 const struct rsw__prune_objective *po);
+
+
 struct rsw__progress_snap; /* commit.c: what rsw_sweep_progress_get reads */
 
 /* Starts a thread of the library's own (the store's writer, the progress
@@ -165,7 +190,9 @@ struct rsw_sweep {
 	const char *algo_name;
 	uint32_t window;
 	rsw_loaded_objective *objective;
-	const rsw_objective_info *obj;
+	const rsw_objective_info *obj;	   /* what runs: with a pruner, its view */
+	const rsw_objective_info *obj_loaded; /* what was loaded (recorded) */
+	struct rsw__prune_objective *prune; /* NULL: no pruning */
 	int workers;
 	rsw_store *store;
 	char store_path[4096];

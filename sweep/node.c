@@ -21,6 +21,7 @@ struct rsw_node {
 	rsw_sweep_config cfg;
 	const char *metric_names[RSW_MAX_METRICS_LIMIT];
 	rsw_loaded_objective *objective;
+	struct rsw__prune_objective *prune; /* the driver prunes: so do we */
 	rsw_engine *engine;
 };
 
@@ -28,7 +29,7 @@ char *
 rsw_sweep_node_spec(const rsw_sweep *sw)
 {
 	char *desc = rsw__describe(&sw->cfg, &sw->space, sw->algo_name, sw->window,
-				   sw->obj);
+				   sw->obj_loaded);
 	char *inputs = rsw__inputs_json(sw->obj->inputs);
 	json_t *root = NULL;
 	char *s = NULL;
@@ -37,7 +38,8 @@ rsw_sweep_node_spec(const rsw_sweep *sw)
 		root = json_pack("{s:o, s:o, s:{s:i, s:i, s:i}}",
 				 "sweep", json_loads(desc, 0, NULL),
 				 "inputs", json_loads(inputs, 0, NULL),
-				 "sizes", "max_params", (int)sw->space.n,
+				 "sizes", "max_params",
+				 (int)(sw->space.n + (sw->prune ? sw->prune->steps : 0)),
 				 "max_metrics", (int)sw->obj->nmetrics,
 				 "max_message", (int)sw->cfg.engine.max_message);
 	if (root != NULL)
@@ -166,11 +168,24 @@ rsw_node_open(rsw_node **out, const char *spec, const rsw_node_config *cfg,
 	if (rc != 0)
 		goto fail;
 	info = rsw_loaded_objective_info(n->objective);
-	if ((rc = rsw__inputs_same(recorded, info->inputs, err, errlen)) != 0 ||
+	if ((rc = rsw__inputs_same(recorded, info->inputs, err, errlen)) != 0)
+		goto fail;
+	if (n->cfg.prune.kind != RSW_PRUNE_NONE) {
+		if ((n->prune = calloc(1, sizeof *n->prune)) == NULL) {
+			rc = RSW_ENOMEM;
+			goto fail;
+		}
+		if ((rc = rsw__prune_wrap(n->prune, &n->cfg.prune, info, n->space.n,
+					  n->cfg.algo_opts.minimize, err, errlen)) != 0)
+			goto fail;
+		info = &n->prune->info;
+	}
+	if (
 	    (rc = node_engine_config(n, json_object_get(n->root, "sizes"),
 				     &cfg->exec, &ecfg, err, errlen)) != 0)
 		goto fail;
-	if (ecfg.max_params != n->space.n || ecfg.max_metrics != info->nmetrics) {
+	if (ecfg.max_params != n->space.n + (n->prune ? n->prune->steps : 0) ||
+	    ecfg.max_metrics != info->nmetrics) {
 		snprintf(err, errlen, "the driver's spec is corrupt (its sizes "
 			 "are not its sweep's)");
 		rc = RSW_EINVAL;
@@ -204,6 +219,7 @@ rsw_node_close(rsw_node *n)
 		return;
 	rsw_engine_close(n->engine);
 	rsw_objective_unload(n->objective);
+	free(n->prune);
 	json_decref(n->root);
 	free(n);
 }

@@ -423,6 +423,16 @@ open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
 		return RSW_EINVAL;
 	o->market.value_metric = rsw__ma_cross_metric_index(spec->metric);
 	o->info.objective.ctx = &o->market;
+	/* Walk-forward: the Sharpe ratio so far, after each year of trading
+	 * days every series has. */
+	if (o->market.value_metric == -1) {
+		size_t shortest = SIZE_MAX;
+
+		for (uint32_t i = 0; i < o->market.nseries; i++)
+			if (o->market.series[i].n < shortest)
+				shortest = o->market.series[i].n;
+		o->info.steps = (uint32_t)((shortest - 1) / RSW__MA_CROSS_STEP_DAYS);
+	}
 	/* The series parameter comes on top of FAST SLOW [COST]. */
 	o->info.min_params += o->market.nseries > 1;
 	o->info.max_params += o->market.nseries > 1;

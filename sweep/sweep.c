@@ -59,6 +59,7 @@ sweep_free(rsw_sweep *sw)
 	if (sw->own_algo)
 		rsw_algorithm_destroy(sw->algo);
 	rsw_objective_unload(sw->objective);
+	free(sw->prune);
 	json_decref(sw->description);
 	rsw__sweep_progress_free(sw);
 	free(sw->top);
@@ -177,7 +178,8 @@ static void
 engine_config(const rsw_sweep *sw, rsw_config *e)
 {
 	*e = sw->cfg.engine;
-	e->max_params = sw->space.n;
+	/* A pruner's thresholds travel as hidden parameters. */
+	e->max_params = sw->space.n + (sw->prune != NULL ? sw->prune->steps : 0);
 	e->max_metrics = sw->obj->nmetrics;
 	e->objective_name = sw->obj->external_name;
 	e->objective_arg = sw->obj->external_arg;
@@ -215,7 +217,7 @@ static int
 record_description(rsw_sweep *sw)
 {
 	char sum[64], *desc = rsw__describe(&sw->cfg, &sw->space, sw->algo_name,
-					    sw->window, sw->obj);
+					    sw->window, sw->obj_loaded);
 	int rc;
 
 	if (desc == NULL)
@@ -638,6 +640,34 @@ resolve_objectives(rsw_sweep *sw, char *err, size_t errlen)
 	return 0;
 }
 
+/* The pruner's two halves around the objective and the algorithm. */
+static int
+setup_pruning(rsw_sweep *sw, char *err, size_t errlen)
+{
+	rsw_algorithm *wrapped;
+	int rc;
+
+	sw->prune = calloc(1, sizeof *sw->prune);
+	if (sw->prune == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return RSW_ENOMEM;
+	}
+	rc = rsw__prune_wrap(sw->prune, &sw->cfg.prune, sw->obj_loaded, sw->space.n,
+			     sw->cfg.algo_opts.minimize, err, errlen);
+	if (rc == 0)
+		rc = rsw__prune_algorithm(&wrapped, sw->algo, sw->own_algo,
+					  &sw->cfg.prune, sw->prune);
+	if (rc != 0) {
+		free(sw->prune);
+		sw->prune = NULL;
+		return rc;
+	}
+	sw->algo = wrapped;
+	sw->own_algo = 1;
+	sw->obj = &sw->prune->info;
+	return 0;
+}
+
 static int
 setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 {
@@ -659,13 +689,20 @@ setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 	     (sw->obj = rsw_loaded_objective_info(sw->objective),
 	      rc = resolve_objectives(sw, err, errlen)) != 0))
 		return rc;
+	if (sw->cfg.prune.kind != RSW_PRUNE_NONE && sw->cfg.nobjectives > 0) {
+		snprintf(err, errlen, "--prune works on one objective (a pruned "
+			 "evaluation has no place on a Pareto front)");
+		return RSW_EINVAL;
+	}
 	if ((rc = setup_algorithm(sw, err, errlen)) != 0 ||
 	    (rc = setup_window(sw, err, errlen)) != 0 ||
 	    (sw->objective == NULL &&
 	     (rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
 				      &sw->space, err, errlen)) != 0))
 		return rc;
-	sw->obj = rsw_loaded_objective_info(sw->objective);
+	sw->obj = sw->obj_loaded = rsw_loaded_objective_info(sw->objective);
+	if (sw->cfg.prune.kind != RSW_PRUNE_NONE && (rc = setup_pruning(sw, err, errlen)) != 0)
+		return rc;
 	/* A command's failures say why: its stderr's tail is kept. */
 	if (sw->obj->kind == RSW_OBJECTIVE_KIND_COMMAND &&
 	    sw->cfg.engine.max_message < RSW__CMD_MESSAGE_MAX)
@@ -1061,7 +1098,11 @@ static int
 replay_row(void *ctx, uint64_t seq, const double *params, uint32_t nparams,
 	   rsw_result *out)
 {
-	return rsw_store_replay(ctx, seq, params, nparams, out);
+	const rsw_sweep *sw = ctx;
+
+	/* A pruner's hidden parameters are not stored: only the space's. */
+	return rsw_store_replay(sw->store, seq, params,
+				nparams < sw->space.n ? nparams : sw->space.n, out);
 }
 
 /* Turns rsw_run's answer into the sweep's, with a sentence. */
@@ -1154,7 +1195,7 @@ rsw_sweep_run(rsw_sweep *sw)
 	if (sw->replayed > 0) {
 		ro.replay_count = sw->replayed;
 		ro.replay = replay_row;
-		ro.replay_ctx = sw->store;
+		ro.replay_ctx = sw;
 	}
 	sw->start_ns = t0 = rsw_now_ns();
 	rc = rsw_run(sw->engine, sw->algo, &ro);

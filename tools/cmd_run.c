@@ -132,6 +132,14 @@ set_hv_ref(void *args, const char *value, char *err, size_t errlen)
 }
 
 static int
+set_prune(void *args, const char *value, char *err, size_t errlen)
+{
+	struct run_args *a = args;
+
+	return rsw_prune_parse(value, &a->prune, err, errlen) == 0 ? 0 : -1;
+}
+
+static int
 set_halt(void *args, const char *value, char *err, size_t errlen)
 {
 	return rsw_halt_parse(value, &((struct run_args *)args)->halt, err, errlen) == 0 ?
@@ -262,6 +270,15 @@ static const rsw_opt options[] = {
 	  .help = "stop when N tasks (or P% of those committed) failed for good: "
 		  "soon (running tasks finish) or now; the store can be resumed "
 		  "(as GNU parallel's --halt; default never)" },
+	{ "prune", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "median|asha[,...]", 0,
+	  .call = set_prune,
+	  .help = "stop evaluations whose intermediate values (ma_cross: its "
+		  "Sharpe ratio so far, each year) fall behind: median (Optuna's "
+		  "MedianPruner; startup=N completed first, default 5, "
+		  "warmup=N steps) or asha (successive halving: min=N first "
+		  "rung, eta=N, default 4); steps=N values an evaluation "
+		  "reports (default: what the objective says); status pruned, "
+		  "the same for any -j" },
 	{ "best-by", 0, RSW_OPT_STRING, RSW_OPT_EXEC, "PARAM", F(best_by),
 	  .help = "the summary adds the best evaluation of each category of "
 		  "PARAM (e.g. series: one row per security)" },
@@ -542,6 +559,7 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->results_csv = a->results;
 	c->command_line = a->argv_json;
 	c->halt = a->halt;
+	c->prune = a->prune;
 	c->best_by = a->best_by;
 #ifdef RSW_HAVE_MPI
 	if (a->mpi) {

@@ -44,6 +44,7 @@ struct run_args {
 	long long nice, external;
 	long long crash_loop;	/* --crash-loop: 0 = the engine's default */
 	rsw_halt_policy halt;	/* --halt */
+	rsw_prune_policy prune;	/* --prune */
 	const char *best_by;	/* --best-by */
 	const char *results, *db, *resume;
 	int progress;		/* index in "auto|bar|lines|none" */

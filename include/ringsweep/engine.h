@@ -70,12 +70,15 @@ enum rsw_status {
 	RSW_STATUS_INFEASIBLE = 9, /* the objective said the point cannot be
 				      evaluated (RSW_EVAL_INFEASIBLE): not a
 				      failure, never retried */
+	RSW_STATUS_PRUNED = 10,	/* stopped early by a pruner (RSW_EVAL_PRUNED):
+				   not a failure, never retried; its value is
+				   the last one it reported, detail the step */
 	RSW_STATUS_COUNT_
 };
 
 RSW_EXTERN const char *rsw_status_name(int status);
 
-/* Whether a status is a failure: not ok, infeasible or skipped. */
+/* Whether a status is a failure: not ok, infeasible, pruned or skipped. */
 RSW_EXTERN bool rsw_status_failed(int status);
 
 enum rsw_idle_mode {
@@ -107,7 +110,26 @@ typedef struct rsw_task_info {
 			      seq it has in the uninterrupted one */
 	uint32_t attempt;  /* 1 for the first attempt */
 	int32_t worker;	   /* worker index, -1 in serial mode */
+	/* Intermediate values, for pruning (NULL when nothing listens): see
+	 * rsw_task_report. */
+	int (*report)(const struct rsw_task_info *task, uint32_t step,
+		      double value);
+	void *report_ctx;
 } rsw_task_info;
+
+/*
+ * An objective that computes in steps (a walk-forward backtest year by
+ * year, a training loop epoch by epoch) reports its value after each:
+ * the answer is 1 when a pruner says the evaluation should stop (then
+ * return RSW_EVAL_PRUNED, or anything: it is pruned either way, its
+ * value the last one reported), 0 to go on.  Steps count from 0, one
+ * after the other.  Without a pruner the call costs a branch.
+ */
+static inline int
+rsw_task_report(const rsw_task_info *task, uint32_t step, double value)
+{
+	return task->report != NULL ? task->report(task, step, value) : 0;
+}
 
 /* Written by the objective. */
 typedef struct rsw_eval_out {
@@ -127,6 +149,11 @@ typedef struct rsw_eval_out {
  * window not shorter than the slow one): status infeasible, not a failure,
  * never retried; a model-based algorithm learns to avoid the region. */
 #define RSW_EVAL_INFEASIBLE 0x494e46 /* "INF" */
+
+/* What an objective returns when rsw_task_report told it to stop: status
+ * pruned, its value and metrics kept (value: the last one reported, set
+ * by the sweep's pruner), detail the step it reached. */
+#define RSW_EVAL_PRUNED 0x505255 /* "PRU" */
 
 /*
  * The objective: evaluates one parameter vector.  Returns 0 on success and

@@ -125,6 +125,9 @@ typedef struct rsw_objective_info {
 	/* Absolute paths of the files whose content decides the results
 	 * (data, plugin, the command's program); NULL-terminated. */
 	const char *const *inputs;
+	/* Intermediate values each evaluation reports (rsw_task_report): 0
+	 * when it does not say (ma_cross: one a year of 252 trading days). */
+	uint32_t steps;
 } rsw_objective_info;
 
 typedef struct rsw_loaded_objective rsw_loaded_objective;

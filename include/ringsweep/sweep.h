@@ -125,6 +125,47 @@ typedef struct rsw_objective_goal {
 	int minimize;	/* 1: lower is better; 0: higher */
 } rsw_objective_goal;
 
+/*
+ * Pruning: evaluations report intermediate values (rsw_task_report), and
+ * one worse than the pruner's threshold at its step stops (status pruned,
+ * not a failure).  The thresholds of task k come only from the results
+ * the algorithm has seen when it suggests k (seqs below k - window, in
+ * sequence order), travel with the task, and decide in the worker: a
+ * pruned sweep is the same for any number of workers, and after a resume.
+ *   median  Optuna's MedianPruner: prune at step s when the best value the
+ *           evaluation reported so far is worse than the median of the
+ *           completed evaluations' values at s; not before `startup`
+ *           evaluations completed, nor at steps below `warmup`;
+ *   asha    asynchronous successive halving (Optuna's
+ *           SuccessiveHalvingPruner): rungs at steps min_step * eta^r;
+ *           at a rung, go on only among the best 1/eta of the values known
+ *           there (every evaluation that reached it, this one included).
+ * `steps`: how many values each evaluation reports (0: what the objective
+ * declares, ma_cross its years); each becomes a column step_I of the
+ * results.  Defines the sweep (recorded).
+ */
+enum rsw_prune_kind {
+	RSW_PRUNE_NONE = 0,
+	RSW_PRUNE_MEDIAN = 1,
+	RSW_PRUNE_ASHA = 2,
+};
+
+typedef struct rsw_prune_policy {
+	int kind;		/* enum rsw_prune_kind */
+	uint32_t steps;		/* values reported per evaluation (0: the
+				   objective's own count) */
+	uint32_t startup;	/* median: completed first (default 5) */
+	uint32_t warmup;	/* median: steps never pruned (default 0) */
+	uint32_t min_step;	/* asha: the first rung (default 1) */
+	uint32_t eta;		/* asha: the reduction factor (default 4) */
+} rsw_prune_policy;
+
+/* Parses "none", "median[,startup=N][,warmup=N][,steps=N]" or
+ * "asha[,min=N][,eta=N][,steps=N]" into *out (defaults filled); 0, or
+ * RSW_EINVAL with one sentence. */
+RSW_EXTERN int rsw_prune_parse(const char *text, rsw_prune_policy *out, char *err,
+			       size_t errlen);
+
 typedef struct rsw_sweep_config {
 	/* What the sweep is (recorded in the store): */
 	const rsw_space *space;	     /* copied at open */
@@ -169,6 +210,8 @@ typedef struct rsw_sweep_config {
 	 * successes.  An execution setting. */
 	uint32_t nhv_ref;
 	double hv_ref[RSW_MAX_OBJECTIVES];
+	/* Stop unpromising evaluations early (above); kind 0: never. */
+	rsw_prune_policy prune;
 } rsw_sweep_config;
 
 /* Defaults: no space, algorithm "grid", a minimizing sweep, the engine's

@@ -397,7 +397,7 @@ read_score(const struct py_objective *o, PyObject *res, rsw_eval_out *out)
 
 /* The task being evaluated in this process, for ringsweep.task(): set
  * around each call (calls never overlap: they hold the GIL). */
-static rsw_task_info current_task = { 0, 0, -1 };
+static rsw_task_info current_task = { .worker = -1 };
 static int in_task;
 
 static int

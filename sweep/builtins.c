@@ -118,6 +118,31 @@ zdt2(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	return zdt(x, n, 1, out);
 }
 
+/* A synthetic learning curve over [0,1]^n, in CURVE_STEPS steps: a loss
+ * that falls from 1 + final at rate r towards its final level, reported
+ * at each step; the value is the last.  final = 0.1 + sum (x_i - 0.3)^2,
+ * and r = 0.05 + 0.5 x_1: the best point converges at a middling pace,
+ * so a pruner that stops slow starters early can lose it (what its
+ * measurement shows). */
+#define CURVE_STEPS 20
+
+static int
+curve(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+      rsw_eval_out *out)
+{
+	double final = 0.1, rate = 0.05 + 0.5 * x[0], loss = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		final += (x[i] - 0.3) * (x[i] - 0.3);
+	for (uint32_t s = 0; s < CURVE_STEPS; s++) {
+		loss = final + exp(-rate * (s + 1));
+		if (rsw_task_report(t, s, loss))
+			return RSW_EVAL_PRUNED;
+	}
+	out->value = loss;
+	return 0;
+}
+
 static int
 hartmann6(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 	  rsw_eval_out *out)
@@ -240,22 +265,23 @@ empty(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 }
 
 /* Each built-in's code, named code_<name> for the table below. */
-static const rsw__builtin_code code_sphere = { sphere, NULL, NULL };
-static const rsw__builtin_code code_rastrigin = { rastrigin, NULL, NULL };
-static const rsw__builtin_code code_rosenbrock = { rosenbrock, NULL, NULL };
-static const rsw__builtin_code code_branin = { branin, NULL, NULL };
-static const rsw__builtin_code code_hartmann6 = { hartmann6, NULL, NULL };
-static const rsw__builtin_code code_zdt1 = { zdt1, NULL, zdt_metrics };
-static const rsw__builtin_code code_zdt2 = { zdt2, NULL, zdt_metrics };
-static const rsw__builtin_code code_sleep = { sleep_ms, NULL, NULL };
-static const rsw__builtin_code code_crashy = { crashy, NULL, NULL };
-static const rsw__builtin_code code_badinit = { sphere, badinit_init, NULL };
-static const rsw__builtin_code code_empty = { empty, NULL, NULL };
-static const rsw__builtin_code code_spin = { spin_us, NULL, NULL };
-static const rsw__builtin_code code_alloc = { alloc_eval, NULL, NULL };
-static const rsw__builtin_code code_leak = { leak_eval, NULL, NULL };
-static const rsw__builtin_code code_ma_cross = { rsw__ma_cross_eval, NULL,
-						  rsw__ma_cross_metrics };
+static const rsw__builtin_code code_sphere = { .eval = sphere };
+static const rsw__builtin_code code_rastrigin = { .eval = rastrigin };
+static const rsw__builtin_code code_rosenbrock = { .eval = rosenbrock };
+static const rsw__builtin_code code_branin = { .eval = branin };
+static const rsw__builtin_code code_hartmann6 = { .eval = hartmann6 };
+static const rsw__builtin_code code_curve = { .eval = curve, .steps = CURVE_STEPS };
+static const rsw__builtin_code code_zdt1 = { .eval = zdt1, .metrics = zdt_metrics };
+static const rsw__builtin_code code_zdt2 = { .eval = zdt2, .metrics = zdt_metrics };
+static const rsw__builtin_code code_sleep = { .eval = sleep_ms };
+static const rsw__builtin_code code_crashy = { .eval = crashy };
+static const rsw__builtin_code code_badinit = { .eval = sphere, .worker_init = badinit_init, .metrics = NULL };
+static const rsw__builtin_code code_empty = { .eval = empty };
+static const rsw__builtin_code code_spin = { .eval = spin_us };
+static const rsw__builtin_code code_alloc = { .eval = alloc_eval };
+static const rsw__builtin_code code_leak = { .eval = leak_eval };
+static const rsw__builtin_code code_ma_cross = { .eval = rsw__ma_cross_eval,
+						  .metrics = rsw__ma_cross_metrics };
 
 static const rsw_builtin_info builtins[] = {
 #define RSW__BUILTIN_INFO(name, lo, hi, data, help) { #name, help, lo, hi, data },

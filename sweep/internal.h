@@ -18,6 +18,7 @@ typedef struct rsw__builtin_code {
 	rsw_objective_fn eval;
 	rsw_worker_init_fn worker_init;
 	const char *const *metrics; /* NULL-terminated, or NULL */
+	uint32_t steps;		    /* intermediate values it reports */
 } rsw__builtin_code;
 
 const rsw__builtin_code *rsw__builtin_code_of(const char *name);

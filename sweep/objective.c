@@ -387,6 +387,7 @@ open_builtin(rsw_loaded_objective *o, const rsw_builtin_info *b,
 	o->info.min_params = b->min_params;
 	o->info.max_params = b->max_params;
 	o->info.external_name = b->name;
+	o->info.steps = code->steps;
 	rc = metric_list(o, code->metrics, UINT32_MAX, b->name, err, errlen);
 	if (rc != 0)
 		return rc;

@@ -58,6 +58,8 @@ extern "C" {
 	XX(zdt1, 2, 0, 0, "ZDT1 on [0,1]^n: metrics f1, f2, a convex front "   \
 	   "(--minimize f1 --minimize f2)")                                    \
 	XX(zdt2, 2, 0, 0, "ZDT2 on [0,1]^n: metrics f1, f2, a concave front") \
+	XX(curve, 1, 0, 0, "a synthetic learning curve on [0,1]^n: 20 steps " \
+	   "reported (for --prune), the last one the value")                 \
 	XX(sleep, 1, 0, 0, "sleeps PARAM1 milliseconds, returns PARAM1")      \
 	XX(crashy, 1, 0, 0, "sphere; SIGSEGV on attempt 1 of seqs = 13 mod 97") \
 	XX(badinit, 1, 0, 0, "every worker's set-up fails (crash-loop demo)") \

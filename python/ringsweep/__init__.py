@@ -34,6 +34,7 @@ Also here: `Optimizer` (ask/tell: suggest, update, is_complete) and
 from __future__ import annotations
 
 import gc
+import inspect
 import math
 import os
 import sys
@@ -43,13 +44,14 @@ from typing import (Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Op
                     Sequence, Tuple, Union)
 
 from . import _core
-from ._core import SweepError, StoreError, TaskFailed, Infeasible
+from ._core import SweepError, StoreError, TaskFailed, Infeasible, Pruned
 
 __version__ = _core.version
 __all__ = [
     "Space", "Int", "Float", "Choice", "Cat", "sweep", "resume", "Study",
     "Optimizer", "ParallelOptimizer", "algorithms", "task", "Task",
-    "SweepError", "StoreError", "TaskFailed", "Infeasible", "mpi_rank",
+    "SweepError", "StoreError", "TaskFailed", "Infeasible", "Pruned", "report_step",
+    "mpi_rank",
 ]
 
 # ---------------------------------------------------------------- the space
@@ -660,7 +662,8 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
           mpi_driver_workers: int = 0,
           constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None,
           objectives: Optional[Mapping[str, str]] = None,
-          hv_ref: Optional[Sequence[float]] = None
+          hv_ref: Optional[Sequence[float]] = None,
+          prune: Optional[str] = None
           ) -> Optional[Study]:
     """Sweeps objective over space; returns the Study.
 
@@ -681,6 +684,15 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
                 order (2 to 4; "value" or a name in metrics): genetic runs
                 NSGA-II, bayes ParEGO (cmaes refuses them); the Study then
                 has pareto_front and hypervolume
+    prune       stop evaluations that fall behind, from the values they
+                report (ringsweep.report_step(step, value), or a `report`
+                parameter of the objective): "median" (Optuna's
+                MedianPruner: "median,startup=5,warmup=0") or "asha"
+                (successive halving: "asha,min=1,eta=4"); "steps=N" says
+                how many values each evaluation reports (required here:
+                "median,steps=20").  Status pruned, not a failure; the
+                same results for any n_jobs (decided only from earlier
+                results, window apart)
     hv_ref      the hypervolume's reference point, one number per
                 objective in its own units (default: the worst of each)
     algo        grid (every point; each parameter needs a step), random,
@@ -765,6 +777,11 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
     })
     options.update(_constraints(constraints))
     options.update(_objectives(objectives, hv_ref))
+    if prune is not None:
+        if not isinstance(prune, str):
+            raise TypeError(f"prune must be a str ('median', 'asha,eta=3', ...), "
+                            f"not {type(prune).__name__}")
+        options["prune"] = prune
     backend = _choose(backend, "backend", ("local", "mpi"))
     if backend == 1 and not serial and isinstance(n_jobs, int) and n_jobs < 0:
         # mpirun may bind this rank to one core; its workers get the whole
@@ -780,7 +797,8 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
         if backend == 1:
             options["mpi_driver_workers"] = _count(mpi_driver_workers,
                                                    "mpi_driver_workers", 0, optional=False)
-        core = _in_python_words(_core.open_sweep, space.specs(), objective,
+        core = _in_python_words(_core.open_sweep, space.specs(),
+                                _with_report(objective, space.names, pass_dict),
                                 _label(objective), metrics, algo, options, db, results_csv,
                                 as_dict=pass_dict, on_worker_start=_worker_started,
                                 keep_rows=keep_trials)
@@ -826,7 +844,9 @@ def resume(db: str, objective: Callable[..., Any], *, n_jobs: int = -1,
     options.update(_objectives(None, hv_ref))
     options["evals"] = _count(n_evals, "n_evals")
     options["generations"] = _count(generations, "generations")
-    core = _in_python_words(_core.resume_sweep, os.fspath(db), objective, options, results_csv,
+    # A space parameter named report would have been passed as such.
+    core = _in_python_words(_core.resume_sweep, os.fspath(db),
+                            _with_report(objective, (), pass_dict), options, results_csv,
                               as_dict=pass_dict, on_worker_start=_worker_started,
                               keep_rows=keep_trials)
     recorded = core.info()["label"]
@@ -844,6 +864,32 @@ class Task(NamedTuple):
     seq: int
     attempt: int
     worker: int
+
+
+def report_step(step: int, value: float) -> bool:
+    """Reports the objective's value after step `step` (0, 1, ...: a year
+    of a walk-forward backtest, an epoch); True when the sweep's pruner
+    says this evaluation is behind and should stop: return (or raise
+    ringsweep.Pruned) and it is recorded as pruned, its value the last one
+    reported.  Without prune= it records the value and returns False.  An
+    objective with a parameter named `report` is given this function
+    (ringsweep.report, without _step, writes a study's HTML report)."""
+    return _core.report_step(step, value)
+
+
+def _with_report(objective: Callable[..., Any], names: Sequence[str],
+                 pass_dict: bool) -> Callable[..., Any]:
+    """objective, given report= when it has a parameter of that name (and
+    the space, whose names are given, none)."""
+    try:
+        params = inspect.signature(objective).parameters
+    except (TypeError, ValueError):  # a builtin or C function: no signature
+        return objective
+    if "report" not in params or "report" in names:
+        return objective
+    if pass_dict:
+        return lambda p: objective(p, report=report_step)
+    return lambda **kw: objective(**kw, report=report_step)
 
 
 def task() -> Task:

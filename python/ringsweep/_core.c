@@ -43,6 +43,7 @@ static PyObject *SweepError;	/* ringsweep.SweepError (RuntimeError) */
 static PyObject *StoreError;	/* ... the results store failed */
 static PyObject *TaskFailed;	/* ... on_error="fail" stopped the sweep */
 static PyObject *Infeasible;	/* ... raised by an objective: status infeasible */
+static PyObject *Pruned;	/* ... raised by an objective told to stop */
 
 /* ------------------------------------------------------- values, typed */
 
@@ -455,6 +456,12 @@ py_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
 		if (PyErr_ExceptionMatches(Infeasible)) {
 			PyErr_Clear();
 			rc = RSW_EVAL_INFEASIBLE;
+			goto out;
+		}
+		/* ringsweep.Pruned: it stopped as report() asked. */
+		if (PyErr_ExceptionMatches(Pruned)) {
+			PyErr_Clear();
+			rc = RSW_EVAL_PRUNED;
 			goto out;
 		}
 		take_exception(out);
@@ -945,6 +952,25 @@ opt_hv_ref(PyObject *opts, rsw_sweep_config *c)
 	return 0;
 }
 
+/* "prune": the policy, in the library's (the command's) words. */
+static int
+opt_prune(PyObject *opts, rsw_prune_policy *p)
+{
+	char err[256];
+	const char *s;
+	PyObject *o;
+
+	if (!opt_get(opts, "prune", &o))
+		return 0;
+	if ((s = PyUnicode_AsUTF8(o)) == NULL)
+		return -1;
+	if (rsw_prune_parse(s, p, err, sizeof err) != 0) {
+		PyErr_Format(PyExc_ValueError, "%s", strncmp(err, "--", 2) == 0 ? err + 2 : err);
+		return -1;
+	}
+	return 0;
+}
+
 /* The execution settings (what may change on resume). */
 static int
 exec_options(rsw_sweep_config *c, PyObject *opts)
@@ -973,7 +999,7 @@ sweep_options(rsw_sweep_config *c, PyObject *opts)
 	    opt_u64(opts, "generations", &c->algo_opts.generations) ||
 	    opt_u32(opts, "init", &c->algo_opts.init) ||
 	    opt_u64(opts, "minimize", &minimize) ||
-	    opt_objectives(opts, c) ||
+	    opt_objectives(opts, c) || opt_prune(opts, &c->prune) ||
 	    opt_u32(opts, "window", &c->window) ||
 	    opt_double(opts, "timeout", &c->engine.timeout_s) ||
 	    opt_u32(opts, "attempts", &c->engine.max_attempts) ||
@@ -1917,6 +1943,27 @@ task(PyObject *mod, PyObject *unused)
 			     current_task.attempt, current_task.worker);
 }
 
+/* report_step(step, value) -> True when the evaluation should stop. */
+static PyObject *
+report_step(PyObject *mod, PyObject *args)
+{
+	unsigned long long step;
+	double value;
+
+	if (!PyArg_ParseTuple(args, "Kd", &step, &value))
+		return NULL;
+	if (!in_task) {
+		PyErr_SetString(PyExc_RuntimeError, "ringsweep.report_step() is for the "
+				"objective, while it evaluates a task");
+		return NULL;
+	}
+	if (step > UINT32_MAX) {
+		PyErr_SetString(PyExc_ValueError, "report: step is too large");
+		return NULL;
+	}
+	return PyBool_FromLong(rsw_task_report(&current_task, (uint32_t)step, value));
+}
+
 /* check_specs(specs) -> the specs as the library reads them back. */
 static PyObject *
 check_specs(PyObject *mod, PyObject *specs)
@@ -1958,6 +2005,8 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, "Opens a stored sweep to continue it." },
 	{ "task", task, METH_NOARGS,
 	  "(seq, attempt, worker) of the evaluation in progress." },
+	{ "report_step", report_step, METH_VARARGS,
+	  "report_step(step, value) -> True when a pruner says: stop." },
 	{ "check_specs", check_specs, METH_O,
 	  "Parses parameter specs; ValueError naming a bad one." },
 	{ "algorithms", algorithms, METH_NOARGS,
@@ -2000,8 +2049,14 @@ PyInit__core(void)
 		"Raised by an objective for a point that has no meaning: the "
 		"evaluation's status is infeasible, not a failure, never retried.",
 		NULL, NULL);
+	Pruned = PyErr_NewExceptionWithDoc(
+		"ringsweep.Pruned",
+		"Raised by an objective that ringsweep.report() told to stop: "
+		"the evaluation's status is pruned, its value the last one "
+		"reported; not a failure, never retried.", NULL, NULL);
 	if (SweepError == NULL || StoreError == NULL || TaskFailed == NULL ||
-	    Infeasible == NULL ||
+	    Infeasible == NULL || Pruned == NULL ||
+	    PyModule_AddObjectRef(m, "Pruned", Pruned) < 0 ||
 	    PyModule_AddObjectRef(m, "Infeasible", Infeasible) < 0 ||
 	    PyModule_AddObjectRef(m, "SweepError", SweepError) < 0 ||
 	    PyModule_AddObjectRef(m, "StoreError", StoreError) < 0 ||

@@ -111,7 +111,7 @@ struct report {
 	json_t *best_by;	/* its rows */
 	uint64_t best_by_total;
 	struct worker_stat *w;
-	size_t nw, capw;
+	size_t nw, capw, wlast;
 };
 
 static int
@@ -165,6 +165,9 @@ axis_build(struct report *r, sqlite3 *db, int p, uint32_t bins, struct axis *a)
 	if (r->pcat[p]) {
 		/* Labels in the order they first appear: the space's order
 		 * for a category swept whole. */
+		/* Labels cannot be binned: all of them (a category has at
+		 * most RSW_MAX_CATEGORIES; a foreign store's column is cut). */
+		bins = RSW_REPORT_BINS_MAX;
 		a->kind = AXIS_CAT;
 		a->label = calloc(bins, sizeof *a->label);
 		snprintf(sql, sizeof sql, "SELECT %s FROM results WHERE %s IS NOT NULL "
@@ -233,6 +236,31 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Bin i's bounds: it holds lo <= v <= hi (exact, integer), or lo <= v < hi
+ * (linear, log; the last bin closed). */
+static void
+axis_bounds(const struct axis *a, uint32_t i, double *lo, double *hi)
+{
+	switch (a->kind) {
+	case AXIS_EXACT:
+		*lo = *hi = a->value[i];
+		break;
+	case AXIS_INT:
+		*lo = a->min + i * a->width;
+		*hi = fmin(*lo + a->width - 1, a->max);
+		break;
+	case AXIS_LOG:
+		*lo = exp(log(a->min) + (log(a->max) - log(a->min)) * i / a->n);
+		*hi = i + 1 == a->n ? a->max :
+				      exp(log(a->min) + (log(a->max) - log(a->min)) *
+							       (i + 1) / a->n);
+		break;
+	default:
+		*lo = a->min + (a->max - a->min) * i / a->n;
+		*hi = i + 1 == a->n ? a->max : a->min + (a->max - a->min) * (i + 1) / a->n;
+	}
+}
+
 /* The bin of the current row's value of a's parameter (column col of
  * s), or -1 (NULL, or not among the bins). */
 static long
@@ -271,33 +299,18 @@ axis_bin(const struct axis *a, sqlite3_stmt *s, int col)
 		i = (long)floor((v - lo) / (hi - lo) * a->n);
 		if (i == (long)a->n)
 			i--; /* the last bin is closed */
+		v = sqlite3_column_double(s, col);
+		/* The bounds the page states decide, not the rounding of the
+		 * division above: a value on a boundary goes where they say. */
+		if (i >= 0 && i < (long)a->n) {
+			axis_bounds(a, (uint32_t)i, &lo, &hi);
+			if (v < lo && i > 0)
+				i--;
+			else if (v >= hi && i + 1 < (long)a->n)
+				i++;
+		}
 	}
 	return i >= 0 && i < (long)a->n ? i : -1;
-}
-
-/* Bin i's bounds: it holds lo <= v <= hi (exact, integer), or lo <= v < hi
- * (linear, log; the last bin closed). */
-static void
-axis_bounds(const struct axis *a, uint32_t i, double *lo, double *hi)
-{
-	switch (a->kind) {
-	case AXIS_EXACT:
-		*lo = *hi = a->value[i];
-		break;
-	case AXIS_INT:
-		*lo = a->min + i * a->width;
-		*hi = fmin(*lo + a->width - 1, a->max);
-		break;
-	case AXIS_LOG:
-		*lo = exp(log(a->min) + (log(a->max) - log(a->min)) * i / a->n);
-		*hi = i + 1 == a->n ? a->max :
-				      exp(log(a->min) + (log(a->max) - log(a->min)) *
-							       (i + 1) / a->n);
-		break;
-	default:
-		*lo = a->min + (a->max - a->min) * i / a->n;
-		*hi = i + 1 == a->n ? a->max : a->min + (a->max - a->min) * (i + 1) / a->n;
-	}
 }
 
 /* Bin i as a person reads it: "DAX", "12", "12-15", "0.25-0.5". */
@@ -496,9 +509,14 @@ worker_add(struct report *r, long long worker, const char *status, int ok,
 {
 	struct worker_stat *w = NULL;
 
-	for (size_t i = 0; i < r->nw; i++)
-		if (r->w[i].worker == worker)
+	/* Rows of one worker often come in runs: look where the last was. */
+	if (r->wlast < r->nw && r->w[r->wlast].worker == worker)
+		w = &r->w[r->wlast];
+	for (size_t i = 0; w == NULL && i < r->nw; i++)
+		if (r->w[i].worker == worker) {
 			w = &r->w[i];
+			r->wlast = i;
+		}
 	if (w == NULL) {
 		size_t at = r->nw;
 
@@ -1251,17 +1269,23 @@ plot_axes(const struct plot *p, const char *xtitle, const char *ytitle, int xtic
 
 	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 		"class=\"frame\"/>\n", p->left, p->top, p->w, p->h);
-	for (double t = ceil(p->y0 / step) * step; t <= p->y1 + step * 1e-9; t += step) {
+	/* At most a dozen ticks: a step below the values' resolution (1e16
+	 * to 1e16 + 2) would never advance t. */
+	for (int k = 0; k < 12; k++) {
+		double t = (ceil(p->y0 / step) + k) * step;
 		double y = plot_y(p, t);
 
+		if (!(t <= p->y1 + step * 1e-9))
+			break;
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
 			"class=\"grid\"/><text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
 			"text-anchor=\"end\">%g</text>\n", p->left, p->left + p->w, y, y,
 			p->left - 4, y + 4, fabs(t) < step * 1e-9 ? 0.0 : t);
 	}
 	if (xticks && p->xlog) {
-		for (double d = pow(10, floor(log10(p->x0))); d <= p->x1 * 1.000001; d *= 10)
-			for (int m = 1; m < 10; m += m == 1 ? 1 : 3) {
+		for (double d = pow(10, floor(log10(p->x0))); d <= p->x1 * 1.000001 &&
+		     d < p->x0 * 1e30; d *= 10)
+			for (int m = 1; m < 10; m = m == 1 ? 2 : m == 2 ? 5 : 10) {
 				double x = d * m;
 
 				if (x < p->x0 * 0.999999 || x > p->x1 * 1.000001)
@@ -1273,10 +1297,15 @@ plot_axes(const struct plot *p, const char *xtitle, const char *ytitle, int xtic
 	} else if (xticks) {
 		double xs = nice_step(p->x1 - p->x0, 6);
 
-		for (double t = ceil(p->x0 / xs) * xs; t <= p->x1 + xs * 1e-9; t += xs)
+		for (int k = 0; k < 12; k++) {
+			double t = (ceil(p->x0 / xs) + k) * xs;
+
+			if (!(t <= p->x1 + xs * 1e-9))
+				break;
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
 				"text-anchor=\"middle\">%g</text>\n", plot_x(p, t),
 				p->top + p->h + 14, fabs(t) < xs * 1e-9 ? 0.0 : t);
+		}
 	}
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"title\" text-anchor=\"middle\">",
 		p->left + p->w / 2, p->top + p->h + 32);
@@ -1630,9 +1659,9 @@ section_heatmap(FILE *f, const struct report *r)
 	double w = 700, h = 460, left = 110, top = 14;
 
 	fputs("<section id=\"heatmap\"><h2>Value over two parameters</h2>\n", f);
-	if (r->hcell == NULL) {
+	if (r->hcell == NULL || r->rows == 0) {
 		fputs("<p>", f);
-		html(f, r->no_heatmap);
+		html(f, r->rows == 0 ? "No evaluation yet." : r->no_heatmap);
 		fputs("</p></section>\n", f);
 		return;
 	}
@@ -2017,12 +2046,23 @@ rsw_report_write(const char *store_path, const rsw_report_options *opt,
 		rsw_report_options_init(&defaults);
 		opt = &defaults;
 	}
-	/* The rename would replace the store with its own report. */
-	if (stat(store_path, &a) == 0 && stat(out_path, &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-		snprintf(err, errlen, "'%s': the report would overwrite its own store",
-			 out_path);
+	if (strlen(out_path) > 4096) {
+		snprintf(err, errlen, "report: the output path is too long");
 		return RSW_EINVAL;
+	}
+	/* The rename would replace the store (or a running sweep's WAL)
+	 * with its own report. */
+	for (int k = 0; k < 3; k++) {
+		char side[4200];
+
+		snprintf(side, sizeof side, "%s%s", store_path,
+			 k == 0 ? "" : k == 1 ? "-wal" : "-shm");
+		if (stat(side, &a) == 0 && stat(out_path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			snprintf(err, errlen, "'%s': the report would overwrite its "
+				 "own store", out_path);
+			return RSW_EINVAL;
+		}
 	}
 	/* Read everything first: bad input leaves no file behind. */
 	rc = check_options(opt, err, errlen);

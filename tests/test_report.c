@@ -600,3 +600,41 @@ Test(report, help_documents_every_option, .timeout = 30, .init = make_test_dir)
 		cr_assert_not_null(strstr(text, *o), "help lacks %s", *o);
 	free(text);
 }
+
+/* A log-scaled parameter is binned in log space (each bin's rows by the
+ * rule the page states); a store with no row yet still makes a page. */
+Test(report, log_bins_and_a_store_without_rows, .timeout = 60, .init = make_test_dir)
+{
+	const char *run[] = { "run", "--objective", "sphere", "--param", "lr=log:0.0001:0.1",
+			      "--param", "k=int:-3:3", "--algo", "random", "--evals", "300",
+			      "-q", "--db", in_test_dir("l.db"), NULL };
+	json_t *data, *hm, *m;
+	sqlite3 *h;
+	char *page;
+
+	cr_assert_eq(run_cli(run, NULL, NULL), 0);
+	report(in_test_dir("l.db"), in_test_dir("l.html"), NULL);
+	data = page_data(in_test_dir("l.html"), NULL);
+	h = open_ro(in_test_dir("l.db"));
+	hm = json_object_get(data, "heatmap");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(hm, "x"),
+							   "kind")), "log");
+	assert_cells(h, hm, json_object_get(hm, "cells"), "", 0,
+		     (uint64_t)sql_number(h, "SELECT count(*) FROM results"));
+	m = json_array_get(json_object_get(data, "marginals"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(m, "axis"),
+							   "kind")), "log");
+	sqlite3_close(h);
+	json_decref(data);
+
+	cut_store(in_test_dir("l.db"), 0);
+	report(in_test_dir("l.db"), in_test_dir("empty.html"), NULL);
+	data = page_data(in_test_dir("empty.html"), &page);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(data, "study"),
+							"rows")), 0);
+	cr_assert_eq(json_object_size(json_object_get(data, "status")), 0);
+	cr_assert(json_is_null(json_object_get(data, "best")));
+	cr_assert_not_null(strstr(page, "No evaluation yet."));
+	free(page);
+	json_decref(data);
+}

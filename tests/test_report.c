@@ -433,6 +433,7 @@ Test(report, a_running_sweeps_store_is_one_snapshot, .timeout = 120,
 	json_t *data, *st, *v;
 	const char *k;
 	uint64_t sum = 0, rows;
+	size_t i;
 	pid_t driver;
 	int status;
 	char *page;
@@ -461,6 +462,12 @@ Test(report, a_running_sweeps_store_is_one_snapshot, .timeout = 120,
 	json_object_foreach(st, k, v)
 		sum += (uint64_t)json_integer_value(v);
 	cr_assert_eq(sum, rows, "the counts are of another moment than the rows");
+	/* The heatmap's axes were read from the same snapshot: every row
+	 * read falls in a cell. */
+	sum = 0;
+	json_array_foreach(json_object_get(json_object_get(data, "heatmap"), "cells"), i, v)
+		sum += (uint64_t)json_integer_value(json_array_get(v, 4));
+	cr_assert_eq(sum, rows, "rows outside the heatmap's axes");
 	cr_assert_leq(json_integer_value(json_object_get(json_object_get(data, "best"), "seq")),
 		      (json_int_t)rows - 1);
 	free(page);
@@ -637,4 +644,41 @@ Test(report, log_bins_and_a_store_without_rows, .timeout = 60, .init = make_test
 	cr_assert_not_null(strstr(page, "No evaluation yet."));
 	free(page);
 	json_decref(data);
+}
+
+/* The library's own entry points, as an embedding program calls them: to
+ * a stream (nothing written to it when the store cannot be read), and to
+ * a path with the default options. */
+Test(report, the_library_writes_to_a_stream_or_a_path, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *run[] = { "run", "--param", "x=int:0:9", "--param", "y=int:0:3", "-q",
+			      "--db", in_test_dir("g.db"), NULL };
+	rsw_report_options o;
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cr_assert_eq(run_cli(run, NULL, NULL), 0);
+	f = open_memstream(&text, &len);
+	cr_assert_eq(rsw_report_fwrite(in_test_dir("missing.db"), NULL, f, err, sizeof err),
+		     RSW_EINVAL);
+	fflush(f);
+	cr_assert_eq(len, 0, "written to the stream on bad input");
+	cr_assert_not_null(strstr(err, "missing.db"), "%s", err);
+	rsw_report_options_init(&o);
+	o.y = "x";
+	cr_assert_eq(rsw_report_fwrite(in_test_dir("g.db"), &o, f, err, sizeof err), 0, "%s",
+		     err);
+	fclose(f);
+	cr_assert_not_null(strstr(text, DATA_OPEN));
+	cr_assert_not_null(strstr(text, "</html>"));
+	free(text);
+	cr_assert_eq(rsw_report_write(in_test_dir("g.db"), NULL, in_test_dir("g.html"), err,
+				      sizeof err), 0, "%s", err);
+	json_decref(page_data(in_test_dir("g.html"), NULL));
+	o.bins = RSW_REPORT_BINS_MAX + 1;
+	cr_assert_eq(rsw_report_write(in_test_dir("g.db"), &o, in_test_dir("h.html"), err,
+				      sizeof err), RSW_EINVAL);
+	cr_assert_not_null(strstr(err, "--bins"), "%s", err);
 }

@@ -175,10 +175,12 @@ axis_build(struct report *r, sqlite3 *db, int p, uint32_t bins, struct axis *a)
 		if (a->label == NULL ||
 		    sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
 			goto out;
-		while (sqlite3_step(s) == SQLITE_ROW && a->n < bins)
-			if ((a->label[a->n++] = strdup((const char *)
-				     sqlite3_column_text(s, 0))) == NULL)
+		while (sqlite3_step(s) == SQLITE_ROW && a->n < bins) {
+			const char *t = (const char *)sqlite3_column_text(s, 0);
+
+			if (t != NULL && (a->label[a->n++] = strdup(t)) == NULL)
 				goto out;
+		}
 		rc = 0;
 		goto out;
 	}
@@ -843,8 +845,10 @@ gather(struct report *r, const char *path, const rsw_report_options *o, char *er
 			goto sqlfail;
 		r->nslices = 1;
 		/* Small heatmaps per value of the group (per security), when
-		 * it is neither axis and has few values. */
-		if (r->group >= 0 && r->group != x && r->group != y) {
+		 * it is neither axis and has few values; at 250 pixels wide
+		 * more than 100 x 100 cells would not show. */
+		if (r->group >= 0 && r->group != x && r->group != y &&
+		    r->hx.n * r->hy.n <= 10000) {
 			if (axis_build(r, db, r->group, SLICES_MAX + 1, &r->hg) != 0)
 				goto sqlfail;
 			if ((r->hg.kind == AXIS_CAT || r->hg.kind == AXIS_EXACT) &&

@@ -348,8 +348,9 @@ def _exec_options(n_jobs: Any, serial: bool, idle: str, pin: bool, nice: int,
 
 # The library words its refusals as the command's options; here they name
 # the Python arguments instead.
-_WORDS = [("--x and --y", "x and y"), ("--x '", "x='"), ("--y '", "y='"),
-          ("--best-by '", "best_by='"), ("--bins", "bins"), ("--evals N", "n_evals=N"), ("--evals", "n_evals"), ("--algo ", "algo="),
+_WORDS = [("--evals N", "n_evals=N"), ("--evals", "n_evals"), ("--algo ", "algo="),
+          ("--x and --y", "x and y"), ("--x '", "x='"), ("--y '", "y='"),
+          ("--best-by '", "best_by='"), ("--bins", "bins"),
           ("--db ", "db "), ("--window", "window"), ("--population", "population"),
           ("--generations", "generations"), ("--init", "init"),
           ("--results ", "results_csv "), ("--metrics", "metrics"),

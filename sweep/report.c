@@ -1456,8 +1456,8 @@ section_study(FILE *f, const struct report *r)
 	fputs("<dt>Store</dt><dd><code>", f);
 	html(f, r->path);
 	fputs("</code>", f);
-	for (const char *k = "started"; k != NULL; k = strcmp(k, "started") == 0 ?
-						       "finished" : NULL) {
+	for (int i = 0; i < 2; i++) {
+		const char *k = i == 0 ? "started" : "finished";
 		const char *v = json_string_value(json_object_get(r->meta, k));
 
 		if (v != NULL) {

@@ -434,7 +434,8 @@ Test(report, a_running_sweeps_store_is_one_snapshot, .timeout = 120,
 	const char *k;
 	uint64_t sum = 0, rows;
 	size_t i;
-	pid_t driver;
+	pid_t driver, sup = 0, worker = 0;
+	char arena[256];
 	int status;
 	char *page;
 
@@ -473,8 +474,14 @@ Test(report, a_running_sweeps_store_is_one_snapshot, .timeout = 120,
 	free(page);
 	json_decref(data);
 
+	/* The supervisor and the worker were forked holding the store's
+	 * descriptors (its writer lock's among them): the sweep is gone once
+	 * they are, which the pidfds say. */
+	cr_assert_eq(find_sweep_of(driver, arena, sizeof arena, &sup, &worker, 1), 0);
 	kill(driver, SIGKILL);
 	cr_assert_eq(waitpid(driver, &status, 0), driver);
+	cr_assert_geq(wait_exit_ms(sup, 10000), 0, "the supervisor outlived its driver");
+	cr_assert_geq(wait_exit_ms(worker, 10000), 0, "the worker outlived its supervisor");
 	rsw_arena_reap_stale();
 	report(in_test_dir("live.db"), in_test_dir("dead.html"), NULL);
 	data = page_data(in_test_dir("dead.html"), &page);

@@ -159,6 +159,26 @@ int rsw__prune_algorithm(rsw_algorithm **out, rsw_algorithm *inner, int own_inne
 			 const rsw_prune_policy *p,
 			 const struct rsw__prune_objective *po);
 
+/* The store as the report reads it (store.c). */
+struct sqlite3;
+struct sqlite3_stmt;
+struct sqlite3 *rsw__store_db(rsw_store *st);
+/* The ORDER BY terms that put the best row first, by the sweep's
+ * direction (failed rows, whose value is NULL, last; then by seq). */
+const char *rsw__store_best_first(const rsw_store *st);
+/* A statement selecting the consolidated table over parameter `group`:
+ * each of its values' best row, in the order the values first appear
+ * (what `export --best-by` writes).  0, or RSW_EINVAL naming `group`. */
+int rsw__store_best_by(rsw_store *st, const char *group,
+		       struct sqlite3_stmt **out, char *err, size_t errlen);
+/* The statement's current row as a JSON object: column name -> number,
+ * string or null. */
+struct json_t *rsw__store_row_json(struct sqlite3_stmt *s);
+/* Whether a process holds the writer lock of the store at path (a sweep
+ * writing it now).  Call it while no connection of this process has the
+ * file open: closing the descriptor it uses would drop that connection's
+ * POSIX locks. */
+int rsw__store_writer_alive(const char *path);
 
 struct rsw__progress_snap; /* commit.c: what rsw_sweep_progress_get reads */
 

@@ -622,6 +622,26 @@ rsw_store_bind_space(rsw_store *st, const rsw_space *space)
 	return 0;
 }
 
+struct sqlite3 *
+rsw__store_db(rsw_store *st)
+{
+	return st->db;
+}
+
+int
+rsw__store_writer_alive(const char *path)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = WRITER_LOCK_BYTE, .l_len = 1 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return 0;
+	rc = fcntl(fd, F_OFD_GETLK, &fl);
+	close(fd);
+	return rc == 0 && fl.l_type != F_UNLCK;
+}
+
 const char *
 rsw_store_meta(const rsw_store *st, const char *key)
 {
@@ -1080,6 +1100,16 @@ column_json(sqlite3_stmt *s, int i)
 	}
 }
 
+json_t *
+rsw__store_row_json(struct sqlite3_stmt *s)
+{
+	json_t *row = json_object();
+
+	for (int i = 0; row != NULL && i < sqlite3_column_count(s); i++)
+		json_object_set_new(row, sqlite3_column_name(s, i), column_json(s, i));
+	return row;
+}
+
 static void
 column_csv(FILE *out, sqlite3_stmt *s, int i)
 {
@@ -1098,20 +1128,14 @@ column_csv(FILE *out, sqlite3_stmt *s, int i)
 	}
 }
 
-/* Writes what `sql` selects from st's results as CSV or JSON (see
- * rsw_store_export).  0, or RSW_EINVAL with a sentence. */
+/* Writes the rows statement s selects from st's results as CSV or JSON
+ * (see rsw_store_export), and finalizes s.  0. */
 static int
-export_rows(rsw_store *st, const char *path, const char *sql, int format,
-	    FILE *out, char *err, size_t errlen)
+export_rows(rsw_store *st, sqlite3_stmt *s, int format, FILE *out)
 {
-	sqlite3_stmt *s;
 	json_t *root = NULL, *rows = NULL, *meta = NULL;
 	int ncol;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(st->db));
-		return RSW_EINVAL;
-	}
 	ncol = sqlite3_column_count(s);
 	if (format == RSW_EXPORT_CSV) {
 		for (int i = 0; i < ncol; i++) {
@@ -1139,12 +1163,7 @@ export_rows(rsw_store *st, const char *path, const char *sql, int format,
 			}
 			fputc('\n', out);
 		} else {
-			json_t *row = json_object();
-
-			for (int i = 0; i < ncol; i++)
-				json_object_set_new(row, sqlite3_column_name(s, i),
-						    column_json(s, i));
-			json_array_append_new(rows, row);
+			json_array_append_new(rows, rsw__store_row_json(s));
 		}
 	}
 	sqlite3_finalize(s);
@@ -1157,9 +1176,8 @@ export_rows(rsw_store *st, const char *path, const char *sql, int format,
 	return 0;
 }
 
-/* " ORDER BY" of the best first, by the sweep's direction. */
-static const char *
-best_first(const rsw_store *st)
+const char *
+rsw__store_best_first(const rsw_store *st)
 {
 	const char *dir = rsw_store_meta(st, "direction");
 
@@ -1173,6 +1191,7 @@ rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 {
 	char sql[256];
 	rsw_store *st;
+	sqlite3_stmt *s;
 	int rc;
 
 	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
@@ -1183,39 +1202,35 @@ rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 	if (rc != 0)
 		return rc;
 	snprintf(sql, sizeof sql, "SELECT * FROM results ORDER BY %s",
-		 sort_by_value || top > 0 ? best_first(st) : "seq");
+		 sort_by_value || top > 0 ? rsw__store_best_first(st) : "seq");
 	if (top > 0)
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %llu",
 			 (unsigned long long)top);
-	rc = export_rows(st, path, sql, format, out, err, errlen);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(st->db));
+		store_free(st);
+		return RSW_EINVAL;
+	}
+	rc = export_rows(st, s, format, out);
 	store_free(st);
 	return rc;
 }
 
 int
-rsw_store_export_best_by(const char *path, const char *group, int format,
-			 FILE *out, char *err, size_t errlen)
+rsw__store_best_by(rsw_store *st, const char *group, struct sqlite3_stmt **out,
+		   char *err, size_t errlen)
 {
 	char sql[1024], quoted[2 * RSW_PARAM_NAME_MAX + 3];
 	size_t q = 0;
-	rsw_store *st;
-	int rc, is_param = 0;
+	int is_param = 0;
 
-	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL ||
-	    group == NULL || strlen(group) >= RSW_PARAM_NAME_MAX) {
-		snprintf(err, errlen, "export: invalid arguments");
-		return RSW_EINVAL;
-	}
-	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
-	if (rc != 0)
-		return rc;
+	*out = NULL;
 	/* A parameter of the sweep: one of the columns after seq. */
-	for (uint32_t i = 0; i < st->nparams; i++)
+	for (uint32_t i = 0; i < st->nparams && st->cursor != NULL; i++)
 		is_param |= strcmp(sqlite3_column_name(st->cursor, (int)i + 1), group) == 0;
-	if (!is_param) {
+	if (!is_param || strlen(group) >= RSW_PARAM_NAME_MAX) {
 		snprintf(err, errlen, "--best-by '%s': not a parameter of the sweep in "
-			 "'%s'", group, path);
-		store_free(st);
+			 "'%s'", group, st->path);
 		return RSW_EINVAL;
 	}
 	/* An SQL identifier: quoted, its quotes doubled. */
@@ -1235,8 +1250,32 @@ rsw_store_export_best_by(const char *path, const char *group, int format,
 		 "(SELECT seq, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s) AS rank, "
 		 "MIN(seq) OVER (PARTITION BY %s) AS first FROM results) WHERE rank = 1) "
 		 "ON r.seq = best ORDER BY first",
-		 quoted, best_first(st), quoted);
-	rc = export_rows(st, path, sql, format, out, err, errlen);
+		 quoted, rsw__store_best_first(st), quoted);
+	if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "'%s': %s", st->path, sqlite3_errmsg(st->db));
+		return RSW_EINVAL;
+	}
+	return 0;
+}
+
+int
+rsw_store_export_best_by(const char *path, const char *group, int format,
+			 FILE *out, char *err, size_t errlen)
+{
+	rsw_store *st;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL ||
+	    group == NULL || strlen(group) >= RSW_PARAM_NAME_MAX) {
+		snprintf(err, errlen, "export: invalid arguments");
+		return RSW_EINVAL;
+	}
+	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
+	if (rc == 0)
+		rc = rsw__store_best_by(st, group, &s, err, errlen);
+	if (rc == 0)
+		rc = export_rows(st, s, format, out);
 	store_free(st);
 	return rc;
 }
@@ -1359,7 +1398,14 @@ rsw_store_export_pareto(const char *path, int format, FILE *out, char *err,
 		}
 		sprintf(in + len, ") ORDER BY %s %s, seq", cols[0],
 			minimize[0] ? "ASC" : "DESC");
-		rc = export_rows(st, path, in, format, out, err, errlen);
+		sqlite3_stmt *rows = NULL;
+
+		if (sqlite3_prepare_v2(st->db, in, -1, &rows, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(st->db));
+			rc = RSW_EINVAL;
+		} else {
+			rc = export_rows(st, rows, format, out);
+		}
 	}
 	if (rc == RSW_ENOMEM)
 		snprintf(err, errlen, "out of memory");

@@ -43,6 +43,7 @@ int rsw_cmd_run(int argc, char **argv);
 int rsw_cmd_worker(int argc, char **argv);
 int rsw_cmd_bench(int argc, char **argv);
 int rsw_cmd_export(int argc, char **argv);
+int rsw_cmd_report(int argc, char **argv);
 int rsw_cmd_top(int argc, char **argv);
 
 #endif

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # tools/fuzz.sh [SECONDS] - the parsers and validators under libFuzzer
 # (clang, with ASan and UBSan): a --param spec, a --space JSON file, a
-# --data CSV, a --cmd command's score line, a results store (export and
-# replay), an arena in /dev/shm.  Each target runs SECONDS (default 20)
-# from its seed corpus in tests/fuzz/corpus/TARGET (copied: what the run
-# finds stays in build-fuzz/corpus/); prints the executions of each; exits
-# non-zero on the first finding (its input is left in build-fuzz/).
+# --data CSV, a --cmd command's score line, a results store (export,
+# report and replay), an arena in /dev/shm.  Each target runs SECONDS
+# (default 20) from its seed corpus in tests/fuzz/corpus/TARGET (copied:
+# what the run finds stays in build-fuzz/corpus/); prints the executions
+# of each; exits non-zero on the first finding (its input is left in
+# build-fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}

@@ -9,6 +9,11 @@ packages=(gcc g++ make cmake pkg-config libck-dev liburcu-dev libjemalloc-dev
           python3 python3-dev python3-pytest python3-numpy python3-pandas
           openmpi-bin libopenmpi-dev clang)
 
+# Installed by default where Debian has them, never fatal: chromium
+# renders `ringsweep report`'s page in its test (skipped, saying so,
+# without it); the build needs none of them.
+wanted=(chromium)
+
 # --optional PKG...: also these (the benchmarks' comparisons), when they
 # can be had; a machine without them still builds and tests.
 optional=()
@@ -39,4 +44,5 @@ install_missing() {
 }
 
 install_missing 1 "${packages[@]}"
+install_missing 0 "${wanted[@]}"
 [ ${#optional[@]} -eq 0 ] || install_missing 0 "${optional[@]}"

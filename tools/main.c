@@ -25,6 +25,7 @@ static const struct command {
 	{ "worker", rsw_cmd_worker, "attach a worker to a running sweep (--arena NAME)" },
 	{ "bench", rsw_cmd_bench, "benchmarks: ipc | scaling | suggest | store" },
 	{ "export", rsw_cmd_export, "a sweep's results store as CSV or JSON" },
+	{ "report", rsw_cmd_report, "a sweep's results store as one HTML page with plots" },
 	{ "top", rsw_cmd_top, "list running sweeps, or watch one's workers" },
 };
 

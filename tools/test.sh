@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tools/test.sh - the README's second command: install what is missing,
 # build with warnings as errors, run every suite via ctest (the Criterion
-# suites, the Python package's pytest suites, the MPI backend's under a real
-# mpirun, the install test).
+# suites, report's among them, the Python package's pytest suites -- with
+# the report rendered by chromium when it is installed --, the MPI
+# backend's under a real mpirun, the install test).
 # RSW_SANITIZE=1 builds and runs it under AddressSanitizer and
 # UndefinedBehaviorSanitizer instead (in build-asan/).
 set -euo pipefail

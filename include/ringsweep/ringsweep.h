@@ -10,6 +10,7 @@
  *   objective.h   the plugin ABI (what a plugin .so exports)
  *   objectives.h  built-ins, and the loader of every kind of objective
  *   store.h       the SQLite results store
+ *   report.h      a store as one self-contained HTML page
  *   sweep.h       a whole campaign: open, run, resume, close
  *   progress.h    its live progress line on stderr
  *   inspect.h     a read-only view of a running sweep (`ringsweep top`)
@@ -28,6 +29,7 @@
 #include "algorithms.h"
 #include "objectives.h"
 #include "store.h"
+#include "report.h"
 #include "sweep.h"
 #include "progress.h"
 #include "inspect.h"

@@ -33,6 +33,7 @@ Also here: `Optimizer` (ask/tell: suggest, update, is_complete) and
 """
 from __future__ import annotations
 
+import errno
 import gc
 import inspect
 import math
@@ -51,7 +52,7 @@ __all__ = [
     "Space", "Int", "Float", "Choice", "Cat", "sweep", "resume", "Study",
     "Optimizer", "ParallelOptimizer", "algorithms", "task", "Task",
     "SweepError", "StoreError", "TaskFailed", "Infeasible", "Pruned", "report_step",
-    "mpi_rank",
+    "mpi_rank", "report",
 ]
 
 # ---------------------------------------------------------------- the space
@@ -379,6 +380,8 @@ def _exec_options(n_jobs: Any, serial: bool, idle: str, pin: bool, nice: int,
 # The library words its refusals as the command's options; here they name
 # the Python arguments instead.
 _WORDS = [("--evals N", "n_evals=N"), ("--evals", "n_evals"), ("--algo ", "algo="),
+          ("--x and --y", "x and y"), ("--x '", "x='"), ("--y '", "y='"),
+          ("--best-by '", "best_by='"), ("--bins", "bins"),
           ("--db ", "db "), ("--window", "window"), ("--population", "population"),
           ("--generations", "generations"), ("--init", "init"),
           ("--results ", "results_csv "), ("--metrics", "metrics"),
@@ -897,6 +900,32 @@ def task() -> Task:
     RuntimeError elsewhere).  For logs named by trial, and for objectives
     that must know a retry from a first attempt."""
     return Task(*_core.task())
+
+
+def report(db: Union[str, "os.PathLike[str]"], path: Union[str, "os.PathLike[str]"],
+           x: Optional[str] = None, y: Optional[str] = None, *,
+           best_by: Optional[str] = None, bins: Optional[int] = None) -> str:
+    """Writes the results store db (a finished sweep's, or one still
+    running: it is read as one snapshot) as one self-contained HTML page at
+    path, and returns path: the study, the best value against evaluations,
+    a heatmap of the value over parameters x and y (default: the first two
+    numeric ones; each cell the best over the others, binned past `bins`
+    cells an axis, 50 by default), the value against each parameter, the
+    best row per value of best_by (default: the first categorical
+    parameter), counts by status and per-worker statistics.  Plots are
+    inline SVG; the data is embedded as JSON (the element with id
+    "rsw-report-data").  The page is written whole or not at all.  A
+    missing store raises FileNotFoundError; a foreign one, or a name that
+    is no parameter, ValueError naming it."""
+    for name, v in (("x", x), ("y", y), ("best_by", best_by)):
+        if v is not None and not isinstance(v, str):
+            raise TypeError(f"{name} must be a parameter's name, not {v!r}")
+    db, path = os.fspath(db), os.fspath(path)
+    if not os.path.exists(db):
+        raise FileNotFoundError(errno.ENOENT, "no such results store", db)
+    _in_python_words(_core.report, db, path, x=x, y=y, best_by=best_by,
+                     bins=_count(bins, "bins") or 0)
+    return path
 
 
 def algorithms() -> Dict[str, str]:

@@ -1988,6 +1988,35 @@ algorithms(PyObject *mod, PyObject *unused)
 	return d;
 }
 
+/* report(store, path, x=None, y=None, best_by=None, bins=0): the store's
+ * HTML report, written atomically (rsw_report_write); the GIL is released
+ * while a large store is read. */
+static PyObject *
+report(PyObject *mod, PyObject *args, PyObject *kw)
+{
+	static char *names[] = { "store", "path", "x", "y", "best_by", "bins", NULL };
+	const char *store, *path;
+	rsw_report_options o;
+	unsigned int bins = 0;
+	char err[1024];
+	int rc;
+
+	rsw_report_options_init(&o);
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|zzzI", names, &store, &path, &o.x,
+					 &o.y, &o.best_by, &bins))
+		return NULL;
+	o.bins = bins;
+	Py_BEGIN_ALLOW_THREADS
+	rc = rsw_report_write(store, &o, path, err, sizeof err);
+	Py_END_ALLOW_THREADS
+	if (rc != 0) {
+		PyErr_SetString(rc == RSW_EINVAL ? PyExc_ValueError :
+				rc == RSW_ENOMEM ? PyExc_MemoryError : PyExc_OSError, err);
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
 #ifdef RSW_HAVE_MPI
 	{ "mpi_init", py_mpi_init, METH_NOARGS,
@@ -2011,6 +2040,8 @@ static PyMethodDef module_methods[] = {
 	  "Parses parameter specs; ValueError naming a bad one." },
 	{ "algorithms", algorithms, METH_NOARGS,
 	  "{name: help} of the registry's algorithms." },
+	{ "report", (PyCFunction)(void (*)(void))report, METH_VARARGS | METH_KEYWORDS,
+	  "Writes a results store's HTML report (ValueError naming bad input)." },
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -1,14 +1,15 @@
 /*
  * tests/fuzz/fuzz_store.c - libFuzzer target: a results store given to
- * `export` or `--resume` (a file anyone may have edited).  Opened read-only
- * and exported, or refused with a message; never a crash.  SQLite reads a
- * real file here (a temporary one), as it would.
+ * `export`, `report` or `--resume` (a file anyone may have edited).  Opened
+ * read-only and exported or reported, or refused with a message; never a
+ * crash.  SQLite reads a real file here (a temporary one), as it would.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ringsweep/report.h"
 #include "ringsweep/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,6 +43,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sink != NULL) {
 		rsw_store_export(path, RSW_EXPORT_CSV, 0, 0, sink, err, sizeof err);
 		rsw_store_export(path, RSW_EXPORT_JSON, 3, 1, sink, err, sizeof err);
+		err[0] = '\0';
+		if (rsw_report_fwrite(path, NULL, sink, err, sizeof err) != 0 &&
+		    err[0] == '\0')
+			abort(); /* a refusal says why */
 		fclose(sink);
 	}
 	rsw_store_remove(path);

@@ -174,6 +174,25 @@ int rsw__store_best_by(rsw_store *st, const char *group,
 /* The statement's current row as a JSON object: column name -> number,
  * string or null. */
 struct json_t *rsw__store_row_json(struct sqlite3_stmt *s);
+/* A multi-objective store's front (store.c): the objectives' names,
+ * their columns (quoted) and directions, every success's vector handed
+ * to `each` (lower is better, seq order; may be NULL), and the front of
+ * them: payload the seq, by the first objective.  0, or RSW_EINVAL (m 0:
+ * not a multi-objective sweep) / RSW_ENOMEM with a sentence; on success
+ * free f->front with rsw_pareto_archive_free. */
+struct rsw__store_front {
+	uint32_t m;
+	char name[RSW_MAX_OBJECTIVES][RSW_PARAM_NAME_MAX];
+	char col[RSW_MAX_OBJECTIVES][2 * RSW_PARAM_NAME_MAX + 3];
+	int minimize[RSW_MAX_OBJECTIVES];
+	double worst[RSW_MAX_OBJECTIVES]; /* lower is better: the default
+					     hypervolume reference */
+	int have_worst;
+	rsw_pareto_archive front;
+};
+int rsw__store_pareto(rsw_store *st, struct rsw__store_front *f,
+		      int (*each)(void *ctx, uint64_t seq, const double *v), void *ctx,
+		      char *err, size_t errlen);
 /* Whether a process holds the writer lock of the store at path (a sweep
  * writing it now).  Call it while no connection of this process has the
  * file open: closing the descriptor it uses would drop that connection's

@@ -112,7 +112,24 @@ struct report {
 	uint64_t best_by_total;
 	struct worker_stat *w;
 	size_t nw, capw, wlast;
+	/* A multi-objective sweep (pm >= 2): its objectives, the first two
+	 * objectives of a sample of the successes (natural units), the
+	 * front's rows (best first by the first objective) and hypervolume
+	 * against the worst of each objective. */
+	uint32_t pm;
+	char pname_obj[RSW_MAX_OBJECTIVES][RSW_PARAM_NAME_MAX];
+	int pmin[RSW_MAX_OBJECTIVES];
+	double *pts;	/* npts x 2 */
+	size_t npts, cappts;
+	uint64_t nsucc;
+	json_t *front;	/* rows, as the store holds them */
+	double *front_obj; /* nfront x pm, natural units */
+	double hv, ref[RSW_MAX_OBJECTIVES];
 };
+
+/* How many successes the Pareto scatter draws, at most (a stride). */
+#define PARETO_POINTS_MAX 4000
+#define PARETO_ROWS_MAX 100	/* front members in its table */
 
 static int
 better(const struct report *r, double a, double b)
@@ -390,6 +407,9 @@ report_free(struct report *r)
 	json_decref(r->desc);
 	json_decref(r->best_row);
 	json_decref(r->best_by);
+	json_decref(r->front);
+	free(r->front_obj);
+	free(r->pts);
 }
 
 /* Names from the sweep table's JSON array at key, strdup'd. */
@@ -767,6 +787,90 @@ meta_object(const rsw_store *st)
 	return o;
 }
 
+/* Every success's first two objectives, natural units (a sample once
+ * there are more than PARETO_POINTS_MAX: every k-th). */
+static int
+pareto_point(void *ctx, uint64_t seq, const double *v)
+{
+	struct report *r = ctx;
+
+	if (r->npts == r->cappts) {
+		size_t cap = r->cappts ? 2 * r->cappts : 1024;
+		double *p = realloc(r->pts, cap * 2 * sizeof *p);
+
+		if (p == NULL)
+			return RSW_ENOMEM;
+		r->pts = p;
+		r->cappts = cap;
+	}
+	r->nsucc++;
+	r->pts[2 * r->npts] = r->pmin[0] ? v[0] : -v[0];
+	r->pts[2 * r->npts + 1] = r->pmin[1] ? v[1] : -v[1];
+	r->npts++;
+	(void)seq;
+	return 0;
+}
+
+static int
+read_pareto(struct report *r, rsw_store *st, char *err, size_t errlen)
+{
+	struct rsw__store_front f;
+	sqlite3_stmt *s = NULL;
+	char *sql;
+	size_t len;
+	int rc;
+
+	/* Directions first: the points come in natural units. */
+	{
+		const json_t *objs = json_object_get(r->desc, "objectives"), *v;
+		size_t i;
+
+		json_array_foreach(objs, i, v)
+			if (i < RSW_MAX_OBJECTIVES)
+				r->pmin[i] = json_is_true(json_object_get(v, "minimize"));
+	}
+	rc = rsw__store_pareto(st, &f, pareto_point, r, err, errlen);
+	if (rc != 0)
+		return f.m == 0 ? 0 : rc; /* not one after all: no section */
+	r->pm = f.m;
+	for (uint32_t k = 0; k < f.m; k++) {
+		snprintf(r->pname_obj[k], sizeof r->pname_obj[k], "%s", f.name[k]);
+		r->ref[k] = f.minimize[k] ? f.worst[k] : -f.worst[k];
+	}
+	r->hv = rsw_hypervolume(f.front.obj, f.front.n, f.m, f.worst);
+	r->front = json_array();
+	r->front_obj = malloc((f.front.n ? f.front.n : 1) * f.m * sizeof(double));
+	sql = malloc((size_t)f.front.n * 24 + 256);
+	if (r->front == NULL || r->front_obj == NULL || sql == NULL) {
+		free(sql);
+		rsw_pareto_archive_free(&f.front);
+		snprintf(err, errlen, "out of memory");
+		return RSW_ENOMEM;
+	}
+	for (uint32_t i = 0; i < f.front.n * f.m; i++)
+		r->front_obj[i] = f.minimize[i % f.m] ? f.front.obj[i] : -f.front.obj[i];
+	len = (size_t)sprintf(sql, "SELECT * FROM results WHERE seq IN (");
+	for (uint32_t i = 0; i < f.front.n; i++) {
+		uint64_t seq;
+
+		memcpy(&seq, &f.front.payload[i * sizeof seq], sizeof seq);
+		len += (size_t)sprintf(sql + len, "%s%llu", i ? "," : "",
+				       (unsigned long long)seq);
+	}
+	sprintf(sql + len, ") ORDER BY %s %s, seq", f.col[0], f.minimize[0] ? "ASC" : "DESC");
+	rsw_pareto_archive_free(&f.front);
+	rc = sqlite3_prepare_v2(rsw__store_db(st), sql, -1, &s, NULL) == SQLITE_OK ?
+		     0 : RSW_EINVAL;
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(r->front, rsw__store_row_json(s));
+	if (rc != 0)
+		snprintf(err, errlen, "'%s': cannot be read: %s", r->path,
+			 sqlite3_errmsg(rsw__store_db(st)));
+	sqlite3_finalize(s);
+	free(sql);
+	return rc;
+}
+
 static int
 gather(struct report *r, const char *path, const rsw_report_options *o, char *err,
        size_t errlen)
@@ -874,6 +978,9 @@ gather(struct report *r, const char *path, const rsw_report_options *o, char *er
 			r->vmin = fmin(r->vmin, r->hcell[i].best);
 			r->vmax = fmax(r->vmax, r->hcell[i].best);
 		}
+	if (json_is_array(json_object_get(r->desc, "objectives")) &&
+	    (rc = read_pareto(r, st, err, errlen)) != 0)
+		goto out;
 	rc = 0;
 	goto out;
 nomem:
@@ -1160,6 +1267,38 @@ names_json(char **names, uint32_t n)
 	return a;
 }
 
+/* The front: objectives, hypervolume and reference, members (seq and
+ * objective values, natural units); null for a single objective. */
+static json_t *
+pareto_json(const struct report *r)
+{
+	json_t *objs = json_array(), *members = json_array(), *ref = json_array();
+
+	if (r->pm < 2) {
+		json_decref(objs);
+		json_decref(members);
+		json_decref(ref);
+		return json_null();
+	}
+	for (uint32_t k = 0; k < r->pm; k++) {
+		json_array_append_new(objs, json_pack("{s:s, s:s}", "name", r->pname_obj[k],
+						      "direction", r->pmin[k] ? "minimize" :
+										"maximize"));
+		json_array_append_new(ref, jnum(r->ref[k]));
+	}
+	for (size_t i = 0; i < json_array_size(r->front); i++) {
+		json_t *v = json_array();
+
+		for (uint32_t k = 0; k < r->pm; k++)
+			json_array_append_new(v, jnum(r->front_obj[i * r->pm + k]));
+		json_array_append_new(members, json_pack("{s:O, s:o}", "seq",
+			json_object_get(json_array_get(r->front, i), "seq"), "objectives", v));
+	}
+	return json_pack("{s:o, s:o, s:o, s:o, s:I}", "objectives", objs,
+			 "hypervolume", jnum(r->hv), "reference", ref, "front", members,
+			 "successes", (json_int_t)r->nsucc);
+}
+
 static json_t *
 data_json(const struct report *r, const char *generated)
 {
@@ -1194,9 +1333,7 @@ data_json(const struct report *r, const char *generated)
 		json_pack("{s:s, s:O, s:I}", "param", r->pname[r->group], "rows",
 			  r->best_by, "total", (json_int_t)r->best_by_total));
 	json_object_set_new(o, "workers", workers_json(r));
-	/* HOOK (multi-objective): the Pareto front goes here; see
-	 * section_pareto(). */
-	json_object_set_new(o, "pareto", json_null());
+	json_object_set_new(o, "pareto", pareto_json(r));
 	return o;
 }
 
@@ -1888,18 +2025,99 @@ section_workers(FILE *f, const struct report *r)
 	      "&micro;s).</p></section>\n", f);
 }
 
-/*
- * HOOK (multi-objective): the Pareto-front section.  A store of a
- * multi-objective sweep is to record its objectives; this is where their
- * front is drawn (and data_json()'s "pareto" where it is given).  Until
- * then the page marks the place and says nothing more.
- */
+/* A multi-objective sweep: every success (a sample) by its first two
+ * objectives, the front over them as a line, and the front's table. */
 static void
 section_pareto(FILE *f, const struct report *r)
 {
-	(void)r;
-	fputs("<!-- rsw-report:pareto (multi-objective front: not recorded by this "
-	      "store) -->\n", f);
+	struct plot p = { f, 80, 16, 620, 380, INFINITY, -INFINITY, INFINITY, -INFINITY, 0 };
+	size_t n = json_array_size(r->front), stride;
+	char xt[RSW_PARAM_NAME_MAX + 16], yt[RSW_PARAM_NAME_MAX + 16];
+
+	if (r->pm < 2) {
+		fputs("<!-- rsw-report:pareto (a single objective: no front) -->\n", f);
+		return;
+	}
+	fprintf(f, "<section id=\"pareto\"><h2>Pareto front</h2>\n<p>%zu of %llu "
+		"successful evaluations are on the front; hypervolume <b>%.6g</b> "
+		"(reference: the worst of each objective,", n,
+		(unsigned long long)r->nsucc, r->hv);
+	for (uint32_t k = 0; k < r->pm; k++) {
+		fputs(k ? ", " : " ", f);
+		html(f, r->pname_obj[k]);
+		fprintf(f, " %.6g", r->ref[k]);
+	}
+	fputs(").</p>\n", f);
+	for (size_t i = 0; i < r->npts; i++) {
+		p.x0 = fmin(p.x0, r->pts[2 * i]);
+		p.x1 = fmax(p.x1, r->pts[2 * i]);
+		p.y0 = fmin(p.y0, r->pts[2 * i + 1]);
+		p.y1 = fmax(p.y1, r->pts[2 * i + 1]);
+	}
+	pad_range(&p.x0, &p.x1, 0.04);
+	pad_range(&p.y0, &p.y1, 0.04);
+	snprintf(xt, sizeof xt, "%s (%s)", r->pname_obj[0], r->pmin[0] ? "min" : "max");
+	snprintf(yt, sizeof yt, "%s (%s)", r->pname_obj[1], r->pmin[1] ? "min" : "max");
+	svg_open(f, 720, 450, "the successful evaluations by their first two "
+		 "objectives, and the Pareto front");
+	plot_axes(&p, xt, yt, 1);
+	stride = r->npts > PARETO_POINTS_MAX ? (r->npts + PARETO_POINTS_MAX - 1) /
+						       PARETO_POINTS_MAX : 1;
+	for (size_t i = 0; i < r->npts; i += stride)
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\" class=\"cloud\"/>\n",
+			plot_x(&p, r->pts[2 * i]), plot_y(&p, r->pts[2 * i + 1]));
+	/* With two objectives, a line through the members, best first. */
+	if (r->pm == 2 && n > 1) {
+		fputs("<path class=\"front\" d=\"", f);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%s%.1f %.1f", i == 0 ? "M" : " L",
+				plot_x(&p, r->front_obj[i * 2]),
+				plot_y(&p, r->front_obj[i * 2 + 1]));
+		fputs("\"/>\n", f);
+	}
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" class=\"member\">"
+			"<title>evaluation ", plot_x(&p, r->front_obj[i * r->pm]),
+			plot_y(&p, r->front_obj[i * r->pm + 1]));
+		json_cell(f, json_object_get(json_array_get(r->front, i), "seq"));
+		fputs("</title></circle>\n", f);
+	}
+	fputs("</svg>\n", f);
+	if (stride > 1)
+		fprintf(f, "<p class=\"note\">Every %zu-th success drawn.</p>\n", stride);
+	fputs("<div class=\"wide\"><table><tr><th>seq</th>", f);
+	for (uint32_t k = 0; k < r->pm; k++) {
+		fputs("<th>", f);
+		html(f, r->pname_obj[k]);
+		fputs("</th>", f);
+	}
+	for (uint32_t k = 0; k < r->np; k++) {
+		fputs("<th>", f);
+		html(f, r->pname[k]);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (size_t i = 0; i < n && i < PARETO_ROWS_MAX; i++) {
+		const json_t *row = json_array_get(r->front, i);
+
+		fputs("<tr><td>", f);
+		json_cell(f, json_object_get(row, "seq"));
+		fputs("</td>", f);
+		for (uint32_t k = 0; k < r->pm; k++)
+			fprintf(f, "<td><b>%.6g</b></td>", r->front_obj[i * r->pm + k]);
+		for (uint32_t k = 0; k < r->np; k++) {
+			fputs("<td>", f);
+			json_cell(f, json_object_get(row, r->pname[k]));
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table></div>\n", f);
+	if (n > PARETO_ROWS_MAX)
+		fprintf(f, "<p class=\"note\">The first %d of %zu members "
+			"(<code>ringsweep export --pareto</code> lists them all).</p>\n",
+			PARETO_ROWS_MAX, n);
+	fputs("</section>\n", f);
 }
 
 static const char page_style[] =
@@ -1923,7 +2141,9 @@ static const char page_style[] =
 	"stroke-width:1.5}.dot{fill:#c0504d}.empty{fill:#fff;stroke:#ccc;"
 	"stroke-width:.5}.unvisited{fill:#ececec}"
 	".key{display:inline-block;width:18px;height:3px;vertical-align:middle}"
-	".key.curve{background:#c0504d}.key.mean{background:#8fa6c8}";
+	".key.curve{background:#c0504d}.key.mean{background:#8fa6c8}"
+	".cloud{fill:#9aa7b8;fill-opacity:.5}.member{fill:#c0504d}"
+	".front{fill:none;stroke:#c0504d;stroke-width:1.5}";
 
 static int
 render(FILE *f, const struct report *r)
@@ -1946,9 +2166,10 @@ render(FILE *f, const struct report *r)
 	fprintf(f, "</code> &middot; written %s by ringsweep %s</p>\n<nav><a href=\"#study\">"
 		"study</a><a href=\"#summary\">best and status</a><a href=\"#progress\">"
 		"progress</a><a href=\"#heatmap\">heatmap</a><a href=\"#params\">"
-		"parameters</a>%s<a href=\"#workers\">workers</a></nav>\n", now,
+		"parameters</a>%s<a href=\"#workers\">workers</a>%s</nav>\n", now,
 		RSW_VERSION_STRING, r->group >= 0 ? "<a href=\"#best-by\">best per value"
-						    "</a>" : "");
+						    "</a>" : "",
+		r->pm >= 2 ? "<a href=\"#pareto\">Pareto front</a>" : "");
 	section_study(f, r);
 	section_summary(f, r);
 	section_curve(f, r);

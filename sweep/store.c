@@ -1284,8 +1284,7 @@ rsw_store_export_best_by(const char *path, const char *group, int format,
  * directions into minimize; how many, 0 when the sweep has fewer than two
  * or its description does not say. */
 static uint32_t
-pareto_columns(rsw_store *st, char cols[][2 * RSW_PARAM_NAME_MAX + 3],
-	       int *minimize)
+pareto_columns(rsw_store *st, struct rsw__store_front *f)
 {
 	json_t *desc = json_loads(rsw_store_meta(st, "sweep") ? rsw_store_meta(st, "sweep") :
 				  "", 0, NULL);
@@ -1312,30 +1311,91 @@ pareto_columns(rsw_store *st, char cols[][2 * RSW_PARAM_NAME_MAX + 3],
 					       json_string_value(json_object_get(objective, "metric")),
 					       metric_names, st->nmetrics);
 
-		if (slot == -2) {
+		if (slot == -2 || strlen(name) >= sizeof f->name[n]) {
 			json_decref(desc);
 			return 0;
 		}
-		cols[n][0] = '\0';
-		append_ident(cols[n], sizeof cols[n], slot < 0 ? "value" : metric_names[slot]);
-		minimize[n++] = json_is_true(json_object_get(v, "minimize"));
+		snprintf(f->name[n], sizeof f->name[n], "%s", name);
+		f->col[n][0] = '\0';
+		append_ident(f->col[n], sizeof f->col[n],
+			     slot < 0 ? "value" : metric_names[slot]);
+		f->minimize[n++] = json_is_true(json_object_get(v, "minimize"));
 	}
 	json_decref(desc);
 	return n;
 }
 
 int
+rsw__store_pareto(rsw_store *st, struct rsw__store_front *f,
+		  int (*each)(void *ctx, uint64_t seq, const double *v), void *ctx,
+		  char *err, size_t errlen)
+{
+	char sql[2048];
+	sqlite3_stmt *s = NULL;
+	size_t len;
+	int rc;
+
+	memset(f, 0, sizeof *f);
+	if ((f->m = pareto_columns(st, f)) == 0) {
+		snprintf(err, errlen, "not a multi-objective sweep (it needs two or "
+			 "more --maximize/--minimize NAME)");
+		return RSW_EINVAL;
+	}
+	len = (size_t)snprintf(sql, sizeof sql, "SELECT seq");
+	for (uint32_t k = 0; k < f->m; k++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, ", %s", f->col[k]);
+	snprintf(sql + len, sizeof sql - len, " FROM results WHERE status = 'ok' "
+		 "ORDER BY seq");
+	rsw_pareto_archive_init(&f->front, f->m, sizeof(uint64_t));
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK ? 0 : RSW_EINVAL;
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		double v[RSW_MAX_OBJECTIVES];
+		uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+		uint32_t k = 0;
+		void *slot;
+
+		for (; k < f->m; k++) {
+			if (sqlite3_column_type(s, (int)k + 1) == SQLITE_NULL)
+				break;
+			v[k] = sqlite3_column_double(s, (int)k + 1);
+			if (!isfinite(v[k]))
+				break;
+			v[k] = f->minimize[k] ? v[k] : -v[k];
+		}
+		if (k < f->m)
+			continue;
+		for (k = 0; k < f->m; k++)
+			if (!f->have_worst || v[k] > f->worst[k])
+				f->worst[k] = v[k];
+		f->have_worst = 1;
+		if (each != NULL && (rc = each(ctx, seq, v)) != 0)
+			break;
+		rc = rsw_pareto_archive_offer(&f->front, v, &slot);
+		if (rc == 1) {
+			memcpy(slot, &seq, sizeof seq);
+			rc = 0;
+		}
+	}
+	if (rc == RSW_EINVAL)
+		snprintf(err, errlen, "'%s': %s", st->path, sqlite3_errmsg(st->db));
+	else if (rc == RSW_ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	sqlite3_finalize(s);
+	if (rc != 0)
+		rsw_pareto_archive_free(&f->front);
+	return rc;
+}
+
+int
 rsw_store_export_pareto(const char *path, int format, FILE *out, char *err,
 			size_t errlen)
 {
-	char cols[RSW_MAX_OBJECTIVES][2 * RSW_PARAM_NAME_MAX + 3], sql[2048];
-	int minimize[RSW_MAX_OBJECTIVES], rc;
-	rsw_pareto_archive front;
-	sqlite3_stmt *s = NULL;
+	struct rsw__store_front f;
+	sqlite3_stmt *rows = NULL;
 	char *in = NULL;
-	size_t len = 0;
+	size_t len;
 	rsw_store *st;
-	uint32_t m;
+	int rc;
 
 	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
 		snprintf(err, errlen, "export: invalid arguments");
@@ -1344,62 +1404,29 @@ rsw_store_export_pareto(const char *path, int format, FILE *out, char *err,
 	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
 	if (rc != 0)
 		return rc;
-	m = pareto_columns(st, cols, minimize);
-	if (m == 0) {
+	rc = rsw__store_pareto(st, &f, NULL, NULL, err, errlen);
+	if (rc == RSW_EINVAL && f.m == 0) {
 		snprintf(err, errlen, "--pareto: '%s' is not a multi-objective sweep "
 			 "(it needs two or more --maximize/--minimize NAME)", path);
 		store_free(st);
-		return RSW_EINVAL;
+		return rc;
 	}
-	len = (size_t)snprintf(sql, sizeof sql, "SELECT seq");
-	for (uint32_t k = 0; k < m; k++)
-		len += (size_t)snprintf(sql + len, sizeof sql - len, ", %s", cols[k]);
-	snprintf(sql + len, sizeof sql - len, " FROM results WHERE status = 'ok' "
-		 "ORDER BY seq");
-	rsw_pareto_archive_init(&front, m, sizeof(uint64_t));
-	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK ? 0 : RSW_EINVAL;
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		double v[RSW_MAX_OBJECTIVES];
-		uint32_t k = 0;
-		void *slot;
-
-		for (; k < m; k++) {
-			if (sqlite3_column_type(s, (int)k + 1) == SQLITE_NULL)
-				break;
-			v[k] = sqlite3_column_double(s, (int)k + 1);
-			if (!isfinite(v[k]))
-				break;
-			v[k] = minimize[k] ? v[k] : -v[k];
-		}
-		if (k < m)
-			continue;
-		rc = rsw_pareto_archive_offer(&front, v, &slot);
-		if (rc == 1) {
-			uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
-
-			memcpy(slot, &seq, sizeof seq);
-			rc = 0;
-		}
-	}
-	if (rc == RSW_EINVAL)
-		snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
 	/* The members by seq, ordered as the front: by the first objective. */
-	if (rc == 0 && (in = malloc((size_t)front.n * 24 + 256)) == NULL)
+	if (rc == 0 && (in = malloc((size_t)f.front.n * 24 + 256)) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		rc = RSW_ENOMEM;
+	}
 	if (rc == 0) {
 		len = (size_t)sprintf(in, "SELECT * FROM results WHERE seq IN (");
-		for (uint32_t i = 0; i < front.n; i++) {
+		for (uint32_t i = 0; i < f.front.n; i++) {
 			uint64_t seq;
 
-			memcpy(&seq, &front.payload[i * sizeof seq], sizeof seq);
+			memcpy(&seq, &f.front.payload[i * sizeof seq], sizeof seq);
 			len += (size_t)sprintf(in + len, "%s%llu", i ? "," : "",
 					       (unsigned long long)seq);
 		}
-		sprintf(in + len, ") ORDER BY %s %s, seq", cols[0],
-			minimize[0] ? "ASC" : "DESC");
-		sqlite3_stmt *rows = NULL;
-
+		sprintf(in + len, ") ORDER BY %s %s, seq", f.col[0],
+			f.minimize[0] ? "ASC" : "DESC");
 		if (sqlite3_prepare_v2(st->db, in, -1, &rows, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "'%s': %s", path, sqlite3_errmsg(st->db));
 			rc = RSW_EINVAL;
@@ -1407,10 +1434,9 @@ rsw_store_export_pareto(const char *path, int format, FILE *out, char *err,
 			rc = export_rows(st, rows, format, out);
 		}
 	}
-	if (rc == RSW_ENOMEM)
-		snprintf(err, errlen, "out of memory");
 	free(in);
-	rsw_pareto_archive_free(&front);
+	if (f.m > 0)
+		rsw_pareto_archive_free(&f.front);
 	store_free(st);
 	return rc;
 }

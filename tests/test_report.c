@@ -689,3 +689,50 @@ Test(report, the_library_writes_to_a_stream_or_a_path, .timeout = 60,
 				      sizeof err), RSW_EINVAL);
 	cr_assert_not_null(strstr(err, "--bins"), "%s", err);
 }
+
+/* A multi-objective study: the page's front is export --pareto's, its
+ * hypervolume the run's own (the same default reference), its points
+ * every success. */
+Test(report, a_multi_objective_page_shows_the_front, .timeout = 120,
+     .init = make_test_dir)
+{
+	const char *run[] = { "run", "--objective", "ma_cross", "--data", DATA, "--column",
+			      "SMI", "--param", "fast=int:2:60", "--param", "slow=int:5:200",
+			      "--constraint", "fast < slow", "--maximize", "sharpe",
+			      "--minimize", "max_drawdown", "--algo", "genetic", "--evals",
+			      "600", "-j", "2", "--json", "--db", in_test_dir("mo.db"), NULL };
+	const char *export[] = { "export", in_test_dir("mo.db"), "--pareto", NULL };
+	json_t *summary, *data, *pareto, *front;
+	char *csv, *line, *save = NULL;
+	size_t i = 0;
+
+	cr_assert_eq(run_cli(run, in_test_dir("run.json"), NULL), 0);
+	summary = json_load_file(in_test_dir("run.json"), 0, NULL);
+	cr_assert_not_null(summary);
+	report(in_test_dir("mo.db"), in_test_dir("mo.html"), NULL);
+	data = page_data(in_test_dir("mo.html"), NULL);
+	pareto = json_object_get(data, "pareto");
+	cr_assert(json_is_object(pareto), "no front in the page");
+	front = json_object_get(pareto, "front");
+	cr_assert_eq(json_integer_value(json_object_get(pareto, "successes")), 600);
+	cr_assert_float_eq(json_real_value(json_object_get(pareto, "hypervolume")),
+			   json_real_value(json_object_get(json_object_get(summary, "pareto"),
+							   "hypervolume")), 1e-12);
+	cr_assert_eq(json_array_size(front),
+		     json_array_size(json_object_get(json_object_get(summary, "pareto"),
+						     "front")));
+	cr_assert_eq(run_cli(export, in_test_dir("front.csv"), NULL), 0);
+	csv = slurp(in_test_dir("front.csv"));
+	strtok_r(csv, "\n", &save); /* the header */
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		const json_t *m = json_array_get(front, i++);
+
+		cr_assert_not_null(m, "the page's front is shorter than the export's");
+		cr_assert_eq(json_integer_value(json_object_get(m, "seq")),
+			     strtoll(line, NULL, 10), "member %zu", i - 1);
+	}
+	cr_assert_eq(i, json_array_size(front));
+	free(csv);
+	json_decref(data);
+	json_decref(summary);
+}

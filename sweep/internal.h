@@ -139,6 +139,11 @@ void rsw__csv_field(FILE *f, const char *text);
 #include "ringsweep/store.h"
 #include "ringsweep/sweep.h"
 
+/* The default window of a pruned sweep (unless the algorithm's is smaller
+ * or a generation): how far tasks may run ahead of what the pruner knows,
+ * so also how many run at once. */
+#define RSW__PRUNE_WINDOW 16
+
 /* prune.c: a sweep's objective as its workers run it under a pruner
  * (reports compared with the thresholds its task carries, the reported
  * values as metrics step_0 ..), and the algorithm that appends those

@@ -163,6 +163,13 @@ setup_window(rsw_sweep *sw, char *err, size_t errlen)
 				     rsw_algo_default_window(sw->algo_info,
 							     &sw->cfg.algo_opts) :
 				     64;
+	/* A pruner learns only from results a window behind: grid's and
+	 * random's 64 (cmaes's 4096) would leave the first tasks unjudged.
+	 * A generation (genetic) stays whole. */
+	if (sw->cfg.window == 0 && sw->cfg.prune.kind != RSW_PRUNE_NONE &&
+	    sw->window > RSW__PRUNE_WINDOW &&
+	    (sw->algo_info == NULL || sw->algo_info->default_window != 0))
+		sw->window = RSW__PRUNE_WINDOW;
 	if (sw->window > max)
 		sw->window = sw->cfg.window != 0 ? sw->window : max;
 	if (sw->window < 1 || sw->window > max) {

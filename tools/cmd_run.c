@@ -278,7 +278,8 @@ static const rsw_opt options[] = {
 		  "warmup=N steps) or asha (successive halving: min=N first "
 		  "rung, eta=N, default 4); steps=N values an evaluation "
 		  "reports (default: what the objective says); status pruned, "
-		  "the same for any -j" },
+		  "the same for any -j (decided from results a --window behind: "
+		  "default 16 then)" },
 	{ "best-by", 0, RSW_OPT_STRING, RSW_OPT_EXEC, "PARAM", F(best_by),
 	  .help = "the summary adds the best evaluation of each category of "
 		  "PARAM (e.g. series: one row per security)" },

@@ -20,6 +20,11 @@
  * signal or unparsable output is a failed task (status error; detail: the
  * exit code, 128 + signal, or 74 = EBADMSG for output that is not a score,
  * explained once per worker on stderr).
+ *
+ * Intermediate values (for --prune): a line `step N VALUE` (N = 0, 1, ...)
+ * is reported as it arrives; when the pruner answers stop, the command's
+ * process group is killed and the task is pruned.  Such lines are not the
+ * score: the score line comes last.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -435,6 +440,29 @@ take_stderr(int fd, struct stderr_tail *t)
 	return 1;
 }
 
+/* Reports the complete `step N VALUE` lines of buf[*from .. n); 1 when
+ * the pruner said stop.  *from moves past the complete lines. */
+static int
+report_steps(const rsw_task_info *task, const char *buf, size_t n, size_t *from)
+{
+	const char *nl;
+
+	while (*from < n && (nl = memchr(buf + *from, '\n', n - *from)) != NULL) {
+		const char *line = buf + *from;
+		unsigned long long step;
+		double value;
+		char tail;
+
+		*from = (size_t)(nl - buf) + 1;
+		if (strncmp(line, "step ", 5) == 0 &&
+		    sscanf(line, "step %llu %lf%c", &step, &value, &tail) == 3 &&
+		    (tail == '\n' || tail == ' ' || tail == '\r') && step <= UINT32_MAX &&
+		    rsw_task_report(task, (uint32_t)step, value))
+			return 1;
+	}
+	return 0;
+}
+
 /* A failed task's message (when the sweep keeps them): why its output is
  * no score, if that is the reason, then the tail of its stderr. */
 static void
@@ -469,8 +497,8 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 	int cut_mid_line = 0;
 	char whybuf[160];
 	const char *why;
-	size_t n = 0;
-	int fds[2], errs[2], status = 0, reaped = 0, rc = 0;
+	size_t n = 0, scanned = 0;
+	int fds[2], errs[2], status = 0, reaped = 0, rc = 0, stopped = 0;
 	struct stderr_tail tail = { .n = 0 };
 	pid_t pid;
 
@@ -569,6 +597,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 			cut_mid_line = buf[OUTPUT_KEEP / 2 - 1] != '\n';
 			memmove(buf, buf + OUTPUT_KEEP / 2, OUTPUT_KEEP / 2);
 			n = OUTPUT_KEEP / 2;
+			scanned = scanned > n ? scanned - n : 0;
 		}
 		r = read(fds[0], buf + n, OUTPUT_KEEP - n);
 		if (r < 0 && errno == EINTR)
@@ -589,11 +618,23 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 			break;
 		}
 		n += (size_t)r;
+		if (task->report != NULL && report_steps(task, buf, n, &scanned)) {
+			/* The pruner said stop: the command and its children
+			 * end here. */
+			kill(-pid, SIGKILL);
+			if (!exited)
+				while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+					;
+			reaped = stopped = 1;
+			break;
+		}
 	}
 	close(fds[0]);
 	close(errs[0]);
 	rsw_worker_set_child_group(0);
-	if (!reaped) {
+	if (stopped) {
+		rc = RSW_EVAL_PRUNED;
+	} else if (!reaped) {
 		/* Reaped by someone else (a host that ignores SIGCHLD, in
 		 * thread mode): how it ended is not known. */
 		out->error_code = ECHILD;

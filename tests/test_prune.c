@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <math.h>
+#include <sys/stat.h>
 
 #include "helpers.h"
 
@@ -352,4 +353,50 @@ Test(prune, refusals_name_the_culprit, .timeout = 60, .init = make_test_dir)
 		cr_assert_not_null(strstr(err, "--prune works on one objective"), "%s", err);
 		free(err);
 	}
+}
+
+/* --cmd: `step N VALUE` lines are reported as they come, and a command
+ * told to stop is killed with its process group: a pruned task's command
+ * never reaches the end it would take 2 s more to reach. */
+Test(prune, a_command_reports_steps_and_is_stopped, .timeout = 120,
+     .init = make_test_dir)
+{
+	const char *script = in_test_dir("curve.sh");
+	FILE *f = fopen(script, "w");
+	char cmd[512], marker[256];
+	const char *argv[] = { "run", "--cmd", cmd, "--param", "a=float:0:1", "--algo",
+			       "random", "--evals", "12", "--window", "2", "--prune",
+			       "asha,min=1,eta=2,steps=3", "-j", "2", "--db", "none", "-q",
+			       "--results", in_test_dir("c.csv"), NULL };
+	char *csv, *line, *save = NULL;
+	int n = 0, pruned = 0;
+
+	cr_assert_not_null(f);
+	/* Steps 0 and 1 at once, then 2 s of work before step 2 and the end
+	 * (a file named by the seq says it got there). */
+	fprintf(f, "#!/bin/sh\n"
+		   "v=$(awk -v a=\"$1\" 'BEGIN { printf \"%%.12f\", (a - 0.3)^2 }')\n"
+		   "echo \"step 0 $v\"\necho \"step 1 $v\"\nsleep 2\n"
+		   "echo \"step 2 $v\"\ntouch \"%s/end-$2\"\necho \"$v\"\n",
+		   in_test_dir(""));
+	fclose(f);
+	cr_assert_eq(chmod(script, 0755), 0);
+	snprintf(cmd, sizeof cmd, "%s {a} {seq}", script);
+	cr_assert_eq(run_cli(argv, NULL, NULL), 0);
+	csv = slurp(in_test_dir("c.csv"));
+	strtok_r(csv, "\n", &save);
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL && n < 12) {
+		int is_pruned = strstr(line, ",pruned,") != NULL;
+
+		snprintf(marker, sizeof marker, "%s/end-%d", in_test_dir(""), n);
+		cr_assert(is_pruned || strstr(line, ",ok,") != NULL, "%s", line);
+		cr_assert_eq(access(marker, F_OK) == 0, !is_pruned,
+			     "task %d (%s): its command %s its end", n,
+			     is_pruned ? "pruned" : "ok", is_pruned ? "reached" : "missed");
+		pruned += is_pruned;
+		n++;
+	}
+	cr_assert_eq(n, 12);
+	cr_assert_gt(pruned, 2, "only %d pruned", pruned);
+	free(csv);
 }

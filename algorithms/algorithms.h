@@ -37,6 +37,9 @@ double rsw__normal(uint64_t seed, uint64_t k, uint32_t d);
 int rsw__feasible_draw(const rsw_space *s, uint64_t seed, uint64_t k, uint32_t d0,
 		       double *u);
 
+/* Whether v is a value of p; else RSW_EINVAL and why (space.c). */
+int rsw__param_check_value(const rsw_param *p, double v, char *why, size_t n);
+
 /* Whether the unit point u decodes to a feasible point. */
 bool rsw__unit_feasible(const rsw_space *s, const double *u);
 

@@ -1045,7 +1045,8 @@ meta_json(const char *key, const char *value)
 {
 	static const char *const json_keys[] = { "sweep", "argv", "params",
 						 "metrics", "inputs", NULL };
-	static const char *const int_keys[] = { "seed", "window", "pid", NULL };
+	static const char *const int_keys[] = { "seed", "window", "pid", "enqueued",
+						NULL };
 
 	for (int i = 0; json_keys[i] != NULL; i++)
 		if (strcmp(key, json_keys[i]) == 0) {
@@ -1157,6 +1158,22 @@ export_rows(rsw_store *st, const char *path, const char *sql, int format,
 	return 0;
 }
 
+/* The rows of a warm start's points are seqs 0 .. E-1 (E: the "enqueued"
+ * key): an export adds a column saying which (1) they are, derived
+ * rather than stored, so the table keeps its schema; a store without
+ * enqueued points exports as it always did. */
+static void
+enqueued_column(const rsw_store *st, char *out, size_t n)
+{
+	const char *e = rsw_store_meta(st, "enqueued");
+	char *end;
+	unsigned long long v = e != NULL ? strtoull(e, &end, 10) : 0;
+
+	out[0] = '\0';
+	if (e != NULL && *e != '\0' && *end == '\0' && v > 0)
+		snprintf(out, n, ", seq < %llu AS enqueued", v);
+}
+
 /* " ORDER BY" of the best first, by the sweep's direction. */
 static const char *
 best_first(const rsw_store *st)
@@ -1171,7 +1188,7 @@ int
 rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 		 FILE *out, char *err, size_t errlen)
 {
-	char sql[256];
+	char sql[512], extra[64];
 	rsw_store *st;
 	int rc;
 
@@ -1182,7 +1199,8 @@ rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
 	if (rc != 0)
 		return rc;
-	snprintf(sql, sizeof sql, "SELECT * FROM results ORDER BY %s",
+	enqueued_column(st, extra, sizeof extra);
+	snprintf(sql, sizeof sql, "SELECT *%s FROM results ORDER BY %s", extra,
 		 sort_by_value || top > 0 ? best_first(st) : "seq");
 	if (top > 0)
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %llu",
@@ -1196,7 +1214,7 @@ int
 rsw_store_export_best_by(const char *path, const char *group, int format,
 			 FILE *out, char *err, size_t errlen)
 {
-	char sql[1024], quoted[2 * RSW_PARAM_NAME_MAX + 3];
+	char sql[1024], quoted[2 * RSW_PARAM_NAME_MAX + 3], extra[64];
 	size_t q = 0;
 	rsw_store *st;
 	int rc, is_param = 0;
@@ -1230,12 +1248,13 @@ rsw_store_export_best_by(const char *path, const char *group, int format,
 	/* The best row of each value of the parameter, in the order of its
 	 * first appearance (the space's order for a category swept whole);
 	 * one that never succeeded shows its first row. */
+	enqueued_column(st, extra, sizeof extra);
 	snprintf(sql, sizeof sql,
-		 "SELECT r.* FROM results r JOIN (SELECT seq AS best, first FROM "
+		 "SELECT r.*%s FROM results r JOIN (SELECT seq AS best, first FROM "
 		 "(SELECT seq, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s) AS rank, "
 		 "MIN(seq) OVER (PARTITION BY %s) AS first FROM results) WHERE rank = 1) "
 		 "ON r.seq = best ORDER BY first",
-		 quoted, best_first(st), quoted);
+		 extra, quoted, best_first(st), quoted);
 	rc = export_rows(st, path, sql, format, out, err, errlen);
 	store_free(st);
 	return rc;

@@ -55,6 +55,8 @@ struct genetic {
 	uint32_t known;	     /* results of generation `gen` applied so far */
 	double *next;	     /* scratch for breeding */
 	double *seed_fit;    /* the fitness of generation 0's seeds, best first */
+	double *seed_x;	     /* ... their values, as observed: a unit round
+				trip is not exact on a log scale */
 	uint32_t nseeds;     /* seeds in cur[0 .. nseeds-1] (observe) */
 	int suggested;	     /* observe() is refused after a suggest */
 	struct rsw__best_tracker best;
@@ -183,6 +185,10 @@ genetic_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 		if (rc != 0)
 			return rc;
 	}
+	if (gen == 0 && ind < g->nseeds) {
+		memcpy(params, &g->seed_x[ind * d], d * sizeof(double));
+		return RSW_SUGGEST_OK;
+	}
 	for (uint32_t j = 0; j < d; j++)
 		params[j] = rsw_param_from_unit(&g->space.params[j],
 						g->cur[ind * d + j]);
@@ -231,6 +237,9 @@ genetic_observe(rsw_algorithm *a, const double *params, const rsw_result *r)
 		(size_t)(g->nseeds - 1 - pos) * d * sizeof(double));
 	memmove(&g->seed_fit[pos + 1], &g->seed_fit[pos],
 		(size_t)(g->nseeds - 1 - pos) * sizeof(double));
+	memmove(&g->seed_x[(pos + 1) * d], &g->seed_x[pos * d],
+		(size_t)(g->nseeds - 1 - pos) * d * sizeof(double));
+	memcpy(&g->seed_x[pos * d], params, d * sizeof(double));
 	for (uint32_t j = 0; j < d; j++)
 		g->cur[pos * d + j] = rsw_param_to_unit(&g->space.params[j], params[j]);
 	g->seed_fit[pos] = fit;
@@ -254,6 +263,7 @@ genetic_destroy(rsw_algorithm *a)
 	free(g->fit);
 	free(g->next);
 	free(g->seed_fit);
+	free(g->seed_x);
 	free(g);
 	free(a);
 }
@@ -301,8 +311,9 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 	g->next = calloc((size_t)population * d, sizeof(double));
 	g->fit = calloc(population, sizeof(double));
 	g->seed_fit = calloc(population, sizeof(double));
+	g->seed_x = calloc((size_t)population * d, sizeof(double));
 	if (g->cur == NULL || g->next == NULL || g->fit == NULL ||
-	    g->seed_fit == NULL)
+	    g->seed_fit == NULL || g->seed_x == NULL)
 		goto nomem;
 	g->space = *space;
 	g->pop = population;
@@ -339,6 +350,7 @@ nomem:
 		free(g->next);
 		free(g->fit);
 		free(g->seed_fit);
+		free(g->seed_x);
 	}
 	free(g);
 	free(a);

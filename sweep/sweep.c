@@ -913,14 +913,15 @@ same_enqueue(const rsw_sweep_config *c, const rsw_space *space,
 
 	if (x->enqueue_file == NULL && x->nenqueue == 0)
 		return 0;
-	if (x->enqueue_file != NULL &&
-	    (rc = rsw_points_load(space, x->enqueue_file, &given, &n, err, errlen)) != 0)
-		return rc;
 	if (c->nenqueue == 0) {
 		snprintf(err, errlen, "it was run without enqueued points: --enqueue "
 			 "'%s' cannot be added on resume", what);
-		rc = RSW_EINVAL;
-	} else if (n != c->nenqueue || given == NULL ||
+		return RSW_EINVAL;
+	}
+	if (x->enqueue_file != NULL &&
+	    (rc = rsw_points_load(space, x->enqueue_file, &given, &n, err, errlen)) != 0)
+		return rc;
+	if (n != c->nenqueue || given == NULL ||
 		   memcmp(given, c->enqueue, n * space->n * sizeof(double)) != 0) {
 		snprintf(err, errlen, "--enqueue '%s' is not the list of %llu points "
 			 "it was run with (it needs no --enqueue: the store holds "

@@ -1011,17 +1011,18 @@ Test(cli, enqueued_points_run_first_alike_at_any_worker_count, .timeout = 600,
 
 /* A store keeps its enqueued points: a sweep cut inside them, or after
  * them, resumes without the file (at another worker count) to what the
- * uninterrupted run wrote; the same file again is accepted, another one,
- * or one added to a sweep that had none, is refused by name. */
-Test(cli, enqueued_points_are_resumed_from_the_store, .timeout = 120,
+ * uninterrupted run wrote, for each algorithm that learns from them; the
+ * same file again is accepted, another one, or one added to a sweep that
+ * had none, is refused by name. */
+Test(cli, enqueued_points_are_resumed_from_the_store, .timeout = 300,
      .init = make_test_dir)
 {
+	static const char *const algos[][5] = {
+		{ "bayes", "--evals", "14", "--init", "4" },
+		{ "genetic", "--population", "4", "--generations", "3" },
+		{ "cmaes", "--evals", "14", "--population", "4" },
+	};
 	char db[256], whole[256], resumed[256], points[256], other[256];
-	const char *run[] = { "run", "--objective", "rastrigin", "--param",
-			      "x=float:-5:5", "--param", "y=int:-3:3", "--algo",
-			      "bayes", "--evals", "14", "--init", "4", "--seed", "2",
-			      "--enqueue", points, "--db", db, "--results", whole,
-			      "-q", "-j", "2", NULL };
 	const char *resume[] = { "run", "--resume", db, "--results", resumed, "-q",
 				 "-j", "1", NULL };
 	const char *same[] = { "run", "--resume", db, "--enqueue", points, "-q", NULL };
@@ -1042,18 +1043,32 @@ Test(cli, enqueued_points_are_resumed_from_the_store, .timeout = 120,
 	write_text(points, "[{\"x\": 0.25, \"y\": 1}, {\"x\": -4, \"y\": 0},"
 			   " {\"x\": 1, \"y\": -3}]\n");
 	write_text(other, "x,y\n0.25,1\n-4,0\n1,-2\n");
-	cr_assert_eq(run_cli(run, NULL, NULL), 0);
-	want = slurp(whole);
-	cr_assert_not_null(want);
-	cr_assert_eq(strncmp(strchr(want, '\n') + 1, "0,0.25,1,ok,", 12), 0, "%s", want);
-	for (int i = 0; i < 2; i++) {
-		unlink(resumed);
-		cut_store(db, cuts[i]);
-		cr_assert_eq(store_row_count(db), (uint64_t)cuts[i]);
-		cr_assert_eq(run_cli(resume, NULL, NULL), 0, "cut at %d", cuts[i]);
-		got = slurp(resumed);
-		cr_assert_str_eq(got, want, "resumed from %d rows", cuts[i]);
-		free(got);
+	for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
+		const char *run[] = { "run", "--objective", "rastrigin", "--param",
+				      "x=float:-5:5", "--param", "y=int:-3:3", "--algo",
+				      algos[i][0], algos[i][1], algos[i][2], algos[i][3],
+				      algos[i][4], "--seed", "2", "--enqueue", points,
+				      "--db", db, "--results", whole, "-q", "-j", "2",
+				      NULL };
+
+		unlink(db);
+		cr_assert_eq(run_cli(run, NULL, NULL), 0, "%s", algos[i][0]);
+		want = slurp(whole);
+		cr_assert_not_null(want);
+		cr_assert_eq(strncmp(strchr(want, '\n') + 1, "0,0.25,1,ok,", 12), 0,
+			     "%s", want);
+		for (int k = 0; k < 2; k++) {
+			unlink(resumed);
+			cut_store(db, cuts[k]);
+			cr_assert_eq(store_row_count(db), (uint64_t)cuts[k]);
+			cr_assert_eq(run_cli(resume, NULL, NULL), 0, "%s: cut at %d",
+				     algos[i][0], cuts[k]);
+			got = slurp(resumed);
+			cr_assert_str_eq(got, want, "%s: resumed from %d rows", algos[i][0],
+					 cuts[k]);
+			free(got);
+		}
+		free(want);
 	}
 	cr_assert_eq(run_capture(same, &out, &err), 0, "%s", err);
 	free(out);
@@ -1069,7 +1084,6 @@ Test(cli, enqueued_points_are_resumed_from_the_store, .timeout = 120,
 	cr_assert_not_null(strstr(err, "it was run without enqueued points"), "%s", err);
 	free(out);
 	free(err);
-	free(want);
 }
 
 /* A bad --enqueue file: one error naming the file, the row and the

@@ -42,16 +42,19 @@ def test_the_points_come_first_and_the_table_is_the_same_at_any_n_jobs(algo, kw)
 def test_bayes_suggests_near_the_best_point_it_was_given():
     # Its model knows the floor from the start (the points fill its
     # initial design): its own suggestions stay near it; without them the
-    # same number of evaluations does not come near.
+    # same number of evaluations strays much further (over three seeds).
     def dist(t):
         return math.hypot(t["x"] - 1.5, t["y"] + 2)
     grid = [{"x": x, "y": y, "s": "a"} for x in (-4.0, 4.0) for y in (-3, 3)]
-    warm = rs.sweep(bowl, SPACE, algo="bayes", n_evals=6, init=5, seed=2,
-                    enqueue=[POINTS[0]] + grid, n_jobs=2)
-    cold = rs.sweep(bowl, SPACE, algo="bayes", n_evals=11, init=5, seed=2, n_jobs=2)
-    near = sum(dist(t) for t in warm.trials[5:]) / 6
-    far = sum(dist(t) for t in cold.trials[5:]) / 6
-    assert near < 2.5 and far > 1.5 * near, (near, far)
+    near = far = 0
+    for seed in (1, 2, 3):
+        warm = rs.sweep(bowl, SPACE, algo="bayes", n_evals=6, init=5, seed=seed,
+                        enqueue=[POINTS[0]] + grid, n_jobs=2)
+        cold = rs.sweep(bowl, SPACE, algo="bayes", n_evals=11, init=5, seed=seed,
+                        n_jobs=2)
+        near += sum(dist(t) for t in warm.trials[5:]) / 18
+        far += sum(dist(t) for t in cold.trials[5:]) / 18
+    assert near < 3 and far > 1.5 * near, (near, far)
 
 
 def test_a_dataframe_and_files_are_read_as_the_list(tmp_path):

@@ -5,8 +5,9 @@
  *
  * The description holds what decides the results and nothing else: the
  * space as specs that parse back to the same parameters, the algorithm
- * and its options, direction, window, the objective with absolute paths,
- * and the engine policies that change a result.  Execution settings
+ * and its options, direction, window, the points evaluated first (a warm
+ * start's), the objective with absolute paths, and the engine policies
+ * that change a result.  Execution settings
  * (workers, idle mode, pinning, ...) are left out on purpose: a resume
  * may choose them anew.
  *

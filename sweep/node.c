@@ -205,5 +205,6 @@ rsw_node_close(rsw_node *n)
 	rsw_engine_close(n->engine);
 	rsw_objective_unload(n->objective);
 	json_decref(n->root);
+	free((double *)n->cfg.enqueue); /* undescribed; a node never runs them */
 	free(n);
 }

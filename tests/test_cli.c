@@ -1032,6 +1032,7 @@ Test(cli, enqueued_points_are_resumed_from_the_store, .timeout = 300,
 				"x=int:1:5", "--db", in_test_dir("plain.db"), "-q", NULL };
 	const char *added[] = { "run", "--resume", in_test_dir("plain.db"),
 				"--enqueue", other, "-q", NULL };
+	const char *help[] = { "run", "--help", NULL };
 	const int cuts[] = { 2, 6 };
 	char *want, *got, *out, *err;
 
@@ -1082,6 +1083,12 @@ Test(cli, enqueued_points_are_resumed_from_the_store, .timeout = 300,
 	cr_assert_eq(run_cli(plain, NULL, NULL), 0);
 	cr_assert_eq(run_capture(added, &out, &err), 2);
 	cr_assert_not_null(strstr(err, "it was run without enqueued points"), "%s", err);
+	free(out);
+	free(err);
+	/* The help's resume rules say so, from the option table. */
+	cr_assert_eq(run_capture(help, &out, &err), 0);
+	cr_assert_not_null(strstr(out, "accepted when the same as\nrecorded: --enqueue\n"),
+			   "%s", out);
 	free(out);
 	free(err);
 }

@@ -27,7 +27,9 @@
  *
  * WHAT DEFINES A SWEEP, AND WHAT MAY CHANGE ON RESUME
  * The store records a description of the sweep: the space, the algorithm
- * and its options, the direction, the window, the objective (built-in
+ * and its options, the direction, the window, the enqueued points (a
+ * resume takes them from there: given again, they must be the same), the
+ * objective (built-in
  * name and data, plugin path and argument, command, working directory and
  * metrics; all paths absolute), the policies that change results
  * (timeout, attempts, retry_errors, on_error, max_mem, crash-loop limits)

@@ -437,6 +437,7 @@ class Study:
                 n_jobs
     counts      {status: n}: ok, error, crash, timeout, exit, killed, oom...
     n_trials, wall_s, replayed (evaluations a resume took from its store),
+    n_enqueued (trials 0 .. n_enqueued-1 were the points of enqueue=),
     stats (the engine's counters: retries, deaths, timeouts, restarts...),
     space, algo, maximize, db; to_pandas() for a DataFrame; best_by(name)
     for the best trial per value of a parameter (per security)."""
@@ -454,6 +455,7 @@ class Study:
         self.db: Optional[str] = info["store"]
         self.objective_name: str = info["label"]
         self.metric_names: List[str] = list(info["metrics"])
+        self.n_enqueued: int = info["enqueued"]
         self.counts: Dict[str, int] = summary.pop("counts")
         self.n_trials: int = summary.pop("committed")
         self.replayed: int = summary.pop("replayed")

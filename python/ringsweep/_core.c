@@ -1659,7 +1659,7 @@ sweep_info(SweepObject *self, PyObject *unused)
 		return NULL;
 	o = rsw_sweep_objective(self->sw);
 	store = rsw_sweep_store_path(self->sw);
-	return Py_BuildValue("{s:N,s:s,s:O,s:I,s:i,s:s,s:N,s:O}",
+	return Py_BuildValue("{s:N,s:s,s:O,s:I,s:i,s:s,s:N,s:O,s:K}",
 			     "specs", specs_of(rsw_sweep_space(self->sw)),
 			     "algo", rsw_sweep_algo_name(self->sw),
 			     "minimize", rsw_sweep_minimize(self->sw) ? Py_True : Py_False,
@@ -1667,7 +1667,8 @@ sweep_info(SweepObject *self, PyObject *unused)
 			     "workers", rsw_sweep_workers(self->sw),
 			     "label", o->name,
 			     "store", store ? PyUnicode_FromString(store) : Py_NewRef(Py_None),
-			     "metrics", self->obj->metric_names);
+			     "metrics", self->obj->metric_names,
+			     "enqueued", (unsigned long long)rsw_sweep_enqueued(self->sw, NULL));
 }
 
 static PyMethodDef sweep_methods[] = {

@@ -34,6 +34,7 @@ def test_the_points_come_first_and_the_table_is_the_same_at_any_n_jobs(algo, kw)
         study = rs.sweep(bowl, SPACE, algo=algo, seed=4, enqueue=POINTS,
                          n_jobs=n_jobs or 1, serial=n_jobs == 0, **kw)
         assert [point(t) for t in study.trials[:3]] == [point(p) for p in POINTS]
+        assert study.n_enqueued == 3
         assert study.best_params == point(POINTS[0]) and study.best_value == 0
         tables.append(table(study))
     assert tables[0] == tables[1] == tables[2]
@@ -90,6 +91,7 @@ def test_a_resume_takes_the_points_from_the_store(tmp_path):
             c.execute("UPDATE sweep SET value = 'interrupted' WHERE key = 'outcome'")
         resumed = rs.resume(str(db), bowl, n_jobs=1)
         assert table(resumed) == table(whole), keep
+        assert resumed.n_enqueued == 3
         assert resumed.replayed == keep
 
 

@@ -922,7 +922,7 @@ same_enqueue(const rsw_sweep_config *c, const rsw_space *space,
 	    (rc = rsw_points_load(space, x->enqueue_file, &given, &n, err, errlen)) != 0)
 		return rc;
 	if (n != c->nenqueue || given == NULL ||
-		   memcmp(given, c->enqueue, n * space->n * sizeof(double)) != 0) {
+	    memcmp(given, c->enqueue, n * space->n * sizeof(double)) != 0) {
 		snprintf(err, errlen, "--enqueue '%s' is not the list of %llu points "
 			 "it was run with (it needs no --enqueue: the store holds "
 			 "them)", what, (unsigned long long)c->nenqueue);

@@ -996,6 +996,19 @@ Test(cli, enqueued_points_run_first_alike_at_any_worker_count, .timeout = 600,
 			cr_assert_eq(strncmp(line, first[k], strlen(first[k])), 0,
 				     "%s: seq %d is '%s'", algos[i][1], k, line);
 		}
+		/* grid runs every point after them, one enqueued too: 3 +
+		 * 13 x 11 x 8 x 3 rows, and the header. */
+		if (strcmp(algos[i][1], "grid") == 0) {
+			size_t lines = 0;
+
+			for (const char *p = csv; (p = strchr(p, '\n')) != NULL; p++)
+				lines++;
+			cr_assert_eq(lines, 1 + 3 + 13 * 11 * 8 * 3, "grid: %zu lines", lines);
+			lines = 0;
+			for (const char *p = csv; (p = strstr(p, ",0.5,2,1,y,")) != NULL; p++)
+				lines++;
+			cr_assert_eq(lines, 2, "grid: point 1 run %zu times", lines);
+		}
 		if (strcmp(algos[i][1], "genetic") == 0)
 			for (int k = 0; k < 3; k++) {
 				csv_line(csv, 3 + k, line, sizeof line);

@@ -43,6 +43,9 @@ int rsw__feasible_draw(const rsw_space *s, uint64_t seed, uint64_t k, uint32_t d
 void rsw__crowding(const double *points, uint32_t d, uint32_t *members,
 		   uint32_t m, double *crowd);
 
+/* Whether v is a value of p; else RSW_EINVAL and why (space.c). */
+int rsw__param_check_value(const rsw_param *p, double v, char *why, size_t n);
+
 /* Whether the unit point u decodes to a feasible point. */
 bool rsw__unit_feasible(const rsw_space *s, const double *u);
 

@@ -46,6 +46,10 @@
  * augmented Tchebycheff scalarisation max_k(w_k z_k) + 0.05 sum_k w_k z_k
  * of the objectives, each normalised to [0, 1] over the successes so
  * far; successive suggestions so aim at different parts of the front.
+ * Observations it did not suggest (a warm start's points, `observe`)
+ * come before its first suggestion: they are rows 0 .. nobs-1 of its
+ * tables, its own seq k is row nobs + k (draws stay keyed by k), and they
+ * count in the initial design, which keeps its first init - nobs points.
  *
  * Cost: a refit of the hyperparameters is O(F^3) per likelihood evaluation
  * (F <= FIT_MAX observations, a deterministic subset beyond), the
@@ -86,12 +90,17 @@ enum draw_stream { S_DESIGN = 1, S_JITTER, S_CAND, S_FIT, S_WEIGHTS };
 struct bayes {
 	rsw_space space;
 	uint32_t n, init;
+	uint32_t design;	/* design points run: init less the observations */
 	uint64_t evals, seed;
+	uint64_t nobs;		/* rows 0 .. nobs-1: observations (observe) */
+	uint64_t rows;		/* the tables' capacity, >= evals + nobs */
+	uint32_t fmax;		/* the fit's capacity: min(FIT_MAX, rows) */
+	int suggested;		/* observe() is refused after a suggest */
 	int minimize;
-	double *U;		/* evals x n: unit coordinates of every seq */
-	double *f;		/* evals: value to minimise, NaN when failed */
+	double *U;		/* rows x n: unit coordinates of every row */
+	double *f;		/* rows: value to minimise, NaN when failed */
 	uint32_t *strata;	/* init x n: the Latin hypercube permutations */
-	uint64_t nupd;		/* seqs 0 .. nupd-1 are known */
+	uint64_t nupd;		/* rows 0 .. nupd-1 are known */
 	double theta[RSW_GP_THETA_MAX];
 	int fitted;
 	uint64_t fit_at;	/* observations at the last refit */
@@ -117,7 +126,7 @@ struct bayes {
 	struct rsw__best_tracker best;
 	uint32_t nobj;		/* ParEGO (>= 2): */
 	rsw_objective_target targets[RSW_MAX_OBJECTIVES];
-	double *F;		/* evals x nobj objectives, NaN when failed */
+	double *F;		/* rows x nobj objectives, NaN when failed */
 };
 
 static uint64_t
@@ -285,8 +294,8 @@ reserve_model(struct bayes *b, uint32_t m)
 	return 0;
 }
 
-/* ParEGO: f of every known seq is the scalarisation with the weights of
- * suggestion `seq`. */
+/* ParEGO: f of every known row is the scalarisation with the weights of
+ * the algorithm's own suggestion `seq`. */
 static void
 scalarise(struct bayes *b, uint64_t seq)
 {
@@ -326,23 +335,23 @@ scalarise(struct bayes *b, uint64_t seq)
 	}
 }
 
-/* The posterior for suggestion `seq`: real observations, then the latest
- * pending seqs (at most FANTASY_MAX of nupd .. seq-1) as kriging-believer
- * fantasies.  RSW_ENOENT while nothing has succeeded. */
+/* The posterior for the suggestion of row `row`: real observations, then
+ * the latest pending rows (at most FANTASY_MAX of nupd .. row-1) as
+ * kriging-believer fantasies.  RSW_ENOENT while nothing has succeeded. */
 static int
-build_model(struct bayes *b, uint64_t seq)
+build_model(struct bayes *b, uint64_t row)
 {
 	rsw__gp *gp = &b->gp;
 	uint32_t n = b->n, nreal;
-	uint64_t pending = seq - b->nupd;
-	uint64_t first_pending = pending > FANTASY_MAX ? seq - FANTASY_MAX : b->nupd;
+	uint64_t pending = row - b->nupd;
+	uint64_t first_pending = pending > FANTASY_MAX ? row - FANTASY_MAX : b->nupd;
 	double mean = 0, sd = 0;
 	int rc;
 
 	if (pending > FANTASY_MAX)
 		pending = FANTASY_MAX;
 	if (b->nobj >= 2)
-		scalarise(b, seq);
+		scalarise(b, row - b->nobs);
 	nreal = choose_observations(b);
 	if (nreal == 0)
 		return RSW_ENOENT;
@@ -667,18 +676,20 @@ bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 	struct bayes *b = a->state;
 	double x[RSW_MAX_PARAMS_LIMIT], u[RSW_MAX_PARAMS_LIMIT];
 	uint32_t n = b->n;
+	uint64_t row = b->nobs + seq;
 
 	if (seq >= b->evals)
 		return RSW_SUGGEST_DONE;
+	b->suggested = 1;
 	/* A discrete space can run out of points before the budget does;
 	 * a repeat would only re-measure a known value. */
 	if (b->grid > 0 && b->distinct >= b->feasible)
 		return RSW_SUGGEST_DONE;
-	if (seq < b->init) {
+	if (seq < b->design) {
 		design_point(b, seq, x);
 		snap(b, x, u);
 	} else {
-		int rc = build_model(b, seq);
+		int rc = build_model(b, row);
 
 		if (rc == 0)
 			rc = maximise_acquisition(b, seq, u);
@@ -700,10 +711,21 @@ bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 	}
 	for (uint32_t d = 0; d < n; d++) {
 		params[d] = rsw_param_from_unit(&b->space.params[d], u[d]);
-		b->U[seq * n + d] = u[d];
+		b->U[row * n + d] = u[d];
 	}
-	seen_add(b, seq);
+	seen_add(b, row);
 	return RSW_SUGGEST_OK;
+}
+
+/* ParEGO: row `row`'s objectives; the value may be fine and an objective
+ * not: a failure to the model (scalarise: NaN in the first column). */
+static void
+objective_row(struct bayes *b, uint64_t row, const rsw_result *r)
+{
+	double *v = &b->F[row * b->nobj];
+
+	if (!rsw_objective_vector(b->targets, b->nobj, r, v))
+		v[0] = NAN;
 }
 
 static int
@@ -715,19 +737,109 @@ bayes_update(rsw_algorithm *a, const double *params, const rsw_result *r)
 	 * failure, imputed with the worst finite value. */
 	int ok = r->status == RSW_STATUS_OK && isfinite(r->value);
 
-	if (r->seq != b->nupd || r->seq >= b->evals)
+	if (r->seq + b->nobs != b->nupd || r->seq >= b->evals)
 		return RSW_EALGO; /* the run loop never does this */
 	rsw__best_track(&b->best, a->nparams, params, r);
-	b->f[r->seq] = !ok ? NAN : b->minimize ? r->value : -r->value;
-	if (b->nobj >= 2) {
-		double *v = &b->F[r->seq * b->nobj];
-
-		/* The value may be fine and an objective not: a failure to
-		 * the model (scalarise: NaN in the first column). */
-		if (!rsw_objective_vector(b->targets, b->nobj, r, v))
-			v[0] = NAN;
-	}
+	b->f[b->nupd] = !ok ? NAN : b->minimize ? r->value : -r->value;
+	if (b->nobj >= 2)
+		objective_row(b, b->nupd, r);
 	b->nupd++;
+	return 0;
+}
+
+/* The fit's buffers for up to fmax observations. */
+static int
+reserve_fit(struct bayes *b, uint32_t fmax)
+{
+	double *k;
+
+	if (fmax <= b->fmax)
+		return 0;
+	k = calloc((size_t)fmax * (3 * fmax + b->n + 2), sizeof(double));
+	if (k == NULL)
+		return RSW_ENOMEM;
+	free(b->fit_K);
+	b->fit_K = k;
+	b->fmax = fmax;
+	b->fit_X = b->fit_K + (size_t)fmax * fmax;
+	b->fit_y = b->fit_X + (size_t)fmax * b->n;
+	b->fit_alpha = b->fit_y + fmax;
+	b->fit_kern = b->fit_alpha + fmax;
+	b->fit_gfac = b->fit_kern + (size_t)fmax * fmax;
+	return 0;
+}
+
+static int
+grow(void **p, uint64_t count, size_t size)
+{
+	void *q = realloc(*p, count * size);
+
+	if (q == NULL)
+		return RSW_ENOMEM;
+	*p = q;
+	return 0;
+}
+
+/* Room in every table for `need` rows (doubling), the hash set of seen
+ * points rebuilt at most half full. */
+static int
+reserve_rows(struct bayes *b, uint64_t need)
+{
+	uint64_t rows = b->rows, mask = b->seen_mask;
+	uint32_t *seen;
+
+	if (need <= rows)
+		return 0;
+	while (rows < need)
+		rows *= 2;
+	if (grow((void **)&b->U, rows * b->n, sizeof(double)) != 0 ||
+	    grow((void **)&b->f, rows, sizeof(double)) != 0 ||
+	    grow((void **)&b->idx, rows, sizeof(uint32_t)) != 0 ||
+	    grow((void **)&b->chosen, rows, 1) != 0 ||
+	    grow((void **)&b->fy, rows, sizeof(double)) != 0 ||
+	    (b->nobj >= 2 && grow((void **)&b->F, rows * b->nobj, sizeof(double)) != 0) ||
+	    reserve_fit(b, rows < FIT_MAX ? (uint32_t)rows : FIT_MAX) != 0)
+		return RSW_ENOMEM;
+	b->rows = rows;
+	while (mask < 2 * rows)
+		mask = 2 * mask + 1;
+	if (mask == b->seen_mask)
+		return 0;
+	if ((seen = calloc(mask + 1, sizeof *seen)) == NULL)
+		return RSW_ENOMEM;
+	free(b->seen);
+	b->seen = seen;
+	b->seen_mask = mask;
+	b->distinct = 0;
+	for (uint64_t r = 0; r < b->nupd; r++)
+		seen_add(b, r);
+	return 0;
+}
+
+/* A warm start's point: row nobs, known, seen, and one design point less. */
+static int
+bayes_observe(rsw_algorithm *a, const double *params, const rsw_result *r)
+{
+	struct bayes *b = a->state;
+	int ok = r->status == RSW_STATUS_OK && isfinite(r->value);
+	uint64_t row = b->nobs;
+	int rc;
+
+	if (b->suggested || b->nupd != b->nobs)
+		return RSW_EALGO; /* observations come first (algorithm.h) */
+	if (b->evals + b->nobs + 1 >= UINT32_MAX)
+		return RSW_EINVAL; /* the seen set keeps rows in 32 bits */
+	if ((rc = reserve_rows(b, b->evals + b->nobs + 1)) != 0)
+		return rc;
+	for (uint32_t d = 0; d < b->n; d++)
+		b->U[row * b->n + d] = rsw_param_to_unit(&b->space.params[d], params[d]);
+	b->f[row] = !ok ? NAN : b->minimize ? r->value : -r->value;
+	if (b->nobj >= 2)
+		objective_row(b, row, r);
+	seen_add(b, row);
+	b->nobs++;
+	b->nupd++;
+	b->design = b->init > b->nobs ? b->init - (uint32_t)b->nobs : 0;
 	return 0;
 }
 
@@ -816,8 +928,8 @@ rsw__algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	a->destroy = bayes_destroy;
 	b->space = *space;
 	b->n = n;
-	b->init = init;
-	b->evals = evals;
+	b->init = b->design = init;
+	b->evals = b->rows = evals;
 	b->seed = o->seed;
 	b->minimize = o->minimize;
 	fmax = FIT_MAX < evals ? FIT_MAX : (uint32_t)evals;
@@ -840,24 +952,19 @@ rsw__algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 		b->levels[d] = space->params[d].kind == RSW_PARAM_CAT ?
 				       space->params[d].ncat : 0;
 	b->gp.levels = b->levels;
-	b->fit_K = calloc((size_t)fmax * (3 * fmax + n + 2), sizeof(double));
 	if (o->nobjectives >= 2) {
 		b->nobj = o->nobjectives;
 		memcpy(b->targets, o->objectives, b->nobj * sizeof b->targets[0]);
 		b->F = calloc(evals * b->nobj, sizeof(double));
 	}
-	if ((b->nobj >= 2 && b->F == NULL) || b->U == NULL || b->f == NULL || b->strata == NULL || b->idx == NULL ||
+	if ((b->nobj >= 2 && b->F == NULL) || b->U == NULL || b->f == NULL ||
+	    b->strata == NULL || b->idx == NULL ||
 	    b->chosen == NULL || b->fy == NULL || b->cand == NULL ||
 	    b->order == NULL || b->seen == NULL ||
-	    b->fit_K == NULL || reserve_model(b, 64) != 0) {
+	    reserve_fit(b, fmax) != 0 || reserve_model(b, 64) != 0) {
 		bayes_destroy(a);
 		return RSW_ENOMEM;
 	}
-	b->fit_X = b->fit_K + (size_t)fmax * fmax;
-	b->fit_y = b->fit_X + (size_t)fmax * n;
-	b->fit_alpha = b->fit_y + fmax;
-	b->fit_kern = b->fit_alpha + fmax;
-	b->fit_gfac = b->fit_kern + (size_t)fmax * fmax;
 	/* The Latin hypercube: a Fisher-Yates shuffle of the strata per
 	 * dimension, every swap a counter-based draw. */
 	for (uint32_t d = 0; d < n; d++) {
@@ -880,6 +987,7 @@ rsw__algo_bayes_create(rsw_algorithm **out, const rsw_space *space,
 	a->suggest = bayes_suggest;
 	a->update = bayes_update;
 	a->best = bayes_best;
+	a->observe = bayes_observe;
 	*out = a;
 	return 0;
 }

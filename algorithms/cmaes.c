@@ -25,6 +25,11 @@
  * generation is then no longer seq / lambda: gen_start is the first seq of
  * the current one.  Every decision depends on results only, so the run is
  * still the same at any worker count.
+ *
+ * A warm start (`observe`, before the first suggestion): the first run's
+ * mean is the best successful observation (ties: the earlier) instead of
+ * the centre, its step and covariance as usual; restarts are not
+ * affected.
  */
 #include <lapacke.h>
 #include <math.h>
@@ -56,6 +61,9 @@ struct cmaes {
 	uint64_t gen_start;	/* its first seq */
 	uint32_t known;
 	uint32_t restarts;
+	int suggested;		/* observe() is refused after a suggest */
+	int have_start;		/* start_fit: the best observation's */
+	double start_fit;
 	double history[HISTORY_MAX]; /* best value of recent generations */
 	uint32_t history_len;	/* generations of this run in history */
 	struct rsw__best_tracker best;
@@ -312,6 +320,7 @@ cmaes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 
 	if (seq >= c->evals)
 		return RSW_SUGGEST_DONE;
+	c->suggested = 1;
 	if (seq >= c->gen_start + c->lambda) {
 		int rc;
 
@@ -341,6 +350,28 @@ cmaes_update(rsw_algorithm *a, const double *params, const rsw_result *r)
 					c->minimize ? -r->value : r->value;
 	c->known++;
 	return 0;
+}
+
+/* A better observation moves the first mean there; generation 0 is
+ * sampled again around it. */
+static int
+cmaes_observe(rsw_algorithm *a, const double *params, const rsw_result *r)
+{
+	struct cmaes *c = a->state;
+	double fit;
+
+	if (c->suggested)
+		return RSW_EALGO; /* observations come first (algorithm.h) */
+	if (r->status != RSW_STATUS_OK || isnan(r->value))
+		return 0;
+	fit = c->minimize ? -r->value : r->value;
+	if (c->have_start && !(fit > c->start_fit))
+		return 0;
+	c->have_start = 1;
+	c->start_fit = fit;
+	for (uint32_t i = 0; i < c->n; i++)
+		c->m[i] = rsw_param_to_unit(&c->space.params[i], params[i]);
+	return sample(c);
 }
 
 static int
@@ -413,6 +444,7 @@ rsw__algo_cmaes_create(rsw_algorithm **out, const rsw_space *space,
 	a->suggest = cmaes_suggest;
 	a->update = cmaes_update;
 	a->best = cmaes_best;
+	a->observe = cmaes_observe;
 	a->destroy = cmaes_destroy;
 	*out = a;
 	return 0;

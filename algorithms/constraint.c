@@ -349,6 +349,33 @@ rsw_space_feasible(const rsw_space *s, const double *params)
 	return s->feasible == NULL || s->feasible(s->feasible_ctx, s, params) != 0;
 }
 
+int
+rsw_space_check_point(const rsw_space *s, const double *params, int *culprit,
+		      char *why, size_t n)
+{
+	int dummy;
+
+	if (culprit == NULL)
+		culprit = &dummy;
+	*culprit = -1;
+	for (uint32_t i = 0; i < s->n; i++)
+		if (rsw__param_check_value(&s->params[i], params[i], why, n) != 0) {
+			*culprit = (int)i;
+			return RSW_EINVAL;
+		}
+	for (uint32_t i = 0; i < s->nconstraints; i++)
+		if (!truth(rsw_constraint_eval(&s->constraints[i], params))) {
+			snprintf(why, n, "constraint '%s' does not hold",
+				 s->constraints[i].text);
+			return RSW_EINVAL;
+		}
+	if (s->feasible != NULL && s->feasible(s->feasible_ctx, s, params) == 0) {
+		snprintf(why, n, "the feasibility function refuses it");
+		return RSW_EINVAL;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------ searching the space */
 
 /* A test of one point: constraint `only`, or all of them (only < 0). */

@@ -31,6 +31,12 @@
  *
  * Every random draw is a pure function of (seed, generation, individual,
  * purpose): the run is reproducible at any worker count.
+ *
+ * A warm start (`observe`, before the first suggestion): the best
+ * successful observations, at most half the population so that the
+ * random half keeps it diverse, take the first places of generation 0
+ * (best first; ties: the earlier), and are evaluated again there as an
+ * elite is.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -57,6 +63,11 @@ struct genetic {
 	double *fit;	     /* pop fitness of generation `gen` (higher better) */
 	uint32_t known;	     /* results of generation `gen` applied so far */
 	double *next;	     /* scratch for breeding */
+	double *seed_fit;    /* the fitness of generation 0's seeds, best first */
+	double *seed_x;	     /* ... their values, as observed: a unit round
+				trip is not exact on a log scale */
+	uint32_t nseeds;     /* seeds in cur[0 .. nseeds-1] (observe) */
+	int suggested;	     /* observe() is refused after a suggest */
 	struct rsw__best_tracker best;
 	/* NSGA-II (nobj >= 2): */
 	uint32_t nobj;
@@ -261,12 +272,17 @@ genetic_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 
 	if (gen >= g->generations || seq >= g->evals)
 		return RSW_SUGGEST_DONE;
+	g->suggested = 1;
 	if (gen > g->gen) {
 		if (g->known < g->pop)
 			return RSW_SUGGEST_WAIT; /* the generation barrier */
 		rc = breed(g);
 		if (rc != 0)
 			return rc;
+	}
+	if (gen == 0 && ind < g->nseeds) {
+		memcpy(params, &g->seed_x[ind * d], d * sizeof(double));
+		return RSW_SUGGEST_OK;
 	}
 	for (uint32_t j = 0; j < d; j++)
 		params[j] = rsw_param_from_unit(&g->space.params[j],
@@ -298,6 +314,41 @@ genetic_update(rsw_algorithm *a, const double *params, const rsw_result *r)
 	return 0;
 }
 
+/* Keeps the best observations as generation 0's first individuals: an
+ * insertion into cur[0 .. nseeds-1], ordered by fitness, the last seed
+ * falling out once there are pop / 2; the random individual a new seed
+ * replaces is no longer needed. */
+static int
+genetic_observe(rsw_algorithm *a, const double *params, const rsw_result *r)
+{
+	struct genetic *g = a->state;
+	uint32_t d = g->space.n, cap = g->pop / 2, pos;
+	double fit;
+
+	if (g->suggested)
+		return RSW_EALGO; /* observations come first (algorithm.h) */
+	if (r->status != RSW_STATUS_OK || isnan(r->value))
+		return 0;
+	fit = g->minimize ? -r->value : r->value;
+	for (pos = g->nseeds; pos > 0 && fit > g->seed_fit[pos - 1]; pos--)
+		;
+	if (pos >= cap)
+		return 0;
+	if (g->nseeds < cap)
+		g->nseeds++;
+	memmove(&g->cur[(pos + 1) * d], &g->cur[pos * d],
+		(size_t)(g->nseeds - 1 - pos) * d * sizeof(double));
+	memmove(&g->seed_fit[pos + 1], &g->seed_fit[pos],
+		(size_t)(g->nseeds - 1 - pos) * sizeof(double));
+	memmove(&g->seed_x[(pos + 1) * d], &g->seed_x[pos * d],
+		(size_t)(g->nseeds - 1 - pos) * d * sizeof(double));
+	memcpy(&g->seed_x[pos * d], params, d * sizeof(double));
+	for (uint32_t j = 0; j < d; j++)
+		g->cur[pos * d + j] = rsw_param_to_unit(&g->space.params[j], params[j]);
+	g->seed_fit[pos] = fit;
+	return 0;
+}
+
 static int
 genetic_best(const rsw_algorithm *a, rsw_best *out)
 {
@@ -322,6 +373,8 @@ genetic_destroy(rsw_algorithm *a)
 	free(g->rank);
 	free(g->members);
 	free(g->crowd);
+	free(g->seed_fit);
+	free(g->seed_x);
 	free(g);
 	free(a);
 }
@@ -368,7 +421,10 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 	g->cur = calloc((size_t)population * d, sizeof(double));
 	g->next = calloc((size_t)population * d, sizeof(double));
 	g->fit = calloc(population, sizeof(double));
-	if (g->cur == NULL || g->next == NULL || g->fit == NULL)
+	g->seed_fit = calloc(population, sizeof(double));
+	g->seed_x = calloc((size_t)population * d, sizeof(double));
+	if (g->cur == NULL || g->next == NULL || g->fit == NULL ||
+	    g->seed_fit == NULL || g->seed_x == NULL)
 		goto nomem;
 	g->space = *space;
 	g->pop = population;
@@ -415,6 +471,7 @@ rsw__algo_genetic_create(rsw_algorithm **out, const rsw_space *space,
 	a->suggest = genetic_suggest;
 	a->update = genetic_update;
 	a->best = genetic_best;
+	a->observe = genetic_observe;
 	a->destroy = genetic_destroy;
 	*out = a;
 	return 0;
@@ -423,6 +480,8 @@ nomem:
 		free(g->cur);
 		free(g->next);
 		free(g->fit);
+		free(g->seed_fit);
+		free(g->seed_x);
 	}
 	free(g);
 	free(a);

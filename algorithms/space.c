@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algorithms.h"
 #include "ringsweep/space.h"
 
 void
@@ -390,6 +391,58 @@ rsw_param_spec(const rsw_param *p, char *buf, size_t n)
 	if (len >= n && n > 0)
 		buf[0] = '\0';
 	return buf;
+}
+
+/* Whether v is a value of p (see rsw_space_check_point); 0, or
+ * RSW_EINVAL with the reason in why. */
+int
+rsw__param_check_value(const rsw_param *p, double v, char *why, size_t n)
+{
+	char a[64], b[64];
+	uint64_t levels = rsw_param_levels(p);
+
+	if (!isfinite(v)) {
+		snprintf(why, n, "%g is not a value", v);
+		return RSW_EINVAL;
+	}
+	shortest(v, a, sizeof a);
+	if (p->kind == RSW_PARAM_CAT || p->kind == RSW_PARAM_CHOICE) {
+		for (uint32_t i = 0; i < p->ncat; i++)
+			if (p->kind == RSW_PARAM_CAT ? v == (double)i : v == p->choice[i])
+				return 0;
+		if (p->kind == RSW_PARAM_CAT)
+			snprintf(why, n, "%s is not the index of one of its %u "
+				 "categories", a, p->ncat);
+		else
+			snprintf(why, n, "%s is not one of its choices", a);
+		return RSW_EINVAL;
+	}
+	if (v < p->lo || v > p->hi) {
+		shortest(v < p->lo ? p->lo : p->hi, b, sizeof b);
+		snprintf(why, n, "%s is %s its %s bound %s", a,
+			 v < p->lo ? "below" : "above", v < p->lo ? "lower" : "upper", b);
+		return RSW_EINVAL;
+	}
+	if (rsw_param_is_integral(p) && v != floor(v)) {
+		snprintf(why, n, "%s is not an integer", a);
+		return RSW_EINVAL;
+	}
+	/* On the grid, exactly: the values a grid or a sampler would give
+	 * (a stepped float's are rounded to its decimals, so 0.3 is one). */
+	if (levels > 0 && p->kind != RSW_PARAM_LOGINT) {
+		double i = floor((v - p->lo) / p->step + 0.5);
+
+		if (i < 0 || i >= (double)levels || rsw_param_level(p, (uint64_t)i) != v) {
+			char c[64];
+
+			shortest(p->lo, b, sizeof b);
+			shortest(p->step, c, sizeof c);
+			snprintf(why, n, "%s is not on its grid (from %s by %s)",
+				 a, b, c);
+			return RSW_EINVAL;
+		}
+	}
+	return 0;
 }
 
 int

@@ -5,8 +5,9 @@
  *
  * The description holds what decides the results and nothing else: the
  * space as specs that parse back to the same parameters, the algorithm
- * and its options, direction, window, the objective with absolute paths,
- * and the engine policies that change a result.  Execution settings
+ * and its options, direction, window, the points evaluated first (a warm
+ * start's), the objective with absolute paths, and the engine policies
+ * that change a result.  Execution settings
  * (workers, idle mode, pinning, ...) are left out on purpose: a resume
  * may choose them anew.
  *
@@ -255,6 +256,22 @@ rsw__describe(const rsw_sweep_config *c, const rsw_space *space,
 					      "min_step", (json_int_t)c->prune.min_step,
 					      "eta", (json_int_t)c->prune.eta));
 	json_object_set_new(root, "window", json_integer(window));
+	/* The warm start's points (only when there are some: older stores
+	 * read back unchanged), each as its values: reals print as the
+	 * shortest text that reads back as the same double. */
+	if (c->nenqueue > 0) {
+		json_t *points = json_array();
+
+		for (uint64_t k = 0; k < c->nenqueue; k++) {
+			json_t *x = json_array();
+
+			for (uint32_t i = 0; i < space->n; i++)
+				json_array_append_new(x, json_real(
+						c->enqueue[k * space->n + i]));
+			json_array_append_new(points, x);
+		}
+		json_object_set_new(root, "enqueue", points);
+	}
 	json_object_set_new(root, "objective", objective_json(&c->objective, info));
 	json_object_set_new(root, "engine", engine_json(&c->engine));
 	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -324,6 +341,42 @@ undescribe_engine(const json_t *e, rsw_config *c)
 	c->crash_loop_deaths = (uint32_t)deaths;
 	c->crash_loop_failures = (uint32_t)failures;
 	c->max_inflight = (uint32_t)inflight;
+	return 0;
+}
+
+/* The recorded points into c->enqueue (malloc'd: the caller frees it),
+ * none when absent; -1 when they are not points of this space's size. */
+static int
+undescribe_enqueue(const json_t *list, const rsw_space *space,
+		   rsw_sweep_config *c)
+{
+	double *points;
+	const json_t *x, *v;
+	size_t k, i;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) == 0 ||
+	    json_array_size(list) > RSW_ENQUEUE_MAX)
+		return -1;
+	points = malloc(json_array_size(list) * space->n * sizeof(double));
+	if (points == NULL)
+		return -1;
+	json_array_foreach(list, k, x) {
+		if (!json_is_array(x) || json_array_size(x) != space->n) {
+			free(points);
+			return -1;
+		}
+		json_array_foreach(x, i, v) {
+			if (!json_is_number(v)) {
+				free(points);
+				return -1;
+			}
+			points[k * space->n + i] = json_number_value(v);
+		}
+	}
+	c->enqueue = points;
+	c->nenqueue = json_array_size(list);
 	return 0;
 }
 
@@ -455,6 +508,10 @@ rsw__undescribe(const json_t *root, rsw_sweep_config *c, rsw_space *space,
 				 "(constraint %zu)", i + 1);
 			return RSW_EINVAL;
 		}
+	}
+	if (undescribe_enqueue(json_object_get(root, "enqueue"), space, c) != 0) {
+		snprintf(err, errlen, "its sweep description is corrupt (enqueue)");
+		return RSW_EINVAL;
 	}
 	c->space = space;
 	c->algo = get_str(root, "algo");

@@ -230,8 +230,11 @@ struct rsw_sweep {
 	rsw_sweep_config cfg;	  /* as given (resume: as rebuilt); .space
 				     points at `space` */
 	const rsw_algo_info *algo_info; /* NULL for an algorithm of the caller's */
-	rsw_algorithm *algo;
-	int own_algo;
+	rsw_algorithm *algo;	  /* what runs: inner_algo behind its warm
+				     start (rsw_algo_enqueue), or it */
+	rsw_algorithm *inner_algo; /* NULL without enqueued points */
+	int own_algo;		  /* the registry's: destroyed with the sweep */
+	double *enqueue;	  /* cfg.enqueue's copy (nenqueue x space.n) */
 	const char *algo_name;
 	uint32_t window;
 	rsw_loaded_objective *objective;

@@ -221,5 +221,6 @@ rsw_node_close(rsw_node *n)
 	rsw_objective_unload(n->objective);
 	free(n->prune);
 	json_decref(n->root);
+	free((double *)n->cfg.enqueue); /* undescribed; a node never runs them */
 	free(n);
 }

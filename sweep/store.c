@@ -1065,7 +1065,8 @@ meta_json(const char *key, const char *value)
 {
 	static const char *const json_keys[] = { "sweep", "argv", "params",
 						 "metrics", "inputs", NULL };
-	static const char *const int_keys[] = { "seed", "window", "pid", NULL };
+	static const char *const int_keys[] = { "seed", "window", "pid", "enqueued",
+						NULL };
 
 	for (int i = 0; json_keys[i] != NULL; i++)
 		if (strcmp(key, json_keys[i]) == 0) {
@@ -1176,6 +1177,22 @@ export_rows(rsw_store *st, sqlite3_stmt *s, int format, FILE *out)
 	return 0;
 }
 
+/* The rows of a warm start's points are seqs 0 .. E-1 (E: the "enqueued"
+ * key): an export adds a column saying which (1) they are, derived
+ * rather than stored, so the table keeps its schema; a store without
+ * enqueued points exports as it always did. */
+static void
+enqueued_column(const rsw_store *st, char *out, size_t n)
+{
+	const char *e = rsw_store_meta(st, "enqueued");
+	char *end;
+	unsigned long long v = e != NULL ? strtoull(e, &end, 10) : 0;
+
+	out[0] = '\0';
+	if (e != NULL && *e != '\0' && *end == '\0' && v > 0)
+		snprintf(out, n, ", seq < %llu AS enqueued", v);
+}
+
 const char *
 rsw__store_best_first(const rsw_store *st)
 {
@@ -1189,7 +1206,7 @@ int
 rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 		 FILE *out, char *err, size_t errlen)
 {
-	char sql[256];
+	char sql[512], extra[64];
 	rsw_store *st;
 	sqlite3_stmt *s;
 	int rc;
@@ -1201,7 +1218,8 @@ rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
 	if (rc != 0)
 		return rc;
-	snprintf(sql, sizeof sql, "SELECT * FROM results ORDER BY %s",
+	enqueued_column(st, extra, sizeof extra);
+	snprintf(sql, sizeof sql, "SELECT *%s FROM results ORDER BY %s", extra,
 		 sort_by_value || top > 0 ? rsw__store_best_first(st) : "seq");
 	if (top > 0)
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " LIMIT %llu",
@@ -1220,7 +1238,7 @@ int
 rsw__store_best_by(rsw_store *st, const char *group, struct sqlite3_stmt **out,
 		   char *err, size_t errlen)
 {
-	char sql[1024], quoted[2 * RSW_PARAM_NAME_MAX + 3];
+	char sql[1024], quoted[2 * RSW_PARAM_NAME_MAX + 3], extra[64];
 	size_t q = 0;
 	int is_param = 0;
 
@@ -1245,12 +1263,13 @@ rsw__store_best_by(rsw_store *st, const char *group, struct sqlite3_stmt **out,
 	/* The best row of each value of the parameter, in the order of its
 	 * first appearance (the space's order for a category swept whole);
 	 * one that never succeeded shows its first row. */
+	enqueued_column(st, extra, sizeof extra);
 	snprintf(sql, sizeof sql,
-		 "SELECT r.* FROM results r JOIN (SELECT seq AS best, first FROM "
+		 "SELECT r.*%s FROM results r JOIN (SELECT seq AS best, first FROM "
 		 "(SELECT seq, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s) AS rank, "
 		 "MIN(seq) OVER (PARTITION BY %s) AS first FROM results) WHERE rank = 1) "
 		 "ON r.seq = best ORDER BY first",
-		 quoted, rsw__store_best_first(st), quoted);
+		 extra, quoted, rsw__store_best_first(st), quoted);
 	if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "'%s': %s", st->path, sqlite3_errmsg(st->db));
 		return RSW_EINVAL;
@@ -1417,7 +1436,10 @@ rsw_store_export_pareto(const char *path, int format, FILE *out, char *err,
 		rc = RSW_ENOMEM;
 	}
 	if (rc == 0) {
-		len = (size_t)sprintf(in, "SELECT * FROM results WHERE seq IN (");
+		char extra[64];
+
+		enqueued_column(st, extra, sizeof extra);
+		len = (size_t)sprintf(in, "SELECT *%s FROM results WHERE seq IN (", extra);
 		for (uint32_t i = 0; i < f.front.n; i++) {
 			uint64_t seq;
 

@@ -13,6 +13,11 @@
  * columns, and goes through the same open path with the store it found.
  * Run drives rsw_run with the store's rows as the replay; the committer's
  * side is in commit.c.
+ *
+ * Enqueued points (a warm start) are part of the description: the
+ * algorithm runs behind rsw_algo_enqueue, which suggests them as seqs
+ * 0 .. E-1, so a resume replays them as any row, and the store says how
+ * many there are (its "enqueued" key; export shows them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,8 +61,13 @@ sweep_free(rsw_sweep *sw)
 		return;
 	if (sw->engine != NULL)
 		rsw_engine_close(sw->engine);
+	if (sw->inner_algo != NULL) {
+		rsw_algorithm_destroy(sw->algo);
+		sw->algo = sw->inner_algo;
+	}
 	if (sw->own_algo)
 		rsw_algorithm_destroy(sw->algo);
+	free(sw->enqueue);
 	rsw_objective_unload(sw->objective);
 	free(sw->prune);
 	json_decref(sw->description);
@@ -150,6 +160,84 @@ setup_algorithm(rsw_sweep *sw, char *err, size_t errlen)
 	sw->own_algo = 1;
 	sw->algo_name = sw->algo_info->name;
 	return 0;
+}
+
+/* The points to evaluate first, from the caller or a file, the sweep's
+ * own copy; the file's is read against the final space (ma_cross's
+ * series added), and the configuration then holds its points. */
+static int
+setup_enqueue(rsw_sweep *sw, char *err, size_t errlen)
+{
+	rsw_sweep_config *c = &sw->cfg;
+	size_t bytes;
+	int rc;
+
+	if (c->enqueue_file != NULL && c->nenqueue > 0) {
+		snprintf(err, errlen, "--enqueue: give the points or a file, not both");
+		return RSW_EINVAL;
+	}
+	if (c->enqueue_file != NULL) {
+		rc = rsw_points_load(&sw->space, c->enqueue_file, &sw->enqueue,
+				     &c->nenqueue, err, errlen);
+		if (rc != 0)
+			return rc;
+	} else if (c->nenqueue > 0) {
+		if (c->enqueue == NULL || c->nenqueue > RSW_ENQUEUE_MAX) {
+			snprintf(err, errlen, "enqueue: %llu points %s",
+				 (unsigned long long)c->nenqueue, c->enqueue == NULL ?
+				 "and no values" : "are too many");
+			return RSW_EINVAL;
+		}
+		bytes = (size_t)c->nenqueue * sw->space.n * sizeof(double);
+		if ((sw->enqueue = malloc(bytes)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return RSW_ENOMEM;
+		}
+		memcpy(sw->enqueue, c->enqueue, bytes);
+	}
+	c->enqueue = sw->enqueue;
+	c->enqueue_file = NULL;
+	return 0;
+}
+
+/* The algorithm behind its warm start, which checks every point. */
+static int
+wrap_algorithm(rsw_sweep *sw, char *err, size_t errlen)
+{
+	rsw_algorithm *q;
+	int rc;
+
+	if (sw->cfg.nenqueue == 0)
+		return 0;
+	rc = rsw_algo_enqueue(&q, sw->algo, &sw->space, sw->enqueue,
+			      sw->cfg.nenqueue, sw->cfg.algo_opts.minimize, err,
+			      errlen);
+	if (rc != 0)
+		return rc;
+	sw->inner_algo = sw->algo;
+	sw->algo = q;
+	return 0;
+}
+
+/* Export names the points' rows in a column "enqueued": no parameter or
+ * metric may take that name then. */
+static int
+check_enqueued_name(const rsw_sweep *sw, char *err, size_t errlen)
+{
+	int clash = 0;
+
+	if (sw->cfg.nenqueue == 0)
+		return 0;
+	for (uint32_t i = 0; i < sw->space.n; i++)
+		clash |= strcmp(sw->space.params[i].name, "enqueued") == 0;
+	for (uint32_t i = 0; i < sw->obj->nmetrics; i++)
+		clash |= strcmp(sw->obj->metric_names[i], "enqueued") == 0;
+	if (!clash)
+		return 0;
+	snprintf(err, errlen, "--enqueue: a parameter or metric named 'enqueued' "
+		 "would clash with the column that marks the enqueued rows: "
+		 "rename it");
+	return RSW_EINVAL;
 }
 
 static int
@@ -260,6 +348,10 @@ describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 	rc = rc ? rc : rsw_store_set_meta(sw->store, "direction",
 					  sw->cfg.algo_opts.minimize ? "minimize" :
 								       "maximize");
+	/* Only when there are some: other stores keep their shape. */
+	snprintf(buf, sizeof buf, "%llu", (unsigned long long)sw->cfg.nenqueue);
+	if (sw->cfg.nenqueue > 0)
+		rc = rc ? rc : rsw_store_set_meta(sw->store, "enqueued", buf);
 	if (rc != 0)
 		snprintf(err, errlen, "--db %s", rsw_store_error(sw->store));
 	free(inputs);
@@ -686,7 +778,8 @@ setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 		return rc;
 	probe.max_params = sw->space.n;
 	if ((rc = check_space(&sw->space, err, errlen)) != 0 ||
-	    (rc = rsw_config_validate(&probe, err, errlen)) != 0)
+	    (rc = rsw_config_validate(&probe, err, errlen)) != 0 ||
+	    (rc = setup_enqueue(sw, err, errlen)) != 0)
 		return rc;
 	/* Several objectives are named by the objective's metrics: it is
 	 * loaded first, for the algorithm needs where they are. */
@@ -702,12 +795,15 @@ setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 		return RSW_EINVAL;
 	}
 	if ((rc = setup_algorithm(sw, err, errlen)) != 0 ||
+	    (rc = wrap_algorithm(sw, err, errlen)) != 0 ||
 	    (rc = setup_window(sw, err, errlen)) != 0 ||
 	    (sw->objective == NULL &&
 	     (rc = rsw_objective_load(&sw->objective, &sw->cfg.objective,
 				      &sw->space, err, errlen)) != 0))
 		return rc;
 	sw->obj = sw->obj_loaded = rsw_loaded_objective_info(sw->objective);
+	if ((rc = check_enqueued_name(sw, err, errlen)) != 0)
+		return rc;
 	if (sw->cfg.prune.kind != RSW_PRUNE_NONE && (rc = setup_pruning(sw, err, errlen)) != 0)
 		return rc;
 	/* A command's failures say why: its stderr's tail is kept. */
@@ -730,6 +826,9 @@ setup_parts(rsw_sweep *sw, rsw_store *resumed, char *err, size_t errlen)
 	/* A grid walks only its feasible points: the rest is said, once. */
 	if (sw->algo_info != NULL && (sw->algo_info->options & RSW_ALGO_OPT_EVALS) == 0)
 		sw->infeasible_points = rsw_space_grid_size(&sw->space) - sw->total;
+	/* The enqueued points come on top of the algorithm's budget. */
+	if (sw->algo_info != NULL)
+		sw->total += sw->cfg.nenqueue;
 	return 0;
 }
 
@@ -926,6 +1025,39 @@ raise_budget(rsw_sweep_config *c, const rsw_space *space, const rsw_algo_opts *x
 	return 0;
 }
 
+/* A resume given enqueued points again (a file, or values): they must be
+ * the recorded ones, which it runs in any case. */
+static int
+same_enqueue(const rsw_sweep_config *c, const rsw_space *space,
+	     const rsw_sweep_config *x, char *err, size_t errlen)
+{
+	const char *what = x->enqueue_file != NULL ? x->enqueue_file : "the points given";
+	double *given = (double *)x->enqueue;
+	uint64_t n = x->nenqueue;
+	int rc = 0;
+
+	if (x->enqueue_file == NULL && x->nenqueue == 0)
+		return 0;
+	if (c->nenqueue == 0) {
+		snprintf(err, errlen, "it was run without enqueued points: --enqueue "
+			 "'%s' cannot be added on resume", what);
+		return RSW_EINVAL;
+	}
+	if (x->enqueue_file != NULL &&
+	    (rc = rsw_points_load(space, x->enqueue_file, &given, &n, err, errlen)) != 0)
+		return rc;
+	if (n != c->nenqueue || given == NULL ||
+	    memcmp(given, c->enqueue, n * space->n * sizeof(double)) != 0) {
+		snprintf(err, errlen, "--enqueue '%s' is not the list of %llu points "
+			 "it was run with (it needs no --enqueue: the store holds "
+			 "them)", what, (unsigned long long)c->nenqueue);
+		rc = RSW_EINVAL;
+	}
+	if (x->enqueue_file != NULL)
+		rsw_points_free(given);
+	return rc;
+}
+
 /* Rebuilds the configuration from the store's description. */
 static int
 rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
@@ -996,6 +1128,8 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 			 c->objective.name);
 		return RSW_EINVAL;
 	}
+	if (exec != NULL && (rc = same_enqueue(c, space, exec, err, errlen)) != 0)
+		return rc;
 	if (exec != NULL)
 		apply_exec(c, exec);
 	if (budget_given(exec)) {
@@ -1019,6 +1153,7 @@ rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exe
 	int rc;
 
 	*out = NULL;
+	memset(&c, 0, sizeof c);
 	metric_names = calloc(RSW_MAX_METRICS_LIMIT, sizeof *metric_names);
 	if (metric_names == NULL)
 		return RSW_ENOMEM;
@@ -1031,6 +1166,7 @@ rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exe
 	c.store = store; /* the store it continues: no output may be it */
 	if (rc == 0)
 		rc = sweep_setup(out, &c, st, why, sizeof why);
+	free((double *)c.enqueue); /* undescribed: the sweep has its copy */
 	if (rc == 0 &&
 	    (rc = rsw__inputs_same(rsw_store_meta(st, "inputs"),
 				   (*out)->obj->inputs, why, sizeof why)) != 0) {
@@ -1369,6 +1505,14 @@ uint64_t
 rsw_sweep_replayed(const rsw_sweep *sw)
 {
 	return sw->replayed;
+}
+
+uint64_t
+rsw_sweep_enqueued(const rsw_sweep *sw, const double **points)
+{
+	if (points != NULL)
+		*points = sw->enqueue;
+	return sw->cfg.nenqueue;
 }
 
 void

@@ -931,3 +931,285 @@ Test(cli, an_extended_bayes_keeps_the_design_of_its_first_budget, .timeout = 60,
 	free(a);
 	free(b);
 }
+
+/* ------------------------------------------------------------ --enqueue */
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* The line of seq `seq` in a results CSV (a header, then seq order),
+ * from its first field to its end, into out. */
+static void
+csv_line(const char *csv, int seq, char *out, size_t n)
+{
+	const char *p = csv;
+
+	for (int i = 0; i <= seq && p != NULL; i++)
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	cr_assert_not_null(p, "no row %d", seq);
+	snprintf(out, n, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+/* Enqueued points are seqs 0 .. E-1 for every algorithm, a category by
+ * its name, an export's extra column ignored; serial, 1, 2, 7 workers and
+ * threads give the same file, crashes and retries included (the barrier
+ * before an observing algorithm's first suggestion depends on no worker
+ * count); genetic's first generation starts with them, best first. */
+Test(cli, enqueued_points_run_first_alike_at_any_worker_count, .timeout = 600,
+     .init = make_test_dir)
+{
+	static const char *const algos[][8] = {
+		{ "--algo", "random", "--evals", "40", "--seed", "3" },
+		{ "--algo", "bayes", "--evals", "12", "--init", "4", "--seed", "3" },
+		{ "--algo", "genetic", "--population", "8", "--generations", "3" },
+		{ "--algo", "cmaes", "--evals", "24", "--seed", "3" },
+		{ "--algo", "grid" },
+	};
+	/* sphere: 0.25 + 4 + 1 + 1 (y is category 1) = 6.25, 30, 38. */
+	static const char *const first[] = { "0,0.5,2,1,y,", "1,-1,-3,4,z,",
+					     "2,3,5,2,x," };
+	char file[256];
+
+	snprintf(file, sizeof file, "%s", in_test_dir("points.csv"));
+	write_text(file, "value,d,c,b,a\n9,y,1,2,0.5\n9,z,4,-3,-1\n9,x,2,5,3\n");
+	for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
+		const char *args[12];
+		char line[256], *csv;
+		int n = 0;
+
+		for (int k = 0; k < 8 && algos[i][k] != NULL; k++)
+			args[n++] = algos[i][k];
+		args[n++] = "--enqueue";
+		args[n++] = file;
+		args[n] = NULL;
+		csv = assert_same_results_at_any_worker_count(args);
+		for (int k = 0; k < 3; k++) {
+			csv_line(csv, k, line, sizeof line);
+			cr_assert_eq(strncmp(line, first[k], strlen(first[k])), 0,
+				     "%s: seq %d is '%s'", algos[i][1], k, line);
+		}
+		/* grid runs every point after them, one enqueued too: 3 +
+		 * 13 x 11 x 8 x 3 rows, and the header. */
+		if (strcmp(algos[i][1], "grid") == 0) {
+			size_t lines = 0;
+
+			for (const char *p = csv; (p = strchr(p, '\n')) != NULL; p++)
+				lines++;
+			cr_assert_eq(lines, 1 + 3 + 13 * 11 * 8 * 3, "grid: %zu lines", lines);
+			lines = 0;
+			for (const char *p = csv; (p = strstr(p, ",0.5,2,1,y,")) != NULL; p++)
+				lines++;
+			cr_assert_eq(lines, 2, "grid: point 1 run %zu times", lines);
+		}
+		if (strcmp(algos[i][1], "genetic") == 0)
+			for (int k = 0; k < 3; k++) {
+				csv_line(csv, 3 + k, line, sizeof line);
+				cr_assert_eq(strncmp(strchr(line, ',') + 1,
+						     strchr(first[k], ',') + 1,
+						     strlen(strchr(first[k], ',') + 1)), 0,
+					     "genetic: seq %d is '%s', not enqueued point "
+					     "%d", 3 + k, line, k + 1);
+			}
+		free(csv);
+	}
+}
+
+/* A store keeps its enqueued points: a sweep cut inside them, or after
+ * them, resumes without the file (at another worker count) to what the
+ * uninterrupted run wrote, for each algorithm that learns from them; the
+ * same file again is accepted, another one, or one added to a sweep that
+ * had none, is refused by name. */
+Test(cli, enqueued_points_are_resumed_from_the_store, .timeout = 300,
+     .init = make_test_dir)
+{
+	static const char *const algos[][5] = {
+		{ "bayes", "--evals", "14", "--init", "4" },
+		{ "genetic", "--population", "4", "--generations", "3" },
+		{ "cmaes", "--evals", "14", "--population", "4" },
+	};
+	char db[256], whole[256], resumed[256], points[256], other[256];
+	const char *resume[] = { "run", "--resume", db, "--results", resumed, "-q",
+				 "-j", "1", NULL };
+	const char *same[] = { "run", "--resume", db, "--enqueue", points, "-q", NULL };
+	const char *differs[] = { "run", "--resume", db, "--enqueue", other, "-q",
+				  NULL };
+	const char *plain[] = { "run", "--objective", "sphere", "--param",
+				"x=int:1:5", "--db", in_test_dir("plain.db"), "-q", NULL };
+	const char *added[] = { "run", "--resume", in_test_dir("plain.db"),
+				"--enqueue", other, "-q", NULL };
+	const char *help[] = { "run", "--help", NULL };
+	const int cuts[] = { 2, 6 };
+	char *want, *got, *out, *err;
+
+	snprintf(db, sizeof db, "%s", in_test_dir("s.db"));
+	snprintf(whole, sizeof whole, "%s", in_test_dir("whole.csv"));
+	snprintf(resumed, sizeof resumed, "%s", in_test_dir("resumed.csv"));
+	snprintf(points, sizeof points, "%s", in_test_dir("points.json"));
+	snprintf(other, sizeof other, "%s", in_test_dir("other.csv"));
+	write_text(points, "[{\"x\": 0.25, \"y\": 1}, {\"x\": -4, \"y\": 0},"
+			   " {\"x\": 1, \"y\": -3}]\n");
+	write_text(other, "x,y\n0.25,1\n-4,0\n1,-2\n");
+	for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
+		const char *run[] = { "run", "--objective", "rastrigin", "--param",
+				      "x=float:-5:5", "--param", "y=int:-3:3", "--algo",
+				      algos[i][0], algos[i][1], algos[i][2], algos[i][3],
+				      algos[i][4], "--seed", "2", "--enqueue", points,
+				      "--db", db, "--results", whole, "-q", "-j", "2",
+				      NULL };
+
+		unlink(db);
+		cr_assert_eq(run_cli(run, NULL, NULL), 0, "%s", algos[i][0]);
+		want = slurp(whole);
+		cr_assert_not_null(want);
+		cr_assert_eq(strncmp(strchr(want, '\n') + 1, "0,0.25,1,ok,", 12), 0,
+			     "%s", want);
+		for (int k = 0; k < 2; k++) {
+			unlink(resumed);
+			cut_store(db, cuts[k]);
+			cr_assert_eq(store_row_count(db), (uint64_t)cuts[k]);
+			cr_assert_eq(run_cli(resume, NULL, NULL), 0, "%s: cut at %d",
+				     algos[i][0], cuts[k]);
+			got = slurp(resumed);
+			cr_assert_str_eq(got, want, "%s: resumed from %d rows", algos[i][0],
+					 cuts[k]);
+			free(got);
+		}
+		free(want);
+	}
+	cr_assert_eq(run_capture(same, &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(differs, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "--enqueue '"), "%s", err);
+	cr_assert_not_null(strstr(err, "other.csv' is not the list of 3 points it was "
+				       "run with"), "%s", err);
+	free(out);
+	free(err);
+	cr_assert_eq(run_cli(plain, NULL, NULL), 0);
+	cr_assert_eq(run_capture(added, &out, &err), 2);
+	cr_assert_not_null(strstr(err, "it was run without enqueued points"), "%s", err);
+	free(out);
+	free(err);
+	/* The help's resume rules say so, from the option table. */
+	cr_assert_eq(run_capture(help, &out, &err), 0);
+	cr_assert_not_null(strstr(out, "accepted when the same as\nrecorded: --enqueue\n"),
+			   "%s", out);
+	free(out);
+	free(err);
+}
+
+/* A bad --enqueue file: one error naming the file, the row and the
+ * column (or what is wrong with the file), exit 2, nothing written. */
+Test(cli, bad_enqueue_files_are_refused_naming_row_and_column, .timeout = 60,
+     .init = make_test_dir)
+{
+	static const char *const cases[][2] = {
+		{ "x,k,s\n1,2,a\n7,2,b\n", "row 2 (line 3), column 'x': 7 is above "
+					   "its upper bound 5" },
+		{ "x,k,s\n1,2.5,a\n", "row 1 (line 2), column 'k': 2.5 is not an "
+				      "integer" },
+		{ "x,k,s\n1,3,a\n", "row 1 (line 2), column 'k': 3 is not on its "
+				    "grid (from 0 by 2)" },
+		{ "x,k,s\n1,2,c\n", "row 1 (line 2), column 's': 'c' is not one of "
+				    "its categories (a, b)" },
+		{ "x,k,s\n1,,a\n", "row 1 (line 2), column 'k': it is empty" },
+		{ "x,k,s\n1,2\n", "row 1 (line 2): 2 fields, the header has 3" },
+		{ "x,s\n1,a\n", "its header has no column 'k'" },
+		{ "x,k,s\n4,2,a\n", "row 1 (line 2): the point is not in the space: "
+				    "constraint 'x < k' does not hold" },
+		{ "x,k,s\n", "it holds no points" },
+		{ "[{\"x\": 1, \"k\": 2}]", "row 1, column 's': missing" },
+		{ "[{\"x\": 1, \"k\": \"two\", \"s\": \"a\"}]", "row 1, column 'k': "
+							    "'two' is not a number" },
+		{ "[{\"x\": 1,", "" }, /* jansson's words follow */
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char file[256], culprit[512];
+		const char *argv[] = { "run", "--objective", "sphere", "--param",
+				       "x=float:-5:5", "--param", "k=int:0:8:2", "--param",
+				       "s=cat:a,b", "--constraint", "x < k", "--algo",
+				       "random", "--evals", "5", "--enqueue", file, "--db",
+				       in_test_dir("no.db"), "--results",
+				       in_test_dir("out.csv"), NULL };
+
+		snprintf(file, sizeof file, "%s/bad%zu.%s", rsw_test_dir, i,
+			 cases[i][0][0] == '[' ? "json" : "csv");
+		write_text(file, cases[i][0]);
+		/* The file by name, then the row, or what is wrong with it. */
+		snprintf(culprit, sizeof culprit, "--enqueue '%s'%s%s", file,
+			 strncmp(cases[i][1], "row", 3) == 0 ? " " : ": ", cases[i][1]);
+		refused(culprit, argv);
+		cr_assert_eq(access(in_test_dir("no.db"), F_OK), -1, "case %zu: a store "
+			     "was left", i);
+	}
+}
+
+/* The export marks the enqueued rows (and only a sweep that had some
+ * gets the column); `export --top 3` is read back by --enqueue as it is,
+ * and its points are the next sweep's first rows. */
+Test(cli, export_marks_enqueued_rows_and_is_read_back, .timeout = 60,
+     .init = make_test_dir)
+{
+	const char *first[] = { "run", "--objective", "rastrigin", "--param",
+				"x=float:-5:5", "--param", "s=cat:a,b", "--algo",
+				"random", "--evals", "30", "--db", in_test_dir("a.db"),
+				"--enqueue", in_test_dir("p.csv"), "-q", NULL };
+	const char *export_all[] = { "export", in_test_dir("a.db"), NULL };
+	const char *export_top[] = { "export", in_test_dir("a.db"), "--top", "3", NULL };
+	const char *second[] = { "run", "--objective", "rastrigin", "--param",
+				 "x=float:-5:5", "--param", "s=cat:a,b", "--algo",
+				 "cmaes", "--evals", "10", "--db", "none", "--enqueue",
+				 in_test_dir("best.csv"), "--results",
+				 in_test_dir("second.csv"), "-q", NULL };
+	const char *plain[] = { "run", "--objective", "sphere", "--param",
+				"x=int:1:5", "--db", in_test_dir("plain.db"), "-q", NULL };
+	const char *export_plain[] = { "export", in_test_dir("plain.db"), NULL };
+	char *out, *err, *second_csv, line[256], top[3][256];
+
+	write_text(in_test_dir("p.csv"), "s,x\nb,0.5\na,-2\n");
+	cr_assert_eq(run_cli(first, NULL, NULL), 0);
+	cr_assert_eq(run_capture(export_all, &out, &err), 0, "%s", err);
+	cr_assert_eq(strncmp(out, "seq,x,s,status,detail,value,", 28), 0, "%s", out);
+	cr_assert_not_null(strstr(out, ",enqueued\n0,0.5,b,ok,"), "%s", out);
+	for (int k = 0; k < 30 + 2; k++) {
+		csv_line(out, k, line, sizeof line);
+		cr_assert_eq(line[strlen(line) - 1], k < 2 ? '1' : '0', "seq %d: %s", k,
+			     line);
+	}
+	free(out);
+	free(err);
+	cr_assert_eq(run_capture(export_top, &out, &err), 0, "%s", err);
+	write_text(in_test_dir("best.csv"), out);
+	for (int k = 0; k < 3; k++) {
+		/* The point: its x and s, after the seq. */
+		csv_line(out, k, line, sizeof line);
+		snprintf(top[k], sizeof top[k], "%.*s", (int)(strchr(strchr(strchr(line,
+			 ',') + 1, ',') + 1, ',') - line), line);
+	}
+	free(out);
+	free(err);
+	cr_assert_eq(run_cli(second, NULL, NULL), 0);
+	second_csv = slurp(in_test_dir("second.csv"));
+	for (int k = 0; k < 3; k++) {
+		csv_line(second_csv, k, line, sizeof line);
+		/* Seq k of the second sweep is the k-th best of the first. */
+		cr_assert_eq(strncmp(strchr(line, ',') + 1, strchr(top[k], ',') + 1,
+				     strlen(strchr(top[k], ',') + 1)), 0,
+			     "seq %d '%s' is not the export's '%s'", k, line, top[k]);
+	}
+	free(second_csv);
+	cr_assert_eq(run_cli(plain, NULL, NULL), 0);
+	cr_assert_eq(run_capture(export_plain, &out, &err), 0, "%s", err);
+	cr_assert_null(strstr(out, "enqueued"), "%s", out);
+	free(out);
+	free(err);
+}

@@ -376,10 +376,14 @@ Test(lifecycle, a_run_past_its_limit_is_killed_with_its_arena, .timeout = 60)
 	closedir(d);
 	for (int i = 0; i < nafter; i++) {
 		int old = 0;
+		long owner = strtol(after[i] + 10, NULL, 10);
 
 		for (int j = 0; j < nbefore; j++)
 			old |= strcmp(after[i], before[j]) == 0;
-		cr_assert(old, "arena %s left behind", after[i]);
+		/* Other suites running beside this one (ctest -j) have arenas
+		 * of their own: only a dead owner's arena is left behind. */
+		cr_assert(old || (owner > 0 && kill((pid_t)owner, 0) == 0),
+			  "arena %s left behind", after[i]);
 	}
 }
 

@@ -742,3 +742,312 @@ Test(sweep, workers_never_write_the_drivers_buffered_output, .timeout = 60,
 	cr_assert_eq(headers, 1, "the header was written %d times", headers);
 	free(text);
 }
+
+/* ------------------------------------------------- enqueued points */
+
+/* A bowl with its floor at BOWL_AT: a C objective. */
+static const double bowl_at[4] = { 1.3, -2.1, 0.7, 2.4 };
+
+static int
+bowl_eval(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	  rsw_eval_out *out)
+{
+	(void)ctx;
+	(void)t;
+	out->value = 0;
+	for (uint32_t i = 0; i < n; i++)
+		out->value += (x[i] - bowl_at[i % 4]) * (x[i] - bowl_at[i % 4]);
+	return 0;
+}
+
+/* The committed rows, in the driver (on_commit runs there). */
+static struct {
+	uint64_t n;
+	double params[64][4];
+	double value[64];
+} seen_rows;
+
+static int
+keep_rows(void *ctx, const double *params, uint32_t nparams, const rsw_result *r)
+{
+	(void)ctx;
+	if (seen_rows.n < 64 && r->seq == seen_rows.n) {
+		memcpy(seen_rows.params[seen_rows.n], params, nparams * sizeof(double));
+		seen_rows.value[seen_rows.n++] = r->value;
+	}
+	return 0;
+}
+
+static void
+bowl_config(rsw_sweep_config *c, rsw_space *space, int dims, int workers)
+{
+	char err[256];
+
+	rsw_space_init(space);
+	for (int i = 0; i < dims; i++) {
+		char spec[32];
+
+		snprintf(spec, sizeof spec, "x%d=float:-5:5", i);
+		cr_assert_eq(rsw_space_add(space, spec, err, sizeof err), 0, "%s", err);
+	}
+	rsw_sweep_config_init(c);
+	c->space = space;
+	c->engine.workers = workers;
+	c->objective.fn = bowl_eval;
+	c->objective.label = "bowl";
+	c->on_commit = keep_rows;
+	memset(&seen_rows, 0, sizeof seen_rows);
+}
+
+/* Mean distance to the bowl's floor of rows from .. to-1. */
+static double
+mean_distance(uint64_t from, uint64_t to, int dims)
+{
+	double sum = 0;
+
+	for (uint64_t k = from; k < to; k++) {
+		double d2 = 0;
+
+		for (int i = 0; i < dims; i++)
+			d2 += (seen_rows.params[k][i] - bowl_at[i]) *
+			      (seen_rows.params[k][i] - bowl_at[i]);
+		sum += sqrt(d2);
+	}
+	return sum / (double)(to - from);
+}
+
+/* A warm start teaches bayes: with five enqueued points, one of them the
+ * floor of a bowl, its own eight suggestions (from its model at once:
+ * the points fill its initial design of 5) keep close to the floor; the
+ * same evaluations without them (5 design points, then 8 from the model)
+ * stray twice as far.  Over four seeds; the best is the floor, seq 0. */
+Test(sweep, bayes_learns_from_enqueued_points, .timeout = 120,
+     .init = make_test_dir)
+{
+	const double points[5][2] = { { 1.3, -2.1 }, { -4, 4 }, { 4, -4 }, { -3, -3 },
+				      { 3, 3 } };
+	double warm = 0, cold = 0;
+
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		rsw_sweep_config c;
+		rsw_space space;
+		rsw_sweep *sw;
+		rsw_best best;
+		char err[1024];
+
+		bowl_config(&c, &space, 2, 2);
+		c.algo = "bayes";
+		c.algo_opts.evals = 8;
+		c.algo_opts.init = 5;
+		c.algo_opts.seed = seed;
+		c.enqueue = &points[0][0];
+		c.nenqueue = 5;
+		cr_assert_eq(rsw_sweep_open(&sw, &c, err, sizeof err), 0, "%s", err);
+		cr_assert_eq(rsw_sweep_run(sw), 0, "%s", rsw_sweep_errmsg(sw));
+		cr_assert_eq(rsw_sweep_best(sw, &best), 0);
+		cr_assert_eq(best.seq, 0);
+		cr_assert_eq(best.value, 0.0);
+		cr_assert_eq(memcmp(best.params, points[0], sizeof points[0]), 0);
+		cr_assert_eq(rsw_sweep_enqueued(sw, NULL), 5);
+		cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+		cr_assert_eq(seen_rows.n, 13, "5 points, then a budget of 8");
+		for (int k = 0; k < 5; k++)
+			cr_assert_eq(memcmp(seen_rows.params[k], points[k],
+					    sizeof points[k]), 0,
+				     "seq %d is enqueued point %d", k, k + 1);
+		warm += mean_distance(5, 13, 2) / 4;
+
+		bowl_config(&c, &space, 2, 2);
+		c.algo = "bayes";
+		c.algo_opts.evals = 13;
+		c.algo_opts.init = 5;
+		c.algo_opts.seed = seed;
+		cr_assert_eq(run_sweep(&c), 0);
+		cold += mean_distance(5, 13, 2) / 4;
+	}
+	cr_assert_lt(warm, 2.6, "warm start: its suggestions average %.2f from the "
+		     "floor", warm);
+	cr_assert_gt(cold, 1.5 * warm, "without the points: %.2f, with: %.2f", cold,
+		     warm);
+}
+
+/* genetic's first generation starts with the best points, best first;
+ * cmaes's first mean is the best point: its first generation is drawn
+ * around it, not around the centre. */
+Test(sweep, genetic_and_cmaes_start_from_the_best_enqueued_points, .timeout = 60,
+     .init = make_test_dir)
+{
+	const double points[3][4] = { { 4, 4, 4, 4 }, { 1, -2, 1, 2 },
+				      { -4, -4, -4, -4 } };
+	rsw_sweep_config c;
+	rsw_space space;
+	double distance[2];
+
+	bowl_config(&c, &space, 4, 3);
+	c.algo = "genetic";
+	c.algo_opts.population = 8;
+	c.algo_opts.generations = 2;
+	c.enqueue = &points[0][0];
+	c.nenqueue = 3;
+	cr_assert_eq(run_sweep(&c), 0);
+	cr_assert_eq(seen_rows.n, 3 + 16);
+	/* By value: point 2 (near the floor), point 1, point 3. */
+	cr_assert_eq(memcmp(seen_rows.params[3], points[1], sizeof points[1]), 0);
+	cr_assert_eq(memcmp(seen_rows.params[4], points[0], sizeof points[0]), 0);
+	cr_assert_eq(memcmp(seen_rows.params[5], points[2], sizeof points[2]), 0);
+	cr_assert_neq(memcmp(seen_rows.params[6], points[2], sizeof points[2]), 0,
+		      "the rest is random");
+
+	/* cmaes: the mean of its first generation's samples, to the point. */
+	for (int with = 0; with < 2; with++) {
+		const double far[4] = { 4.5, 4.5, -4.5, -4.5 };
+		double d2 = 0;
+
+		bowl_config(&c, &space, 4, 3);
+		c.algo = "cmaes";
+		c.algo_opts.population = 8;
+		c.algo_opts.evals = 8;
+		c.enqueue = with ? far : NULL;
+		c.nenqueue = with ? 1 : 0;
+		cr_assert_eq(run_sweep(&c), 0);
+		for (int i = 0; i < 4; i++) {
+			double mean = 0;
+
+			for (uint64_t k = (uint64_t)with; k < (uint64_t)with + 8; k++)
+				mean += seen_rows.params[k][i] / 8;
+			d2 += (mean - far[i]) * (mean - far[i]);
+		}
+		distance[with] = sqrt(d2);
+	}
+	/* The point is 9 from the centre, a sample's sd about 3 a
+	 * coordinate. */
+	cr_assert_lt(distance[1], 3, "warm: generation 0 centred %.2f from the "
+		     "point", distance[1]);
+	cr_assert_gt(distance[0], 6, "cold: generation 0 centred %.2f from the "
+		     "point", distance[0]);
+}
+
+/* The contract, seen from an algorithm of the program's own: every point
+ * is observed, in order, with its index as seq, before its first
+ * suggestion, which is its seq 0; its own results come back with its own
+ * seqs; at any worker count. */
+static struct {
+	uint64_t observed, suggested_at_first, next_update, calls_out_of_order;
+	int suggested;
+} probe;
+
+static int
+probe_suggest(rsw_algorithm *a, uint64_t seq, double *params)
+{
+	(void)a;
+	if (!probe.suggested) {
+		probe.suggested = 1;
+		probe.suggested_at_first = probe.observed;
+		probe.calls_out_of_order += seq != 0;
+	}
+	if (seq >= 20)
+		return RSW_SUGGEST_DONE;
+	params[0] = (double)(seq % 7) - 3;
+	params[1] = (double)(seq % 5) + 1;
+	return RSW_SUGGEST_OK;
+}
+
+static int
+probe_update(rsw_algorithm *a, const double *params, const rsw_result *r)
+{
+	(void)a;
+	(void)params;
+	probe.calls_out_of_order += r->seq != probe.next_update++;
+	return 0;
+}
+
+static int
+probe_observe(rsw_algorithm *a, const double *params, const rsw_result *r)
+{
+	(void)a;
+	probe.calls_out_of_order += probe.suggested || r->seq != probe.observed ||
+				    params[1] != (double)(probe.observed + 1);
+	probe.observed++;
+	return 0;
+}
+
+Test(sweep, an_algorithm_observes_every_point_before_its_first_suggestion,
+     .timeout = 60, .init = make_test_dir)
+{
+	const int workers[] = { 0, 1, 3 };
+	double points[12][2];
+
+	for (int k = 0; k < 12; k++) {
+		points[k][0] = k % 3;
+		points[k][1] = k + 1;
+	}
+	for (int w = 0; w < 3; w++) {
+		rsw_algorithm algo = { .name = "probe", .nparams = 2,
+				       .suggest = probe_suggest,
+				       .update = probe_update,
+				       .observe = probe_observe };
+		rsw_sweep_config c;
+		rsw_space space;
+		char err[256];
+
+		memset(&probe, 0, sizeof probe);
+		rsw_space_init(&space);
+		cr_assert_eq(rsw_space_add(&space, "x=float:-3:3", err, sizeof err), 0);
+		cr_assert_eq(rsw_space_add(&space, "k=int:1:40", err, sizeof err), 0);
+		rsw_sweep_config_init(&c);
+		c.space = &space;
+		c.engine.workers = workers[w];
+		c.algorithm = &algo;
+		c.window = 3;
+		c.objective.name = "sphere";
+		c.enqueue = &points[0][0];
+		c.nenqueue = 12;
+		cr_assert_eq(run_sweep(&c), 0);
+		cr_assert_eq(probe.observed, 12, "workers %d", workers[w]);
+		cr_assert_eq(probe.suggested_at_first, 12, "workers %d: its first "
+			     "suggestion came after %llu observations", workers[w],
+			     (unsigned long long)probe.suggested_at_first);
+		cr_assert_eq(probe.next_update, 20, "workers %d", workers[w]);
+		cr_assert_eq(probe.calls_out_of_order, 0, "workers %d", workers[w]);
+	}
+}
+
+/* A point outside the space is refused at open by its number and the
+ * parameter, and nothing is left behind. */
+Test(sweep, enqueued_points_outside_the_space_are_refused_by_number,
+     .timeout = 60, .init = make_test_dir)
+{
+	const double points[][2] = { { 0.5, 3 }, { 1, 41 }, { 1, 2.5 }, { 2, 2 } };
+	const struct {
+		uint64_t n;
+		const char *constraint, *file, *want;
+	} cases[] = {
+		{ 2, NULL, NULL, "enqueued point 2: 'k': 41 is above its upper bound 40" },
+		{ 3, NULL, NULL, "enqueued point 2: 'k': 41" },
+		{ 1, "x > k", NULL, "enqueued point 1: constraint 'x > k' does not hold" },
+		{ 1, NULL, "p.csv", "give the points or a file, not both" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rsw_sweep_config c;
+		rsw_space space;
+		rsw_sweep *sw;
+		char err[1024];
+
+		base_config(&c, &space, 2);
+		if (cases[i].constraint != NULL)
+			cr_assert_eq(rsw_space_add_constraint(&space, cases[i].constraint,
+							      err, sizeof err), 0);
+		c.algo = "random";
+		c.algo_opts.evals = 5;
+		c.objective.name = "sphere";
+		c.store = in_test_dir("refused.db");
+		c.enqueue = &points[0][0];
+		c.nenqueue = cases[i].n;
+		c.enqueue_file = cases[i].file;
+		cr_assert_eq(rsw_sweep_open(&sw, &c, err, sizeof err), RSW_EINVAL,
+			     "case %zu", i);
+		cr_assert_not_null(strstr(err, cases[i].want), "case %zu: %s", i, err);
+		cr_assert_eq(access(c.store, F_OK), -1, "case %zu: a store was left", i);
+	}
+}

@@ -187,6 +187,13 @@ static const rsw_opt options[] = {
 	{ "algo", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "NAME", 0, .call = set_algo,
 	  .help = "search algorithm: grid (default), random, bayes, genetic, "
 		  "cmaes; --algo NAME --help lists its options" },
+	{ "enqueue", 0, RSW_OPT_STRING, RSW_OPT_RECORDED, "FILE", F(enqueue),
+	  .help = "evaluate these points first (a warm start), then the "
+		  "algorithm, which learns from them: CSV with a header of "
+		  "parameter names (other columns ignored: an `export` of an "
+		  "earlier study works as it is) or JSON [{\"name\": value, "
+		  "...}, ...]; categories by name; on top of the budget; "
+		  "recorded: --resume needs no file" },
 	{ "evals", 0, RSW_OPT_INT, RSW_OPT_BUDGET, "N", F(evals), 1, LLONG_MAX,
 	  .algo_option = ALGO(EVALS), .help = "evaluations in all (random, bayes, "
 					    "cmaes; genetic: instead of "
@@ -551,6 +558,7 @@ sweep_config(struct run_args *a, rsw_sweep_config *c)
 	c->objective.metrics = a->metrics;
 	c->objective.init_timeout_s = a->init_timeout;
 	c->window = (uint32_t)a->window;
+	c->enqueue_file = a->enqueue;
 	engine_options(a, &c->engine);
 	if (a->db == NULL)
 		default_db(a->db_name, sizeof a->db_name);

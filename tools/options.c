@@ -231,7 +231,8 @@ rsw_opt_help_resume(FILE *f, const rsw_opt *opts, size_t n)
 	fputs("\nWith --resume FILE only these may be given (they never change "
 	      "what a\nsweep computes):", f);
 	for (size_t i = 0, col = 80; i < n; i++) {
-		if (opts[i].cls == RSW_OPT_SWEEP || opts[i].cls == RSW_OPT_BUDGET)
+		if (opts[i].cls == RSW_OPT_SWEEP || opts[i].cls == RSW_OPT_BUDGET ||
+		    opts[i].cls == RSW_OPT_RECORDED)
 			continue;
 		if (col + strlen(opts[i].name) + 4 > 76) {
 			fputs("\n ", f);
@@ -242,6 +243,11 @@ rsw_opt_help_resume(FILE *f, const rsw_opt *opts, size_t n)
 	fputs("\nand, to extend a finished or interrupted sweep, a larger budget:", f);
 	for (size_t i = 0; i < n; i++)
 		if (opts[i].cls == RSW_OPT_BUDGET)
+			fprintf(f, " --%s", opts[i].name);
+	fputs("\nand, not needed (the file holds them) but accepted when the same "
+	      "as\nrecorded:", f);
+	for (size_t i = 0; i < n; i++)
+		if (opts[i].cls == RSW_OPT_RECORDED)
 			fprintf(f, " --%s", opts[i].name);
 	fputc('\n', f);
 }

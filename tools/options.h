@@ -28,6 +28,8 @@ enum rsw_opt_class {
 	RSW_OPT_EXEC,	 /* how it runs, never what it computes: may change */
 	RSW_OPT_DISPLAY, /* what the command prints */
 	RSW_OPT_BUDGET,	 /* defines the sweep, but --resume may raise it */
+	RSW_OPT_RECORDED, /* defines the sweep; --resume takes it again only
+			     as recorded (the library compares) */
 };
 
 typedef struct rsw_opt {

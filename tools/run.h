@@ -21,6 +21,7 @@ struct run_args {
 	const char *objective, *cmd, *metrics, *objective_arg, *data, *column;
 	const char *metric;	/* --metric: ma_cross's value */
 	const char *algo;
+	const char *enqueue;	/* --enqueue FILE */
 	long long evals, seed, init, population, generations;
 	int minimize;
 	rsw_objective_goal objectives[RSW_MAX_OBJECTIVES]; /* --maximize NAME ... */

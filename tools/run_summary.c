@@ -177,6 +177,8 @@ summary_json(const struct run_args *a, const rsw_sweep *sw,
 	json_object_set_new(root, "status", status);
 	json_object_set_new(root, "infeasible_points",
 			    json_integer((json_int_t)s->infeasible_points));
+	json_object_set_new(root, "enqueued",
+			    json_integer((json_int_t)rsw_sweep_enqueued(sw, NULL)));
 	json_object_set_new(root, "retries", json_integer((json_int_t)s->engine.retries));
 	json_object_set_new(root, "recycled", json_integer((json_int_t)s->engine.recycled));
 	json_object_set_new(root, "requeued", json_integer((json_int_t)s->engine.requeued));
@@ -407,6 +409,9 @@ rsw_run_summary(const struct run_args *a, const rsw_sweep *sw)
 	if (s.infeasible_points > 0)
 		printf("; %llu grid points infeasible (skipped, never run)",
 		       (unsigned long long)s.infeasible_points);
+	if (rsw_sweep_enqueued(sw, NULL) > 0)
+		printf("; seqs 0-%llu were the enqueued points",
+		       (unsigned long long)rsw_sweep_enqueued(sw, NULL) - 1);
 	printf("\nworkers: %s, %llu restarts, %llu recycled, %llu retries\n",
 	       a->mpi ? "MPI agents" : rsw_sweep_workers(sw) == 0 ? "serial" :
 	       a->threads ? "threads" : "processes",

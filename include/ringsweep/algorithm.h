@@ -15,6 +15,13 @@
  * window, results): serial, 1 or 64 workers give identical results.
  * A non-adaptive algorithm (RSW_ALGO_NON_ADAPTIVE: its suggestions never
  * depend on results) runs with the window of the engine's max_inflight.
+ *
+ * Observations (the optional `observe`): evaluations the algorithm did
+ * not suggest -- a warm start's points, evaluated first
+ * (rsw_algo_enqueue in algorithms.h).  They all come, in their order,
+ * before the first suggest(0), so they are part of what the call
+ * sequence is a pure function of, and the algorithm's own seqs still
+ * start at 0.
  */
 #ifndef RINGSWEEP_ALGORITHM_H
 #define RINGSWEEP_ALGORITHM_H
@@ -66,6 +73,17 @@ struct rsw_algorithm {
 	/* 0 and *out filled, or RSW_ENOENT when nothing succeeded yet. */
 	int (*best)(const rsw_algorithm *a, rsw_best *out);
 	void (*destroy)(rsw_algorithm *a);
+	/* Optional (NULL: observations are ignored): an evaluation it did
+	 * not suggest, to learn from (bayes: an observation of its model;
+	 * genetic: a candidate for its first population; cmaes: a candidate
+	 * for its first mean).  Failed ones too (status != OK, value NaN).
+	 * result->seq is the observation's index (0, 1, ...), not one of its
+	 * own seqs; called only before the first suggest.  best() need not
+	 * count observations (rsw_algo_enqueue's best does).  0, or a
+	 * negative error.  Appended last: an algorithm of your own that
+	 * zeroes the struct (calloc, designated initialisers) has none. */
+	int (*observe)(rsw_algorithm *a, const double *params,
+		       const rsw_result *result);
 };
 
 /* Called once per committed evaluation, in sequence order. */

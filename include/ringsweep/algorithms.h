@@ -104,6 +104,35 @@ RSW_EXTERN int rsw_algo_create(rsw_algorithm **out, const char *name,
 			       const rsw_space *space, const rsw_algo_opts *o,
 			       char *err, size_t errlen);
 
+/*
+ * A warm start: *out suggests `points` first (npoints x space->n values
+ * in parameter order, a category as its index; copied), as seqs
+ * 0 .. npoints-1, then `inner`'s suggestions as seqs npoints.., telling
+ * inner its own seqs (0..) -- its budget comes on top of the points.
+ * When inner has `observe`, the points' results are a barrier: its first
+ * suggestion waits until every one of them is applied, and they are
+ * observed in order before it (so the run stays a pure function of the
+ * seed, the window and the results); without it, inner starts at once
+ * and learns nothing from them.  What the built-ins learn: bayes takes
+ * them as observations of its model and counts them in its initial
+ * design (init - npoints design points, none when they are as many);
+ * genetic seeds its first population with the best of them (at most
+ * half of it, the rest random: they are evaluated again, as its elites
+ * are); cmaes starts its mean at the best; grid and random ignore them
+ * (grid runs every point, a point enqueued too included).  best() is the
+ * best of every evaluation, enqueued or suggested.  Each point is checked
+ * (rsw_space_check_point): RSW_EINVAL naming it ("enqueued point 3:
+ * 'fast': 7.5 is not an integer").  *out does not own inner: destroy
+ * inner after it.  minimize: as the options' (for best()).
+ */
+RSW_EXTERN int rsw_algo_enqueue(rsw_algorithm **out, rsw_algorithm *inner,
+				const rsw_space *space, const double *points,
+				uint64_t npoints, int minimize, char *err,
+				size_t errlen);
+
+/* Points rsw_algo_enqueue takes at most. */
+#define RSW_ENQUEUE_MAX 1000000u
+
 /* The initial design bayes runs with these options: init, or its default
  * (10, or 2(d + 1) for d > 4), at most evals. */
 RSW_EXTERN uint32_t rsw_algo_bayes_init(uint32_t nparams, const rsw_algo_opts *o);

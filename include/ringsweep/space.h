@@ -156,6 +156,19 @@ RSW_EXTERN int rsw_space_add_constraint(rsw_space *s, const char *text,
  * and the feasible callback.  No allocation; any thread. */
 RSW_EXTERN bool rsw_space_feasible(const rsw_space *s, const double *params);
 
+/*
+ * Whether params is a point of the space, as given (nothing is rounded):
+ * every value finite, within its bounds, whole where the parameter is
+ * integral, on its step, one of its choices (a category: its index), and
+ * the point feasible.  0, or RSW_EINVAL with one sentence in why: about
+ * the value of parameter *culprit ("7.5 is not an integer"), or, with
+ * *culprit -1, the point ("constraint 'fast < slow' does not hold").
+ * culprit may be NULL.  Points a person gives (a warm start's) are
+ * checked with it: the algorithms propose only such points.
+ */
+RSW_EXTERN int rsw_space_check_point(const rsw_space *s, const double *params,
+				     int *culprit, char *why, size_t n);
+
 /* Constraint i's value at params (a comparison's is 1 or 0). */
 RSW_EXTERN double rsw_constraint_eval(const rsw_constraint *c,
 				      const double *params);

@@ -6,7 +6,9 @@
  *       description a resume rebuilds the sweep from, JSON), argv (JSON),
  *       params, metrics (JSON arrays of names), objective, algo, seed,
  *       window, direction, inputs (fingerprints of the files read, JSON),
- *       pid, started, finished, outcome;
+ *       enqueued (how many points were evaluated first, as seqs 0 ..
+ *       enqueued-1; only when there were some), pid, started, finished,
+ *       outcome;
  *   results(seq INTEGER PRIMARY KEY, <one column per parameter: INTEGER
  *       for integral ones, REAL otherwise, TEXT for categories>,
  *       status TEXT, detail INTEGER, value REAL, <one REAL column per
@@ -118,7 +120,9 @@ enum rsw_export_format { RSW_EXPORT_CSV = 0, RSW_EXPORT_JSON = 1 };
 /* Writes a store's results to out: CSV (a header row, then one line per
  * row) or JSON ({"sweep": {...}, "results": [...]}, values typed: JSON
  * descriptions as JSON, numbers as numbers).  top > 0 keeps the N best
- * by value (direction from the sweep); sort_by_value orders by value. */
+ * by value (direction from the sweep); sort_by_value orders by value.
+ * A sweep with enqueued points gets a last column "enqueued": 1 on their
+ * rows, 0 on the algorithm's. */
 RSW_EXTERN int rsw_store_export(const char *path, int format, uint64_t top,
 				int sort_by_value, FILE *out, char *err,
 				size_t errlen);

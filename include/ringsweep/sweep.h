@@ -27,7 +27,9 @@
  *
  * WHAT DEFINES A SWEEP, AND WHAT MAY CHANGE ON RESUME
  * The store records a description of the sweep: the space, the algorithm
- * and its options, the direction, the window, the objective (built-in
+ * and its options, the direction, the window, the enqueued points (a
+ * resume takes them from there: given again, they must be the same), the
+ * objective (built-in
  * name and data, plugin path and argument, command, working directory and
  * metrics; all paths absolute), the policies that change results
  * (timeout, attempts, retry_errors, on_error, max_mem, crash-loop limits)
@@ -174,6 +176,17 @@ typedef struct rsw_sweep_config {
 	rsw_algorithm *algorithm;    /* or one of your own (not owned) */
 	rsw_objective_spec objective;
 	uint32_t window;	     /* 0: the algorithm's default */
+	/* Points to evaluate first (a warm start: an earlier study's best,
+	 * hand-picked ones), as seqs 0 .. n-1, the algorithm's budget after
+	 * them; it learns from their results (rsw_algo_enqueue).  Either
+	 * nenqueue x space->n values in parameter order (a category as its
+	 * index; copied) or a file (rsw_points_load, read at open against
+	 * the sweep's final space).  Each is checked against the space and
+	 * the constraints, a bad one refused by its number.  Recorded with
+	 * the sweep: a resume needs neither, and refuses other points. */
+	const double *enqueue;
+	uint64_t nenqueue;
+	const char *enqueue_file;
 	rsw_config engine;	     /* workers (0: serial, in this process),
 					timeouts, attempts, limits, ... */
 	/* Where results go: */
@@ -285,6 +298,28 @@ RSW_EXTERN const char *rsw_sweep_store_path(const rsw_sweep *sw);
 RSW_EXTERN const char *rsw_sweep_arena(const rsw_sweep *sw);
 /* Evaluations a resume replays from the store (0 for a new sweep). */
 RSW_EXTERN uint64_t rsw_sweep_replayed(const rsw_sweep *sw);
+/* The points evaluated first (seqs 0 .. n-1): their number, and
+ * *points (may be NULL) at them, n x space->n values; 0 for none. */
+RSW_EXTERN uint64_t rsw_sweep_enqueued(const rsw_sweep *sw,
+				       const double **points);
+
+/* ---------------------------------------------- points to evaluate first */
+
+/*
+ * Reads a warm start's points for `space` from a file: JSON (an array of
+ * objects, or an export's {"results": [...]}) when it starts with '[' or
+ * '{', else CSV with a header row (RFC 4180 quoting).  A column or key
+ * per parameter, named as it is; others are ignored, so an export of an
+ * earlier study (`ringsweep export --top 10`) is read as it is.  A value
+ * is a number, or a category's name.  Each point is checked against the
+ * space and its constraints (rsw_space_check_point).  0 and *points
+ * (malloc'd; rsw_points_free), *npoints; or RSW_EINVAL with one sentence
+ * naming the file, the row and the column.
+ */
+RSW_EXTERN int rsw_points_load(const rsw_space *space, const char *path,
+			       double **points, uint64_t *npoints, char *err,
+			       size_t errlen);
+RSW_EXTERN void rsw_points_free(double *points);
 
 /* --------------------------------------------------- how it is going */
 

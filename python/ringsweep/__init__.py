@@ -279,6 +279,24 @@ def _constraints(constraints: Any, what: str = "constraints") -> Dict[str, Any]:
     return out
 
 
+def _enqueue(points: Any) -> Any:
+    """enqueue= as _core takes it: None, a path (CSV or JSON, read by the
+    library), or a list of {name: value} (a pandas DataFrame's rows)."""
+    if points is None:
+        return None
+    if isinstance(points, (str, os.PathLike)):
+        return os.fspath(points)
+    if hasattr(points, "to_dict") and hasattr(points, "columns"):
+        points = points.to_dict("records")
+    if isinstance(points, Mapping):
+        raise TypeError("enqueue takes a list of dicts (one per point), not one dict")
+    try:
+        return list(points)
+    except TypeError:
+        raise TypeError(f"enqueue takes a list of dicts, a DataFrame or a path, "
+                        f"not {type(points).__name__}") from None
+
+
 def _space_of(space: Any) -> Space:
     if isinstance(space, Space):
         return space
@@ -453,6 +471,7 @@ class Study:
                 n_jobs
     counts      {status: n}: ok, error, crash, timeout, exit, killed, oom...
     n_trials, wall_s, replayed (evaluations a resume took from its store),
+    n_enqueued (trials 0 .. n_enqueued-1 were the points of enqueue=),
     stats (the engine's counters: retries, deaths, timeouts, restarts...),
     space, algo, maximize, db; to_pandas() for a DataFrame; best_by(name)
     for the best trial per value of a parameter (per security).
@@ -473,6 +492,7 @@ class Study:
         self.db: Optional[str] = info["store"]
         self.objective_name: str = info["label"]
         self.metric_names: List[str] = list(info["metrics"])
+        self.n_enqueued: int = info["enqueued"]
         self.counts: Dict[str, int] = summary.pop("counts")
         self.n_trials: int = summary.pop("committed")
         self.replayed: int = summary.pop("replayed")
@@ -666,7 +686,8 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
           constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None,
           objectives: Optional[Mapping[str, str]] = None,
           hv_ref: Optional[Sequence[float]] = None,
-          prune: Optional[str] = None
+          prune: Optional[str] = None,
+          enqueue: Any = None
           ) -> Optional[Study]:
     """Sweeps objective over space; returns the Study.
 
@@ -700,6 +721,15 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
                 objective in its own units (default: the worst of each)
     algo        grid (every point; each parameter needs a step), random,
                 bayes, genetic, cmaes (see ringsweep.algorithms())
+    enqueue     points to evaluate first (a warm start: an earlier study's
+                best, hand-picked ones): a list of {name: value} (a
+                category by its label; other keys ignored, so
+                Study.trials or a DataFrame of an export work), a
+                DataFrame, or a CSV/JSON file; trials 0 .. len-1, then
+                the algorithm's n_evals, which learns from them (bayes:
+                observations; genetic: its first population; cmaes: its
+                first mean).  Recorded in db: resume needs them not.
+                ValueError naming a point outside the space
     n_evals     evaluations in all (random, bayes, cmaes need it; genetic
                 may take it instead of generations)
     seed        the algorithm's seed: same seed, same trials
@@ -785,6 +815,7 @@ def sweep(objective: Callable[..., Any], space: Union[Space, Mapping[str, Any]],
             raise TypeError(f"prune must be a str ('median', 'asha,eta=3', ...), "
                             f"not {type(prune).__name__}")
         options["prune"] = prune
+    options["enqueue"] = _enqueue(enqueue)
     backend = _choose(backend, "backend", ("local", "mpi"))
     if backend == 1 and not serial and isinstance(n_jobs, int) and n_jobs < 0:
         # mpirun may bind this rank to one core; its workers get the whole
@@ -953,13 +984,16 @@ class Optimizer:
     The SearchAlgorithm interface (suggest/update/is_complete).  Results
     may be told in any order; they are applied in the order of the
     suggestions, so a seeded loop is deterministic.  update(params, None)
-    (or a NaN) tells a failed evaluation."""
+    (or a NaN) tells a failed evaluation.  enqueue= (as sweep's): those
+    points are suggested first, and the algorithm's own suggestions wait
+    (None) until their results are told."""
 
     def __init__(self, space: Union[Space, Mapping[str, Any]], algo: str = "random", *,
                  n_evals: Optional[int] = None, seed: int = 0, maximize: bool = False,
                  population: Optional[int] = None, generations: Optional[int] = None,
                  init: Optional[int] = None,
-                 constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None):
+                 constraints: Union[str, Callable[..., Any], Sequence[Any], None] = None,
+                 enqueue: Any = None):
         self.space = _space_of(space)
         self.algo = algo
         self.maximize = maximize
@@ -971,7 +1005,7 @@ class Optimizer:
         }
         self._options.update(_constraints(constraints))
         self._algo = _in_python_words(_core.Algorithm, self.space.specs(), algo,
-                                      self._options)
+                                      dict(self._options, enqueue=_enqueue(enqueue)))
         self._next = 0
         self._ahead: Optional[Any] = None    # suggestion _next, asked already
         self._pending: Dict[int, Any] = {}  # seq -> (raw, params)

@@ -755,6 +755,90 @@ space_constraints(rsw_space *sp, PyObject *opts, int as_dict,
 	return 0;
 }
 
+/*
+ * options["enqueue"], the points to evaluate first: a list of {name:
+ * value} (a category by its label, extra keys ignored) into *points
+ * (PyMem_RawMalloc'd, *n of them), or a path into *file; neither when
+ * absent.  The library checks the values against the space, naming the
+ * point; here only what Python alone can say (a missing name, a type).
+ */
+static int
+enqueue_option(PyObject *opts, const rsw_space *sp, double **points, uint64_t *n,
+	       const char **file)
+{
+	PyObject *list = PyDict_GetItemString(opts, "enqueue"), *seq;
+	Py_ssize_t count;
+
+	*points = NULL;
+	*n = 0;
+	*file = NULL;
+	if (list == NULL || list == Py_None)
+		return 0;
+	if (PyUnicode_Check(list))
+		return (*file = PyUnicode_AsUTF8(list)) != NULL ? 0 : -1;
+	if ((seq = PySequence_Fast(list, "enqueue must be a list of dicts")) == NULL)
+		return -1;
+	count = PySequence_Fast_GET_SIZE(seq);
+	if (count == 0 || (size_t)count > RSW_ENQUEUE_MAX) {
+		PyErr_Format(PyExc_ValueError, "enqueue: %zd points (give 1 to %u)",
+			     count, RSW_ENQUEUE_MAX);
+		goto fail;
+	}
+	*points = PyMem_RawMalloc((size_t)count * sp->n * sizeof(double));
+	if (*points == NULL) {
+		PyErr_NoMemory();
+		goto fail;
+	}
+	for (Py_ssize_t k = 0; k < count; k++) {
+		PyObject *d = PySequence_Fast_GET_ITEM(seq, k);
+
+		if (!PyMapping_Check(d) || PyUnicode_Check(d)) {
+			PyErr_Format(PyExc_TypeError, "enqueue: point %zd is a %s, not a "
+				     "dict of parameter values", k + 1, Py_TYPE(d)->tp_name);
+			goto fail;
+		}
+		for (uint32_t i = 0; i < sp->n; i++) {
+			const rsw_param *p = &sp->params[i];
+			double *x = &(*points)[(size_t)k * sp->n + i];
+			PyObject *v = PyMapping_GetItemString(d, p->name);
+			int bad;
+
+			if (v == NULL) {
+				PyErr_Clear();
+				PyErr_Format(PyExc_ValueError, "enqueue: point %zd has no "
+					     "value for '%s'", k + 1, p->name);
+				goto fail;
+			}
+			if (p->kind == RSW_PARAM_CAT) {
+				const char *label = PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : NULL;
+
+				bad = label == NULL || rsw_param_parse_value(p, label, x) != 0;
+			} else {
+				*x = PyFloat_AsDouble(v);
+				bad = *x == -1.0 && PyErr_Occurred();
+			}
+			if (bad) {
+				PyErr_Clear();
+				PyErr_Format(PyExc_ValueError, "enqueue: point %zd, '%s': %R "
+					     "is not %s", k + 1, p->name, v,
+					     p->kind == RSW_PARAM_CAT ? "one of its labels" :
+					     "a number");
+				Py_DECREF(v);
+				goto fail;
+			}
+			Py_DECREF(v);
+		}
+	}
+	*n = (uint64_t)count;
+	Py_DECREF(seq);
+	return 0;
+fail:
+	PyMem_RawFree(*points);
+	*points = NULL;
+	Py_DECREF(seq);
+	return -1;
+}
+
 typedef struct {
 	PyObject_HEAD
 	rsw_sweep *sw;
@@ -1251,6 +1335,7 @@ open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	rsw_sweep_config c;
 	rsw_space space;
 	SweepObject *self;
+	double *points = NULL;
 	char err[1024];
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "OOsOsO!|zzpOp", names, &specs,
@@ -1280,13 +1365,16 @@ open_sweep(PyObject *mod, PyObject *args, PyObject *kw)
 	c.on_commit = keep_row;
 	c.commit_ctx = self;
 	if (sweep_options(&c, opts) != 0 || mpi_options(&c, opts) != 0 ||
-	    space_constraints(&space, opts, as_dict, &self->feasible) != 0) {
+	    space_constraints(&space, opts, as_dict, &self->feasible) != 0 ||
+	    enqueue_option(opts, &space, &points, &c.nenqueue, &c.enqueue_file) != 0) {
 		Py_DECREF(self);
 		return NULL;
 	}
+	c.enqueue = points;
 	Py_BEGIN_ALLOW_THREADS
 	rc = rsw_sweep_open(&self->sw, &c, err, sizeof err);
 	Py_END_ALLOW_THREADS
+	PyMem_RawFree(points); /* the sweep keeps its copy */
 	if (rc != 0)
 		self->sw = NULL;
 	/* A constraint that raised while the sweep opened (counting the
@@ -1724,7 +1812,7 @@ sweep_info(SweepObject *self, PyObject *unused)
 		return NULL;
 	o = rsw_sweep_objective(self->sw);
 	store = rsw_sweep_store_path(self->sw);
-	return Py_BuildValue("{s:N,s:s,s:O,s:I,s:i,s:s,s:N,s:O}",
+	return Py_BuildValue("{s:N,s:s,s:O,s:I,s:i,s:s,s:N,s:O,s:K}",
 			     "specs", specs_of(rsw_sweep_space(self->sw)),
 			     "algo", rsw_sweep_algo_name(self->sw),
 			     "minimize", rsw_sweep_minimize(self->sw) ? Py_True : Py_False,
@@ -1732,7 +1820,8 @@ sweep_info(SweepObject *self, PyObject *unused)
 			     "workers", rsw_sweep_workers(self->sw),
 			     "label", o->name,
 			     "store", store ? PyUnicode_FromString(store) : Py_NewRef(Py_None),
-			     "metrics", self->obj->metric_names);
+			     "metrics", self->obj->metric_names,
+			     "enqueued", (unsigned long long)rsw_sweep_enqueued(self->sw, NULL));
 }
 
 static PyMethodDef sweep_methods[] = {
@@ -1770,7 +1859,8 @@ static PyTypeObject SweepType = {
 
 typedef struct {
 	PyObject_HEAD
-	rsw_algorithm *algo;
+	rsw_algorithm *algo;	/* behind its warm start when given one */
+	rsw_algorithm *inner;	/* NULL without enqueued points */
 	rsw_space space;
 	struct typed_space typed;
 	struct py_feasible *feasible;
@@ -1780,6 +1870,7 @@ static void
 algorithm_dealloc(AlgorithmObject *self)
 {
 	rsw_algorithm_destroy(self->algo);
+	rsw_algorithm_destroy(self->inner);
 	typed_space_clear(&self->typed);
 	py_feasible_free(self->feasible);
 	Py_TYPE(self)->tp_free((PyObject *)self);
@@ -1793,7 +1884,10 @@ algorithm_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	const char *name;
 	AlgorithmObject *self;
 	rsw_sweep_config c;
-	char err[512];
+	double *points = NULL;
+	uint64_t npoints = 0;
+	const char *file = NULL;
+	char err[4608];
 	int rc;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "OsO!", names, &specs, &name,
@@ -1810,10 +1904,28 @@ algorithm_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 		Py_DECREF(self);
 		return NULL;
 	}
+	if (enqueue_option(opts, &self->space, &points, &npoints, &file) != 0) {
+		Py_DECREF(self);
+		return NULL;
+	}
 	rc = rsw_algo_create(&self->algo, name, &self->space, &c.algo_opts, err,
 			     sizeof err);
 	if (rc != 0)
 		self->algo = NULL;
+	/* A warm start: the points, then the algorithm (rsw_algo_enqueue). */
+	if (rc == 0 && file != NULL)
+		rc = rsw_points_load(&self->space, file, &points, &npoints, err,
+				     sizeof err);
+	if (rc == 0 && npoints > 0) {
+		self->inner = self->algo;
+		self->algo = NULL;
+		rc = rsw_algo_enqueue(&self->algo, self->inner, &self->space, points,
+				      npoints, c.algo_opts.minimize, err, sizeof err);
+	}
+	if (file != NULL)
+		rsw_points_free(points);
+	else
+		PyMem_RawFree(points);
 	if (rc != 0 || (self->feasible != NULL && self->feasible->exc_type != NULL))
 		return fail_owned((PyObject *)self, self->feasible, rc, err);
 	return (PyObject *)self;

@@ -1202,6 +1202,19 @@ rsw__store_best_first(const rsw_store *st)
 		       "value IS NULL, value DESC, seq" : "value IS NULL, value ASC, seq";
 }
 
+/* The export functions' common start: arguments checked, the store open
+ * read-only.  0, or an RSW_E... code with a sentence. */
+static int
+open_for_export(const char *path, int format, FILE *out, rsw_store **st, char *err,
+		size_t errlen)
+{
+	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
+		snprintf(err, errlen, "export: invalid arguments");
+		return RSW_EINVAL;
+	}
+	return rsw_store_open(st, path, RSW_STORE_READ, err, errlen);
+}
+
 int
 rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 		 FILE *out, char *err, size_t errlen)
@@ -1211,11 +1224,7 @@ rsw_store_export(const char *path, int format, uint64_t top, int sort_by_value,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
-		snprintf(err, errlen, "export: invalid arguments");
-		return RSW_EINVAL;
-	}
-	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
+	rc = open_for_export(path, format, out, &st, err, errlen);
 	if (rc != 0)
 		return rc;
 	enqueued_column(st, extra, sizeof extra);
@@ -1416,11 +1425,7 @@ rsw_store_export_pareto(const char *path, int format, FILE *out, char *err,
 	rsw_store *st;
 	int rc;
 
-	if ((format != RSW_EXPORT_CSV && format != RSW_EXPORT_JSON) || out == NULL) {
-		snprintf(err, errlen, "export: invalid arguments");
-		return RSW_EINVAL;
-	}
-	rc = rsw_store_open(&st, path, RSW_STORE_READ, err, errlen);
+	rc = open_for_export(path, format, out, &st, err, errlen);
 	if (rc != 0)
 		return rc;
 	rc = rsw__store_pareto(st, &f, NULL, NULL, err, errlen);

@@ -24,11 +24,7 @@ import subprocess
 import sys
 import time
 
-try:
-    import optuna
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-except ImportError:  # the comparison with Optuna is optional
-    optuna = None
+from searchbench import optuna, quartiles
 
 
 def branin(x):
@@ -124,12 +120,6 @@ def check_definitions(exe):
         got = json.loads(out)["best"]["value"]
         if abs(got - fn(point)) > 1e-9 * max(1.0, abs(got)):
             sys.exit(f"{problem}: ringsweep says {got}, Python says {fn(point)}")
-
-
-def quartiles(v):
-    s = sorted(v)
-    q = statistics.quantiles(s, n=4, method="inclusive") if len(s) > 1 else [s[0]] * 3
-    return q[0], statistics.median(s), q[2]
 
 
 def main():

@@ -22,21 +22,14 @@ usage: pareto.py --ringsweep PATH [--seeds N] [--problems a,b] [--json FILE]
 import argparse
 import json
 import math
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-try:
-    import optuna
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-except ImportError:  # the comparison with Optuna is optional
-    optuna = None
+from searchbench import DATA, optuna, quartiles
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "examples", "data", "eustockmarkets.csv")
 
 
 def zdt(x, concave):
@@ -165,12 +158,6 @@ def check_definitions(exe):
         want = zdt(point, problem == "zdt2")
         if abs(got["f1"] - want[0]) > 1e-12 or abs(got["f2"] - want[1]) > 1e-12:
             sys.exit(f"{problem}: ringsweep says {got}, Python says {want}")
-
-
-def quartiles(v):
-    s = sorted(v)
-    q = statistics.quantiles(s, n=4, method="inclusive") if len(s) > 1 else [s[0]] * 3
-    return q[0], statistics.median(s), q[2]
 
 
 def main():

@@ -23,21 +23,14 @@ import argparse
 import csv
 import json
 import math
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-try:
-    import optuna
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-except ImportError:  # the comparison with Optuna is optional
-    optuna = None
+from searchbench import DATA, optuna, quartiles
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "examples", "data", "eustockmarkets.csv")
 NEVER = "startup=1000000"  # a median pruner that never prunes: every step recorded
 CURVE_STEPS = 20
 
@@ -177,10 +170,10 @@ def main():
         print(f"  {'run':<24}{'median best':>14}{'q25':>12}{'q75':>12}"
               f"{'steps done':>12}{'wall/run s':>12}")
         for name, r in rows.items():
-            q = statistics.quantiles(sorted(r["best"]), n=4, method="inclusive")
-            r.update(median=statistics.median(r["best"]), q25=q[0], q75=q[2],
+            q25, med, q75 = quartiles(r["best"])
+            r.update(median=med, q25=q25, q75=q75,
                      work_median=statistics.median(r["work"]))
-            print(f"  {name:<24}{r['median']:>14.6g}{q[0]:>12.6g}{q[2]:>12.6g}"
+            print(f"  {name:<24}{med:>14.6g}{q25:>12.6g}{q75:>12.6g}"
                   f"{r['work_median']:>11.1%}{r['wall_s']:>12.3f}")
         report[problem] = rows
     if a.json:

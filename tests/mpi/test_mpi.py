@@ -119,6 +119,32 @@ def test_results_identical_to_local(tmp_path, algo):
     assert len(read(tmp_path / "local.csv").splitlines()) > 40
 
 
+def test_pruned_and_multi_objective_sweeps_are_identical_to_local(tmp_path):
+    """The pruner's thresholds travel with each task to the agents, and a
+    multi-objective front is the driver's own: the same as a local run."""
+    data = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "data",
+                        "eustockmarkets.csv")
+    base = ["--objective", "ma_cross", "--data", data, "--column", "DAX,SMI",
+            "--param", "fast=int:2:100", "--param", "slow=int:5:300",
+            "--constraint", "fast < slow", "--db", "none", "-q"]
+    runs = {"pruned": ["--maximize", "--algo", "random", "--evals", "300",
+                       "--prune", "median"],
+            "pareto": ["--maximize", "sharpe", "--minimize", "max_drawdown",
+                       "--algo", "genetic", "--evals", "200", "--json"]}
+    for name, extra in runs.items():
+        ref = local([*base, *extra, "--results", str(tmp_path / f"{name}-local.csv")])
+        assert ref.returncode == 0, ref.stderr
+        run = mpirun(3, [*base, *extra, "-j", "1", "--results",
+                         str(tmp_path / f"{name}-mpi.csv")])
+        assert run.returncode == 0, run.stderr
+        assert read(tmp_path / f"{name}-mpi.csv") == read(tmp_path / f"{name}-local.csv")
+        if name == "pruned":
+            assert ",pruned," in read(tmp_path / f"{name}-local.csv")
+        else:
+            front = [json.loads(out)["pareto"]["front"] for out in (ref.stdout, run.stdout)]
+            assert front[0] == front[1] and len(front[0]) > 1
+
+
 def test_resume_under_mpi_replays_to_the_same_results(tmp_path):
     args = ["--objective", "rastrigin", *ALGOS["bayes"], "-q"]
     db = tmp_path / "s.db"

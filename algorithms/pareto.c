@@ -38,17 +38,33 @@ rsw_objective_vector(const rsw_objective_target *t, uint32_t n,
 	return true;
 }
 
-/* Values closer than this (relative) are equal: the same drawdown
- * computed along two paths differs in its last bits, and a front must not
- * keep both of two evaluations that only rounding tells apart. */
-#define SAME_REL 1e-12
+/* Values are compared rounded to this many significant bits (about 12
+ * decimal digits): the same drawdown computed along two paths differs in
+ * its last bits, and a front must not keep both of two evaluations that
+ * only rounding tells apart.  Rounding each value, rather than a
+ * tolerance between two, keeps dominance a partial order (a tolerance is
+ * not transitive: three near-equal vectors could dominate each other in a
+ * cycle), and leaves infinities (genetic's failures) as they are. */
+#define SAME_BITS 40
+
+static double
+rounded(double v)
+{
+	int e;
+	double m;
+
+	if (!isfinite(v) || v == 0)
+		return v;
+	m = frexp(v, &e);
+	return ldexp(nearbyint(ldexp(m, SAME_BITS)), e - SAME_BITS);
+}
 
 static int
 compare(double a, double b)
 {
-	double tol = SAME_REL * fmax(fabs(a), fabs(b));
-
-	return a < b - tol ? -1 : a > b + tol ? 1 : 0;
+	a = rounded(a);
+	b = rounded(b);
+	return a < b ? -1 : a > b;
 }
 
 bool
@@ -121,10 +137,19 @@ rsw_pareto_rank(const double *points, uint32_t n, uint32_t d, uint32_t *rank)
 		}
 		memmove(front, &front[nfront], next * sizeof *front);
 		nfront = next;
+		/* NaNs (from a caller; not from a sweep) can leave points that
+		 * keep a count: they make the last front, not an error. */
+		if (nfront == 0 && done < n)
+			for (uint32_t j = 0; j < n; j++)
+				if (count[j] > 0) {
+					count[j] = 0;
+					rank[j] = r + 1;
+					front[nfront++] = j;
+				}
 	}
 	free(count);
 	free(front);
-	return done == n ? 0 : RSW_EALGO;
+	return 0;
 }
 
 void

@@ -82,6 +82,34 @@ Test(pareto, non_dominated_sorting_peels_the_fronts)
 	 * the same drawdown but for the last bits dominates. */
 	cr_assert(rsw_pareto_dominates((double[]){ -1.32, 0.18233505133829453 },
 				       (double[]){ -1.30, 0.18233505133829431 }, 2));
+	/* A failure (genetic's: every objective infinite) is dominated by
+	 * every success. */
+	cr_assert(rsw_pareto_dominates((double[]){ 0.1, 0.2 },
+				       (double[]){ INFINITY, INFINITY }, 2));
+	cr_assert(!rsw_pareto_dominates((double[]){ INFINITY, INFINITY },
+					(double[]){ 0.1, 0.2 }, 2));
+}
+
+/* Near-equal vectors cannot dominate each other in a cycle (a tolerance
+ * between two values would let a > b > c > a, and no front could be
+ * peeled off: the sweep failed). */
+Test(pareto, near_equal_vectors_still_sort)
+{
+	const double p[] = { 1, 1 + 0.8e-12, 1 + 1.5e-12,
+			     1 + 1.5e-12, 1, 1 + 0.8e-12,
+			     1 + 0.8e-12, 1 + 1.5e-12, 1,
+			     2, 2, 2,
+			     0.5, NAN, 3 };
+	int cycle = rsw_pareto_dominates(&p[0], &p[3], 3) &&
+		    rsw_pareto_dominates(&p[3], &p[6], 3) &&
+		    rsw_pareto_dominates(&p[6], &p[0], 3);
+	uint32_t rank[5];
+
+	cr_assert(!cycle, "dominance went round in a circle");
+	cr_assert_eq(rsw_pareto_rank(p, 5, 3, rank), 0);
+	cr_assert(rank[3] > rank[0] && rank[3] > rank[1] && rank[3] > rank[2],
+		  "(2, 2, 2) is behind all three");
+	cr_assert_eq(rank[0] + rank[1] + rank[2] <= 3, 1);
 }
 
 struct seen {
@@ -451,4 +479,66 @@ Test(pareto, sharpe_against_drawdown_trades_one_for_the_other, .timeout = 120,
 		}
 	}
 	json_decref(j);
+}
+
+/* Fails where x1 > 0.3, else ZDT1's objectives as metrics. */
+static int
+zdt1_failing(void *ctx, const double *x, uint32_t n, const rsw_task_info *t,
+	     rsw_eval_out *out)
+{
+	double g = 1 + 9 * x[1];
+
+	if (x[0] > 0.3)
+		return -1;
+	out->value = x[0];
+	out->nmetrics = 2;
+	out->metrics[0] = x[0];
+	out->metrics[1] = g * (1 - sqrt(x[0] / g));
+	return 0;
+}
+
+static int
+count_failures(void *ctx, const double *params, uint32_t nparams, const rsw_result *r)
+{
+	int *per_generation = ctx;
+
+	per_generation[r->seq / 20] += r->status != RSW_STATUS_OK;
+	return 0;
+}
+
+/* NSGA-II ranks a failure below every success, so it breeds away from
+ * where the objective fails (before: a failure's infinite objectives
+ * compared as equal to anything, it sat on the first front, and the
+ * population drifted into the failing region). */
+Test(pareto, nsga2_moves_away_from_failures, .timeout = 60)
+{
+	static const char *const specs[] = { "x1=float:0:1", "x2=float:0:1", NULL };
+	static const char *const names[] = { "f1", "f2" };
+	rsw_space space = space_of(specs);
+	int per_generation[10] = { 0 };
+	rsw_sweep_config c;
+	rsw_sweep *sw;
+	char err[512];
+
+	rsw_sweep_config_init(&c);
+	c.space = &space;
+	c.algo = "genetic";
+	c.algo_opts.population = 20;
+	c.algo_opts.generations = 10;
+	c.objective.fn = zdt1_failing;
+	c.objective.label = "zdt1_failing";
+	c.objective.nmetrics = 2;
+	c.objective.metric_names = names;
+	c.engine.workers = 0;
+	c.nobjectives = 2;
+	c.objectives[0] = (rsw_objective_goal){ "f1", 1 };
+	c.objectives[1] = (rsw_objective_goal){ "f2", 1 };
+	c.on_commit = count_failures;
+	c.commit_ctx = per_generation;
+	cr_assert_eq(rsw_sweep_open(&sw, &c, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(rsw_sweep_run(sw), 0, "%s", rsw_sweep_errmsg(sw));
+	cr_assert_eq(rsw_sweep_close(sw, err, sizeof err), 0, "%s", err);
+	cr_assert_gt(per_generation[0], 8, "random start: about 14 of 20 fail");
+	cr_assert_leq(per_generation[9], 2, "generation 10: %d of 20 failed",
+		     per_generation[9]);
 }

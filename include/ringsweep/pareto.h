@@ -38,13 +38,15 @@ RSW_EXTERN bool rsw_objective_vector(const rsw_objective_target *t, uint32_t n,
 				     const rsw_result *r, double *out);
 
 /* Whether a dominates b: no worse in every objective, better in one.
- * Values within a relative 1e-12 of each other are equal (rounding
- * noise: the same drawdown computed two ways). */
+ * Values are compared rounded to 40 significant bits (about 12 decimal
+ * digits), so rounding noise is no difference (the same drawdown
+ * computed two ways); infinities compare as such. */
 RSW_EXTERN bool rsw_pareto_dominates(const double *a, const double *b,
 				     uint32_t d);
 
 /* Non-dominated sorting of n points (row-major, d objectives): rank[i]
- * is the index of i's front, 0 for the Pareto front.  0, or RSW_ENOMEM. */
+ * is the index of i's front, 0 for the Pareto front (points with NaNs,
+ * which no order holds, make the last front).  0, or RSW_ENOMEM. */
 RSW_EXTERN int rsw_pareto_rank(const double *points, uint32_t n, uint32_t d,
 			       uint32_t *rank);
 

@@ -618,6 +618,7 @@ rsw__cmd_eval(void *ctx, const double *x, uint32_t nparams,
 			break;
 		}
 		n += (size_t)r;
+		buf[n] = '\0'; /* sscanf reads a string: the room for it is there */
 		if (task->report != NULL && report_steps(task, buf, n, &scanned)) {
 			/* The pruner said stop: the command and its children
 			 * end here. */

@@ -845,6 +845,8 @@ typedef struct {
 	struct py_objective *obj;
 	struct py_feasible *feasible;
 	struct rows rows;
+	PyObject *row_metrics;	/* names of the rows' metrics: the objective's,
+				   then a pruner's step_0 ... */
 	int keep_rows;
 	int rows_lost;	/* memory ran out keeping them: the trials are not all here */
 	int started;
@@ -897,6 +899,7 @@ sweep_dealloc(SweepObject *self)
 	objective_free(self->obj);
 	py_feasible_free(self->feasible);
 	rows_free(&self->rows);
+	Py_XDECREF(self->row_metrics);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1311,14 +1314,31 @@ static PyObject *
 sweep_bind(SweepObject *self)
 {
 	const rsw_objective_info *info = rsw_sweep_objective(self->sw);
+	const rsw_objective_spec *declared = &rsw_sweep_config_of(self->sw)->objective;
 	const rsw_space *sp = rsw_sweep_space(self->sw);
 
-	if (objective_bind(self->obj, sp, info->nmetrics, info->metric_names) != 0) {
+	/* The function returns the metrics it declared; the rows hold the
+	 * sweep's, a pruner's step values after them. */
+	if (objective_bind(self->obj, sp, declared->nmetrics, declared->metric_names) != 0) {
 		Py_DECREF(self);
 		return NULL;
 	}
 	self->rows.nparams = sp->n;
 	self->rows.nmetrics = info->nmetrics;
+	self->row_metrics = PyTuple_New(info->nmetrics);
+	for (uint32_t m = 0; self->row_metrics != NULL && m < info->nmetrics; m++) {
+		PyObject *name = PyUnicode_InternFromString(info->metric_names[m]);
+
+		if (name == NULL) {
+			Py_DECREF(self);
+			return NULL;
+		}
+		PyTuple_SET_ITEM(self->row_metrics, m, name);
+	}
+	if (self->row_metrics == NULL) {
+		Py_DECREF(self);
+		return NULL;
+	}
 	return (PyObject *)self;
 }
 
@@ -1642,7 +1662,7 @@ sweep_columns(SweepObject *self, PyObject *unused)
 	COLUMN("status", PyUnicode_FromString(rsw_status_name(r->head[i].status)));
 	COLUMN("value", PyFloat_FromDouble(r->head[i].value));
 	for (uint32_t m = 0; m < r->nmetrics; m++)
-		if (put(cols, PyUnicode_AsUTF8(PyTuple_GET_ITEM(self->obj->metric_names, m)),
+		if (put(cols, PyUnicode_AsUTF8(PyTuple_GET_ITEM(self->row_metrics, m)),
 			list_of_doubles(r->metrics + m, r->n, r->nmetrics)) != 0)
 			goto fail;
 	COLUMN("detail", PyLong_FromLong(r->head[i].detail));
@@ -1712,7 +1732,7 @@ sweep_best(SweepObject *self, PyObject *unused)
 		PyObject *v = PyFloat_FromDouble(top[0].metrics[m]);
 
 		if (v == NULL ||
-		    PyDict_SetItem(metrics, PyTuple_GET_ITEM(self->obj->metric_names, m),
+		    PyDict_SetItem(metrics, PyTuple_GET_ITEM(self->row_metrics, m),
 				   v) != 0)
 			Py_CLEAR(metrics);
 		Py_XDECREF(v);
@@ -1741,7 +1761,7 @@ front_row(SweepObject *self, const rsw_sweep_row *row)
 		PyObject *v = PyFloat_FromDouble(row->metrics[m]);
 
 		if (v == NULL ||
-		    PyDict_SetItem(metrics, PyTuple_GET_ITEM(self->obj->metric_names, m),
+		    PyDict_SetItem(metrics, PyTuple_GET_ITEM(self->row_metrics, m),
 				   v) != 0)
 			Py_CLEAR(metrics);
 		Py_XDECREF(v);
@@ -1820,7 +1840,7 @@ sweep_info(SweepObject *self, PyObject *unused)
 			     "workers", rsw_sweep_workers(self->sw),
 			     "label", o->name,
 			     "store", store ? PyUnicode_FromString(store) : Py_NewRef(Py_None),
-			     "metrics", self->obj->metric_names,
+			     "metrics", self->row_metrics,
 			     "enqueued", (unsigned long long)rsw_sweep_enqueued(self->sw, NULL));
 }
 

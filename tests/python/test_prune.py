@@ -73,3 +73,18 @@ def test_report_step_outside_an_objective_and_bad_policies_are_refused():
         rs.sweep(curve, SPACE, algo="random", n_evals=5, prune="often", progress=False)
     with pytest.raises(TypeError, match="prune must be a str"):
         rs.sweep(curve, SPACE, algo="random", n_evals=5, prune=1, progress=False)
+
+
+def with_metrics(a, b, report):
+    loss = curve(a, b, report)
+    return {"value": loss, "half": loss / 2}
+
+
+def test_an_objective_returning_its_metrics_is_pruned_too():
+    study = rs.sweep(with_metrics, SPACE, algo="random", n_evals=60, window=4,
+                     metrics=["half"], prune="median,steps=20", n_jobs=2, progress=False)
+    assert study.counts.get("pruned", 0) > 10 and study.counts.get("ok", 0) > 5
+    assert "error" not in study.counts, study.counts
+    for t in study.trials:
+        if t["status"] == "ok":
+            assert t["half"] == t["value"] / 2 and t["step_19"] == t["value"]

@@ -36,7 +36,8 @@
  * successful observations, at most half the population so that the
  * random half keeps it diverse, take the first places of generation 0
  * (best first; ties: the earlier), and are evaluated again there as an
- * elite is.
+ * elite is.  With several objectives no point is best on its own: the
+ * first observations that have every objective, in their order.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -329,7 +330,17 @@ genetic_observe(rsw_algorithm *a, const double *params, const rsw_result *r)
 		return RSW_EALGO; /* observations come first (algorithm.h) */
 	if (r->status != RSW_STATUS_OK || isnan(r->value))
 		return 0;
-	fit = g->minimize ? -r->value : r->value;
+	if (g->nobj >= 2) {
+		double v[RSW_MAX_OBJECTIVES];
+
+		/* Several objectives rank no point above another on their
+		 * own: the first points that have them all, in their order. */
+		if (!rsw_objective_vector(g->targets, g->nobj, r, v))
+			return 0;
+		fit = -(double)g->nseeds;
+	} else {
+		fit = g->minimize ? -r->value : r->value;
+	}
 	for (pos = g->nseeds; pos > 0 && fit > g->seed_fit[pos - 1]; pos--)
 		;
 	if (pos >= cap)

@@ -207,7 +207,8 @@ rsw__prune_wrap(struct rsw__prune_objective *po, const rsw_prune_policy *p,
 	if (nparams + steps > RSW_MAX_PARAMS_LIMIT ||
 	    in->nmetrics + steps > RSW_MAX_METRICS_LIMIT) {
 		snprintf(err, errlen, "--prune: %u steps are too many for %u "
-			 "parameters and %u metrics (at most %u and %u in all)",
+			 "parameters and %u metrics (at most %u and %u in all): "
+			 "give fewer, steps=N (the later ones are not judged)",
 			 steps, nparams, in->nmetrics, RSW_MAX_PARAMS_LIMIT,
 			 RSW_MAX_METRICS_LIMIT);
 		return RSW_EINVAL;

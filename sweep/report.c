@@ -125,6 +125,7 @@ struct report {
 	json_t *front;	/* rows, as the store holds them */
 	double *front_obj; /* nfront x pm, natural units */
 	double hv, ref[RSW_MAX_OBJECTIVES];
+	int given_ref;	/* ref is the run's --hv-ref, not the worst of each */
 };
 
 /* How many successes the Pareto scatter draws, at most (a stride). */
@@ -833,9 +834,22 @@ read_pareto(struct report *r, rsw_store *st, char *err, size_t errlen)
 	if (rc != 0)
 		return f.m == 0 ? 0 : rc; /* not one after all: no section */
 	r->pm = f.m;
-	for (uint32_t k = 0; k < f.m; k++) {
-		snprintf(r->pname_obj[k], sizeof r->pname_obj[k], "%s", f.name[k]);
-		r->ref[k] = f.minimize[k] ? f.worst[k] : -f.worst[k];
+	/* The run's own reference point when it had one (--hv-ref), else
+	 * the worst of each objective, as the run's summary said. */
+	{
+		json_t *given = json_loads(rsw_store_meta(st, "hv_ref") ?
+					   rsw_store_meta(st, "hv_ref") : "", 0, NULL);
+
+		r->given_ref = json_is_array(given) && json_array_size(given) == f.m;
+		for (uint32_t k = 0; k < f.m; k++) {
+			double v = json_number_value(json_array_get(given, k));
+
+			if (r->given_ref)
+				f.worst[k] = f.minimize[k] ? v : -v;
+			snprintf(r->pname_obj[k], sizeof r->pname_obj[k], "%s", f.name[k]);
+			r->ref[k] = f.minimize[k] ? f.worst[k] : -f.worst[k];
+		}
+		json_decref(given);
 	}
 	r->hv = rsw_hypervolume(f.front.obj, f.front.n, f.m, f.worst);
 	r->front = json_array();
@@ -1294,9 +1308,9 @@ pareto_json(const struct report *r)
 		json_array_append_new(members, json_pack("{s:O, s:o}", "seq",
 			json_object_get(json_array_get(r->front, i), "seq"), "objectives", v));
 	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:I}", "objectives", objs,
-			 "hypervolume", jnum(r->hv), "reference", ref, "front", members,
-			 "successes", (json_int_t)r->nsucc);
+	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:I}", "objectives", objs,
+			 "hypervolume", jnum(r->hv), "reference", ref, "reference_given",
+			 r->given_ref, "front", members, "successes", (json_int_t)r->nsucc);
 }
 
 static json_t *
@@ -2040,8 +2054,9 @@ section_pareto(FILE *f, const struct report *r)
 	}
 	fprintf(f, "<section id=\"pareto\"><h2>Pareto front</h2>\n<p>%zu of %llu "
 		"successful evaluations are on the front; hypervolume <b>%.6g</b> "
-		"(reference: the worst of each objective,", n,
-		(unsigned long long)r->nsucc, r->hv);
+		"(reference: %s,", n,
+		(unsigned long long)r->nsucc, r->hv,
+		r->given_ref ? "the run's --hv-ref" : "the worst of each objective");
 	for (uint32_t k = 0; k < r->pm; k++) {
 		fputs(k ? ", " : " ", f);
 		html(f, r->pname_obj[k]);

@@ -325,6 +325,45 @@ record_description(rsw_sweep *sw)
 }
 
 /* Records what a resume needs, and what people look for, in the store. */
+/* The hypervolume's reference point, recorded so that the report and a
+ * later resume measure the front as this run did: JSON, own units. */
+static int
+record_hv_ref(rsw_sweep *sw)
+{
+	char text[RSW_MAX_OBJECTIVES * 32 + 4];
+	size_t len = 0;
+
+	if (sw->cfg.nhv_ref == 0 || sw->store == NULL)
+		return 0;
+	for (uint32_t k = 0; k < sw->cfg.nhv_ref; k++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "%s%.17g",
+					k ? "," : "[", sw->cfg.hv_ref[k]);
+	snprintf(text + len, sizeof text - len, "]");
+	return rsw_store_set_meta(sw->store, "hv_ref", text);
+}
+
+/* A resume without a reference point of its own takes the recorded one. */
+static void
+recorded_hv_ref(rsw_store *st, rsw_sweep_config *c)
+{
+	json_t *a = json_loads(rsw_store_meta(st, "hv_ref") ? rsw_store_meta(st, "hv_ref") :
+			       "", 0, NULL);
+	size_t i;
+	json_t *v;
+
+	if (json_is_array(a) && json_array_size(a) <= RSW_MAX_OBJECTIVES) {
+		json_array_foreach(a, i, v)
+			if (!json_is_number(v))
+				break;
+		if (i == json_array_size(a)) {
+			json_array_foreach(a, i, v)
+				c->hv_ref[i] = json_number_value(v);
+			c->nhv_ref = (uint32_t)json_array_size(a);
+		}
+	}
+	json_decref(a);
+}
+
 static int
 describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 {
@@ -352,6 +391,7 @@ describe_in_store(rsw_sweep *sw, char *err, size_t errlen)
 	snprintf(buf, sizeof buf, "%llu", (unsigned long long)sw->cfg.nenqueue);
 	if (sw->cfg.nenqueue > 0)
 		rc = rc ? rc : rsw_store_set_meta(sw->store, "enqueued", buf);
+	rc = rc ? rc : record_hv_ref(sw);
 	if (rc != 0)
 		snprintf(err, errlen, "--db %s", rsw_store_error(sw->store));
 	free(inputs);
@@ -1132,6 +1172,8 @@ rebuild(rsw_store *st, const rsw_sweep_config *exec, rsw_sweep_config *c,
 		return rc;
 	if (exec != NULL)
 		apply_exec(c, exec);
+	if (c->nhv_ref == 0)
+		recorded_hv_ref(st, c);
 	if (budget_given(exec)) {
 		rc = raise_budget(c, space, &exec->algo_opts, err, errlen);
 		if (rc != 0)
@@ -1191,7 +1233,8 @@ rsw_sweep_resume(rsw_sweep **out, const char *store, const rsw_sweep_config *exe
 	snprintf((*out)->store_path, sizeof (*out)->store_path, "%s", store);
 	/* A raised budget is the sweep's from now on: a later resume goes
 	 * on to it, not back to the old one. */
-	if (budget_given(exec) && record_description(*out) != 0) {
+	if (((budget_given(exec) && record_description(*out) != 0) ||
+	     (exec != NULL && exec->nhv_ref > 0 && record_hv_ref(*out) != 0))) {
 		snprintf(err, errlen, "'%s': %s", store, rsw_store_error(st));
 		rsw_sweep_close(*out, NULL, 0);
 		*out = NULL;
@@ -1299,9 +1342,17 @@ explain(rsw_sweep *sw, int rc)
 		return rc;
 	}
 	if (sw->commits > 0 && sw->by_status[RSW_STATUS_OK] == 0) {
-		if (sw->failed == 0)
+		uint64_t inf = sw->by_status[RSW_STATUS_INFEASIBLE];
+		uint64_t pruned = sw->by_status[RSW_STATUS_PRUNED];
+
+		if (sw->failed == 0 && pruned == 0)
 			snprintf(m, n, "no evaluation succeeded: all %llu points "
 				 "were infeasible", (unsigned long long)sw->commits);
+		else if (sw->failed == 0)
+			snprintf(m, n, "no evaluation succeeded: %llu pruned, %llu "
+				 "infeasible (an objective that stops without a "
+				 "pruner's word is pruned too)", (unsigned long long)pruned,
+				 (unsigned long long)inf);
 		else
 			snprintf(m, n, "every evaluation failed (%llu; the first, "
 				 "task %llu, with status %s)",

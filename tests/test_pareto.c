@@ -326,6 +326,8 @@ Test(pareto, a_resumed_study_ends_with_the_same_front, .timeout = 300,
 	zdt_args(argv, &n, "zdt2", "genetic", "200");
 	argv[n++] = "--population";
 	argv[n++] = "20";
+	argv[n++] = "--hv-ref"; /* recorded: the resume measures against it */
+	argv[n++] = "1.5,12";
 	argv[n++] = "-j";
 	argv[n++] = "2";
 	argv[n++] = "--db";

@@ -691,8 +691,8 @@ Test(report, the_library_writes_to_a_stream_or_a_path, .timeout = 60,
 }
 
 /* A multi-objective study: the page's front is export --pareto's, its
- * hypervolume the run's own (the same default reference), its points
- * every success. */
+ * hypervolume the run's own (against the --hv-ref it recorded), its
+ * points every success. */
 Test(report, a_multi_objective_page_shows_the_front, .timeout = 120,
      .init = make_test_dir)
 {
@@ -700,7 +700,8 @@ Test(report, a_multi_objective_page_shows_the_front, .timeout = 120,
 			      "SMI", "--param", "fast=int:2:60", "--param", "slow=int:5:200",
 			      "--constraint", "fast < slow", "--maximize", "sharpe",
 			      "--minimize", "max_drawdown", "--algo", "genetic", "--evals",
-			      "600", "-j", "2", "--json", "--db", in_test_dir("mo.db"), NULL };
+			      "600", "--hv-ref", "0,1", "-j", "2", "--json", "--db",
+			      in_test_dir("mo.db"), NULL };
 	const char *export[] = { "export", in_test_dir("mo.db"), "--pareto", NULL };
 	json_t *summary, *data, *pareto, *front;
 	char *csv, *line, *save = NULL;
@@ -715,6 +716,8 @@ Test(report, a_multi_objective_page_shows_the_front, .timeout = 120,
 	cr_assert(json_is_object(pareto), "no front in the page");
 	front = json_object_get(pareto, "front");
 	cr_assert_eq(json_integer_value(json_object_get(pareto, "successes")), 600);
+	cr_assert(json_is_true(json_object_get(pareto, "reference_given")),
+		  "the run's --hv-ref is the page's reference");
 	cr_assert_float_eq(json_real_value(json_object_get(pareto, "hypervolume")),
 			   json_real_value(json_object_get(json_object_get(summary, "pareto"),
 							   "hypervolume")), 1e-12);

@@ -631,7 +631,7 @@ def _run_and_close(core: Any, mode: int, interrupted_hint: str) -> Study:
         err = StoreError(message)
     elif rc == _core.EREPLAY:
         err = ValueError(message)
-    elif rc == _core.EALLFAILED and not any(t["status"] != "infeasible"
+    elif rc == _core.EALLFAILED and not any(t["status"] not in ("infeasible", "pruned")
                                            for t in study.trials):
         err = SweepError(message)
     elif rc == _core.EALLFAILED:
@@ -905,7 +905,7 @@ def report_step(step: int, value: float) -> bool:
     of a walk-forward backtest, an epoch); True when the sweep's pruner
     says this evaluation is behind and should stop: return (or raise
     ringsweep.Pruned) and it is recorded as pruned, its value the last one
-    reported.  Without prune= it records the value and returns False.  An
+    reported.  Without prune= nothing listens: it returns False.  An
     objective with a parameter named `report` is given this function
     (ringsweep.report, without _step, writes a study's HTML report)."""
     return _core.report_step(step, value)

@@ -88,3 +88,12 @@ def test_an_objective_returning_its_metrics_is_pruned_too():
     for t in study.trials:
         if t["status"] == "ok":
             assert t["half"] == t["value"] / 2 and t["step_19"] == t["value"]
+
+
+def test_a_sweep_where_nothing_completed_says_so_without_calling_it_failure():
+    def always_stops(a, b):
+        raise rs.Pruned()
+
+    with pytest.raises(rs.SweepError, match="no evaluation succeeded: 4 pruned") as e:
+        rs.sweep(always_stops, SPACE, algo="random", n_evals=4, n_jobs=1, progress=False)
+    assert e.value.study.counts == {"pruned": 4}

@@ -1301,6 +1301,7 @@ sweep_alloc(PyObject *objective, PyObject *on_worker_start, int as_dict,
 	memset(&self->rows, 0, sizeof self->rows);
 	self->keep_rows = keep_rows;
 	self->rows_lost = self->started = self->interrupted = 0;
+	self->row_metrics = NULL;
 	self->obj = objective_new(objective, on_worker_start, as_dict);
 	if (self->obj == NULL) {
 		Py_DECREF(self);

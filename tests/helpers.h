@@ -413,6 +413,21 @@ slurp(const char *path)
 	return buf;
 }
 
+/* The command refuses args (a non-zero exit), saying `says` on stderr
+ * (kept in the test directory's file "err"; make_test_dir first). */
+static inline void
+assert_refused(const char *const *args, const char *says)
+{
+	char *err;
+
+	cr_assert_neq(run_cli(args, NULL, in_test_dir("err")), 0, "accepted: want '%s'",
+		      says);
+	err = slurp(in_test_dir("err"));
+	cr_assert(err != NULL && strstr(err, says) != NULL, "want '%s', got: %s", says,
+		  err != NULL ? err : "(nothing)");
+	free(err);
+}
+
 /* Reads the pids of a running CLI sweep's supervisor and workers from its
  * arena (read-only attach). */
 static inline int

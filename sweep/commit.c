@@ -234,6 +234,18 @@ better(const rsw_sweep *sw, double a, double b)
 	return sw->cfg.algo_opts.minimize ? a < b : a > b;
 }
 
+/* What the summary's tables keep of an evaluation. */
+static void
+fill_row(rsw_sweep_row *row, const double *params, uint32_t nparams,
+	 const rsw_result *r)
+{
+	row->seq = r->seq;
+	row->value = r->value;
+	memcpy(row->params, params, nparams * sizeof(double));
+	row->nmetrics = r->nmetrics;
+	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
+}
+
 /* Keeps the top_n best successful evaluations, best first; ties keep the
  * earlier seq, so the table is deterministic too. */
 static void
@@ -254,11 +266,7 @@ keep_top(rsw_sweep *sw, const double *params, uint32_t nparams,
 	memmove(&sw->top[at + 1], &sw->top[at],
 		(size_t)(sw->ntop - 1 - at) * sizeof sw->top[0]);
 	row = &sw->top[at];
-	row->seq = r->seq;
-	row->value = r->value;
-	memcpy(row->params, params, nparams * sizeof(double));
-	row->nmetrics = r->nmetrics;
-	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
+	fill_row(row, params, nparams, r);
 }
 
 /* The best successful evaluation of each category of cfg.best_by (ties
@@ -279,11 +287,7 @@ keep_best_by(rsw_sweep *sw, const double *params, uint32_t nparams,
 	row = &sw->by_cat[(uint32_t)k];
 	if (row->seq != UINT64_MAX && !better(sw, r->value, row->value))
 		return;
-	row->seq = r->seq;
-	row->value = r->value;
-	memcpy(row->params, params, nparams * sizeof(double));
-	row->nmetrics = r->nmetrics;
-	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
+	fill_row(row, params, nparams, r);
 }
 
 /* Several objectives: the front of the successes so far (rsw_pareto_archive:
@@ -310,11 +314,7 @@ keep_front(rsw_sweep *sw, const double *params, uint32_t nparams,
 	sw->front.size = sizeof *row;
 	if ((rc = rsw_pareto_archive_offer(&sw->front, v, (void **)&row)) <= 0)
 		return rc;
-	row->seq = r->seq;
-	row->value = r->value;
-	memcpy(row->params, params, nparams * sizeof(double));
-	row->nmetrics = r->nmetrics;
-	memcpy(row->metrics, r->metrics, r->nmetrics * sizeof(double));
+	fill_row(row, params, nparams, r);
 	for (uint32_t k = 0; k < m; k++)
 		row->objectives[k] = o->objectives[k].minimize ? v[k] : -v[k];
 	return 0;

@@ -119,9 +119,8 @@ struct report {
 	uint32_t pm;
 	char pname_obj[RSW_MAX_OBJECTIVES][RSW_PARAM_NAME_MAX];
 	int pmin[RSW_MAX_OBJECTIVES];
-	double *pts;	/* npts x 2 */
+	double *pts;	/* npts x 2: every success */
 	size_t npts, cappts;
-	uint64_t nsucc;
 	json_t *front;	/* rows, as the store holds them */
 	double *front_obj; /* nfront x pm, natural units */
 	double hv, ref[RSW_MAX_OBJECTIVES];
@@ -526,6 +525,23 @@ choose_axes(struct report *r, const rsw_report_options *o, int *x, int *y,
 	return 0;
 }
 
+/* Room in *p (*cap elements of size bytes) for element n: the capacity
+ * doubles, from `first`.  0, or -1 out of memory. */
+static int
+room_for_one(void **p, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t want = *cap ? 2 * *cap : first;
+	void *grown;
+
+	if (n < *cap)
+		return 0;
+	if ((grown = realloc(*p, want * size)) == NULL)
+		return -1;
+	*p = grown;
+	*cap = want;
+	return 0;
+}
+
 static int
 worker_add(struct report *r, long long worker, const char *status, int ok,
 	   double ms, long long peak_kb, long long attempts, int have_ms)
@@ -543,15 +559,8 @@ worker_add(struct report *r, long long worker, const char *status, int ok,
 	if (w == NULL) {
 		size_t at = r->nw;
 
-		if (r->nw == r->capw) {
-			size_t cap = r->capw ? 2 * r->capw : 16;
-			struct worker_stat *n = realloc(r->w, cap * sizeof *n);
-
-			if (n == NULL)
-				return -1;
-			r->w = n;
-			r->capw = cap;
-		}
+		if (room_for_one((void **)&r->w, &r->capw, r->nw, sizeof *r->w, 16) != 0)
+			return -1;
 		/* Kept sorted by worker: the table reads in slot order. */
 		while (at > 0 && r->w[at - 1].worker > worker) {
 			r->w[at] = r->w[at - 1];
@@ -581,15 +590,9 @@ worker_add(struct report *r, long long worker, const char *status, int ok,
 static int
 curve_add(struct report *r, uint64_t seq, double v)
 {
-	if (r->ncurve == r->capcurve) {
-		size_t cap = r->capcurve ? 2 * r->capcurve : 64;
-		struct point *n = realloc(r->curve, cap * sizeof *n);
-
-		if (n == NULL)
-			return -1;
-		r->curve = n;
-		r->capcurve = cap;
-	}
+	if (room_for_one((void **)&r->curve, &r->capcurve, r->ncurve, sizeof *r->curve,
+			 64) != 0)
+		return -1;
 	r->curve[r->ncurve++] = (struct point){ seq, v };
 	return 0;
 }
@@ -788,23 +791,16 @@ meta_object(const rsw_store *st)
 	return o;
 }
 
-/* Every success's first two objectives, natural units (a sample once
- * there are more than PARETO_POINTS_MAX: every k-th). */
+/* Every success's first two objectives, natural units (the scatter draws
+ * every k-th past PARETO_POINTS_MAX). */
 static int
 pareto_point(void *ctx, uint64_t seq, const double *v)
 {
 	struct report *r = ctx;
 
-	if (r->npts == r->cappts) {
-		size_t cap = r->cappts ? 2 * r->cappts : 1024;
-		double *p = realloc(r->pts, cap * 2 * sizeof *p);
-
-		if (p == NULL)
-			return RSW_ENOMEM;
-		r->pts = p;
-		r->cappts = cap;
-	}
-	r->nsucc++;
+	if (room_for_one((void **)&r->pts, &r->cappts, r->npts, 2 * sizeof *r->pts,
+			 1024) != 0)
+		return RSW_ENOMEM;
 	r->pts[2 * r->npts] = r->pmin[0] ? v[0] : -v[0];
 	r->pts[2 * r->npts + 1] = r->pmin[1] ? v[1] : -v[1];
 	r->npts++;
@@ -1310,7 +1306,7 @@ pareto_json(const struct report *r)
 	}
 	return json_pack("{s:o, s:o, s:o, s:b, s:o, s:I}", "objectives", objs,
 			 "hypervolume", jnum(r->hv), "reference", ref, "reference_given",
-			 r->given_ref, "front", members, "successes", (json_int_t)r->nsucc);
+			 r->given_ref, "front", members, "successes", (json_int_t)r->npts);
 }
 
 static json_t *
@@ -2055,7 +2051,7 @@ section_pareto(FILE *f, const struct report *r)
 	fprintf(f, "<section id=\"pareto\"><h2>Pareto front</h2>\n<p>%zu of %llu "
 		"successful evaluations are on the front; hypervolume <b>%.6g</b> "
 		"(reference: %s,", n,
-		(unsigned long long)r->nsucc, r->hv,
+		(unsigned long long)r->npts, r->hv,
 		r->given_ref ? "the run's --hv-ref" : "the worst of each objective");
 	for (uint32_t k = 0; k < r->pm; k++) {
 		fputs(k ? ", " : " ", f);

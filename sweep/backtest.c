@@ -354,14 +354,17 @@ rsw__market_free(rsw__market *m)
 }
 
 /* The Sharpe ratio of the m returns so far (their sum and sum of
- * squares), reported as step `step`; 1 when the evaluation should stop. */
+ * squares), reported as the step that ends on *day, which moves to the
+ * next step's; 1 when the evaluation should stop. */
 static int
-report_sharpe(const rsw_task_info *task, uint32_t step, double sum, double sum2,
+report_sharpe(const rsw_task_info *task, size_t *day, double sum, double sum2,
 	      size_t m)
 {
 	double mean = m > 0 ? sum / (double)m : 0;
 	double var = m > 1 ? (sum2 - (double)m * mean * mean) / (double)(m - 1) : 0;
+	uint32_t step = (uint32_t)(*day / RSW__MA_CROSS_STEP_DAYS - 1);
 
+	*day += RSW__MA_CROSS_STEP_DAYS;
 	return rsw_task_report(task, step, var > 0 ? mean / sqrt(var) * sqrt(ANNUAL) : 0);
 }
 
@@ -384,6 +387,10 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 	double equity = 1, peak = 1, max_dd = 0, trade_growth = 1;
 	double entry_equity = 1, gross_profit = 0, gross_loss = 0, trade_sum = 0;
 	int pos_prev = 0, trades = 0, wins = 0;
+	/* The day whose Sharpe ratio is reported next (walk-forward, for a
+	 * pruner); none when nobody listens or the value is another metric. */
+	size_t report_day = task->report != NULL && mk->value_metric == -1 ?
+				    RSW__MA_CROSS_STEP_DAYS : SIZE_MAX;
 
 	if (!(pick >= 0 && pick < mk->nseries && pick == (double)which) ||
 	    !(x[0] >= 1 && x[1] >= 1 && x[0] < 1e9 && x[1] < 1e9)) {
@@ -408,9 +415,8 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		}
 		if (t + 1 < slow) {
 			/* Not trading yet: a Sharpe ratio of 0 so far. */
-			if ((t + 1) % RSW__MA_CROSS_STEP_DAYS == 0 && mk->value_metric == -1 &&
-			    report_sharpe(task, (uint32_t)((t + 1) / RSW__MA_CROSS_STEP_DAYS - 1),
-					  0, 0, 0))
+			if (t + 1 == report_day &&
+			    report_sharpe(task, &report_day, 0, 0, 0))
 				return RSW_EVAL_PRUNED;
 			continue;
 		}
@@ -440,9 +446,8 @@ rsw__ma_cross_eval(void *ctx, const double *x, uint32_t nparams,
 		if (1 - equity / peak > max_dd)
 			max_dd = 1 - equity / peak;
 		m++;
-		if ((t + 1) % RSW__MA_CROSS_STEP_DAYS == 0 && mk->value_metric == -1 &&
-		    report_sharpe(task, (uint32_t)((t + 1) / RSW__MA_CROSS_STEP_DAYS - 1),
-				  sum, sum2, m))
+		if (t + 1 == report_day &&
+		    report_sharpe(task, &report_day, sum, sum2, m))
 			return RSW_EVAL_PRUNED;
 	}
 	if (pos_prev)

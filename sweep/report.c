@@ -69,7 +69,7 @@ struct cell {
 
 struct worker_stat {
 	long long worker;
-	uint64_t tasks, ok, infeasible, failed, retried, timed;
+	uint64_t tasks, ok, infeasible, pruned, failed, retried, timed;
 	double ms;
 	long long peak_kb;
 };
@@ -575,6 +575,8 @@ worker_add(struct report *r, long long worker, const char *status, int ok,
 		w->ok += ok ? 1 : 0;
 	else if (strcmp(status, "infeasible") == 0)
 		w->infeasible++;
+	else if (strcmp(status, "pruned") == 0)
+		w->pruned++; /* stopped by a pruner: no failure */
 	else
 		w->failed++;
 	w->retried += attempts > 1;
@@ -1257,10 +1259,11 @@ workers_json(const struct report *r)
 		const struct worker_stat *w = &r->w[i];
 
 		json_array_append_new(a, json_pack(
-			"{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "worker",
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "worker",
 			(json_int_t)w->worker, "tasks", (json_int_t)w->tasks, "ok",
 			(json_int_t)w->ok, "failed", (json_int_t)w->failed, "infeasible",
-			(json_int_t)w->infeasible, "retried", (json_int_t)w->retried,
+			(json_int_t)w->infeasible, "pruned", (json_int_t)w->pruned,
+			"retried", (json_int_t)w->retried,
 			"mean_ms", w->timed ? jnum(w->ms / (double)w->timed) : json_null(),
 			"peak_kb", w->peak_kb >= 0 ? json_integer(w->peak_kb) : json_null()));
 	}
@@ -2003,6 +2006,7 @@ section_workers(FILE *f, const struct report *r)
 {
 	fputs("<section id=\"workers\"><h2>Workers</h2>\n<table><tr><th>worker</th>"
 	      "<th>evaluations</th><th>ok</th><th>failed</th><th>infeasible</th>"
+	      "<th>pruned</th>"
 	      "<th>retried</th><th>mean time</th><th>peak memory</th></tr>\n", f);
 	for (size_t i = 0; i < r->nw; i++) {
 		const struct worker_stat *w = &r->w[i];
@@ -2012,8 +2016,9 @@ section_workers(FILE *f, const struct report *r)
 		else
 			fprintf(f, "<tr><td>%lld</td>", w->worker);
 		fprintf(f, "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
-			"<td>", (unsigned long long)w->tasks, (unsigned long long)w->ok,
-			(unsigned long long)w->failed, (unsigned long long)w->infeasible,
+			"<td>%llu</td><td>", (unsigned long long)w->tasks,
+			(unsigned long long)w->ok, (unsigned long long)w->failed,
+			(unsigned long long)w->infeasible, (unsigned long long)w->pruned,
 			(unsigned long long)w->retried);
 		if (w->timed)
 			fprintf(f, "%.4g ms", w->ms / (double)w->timed);

@@ -739,3 +739,33 @@ Test(report, a_multi_objective_page_shows_the_front, .timeout = 120,
 	json_decref(data);
 	json_decref(summary);
 }
+
+/* A pruned evaluation is no failure, per worker too: the workers' table
+ * counts it apart. */
+Test(report, pruned_evaluations_are_no_failures_of_a_worker, .timeout = 120,
+     .init = make_test_dir)
+{
+	const char *run[] = { "run", "--objective", "ma_cross", "--data", DATA, "--column",
+			      "DAX", "--param", "fast=int:2:100", "--param", "slow=int:5:300",
+			      "--constraint", "fast < slow", "--maximize", "--algo", "random",
+			      "--evals", "200", "--prune", "median", "-j", "2", "-q", "--db",
+			      in_test_dir("p.db"), NULL };
+	sqlite3 *h;
+	json_t *data, *row;
+	double pruned = 0;
+	size_t i;
+
+	cr_assert_eq(run_cli(run, NULL, NULL), 0);
+	report(in_test_dir("p.db"), in_test_dir("p.html"), NULL);
+	data = page_data(in_test_dir("p.html"), NULL);
+	h = open_ro(in_test_dir("p.db"));
+	json_array_foreach(json_object_get(data, "workers"), i, row) {
+		cr_assert_eq(json_integer_value(json_object_get(row, "failed")), 0);
+		pruned += (double)json_integer_value(json_object_get(row, "pruned"));
+	}
+	cr_assert_gt(pruned, 0);
+	cr_assert_eq(pruned, sql_number(h, "SELECT count(*) FROM results WHERE "
+					   "status = 'pruned'"));
+	sqlite3_close(h);
+	json_decref(data);
+}

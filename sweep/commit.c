@@ -310,8 +310,6 @@ keep_front(rsw_sweep *sw, const double *params, uint32_t nparams,
 		if (!sw->have_worst || v[k] > sw->worst[k])
 			sw->worst[k] = v[k];
 	sw->have_worst = 1;
-	sw->front.d = m;
-	sw->front.size = sizeof *row;
 	if ((rc = rsw_pareto_archive_offer(&sw->front, v, (void **)&row)) <= 0)
 		return rc;
 	fill_row(row, params, nparams, r);

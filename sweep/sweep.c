@@ -776,6 +776,7 @@ resolve_objectives(rsw_sweep *sw, char *err, size_t errlen)
 			c->algo_opts.minimize = c->algo_opts.objectives[i].minimize;
 	}
 	c->algo_opts.nobjectives = n;
+	rsw_pareto_archive_init(&sw->front, n, sizeof(rsw_sweep_row));
 	return 0;
 }
 

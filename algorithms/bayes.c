@@ -79,6 +79,7 @@
 #define LOCAL_SPREAD 0.05
 #define ACQ_STARTS 4
 #define ACQ_MAXEVAL 60
+#define POLISH_RADIUS 0.05	/* how far the polish may move a candidate */
 #define VAR_FLOOR 1e-12		/* relative to the signal variance */
 #define FRESH_TRIES 256		/* random draws for a point not seen yet */
 #define GRID_SCAN_MAX (1u << 22) /* discrete spaces small enough to scan */
@@ -123,6 +124,7 @@ struct bayes {
 	uint64_t feasible;	/* ... of which feasible (grid when no
 				   constraints; grid, too, beyond GRID_SCAN_MAX) */
 	uint32_t levels[RSW_MAX_PARAMS_LIMIT]; /* categories, 0 if not cat */
+	double tr_lo[RSW_MAX_PARAMS_LIMIT], tr_hi[RSW_MAX_PARAMS_LIMIT];
 	struct rsw__best_tracker best;
 	uint32_t nobj;		/* ParEGO (>= 2): */
 	rsw_objective_target targets[RSW_MAX_OBJECTIVES];
@@ -335,6 +337,83 @@ scalarise(struct bayes *b, uint64_t seq)
 	}
 }
 
+/* y standardised to mean 0 and variance 1 (a constant: all 0). */
+static void
+standardise(double *y, uint32_t m)
+{
+	double mean = 0, sd = 0;
+
+	for (uint32_t i = 0; i < m; i++)
+		mean += y[i];
+	mean /= m;
+	for (uint32_t i = 0; i < m; i++)
+		sd += (y[i] - mean) * (y[i] - mean);
+	sd = m > 1 ? sqrt(sd / (m - 1)) : 0;
+	if (!(sd > 0))
+		sd = 1;
+	for (uint32_t i = 0; i < m; i++)
+		y[i] = (y[i] - mean) / sd;
+}
+
+/* The Yeo-Johnson power transform of z with exponent lambda. */
+static double
+yeo_johnson(double z, double lambda)
+{
+	if (z >= 0)
+		return fabs(lambda) < 1e-9 ? log1p(z) : (pow(z + 1, lambda) - 1) / lambda;
+	return fabs(lambda - 2) < 1e-9 ? -log1p(-z) :
+		-(pow(1 - z, 2 - lambda) - 1) / (2 - lambda);
+}
+
+#define WARP_LAMBDA_LO (-2.0)
+#define WARP_LAMBDA_HI 4.0
+#define WARP_LAMBDA_STEPS 60
+#define WARP_MIN 10		/* fewer values say nothing of a tail */
+
+/*
+ * The model's values: standardised, then Yeo-Johnson warped with the
+ * exponent of greatest profile likelihood of normality (a grid of
+ * exponents, so no optimiser can wander), then standardised again.  A
+ * heavy tail -- Goldstein-Price's 10^6 beside its minimum of 3 -- would
+ * otherwise make a stationary GP fit the tail and smooth away the basin.
+ */
+static void
+warp_outputs(double *y, uint32_t m)
+{
+	double best_ll = -HUGE_VAL, best_lambda = 1, jac = 0;
+
+	standardise(y, m);
+	if (m < WARP_MIN)
+		return;
+	for (uint32_t i = 0; i < m; i++)
+		jac += copysign(log1p(fabs(y[i])), y[i]);
+	for (uint32_t k = 0; k <= WARP_LAMBDA_STEPS; k++) {
+		double lambda = WARP_LAMBDA_LO + (WARP_LAMBDA_HI - WARP_LAMBDA_LO) * k /
+						      WARP_LAMBDA_STEPS;
+		double mean = 0, var = 0, ll;
+
+		for (uint32_t i = 0; i < m; i++)
+			mean += yeo_johnson(y[i], lambda);
+		mean /= m;
+		for (uint32_t i = 0; i < m; i++) {
+			double d = yeo_johnson(y[i], lambda) - mean;
+
+			var += d * d;
+		}
+		var /= m;
+		if (!(var > 0))
+			continue;
+		ll = -0.5 * m * log(var) + (lambda - 1) * jac;
+		if (ll > best_ll) {
+			best_ll = ll;
+			best_lambda = lambda;
+		}
+	}
+	for (uint32_t i = 0; i < m; i++)
+		y[i] = yeo_johnson(y[i], best_lambda);
+	standardise(y, m);
+}
+
 /* The posterior for the suggestion of row `row`: real observations, then
  * the latest pending rows (at most FANTASY_MAX of nupd .. row-1) as
  * kriging-believer fantasies.  RSW_ENOENT while nothing has succeeded. */
@@ -345,7 +424,6 @@ build_model(struct bayes *b, uint64_t row)
 	uint32_t n = b->n, nreal;
 	uint64_t pending = row - b->nupd;
 	uint64_t first_pending = pending > FANTASY_MAX ? row - FANTASY_MAX : b->nupd;
-	double mean = 0, sd = 0;
 	int rc;
 
 	if (pending > FANTASY_MAX)
@@ -357,25 +435,19 @@ build_model(struct bayes *b, uint64_t row)
 		return RSW_ENOENT;
 	if ((rc = reserve_model(b, nreal + (uint32_t)pending)) != 0)
 		return rc;
-	for (uint32_t i = 0; i < nreal; i++)
-		mean += b->fy[b->idx[i]];
-	mean /= nreal;
-	for (uint32_t i = 0; i < nreal; i++)
-		sd += (b->fy[b->idx[i]] - mean) * (b->fy[b->idx[i]] - mean);
-	sd = nreal > 1 ? sqrt(sd / (nreal - 1)) : 0;
-	if (!(sd > 0))
-		sd = 1;
 	gp->m = nreal + (uint32_t)pending;
 	gp->nreal = nreal;
-	b->fbest = HUGE_VAL;
 	for (uint32_t i = 0; i < nreal; i++) {
 		uint32_t s = b->idx[i];
 
 		memcpy(&gp->X[(size_t)i * n], &b->U[(size_t)s * n], n * sizeof(double));
-		gp->y[i] = (b->fy[s] - mean) / sd;
-		if (!isnan(b->f[s]) && gp->y[i] < b->fbest)
-			b->fbest = gp->y[i];
+		gp->y[i] = b->fy[s];
 	}
+	warp_outputs(gp->y, nreal);
+	b->fbest = HUGE_VAL;
+	for (uint32_t i = 0; i < nreal; i++)
+		if (!isnan(b->f[b->idx[i]]) && gp->y[i] < b->fbest)
+			b->fbest = gp->y[i];
 	for (uint32_t i = nreal; i < gp->m; i++)
 		memcpy(&gp->X[(size_t)i * n], &b->U[(first_pending + i - nreal) * n],
 		       n * sizeof(double));
@@ -433,12 +505,6 @@ acquisition(unsigned n, const double *x, double *grad, void *ctx)
 			   grad);
 }
 
-static double
-clip_unit(double u)
-{
-	return u < 0 ? 0 : u > 1 ? 1 : u;
-}
-
 /* Candidate c of suggestion seq: uniform, or near one of the best real
  * observations. */
 static void
@@ -450,7 +516,8 @@ candidate(const struct bayes *b, uint64_t seq, uint32_t c,
 
 	if (c < RANDOM_CANDIDATES || nbest == 0) {
 		for (uint32_t d = 0; d < n; d++)
-			x[d] = draw(b, S_CAND, key, 2 * n + d);
+			x[d] = b->tr_lo[d] + (b->tr_hi[d] - b->tr_lo[d]) *
+						     draw(b, S_CAND, key, 2 * n + d);
 		return;
 	}
 	c -= RANDOM_CANDIDATES;
@@ -458,8 +525,88 @@ candidate(const struct bayes *b, uint64_t seq, uint32_t c,
 		const double *centre = &b->gp.X[(size_t)best_rows[c % nbest] * n];
 
 		for (uint32_t d = 0; d < n; d++)
-			x[d] = clip_unit(centre[d] + LOCAL_SPREAD *
-						      rsw__normal(stream_seed(b, S_CAND), key, d));
+			x[d] = fmin(fmax(centre[d] + LOCAL_SPREAD *
+						  rsw__normal(stream_seed(b, S_CAND), key, d),
+					  b->tr_lo[d]), b->tr_hi[d]);
+	}
+}
+
+#define TR_INIT 0.8
+#define TR_MIN (1.0 / 128)
+#define TR_MAX 1.6
+#define TR_SUCCESSES 3
+#define TR_SPREAD 1.3862943611198906 /* ln 4: sides differ at most 16-fold */
+
+/*
+ * The trust region of the next suggestion (TuRBO, Eriksson et al. 2019):
+ * a box around the best observation, its sides L times each input's
+ * length scale over their geometric mean.  L is replayed from the known
+ * results in seq order -- halved after max(4, n) results in a row that
+ * do not improve on the best, doubled after 3 that do -- so it depends
+ * on nothing but those results.  A box that shrinks below TR_MIN has
+ * converged on a local optimum: the next ones are the whole cube until
+ * something improves.
+ */
+static void
+trust_region(struct bayes *b, uint64_t pending)
+{
+	uint32_t n = b->n, q = pending > 0 ? (uint32_t)pending : 1;
+	uint32_t fails_max = ((n > 4 ? n : 4) + q - 1) / q, succ = 0, fail = 0;
+	double L = TR_INIT, best = HUGE_VAL, block_start = HUGE_VAL, logmean = 0;
+	uint64_t best_row = 0;
+	int global = 0, improved = 0;
+
+	for (uint64_t r = 0; r < b->nupd; r++) {
+		double v = isnan(b->f[r]) ? HUGE_VAL : b->f[r];
+
+		if (r >= b->init) {
+			if ((r - b->init) % q == 0) {
+				block_start = best;
+				improved = 0;
+			}
+			if (v < block_start - 1e-3 * fabs(block_start))
+				improved = 1;
+			if ((r - b->init) % q == q - 1) {
+				if (improved) {
+					succ++;
+					fail = 0;
+				} else {
+					fail++;
+					succ = 0;
+				}
+				if (global && improved) {
+					global = 0;
+					L = TR_INIT;
+					succ = 0;
+				} else if (succ >= TR_SUCCESSES) {
+					L = fmin(2 * L, TR_MAX);
+					succ = 0;
+				} else if (fail >= fails_max && !global) {
+					L /= 2;
+					fail = 0;
+					if (L < TR_MIN)
+						global = 1;
+				}
+			}
+		}
+		if (v < best) {
+			best = v;
+			best_row = r;
+		}
+	}
+	for (uint32_t d = 0; d < n; d++)
+		logmean += b->theta[d] / n;
+	for (uint32_t d = 0; d < n; d++) {
+		double half = 0.5 * L * exp(fmin(fmax(b->theta[d] - logmean, -TR_SPREAD), TR_SPREAD)),
+		       c = b->U[best_row * n + d];
+
+		if (global || !isfinite(best) || b->levels[d] > 0) {
+			b->tr_lo[d] = 0;
+			b->tr_hi[d] = 1;
+			continue;
+		}
+		b->tr_lo[d] = fmax(0, c - half);
+		b->tr_hi[d] = fmin(1, c + half);
 	}
 }
 
@@ -555,12 +702,6 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 	opt = nlopt_create(NLOPT_LD_LBFGS, n);
 	if (opt == NULL)
 		return RSW_ENOMEM;
-	for (uint32_t d = 0; d < n; d++) {
-		lo[d] = 0;
-		hi[d] = 1;
-	}
-	nlopt_set_lower_bounds(opt, lo);
-	nlopt_set_upper_bounds(opt, hi);
 	nlopt_set_max_objective(opt, acquisition, b);
 	nlopt_set_maxeval(opt, ACQ_MAXEVAL);
 	nlopt_set_xtol_abs1(opt, 1e-7);
@@ -569,6 +710,12 @@ maximise_acquisition(struct bayes *b, uint64_t seq, double *best_x)
 		uint32_t pos;
 
 		memcpy(x, &b->cand[(size_t)starts[s] * n], n * sizeof(double));
+		for (uint32_t d = 0; d < n; d++) {
+			lo[d] = fmax(b->tr_lo[d], x[d] - POLISH_RADIUS);
+			hi[d] = fmin(b->tr_hi[d], x[d] + POLISH_RADIUS);
+		}
+		nlopt_set_lower_bounds(opt, lo);
+		nlopt_set_upper_bounds(opt, hi);
 		if (nlopt_optimize(opt, x, &val) < 0 || !(val >= start_val[s]))
 			continue;
 		/* Insertion in order of value, best first. */
@@ -691,8 +838,10 @@ bayes_suggest(rsw_algorithm *a, uint64_t seq, double *params)
 	} else {
 		int rc = build_model(b, row);
 
-		if (rc == 0)
+		if (rc == 0) {
+			trust_region(b, row - b->nupd);
 			rc = maximise_acquisition(b, seq, u);
+		}
 		if (rc == RSW_ENOMEM)
 			return rc;
 		/* Nothing has succeeded yet, a model that cannot be built (a

@@ -26,10 +26,28 @@
  * the current one.  Every decision depends on results only, so the run is
  * still the same at any worker count.
  *
+ * Small budgets (measured on branin, hartmann6 and shifted sphere,
+ * Rastrigin and Rosenbrock in 2-10 dimensions at 50-200 evaluations, and
+ * on Rastrigin and Rosenbrock-10D at 1,000-20,000; see README.md):
+ * - The first run's first generation is a space-filling design, a Latin
+ *   hypercube of lambda points over the whole cube, not samples around
+ *   the centre; its best point becomes the mean of the first CMA
+ *   generation (the design itself updates neither C nor the step).  A
+ *   multimodal function is then entered at its best region seen, not at
+ *   whatever basin holds the centre.
+ * - Mirrored sampling (Brockhoff et al. 2010): individual 2i+1 is
+ *   m - sigma*B*D*z of individual 2i's z, halving the sampling noise of
+ *   the mean's step.
+ * - The initial step is 0.2 of the cube (was 0.3): the first generations
+ *   refine instead of scattering.
+ * None of them depends on the budget (--evals), so a study extended by
+ * --resume is still the run of the larger budget.
+ *
  * A warm start (`observe`, before the first suggestion): the first run's
  * mean is the best successful observation (ties: the earlier) instead of
- * the centre, its step and covariance as usual; restarts are not
- * affected.
+ * the design's best -- the design is skipped, the observations already
+ * chose where to start --, its step and covariance as usual; restarts
+ * are not affected.
  */
 #include <lapacke.h>
 #include <math.h>
@@ -38,7 +56,7 @@
 
 #include "algorithms.h"
 
-#define SIGMA0 0.3		/* initial step, in unit-cube units */
+#define SIGMA0 0.2		/* initial step, in unit-cube units */
 #define LAMBDA_MAX 4096
 #define TOL_X 1e-12
 #define TOL_FUN 1e-12
@@ -48,6 +66,7 @@
 #define SAMPLE_TRIES 100
 #define TRY_STRIDE 256u /* a try's normals: i + try * TRY_STRIDE (i < 64) */
 #define FALLBACK_KEY 0x6661696c6261636bull /* seeds the random fallback */
+#define DESIGN_KEY (3ull << 60)	/* counter keys of the first design */
 
 struct cmaes {
 	rsw_space space;
@@ -62,6 +81,7 @@ struct cmaes {
 	uint32_t known;
 	uint32_t restarts;
 	int suggested;		/* observe() is refused after a suggest */
+	int design;		/* x holds the first run's design, not samples */
 	int have_start;		/* start_fit: the best observation's */
 	double start_fit;
 	double history[HISTORY_MAX]; /* best value of recent generations */
@@ -83,23 +103,72 @@ repair(double u)
 }
 
 /*
- * Samples generation `gen` into x (repaired) and y = (x - m) / sigma.
- * With constraints an infeasible sample is drawn again (resampling, from
- * the normals of try t: j + t * TRY_STRIDE), up to SAMPLE_TRIES times,
- * then replaced by a random feasible point.  0, or RSW_EINFEASIBLE.
+ * The first run's first generation: a Latin hypercube of lambda points
+ * (coordinate i of point k in stratum perm_i[k] of lambda, uniform
+ * within it; each perm_i a Fisher-Yates shuffle of hashed draws), an
+ * infeasible point replaced by a random feasible one.  0, or
+ * RSW_EINFEASIBLE.
+ */
+static int
+design_sample(struct cmaes *c)
+{
+	uint32_t n = c->n, lambda = c->lambda, perm[LAMBDA_MAX];
+
+	for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t k = 0; k < lambda; k++)
+			perm[k] = k;
+		for (uint32_t k = lambda - 1; k > 0; k--) {
+			uint32_t j = (uint32_t)(rsw__uniform(c->seed, DESIGN_KEY + k, i) *
+						(k + 1));
+			uint32_t t = perm[k];
+
+			if (j > k)
+				j = k;
+			perm[k] = perm[j];
+			perm[j] = t;
+		}
+		for (uint32_t k = 0; k < lambda; k++)
+			c->x[k * n + i] = repair(
+				(perm[k] + rsw__uniform(c->seed, DESIGN_KEY + lambda + k, i)) /
+				lambda);
+	}
+	for (uint32_t k = 0; k < lambda; k++)
+		if (!rsw__unit_feasible(&c->space, &c->x[k * n]) &&
+		    rsw__feasible_draw(&c->space, c->seed ^ FALLBACK_KEY,
+				       DESIGN_KEY + k, 0, &c->x[k * n]) != 0)
+			return RSW_EINFEASIBLE;
+	return 0;
+}
+
+/*
+ * Samples generation `gen` into x (repaired) and y = (x - m) / sigma,
+ * mirrored: individual k odd starts from -z of individual k-1 (the z it
+ * kept), so a pair's deviations cancel in the mean unless selection
+ * tells them apart.  With constraints an infeasible sample is drawn
+ * again (resampling, from the normals of try t: j + t * TRY_STRIDE; a
+ * mirror's retries are its own draws), up to SAMPLE_TRIES times, then
+ * replaced by a random feasible point.  0, or RSW_EINFEASIBLE.
  */
 static int
 sample(struct cmaes *c)
 {
 	uint32_t n = c->n;
+	double *pair = c->work; /* the scaled z (D z) of the pair's first */
 
+	if (c->design)
+		return design_sample(c);
 	for (uint32_t k = 0; k < c->lambda; k++) {
 		double *xk = &c->x[k * n], *yk = &c->y[k * n];
 		uint32_t try = 0;
 
 		do {
 			for (uint32_t i = 0; i < n; i++)
-				c->tmp[i] = c->D[i] * normal(c, c->gen, k, i + try * TRY_STRIDE);
+				c->tmp[i] = (k & 1) && try == 0 ?
+						    -pair[i] :
+						    c->D[i] * normal(c, c->gen, k,
+								     i + try * TRY_STRIDE);
+			if ((k & 1) == 0)
+				memcpy(pair, c->tmp, n * sizeof(double));
 			for (uint32_t i = 0; i < n; i++) {
 				double bdz = 0;
 
@@ -131,8 +200,9 @@ by_fitness(const void *a, const void *b, void *ctx)
 
 /*
  * (Re)allocates the state for `lambda` samples a generation and starts a
- * run: mean at the centre for the first, at a random point for a restart;
- * step SIGMA0, C = I, empty evolution paths and history.
+ * run: the first with its design (its mean, the centre, is replaced by
+ * the design's best), a restart from a random mean; step SIGMA0, C = I,
+ * empty evolution paths and history.
  */
 static int
 start_run(struct cmaes *c, uint32_t lambda)
@@ -191,6 +261,7 @@ start_run(struct cmaes *c, uint32_t lambda)
 		c->B[i * n + i] = 1;
 		c->C[i * n + i] = 1;
 	}
+	c->design = c->restarts == 0;
 	c->history_len = 0;
 	c->known = 0;
 	return sample(c);
@@ -244,6 +315,18 @@ step(struct cmaes *c)
 	for (uint32_t k = 0; k < c->lambda; k++)
 		order[k] = k;
 	qsort_r(order, c->lambda, sizeof order[0], by_fitness, c->fit);
+	if (c->design) {
+		/* The design is no sample of the distribution: it moves the
+		 * mean to its best success (all failed: the centre stays) and
+		 * leaves C, the paths and the step alone. */
+		if (c->fit[order[0]] > -INFINITY)
+			memcpy(c->m, &c->x[order[0] * n], n * sizeof(double));
+		c->design = 0;
+		c->gen_start += c->lambda;
+		c->gen++;
+		c->known = 0;
+		return sample(c);
+	}
 	memcpy(mold, c->m, n * sizeof(double));
 	for (uint32_t i = 0; i < n; i++) {
 		c->m[i] = 0;
@@ -369,6 +452,7 @@ cmaes_observe(rsw_algorithm *a, const double *params, const rsw_result *r)
 		return 0;
 	c->have_start = 1;
 	c->start_fit = fit;
+	c->design = 0;
 	for (uint32_t i = 0; i < c->n; i++)
 		c->m[i] = rsw_param_to_unit(&c->space.params[i], params[i]);
 	return sample(c);

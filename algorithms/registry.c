@@ -63,8 +63,10 @@ static const struct {
 					 "generation partial (default "
 					 "population x generations)" },
 	{ "genetic", RSW_ALGO_OPT_POPULATION, "individuals a generation "
-					      "(default 50)" },
-	{ "genetic", RSW_ALGO_OPT_GENERATIONS, "generations (default 20, or "
+					      "(default 10; several objectives: "
+					      "50)" },
+	{ "genetic", RSW_ALGO_OPT_GENERATIONS, "generations (default 100; "
+					       "several objectives: 20; or "
 					       "evals / population)" },
 	{ "cmaes", RSW_ALGO_OPT_EVALS, "evaluations in all (required)" },
 	{ "cmaes", RSW_ALGO_OPT_POPULATION, "lambda, samples a generation "
@@ -177,8 +179,7 @@ rsw_algo_default_window(const rsw_algo_info *a, const rsw_algo_opts *o)
 	if (a->default_window != 0)
 		return a->default_window;
 	/* A whole generation in flight: the population, never the workers. */
-	return o != NULL && o->population != 0 ? o->population :
-						   RSW__GENETIC_POPULATION;
+	return o != NULL ? rsw__genetic_population(o) : RSW__GENETIC_POPULATION;
 }
 
 uint64_t
@@ -190,9 +191,8 @@ rsw_algo_budget(const rsw_algo_info *a, const rsw_space *space,
 	if ((a->options & RSW_ALGO_OPT_EVALS) == 0)
 		return rsw_space_feasible_grid_size(space);
 	if ((a->options & RSW_ALGO_OPT_GENERATIONS) != 0 && o->evals == 0)
-		return (uint64_t)(o->population ? o->population :
-						  RSW__GENETIC_POPULATION) *
-		       (o->generations ? o->generations : RSW__GENETIC_GENERATIONS);
+		return (uint64_t)rsw__genetic_population(o) *
+		       rsw__genetic_generations(o);
 	return o->evals;
 }
 

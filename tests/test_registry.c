@@ -57,6 +57,12 @@ Test(registry, every_name_creates_its_algorithm)
 	cr_assert_not_null(strstr(err, "'tabu' (expected grid, random, bayes, "
 				       "genetic or cmaes)"), "%s", err);
 	cr_assert_eq(rsw_algo_default_window(rsw_algo_find("bayes"), &o), 4);
+	/* genetic's window is a generation: by default 10 with one
+	 * objective, 50 with several (NSGA-II). */
+	cr_assert_eq(rsw_algo_default_window(rsw_algo_find("genetic"), &o), 10);
+	o.nobjectives = 2;
+	cr_assert_eq(rsw_algo_default_window(rsw_algo_find("genetic"), &o), 50);
+	o.nobjectives = 0;
 	o.population = 30;
 	cr_assert_eq(rsw_algo_default_window(rsw_algo_find("genetic"), &o), 30);
 }

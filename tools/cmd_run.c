@@ -208,12 +208,13 @@ static const rsw_opt options[] = {
 					   "for d > 4)" },
 	{ "population", 0, RSW_OPT_INT, RSW_OPT_SWEEP, "N", F(population), 4, 4096,
 	  .algo_option = ALGO(POPULATION), .help = "genetic: individuals a "
-						 "generation (default 50); "
+						 "generation (default 10; "
+						 "several objectives: 50); "
 						 "cmaes: lambda" },
 	{ "generations", 0, RSW_OPT_INT, RSW_OPT_BUDGET, "N", F(generations), 1,
 	  1000000, .algo_option = ALGO(GENERATIONS),
-	  .help = "genetic: generations (default 20); with --resume: more "
-		  "extend the sweep" },
+	  .help = "genetic: generations (default 100; several objectives: "
+		  "20); with --resume: more extend the sweep" },
 	{ "minimize", 0, RSW_OPT_CALL, RSW_OPT_SWEEP, "[NAME]", 0,
 	  .call = set_minimize, .optional_value = 1,
 	  .help = "lower is better (default); with NAME (the value, or a "

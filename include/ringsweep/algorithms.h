@@ -34,8 +34,10 @@ typedef struct rsw_algo_opts {
 	uint64_t seed;	      /* default 0 */
 	uint64_t evals;	      /* evaluations in all; 0: not given */
 	uint32_t population;  /* genetic: individuals a generation (default
-				 50); cmaes: lambda (default 4 + 3 ln d) */
-	uint64_t generations; /* genetic: default 20, or evals / population */
+				 10; several objectives: 50); cmaes: lambda
+				 (default 4 + 3 ln d) */
+	uint64_t generations; /* genetic: default 100 (several objectives:
+				 20), or evals / population */
 	uint32_t init;	      /* bayes: space-filling points before the model
 				 (default 10, or 2(d + 1) for d > 4) */
 	/* Several objectives (2 .. RSW_MAX_OBJECTIVES; 0: one, the value

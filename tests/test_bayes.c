@@ -295,6 +295,42 @@ Test(bayes, hartmann6_median_of_10_seeds_below_minus_3_after_100, .timeout = 300
 	cr_assert_leq(median(best, 10), -3.0);
 }
 
+/* Median of 10 seeds of bayes's best on a function of the search-quality
+ * suite (bench/suite/suite.c: `--objective-arg NAME`), its parameters
+ * `count` times `spec`, then `more` (NULL-terminated, may be NULL). */
+static double
+suite_median(const char *name, int count, const char *spec,
+	     const char *const *more, const char *evals, const char *window)
+{
+	double best[10];
+
+	for (int s = 0; s < 10; s++) {
+		char specs[24][32], seed_s[16];
+		const char *argv[64] = { "--objective", RSW_SUITE_PLUGIN_PATH,
+					 "--objective-arg", name };
+		int n = add_box_params(argv, 4, specs, count, &spec, 1);
+
+		for (int i = 0; more != NULL && more[i] != NULL; i++) {
+			argv[n++] = "--param";
+			argv[n++] = more[i];
+		}
+		snprintf(seed_s, sizeof seed_s, "%d", s);
+		argv[n++] = "--algo";
+		argv[n++] = "bayes";
+		argv[n++] = "--evals";
+		argv[n++] = evals;
+		argv[n++] = "--window";
+		argv[n++] = window;
+		argv[n++] = "--seed";
+		argv[n++] = seed_s;
+		argv[n++] = "--minimize";
+		argv[n++] = "--serial";
+		argv[n] = NULL;
+		best[s] = cli_best(argv);
+	}
+	return median(best, 10);
+}
+
 /* A 2-D bowl at (0.5, 0.3) whose right part (x > 0.75) always fails: NaN
  * above y = 0.5, an overflow (+inf) below. */
 static int

@@ -596,6 +596,29 @@ cli_best(const char *const *args)
 	return v;
 }
 
+/* The best value of `ringsweep run --objective OBJECTIVE --algo ALGO
+ * --evals EVALS --seed SEED --serial` over `count` float parameters, the
+ * I-th on ranges[(I - 1) % nranges] (add_box_params). */
+static inline double
+cli_algo_best(const char *objective, const char *algo, int count,
+	      const char *const *ranges, int nranges, const char *evals, int seed)
+{
+	char specs[16][32], seed_s[16];
+	const char *argv[48] = { "--objective", objective };
+	int n = add_box_params(argv, 2, specs, count, ranges, nranges);
+
+	snprintf(seed_s, sizeof seed_s, "%d", seed);
+	argv[n++] = "--algo";
+	argv[n++] = algo;
+	argv[n++] = "--evals";
+	argv[n++] = evals;
+	argv[n++] = "--seed";
+	argv[n++] = seed_s;
+	argv[n++] = "--serial";
+	argv[n] = NULL;
+	return cli_best(argv);
+}
+
 /* A parameter space from NULL-terminated specs, each of which must parse. */
 static inline rsw_space
 space_of(const char *const *specs)

@@ -250,27 +250,15 @@ Test(gp, fantasies_keep_the_mean_and_shrink_the_variance)
 
 /* ------------------------------------------------------ the algorithm */
 
-/* The best of one `--algo bayes` run of a test function on its domain. */
+/* The best of one `--algo bayes` run of a test function on its domain:
+ * branin's (2-D) or the unit cube. */
 static double
 bayes_best(const char *objective, int dim, const char *evals, int seed)
 {
-	/* Branin on its usual domain; Hartmann on the unit cube. */
 	static const char *branin[] = { "-5:10", "0:15" }, *unit[] = { "0:1" };
-	char specs[6][32], seed_s[16];
-	const char *argv[40] = { "--objective", objective };
-	int n = dim == 2 ? add_box_params(argv, 2, specs, 2, branin, 2) :
-			   add_box_params(argv, 2, specs, dim, unit, 1);
 
-	snprintf(seed_s, sizeof seed_s, "%d", seed);
-	argv[n++] = "--algo";
-	argv[n++] = "bayes";
-	argv[n++] = "--evals";
-	argv[n++] = evals;
-	argv[n++] = "--seed";
-	argv[n++] = seed_s;
-	argv[n++] = "--serial";
-	argv[n] = NULL;
-	return cli_best(argv);
+	return dim == 2 ? cli_algo_best(objective, "bayes", 2, branin, 2, evals, seed) :
+			  cli_algo_best(objective, "bayes", dim, unit, 1, evals, seed);
 }
 
 Test(bayes, branin_median_of_10_seeds_within_0_41_after_50, .timeout = 120)

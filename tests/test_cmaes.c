@@ -191,24 +191,12 @@ Test(cmaes, starts_from_a_latin_hypercube_then_samples_mirrored_pairs, .timeout 
 	rsw_algorithm_destroy(cma);
 }
 
+/* The best of one default-settings cmaes run. */
 static double
 default_best(const char *objective, int d, const char *const *ranges,
 	     const char *evals, int seed)
 {
-	char specs[6][32], seed_s[16];
-	const char *argv[40] = { "--objective", objective };
-	int n = add_box_params(argv, 2, specs, d, ranges, d);
-
-	snprintf(seed_s, sizeof seed_s, "%d", seed);
-	argv[n++] = "--algo";
-	argv[n++] = "cmaes";
-	argv[n++] = "--evals";
-	argv[n++] = evals;
-	argv[n++] = "--seed";
-	argv[n++] = seed_s;
-	argv[n++] = "--serial";
-	argv[n] = NULL;
-	return cli_best(argv);
+	return cli_algo_best(objective, "cmaes", d, ranges, d, evals, seed);
 }
 
 /* Small budgets (the defaults, seeds 0-9): branin at 50 evaluations had

@@ -25,34 +25,9 @@ import sys
 import time
 
 from searchbench import optuna, quartiles
-
-
-def branin(x):
-    b, c, t = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
-    return (x[1] - b * x[0] ** 2 + c * x[0] - 6) ** 2 + 10 * (1 - t) * math.cos(x[0]) + 10
-
-
-HART_A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-          [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
-HART_P = [[0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886],
-          [0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991],
-          [0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650],
-          [0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381]]
-HART_ALPHA = [1.0, 1.2, 3.0, 3.2]
-
-
-def hartmann6(x):
-    return -sum(HART_ALPHA[i] * math.exp(-sum(HART_A[i][j] * (x[j] - HART_P[i][j]) ** 2
-                                               for j in range(6)))
-                for i in range(4))
-
-
-def rastrigin(x):
-    return 10 * len(x) + sum(v * v - 10 * math.cos(2 * math.pi * v) for v in x)
-
-
-def rosenbrock(x):
-    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
+# The formulas are the suite's (bench/compare/suite.py), checked there
+# against the plugin and here against the built-ins.
+from suite import branin, hartmann6, rastrigin, rosenbrock
 
 
 # name: (function, bounds, optimum, budget, algorithms)

@@ -7,7 +7,7 @@ one table of the median best value of each algorithm and who wins.
 ringsweep runs are `ringsweep run --objective librswsuite.so
 --objective-arg NAME --algo A --seed S --evals B --minimize --serial --db
 none --json` with default settings otherwise (bayes: window 4; genetic:
-population 50, so a budget of 50 is one random generation); Optuna runs
+population 10); Optuna runs
 TPESampler(seed=S) and CmaEsSampler(seed=S) one trial at a time with
 in-memory storage, on the same formulas written again below in Python.
 CmaEsSampler samples a categorical parameter with its independent

@@ -347,7 +347,7 @@ Test(bayes, suite_heavy_range_valley_and_ill_conditioned_targets, .timeout = 300
 /* Sixteen evaluations in flight lose little: on hartmann6 at 100 the
  * median of 10 seeds at window 16 was -2.72 against -3.32 sequentially;
  * the trust region and a polish that stays near its candidate keep it
- * at -3.24 (this median, the upper of the middle two: -3.20; the
+ * at -3.25 (this median, the upper of the middle two: -3.20; the
  * windows table in docs/BENCHMARKS.md). */
 Test(bayes, window_16_keeps_most_of_sequential_quality_on_hartmann6, .timeout = 300)
 {

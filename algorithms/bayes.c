@@ -573,7 +573,7 @@ static void
 trust_region(struct bayes *b, uint64_t pending)
 {
 	uint32_t n = b->n, q = pending > 0 ? (uint32_t)pending : 1;
-	uint32_t fails_max = ((n > 4 ? n : 4) + q - 1) / q, succ = 0, fail = 0;
+	uint32_t fails_max = ((n > 4 ? n : 4) + q - 1) / q, succ = 0, fail = 0, boxed = 0;
 	double L = TR_INIT, best = HUGE_VAL, block_start = HUGE_VAL, logmean = 0;
 	uint64_t best_row = 0;
 	int improved = 0;
@@ -586,7 +586,9 @@ trust_region(struct bayes *b, uint64_t pending)
 				block_start = best;
 				improved = 0;
 			}
-			if (v < block_start - 1e-3 * fabs(block_start))
+			/* Nothing has succeeded before: any success improves. */
+			if (isinf(block_start) ? v < HUGE_VAL :
+						 v < block_start - 1e-3 * fabs(block_start))
 				improved = 1;
 			if ((r - b->init) % q == q - 1) {
 				if (improved) {
@@ -612,8 +614,13 @@ trust_region(struct bayes *b, uint64_t pending)
 			best_row = r;
 		}
 	}
+	/* The boxed inputs' mean log length: a category's length scales a
+	 * 0/1 mismatch, not a distance, and keeps all its levels anyway. */
 	for (uint32_t d = 0; d < n; d++)
-		logmean += b->theta[d] / n;
+		boxed += b->levels[d] == 0;
+	for (uint32_t d = 0; d < n; d++)
+		if (b->levels[d] == 0)
+			logmean += b->theta[d] / boxed;
 	for (uint32_t d = 0; d < n; d++) {
 		double half = 0.5 * L * exp(fmin(fmax(b->theta[d] - logmean, -TR_SPREAD), TR_SPREAD)),
 		       c = b->U[best_row * n + d];

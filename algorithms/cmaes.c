@@ -36,8 +36,12 @@
  *   multimodal function is then entered at its best region seen, not at
  *   whatever basin holds the centre.
  * - Mirrored sampling (Brockhoff et al. 2010): individual 2i+1 is
- *   m - sigma*B*D*z of individual 2i's z, halving the sampling noise of
- *   the mean's step.
+ *   m - sigma*B*D*z of individual 2i's z.  With weighted recombination
+ *   over both members of a pair their steps partly cancel, so under
+ *   neutral selection the mean moves less than cumulative step-size
+ *   adaptation expects and the step shrinks (Auger, Brockhoff & Hansen,
+ *   GECCO 2011, whose remedy is pairwise selection); not done here, and
+ *   measured only through the results above.
  * - The initial step is 0.2 of the cube (was 0.3): the first generations
  *   refine instead of scattering.
  * None of them depends on the budget (--evals), so a study extended by

@@ -582,8 +582,10 @@ cli_best(const char *const *args)
 
 	close(fd);
 	argv[n++] = "run";
-	for (int i = 0; args[i] != NULL && n < 60; i++)
+	for (int i = 0; args[i] != NULL; i++) {
+		cr_assert_lt(n, 60, "cli_best: more arguments than its argv holds");
 		argv[n++] = args[i];
+	}
 	argv[n++] = "--db";
 	argv[n++] = "none";
 	argv[n++] = "-q";
@@ -605,7 +607,10 @@ cli_algo_best(const char *objective, const char *algo, int count,
 {
 	char specs[16][32], seed_s[16];
 	const char *argv[48] = { "--objective", objective };
-	int n = add_box_params(argv, 2, specs, count, ranges, nranges);
+	int n;
+
+	cr_assert_leq(count, 16, "cli_algo_best: %d parameters, room for 16", count);
+	n = add_box_params(argv, 2, specs, count, ranges, nranges);
 
 	snprintf(seed_s, sizeof seed_s, "%d", seed);
 	argv[n++] = "--algo";

@@ -293,10 +293,13 @@ suite_median(const char *name, int count, const char *spec,
 	double best[10];
 
 	for (int s = 0; s < 10; s++) {
-		char specs[24][32], seed_s[16];
+		char specs[16][32], seed_s[16];
 		const char *argv[64] = { "--objective", RSW_SUITE_PLUGIN_PATH,
 					 "--objective-arg", name };
-		int n = add_box_params(argv, 4, specs, count, &spec, 1);
+		int n;
+
+		cr_assert_leq(count, 16, "suite_median: %d parameters, room for 16", count);
+		n = add_box_params(argv, 4, specs, count, &spec, 1);
 
 		for (int i = 0; more != NULL && more[i] != NULL; i++) {
 			argv[n++] = "--param";

@@ -10,9 +10,10 @@ one whole run.
 ringsweep runs are `ringsweep run --serial --db none --json` processes with
 default settings (bayes: window 4, so each suggestion already works with
 4 evaluations in flight); Optuna runs in this process with in-memory
-storage, one trial at a time.  Both evaluate the same Python-free
-definitions of the functions: ringsweep its built-ins, Optuna the
-formulas below (checked against each other at start).
+storage, one trial at a time.  Both evaluate the same definitions of the
+functions: ringsweep its built-ins, Optuna the search-quality suite's
+Python formulas (bench/compare/suite.py; checked against each other at
+start).
 
 usage: algorithms.py --ringsweep PATH [--seeds N] [--problems a,b] [--json FILE]
 """

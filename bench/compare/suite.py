@@ -20,8 +20,9 @@ points, through `ringsweep run --enqueue`.  Any mismatch stops it.
 
 --cache FILE keeps every run's result, keyed by what decides it: for
 ringsweep runs the sha256 of the command, the libringsweep it loads and the
-plugin, and the arguments; for Optuna runs its version and the function's
-Python definition.  A later run with the same cache re-runs only what
+plugin, and the arguments; for Optuna runs its version, that of the
+cmaes package and the Python formulas (the whole formulas section, its
+tables included) with the function's row.  A later run with the same cache re-runs only what
 changed (rebuilding after a change to bayes re-runs the ringsweep runs;
 Optuna's, the slow ones, are reused).
 
@@ -336,15 +337,19 @@ def check_definitions(exe, plugin):
             with open(res) as f:
                 lines = [ln.rstrip("\n").split(",") for ln in f]
             head, body = lines[0], lines[1:1 + len(points)]
+            if len(body) < len(points):
+                sys.exit(f"suite.py: {name}: the plugin's run reported {len(body)} "
+                         f"of the {len(points)} points it was given")
             for pt, row in zip(points, body):
                 got = float(row[head.index("value")])
                 want = fn(pt)
+                # not <=: a NaN on either side fails
                 if row[head.index("status")] != "ok" or \
-                   abs(got - want) > 1e-9 * max(1.0, abs(want)):
+                   not abs(got - want) <= 1e-9 * max(1.0, abs(want)):
                     sys.exit(f"suite.py: {name} at {as_named(name, pt)}: the plugin says "
                              f"{row[head.index('status')]} {got!r}, Python says {want!r}")
             at_min = float(body[0][head.index("value")])
-            if abs(at_min - opt) > 1e-4 * max(1.0, abs(opt)):
+            if not abs(at_min - opt) <= 1e-4 * max(1.0, abs(opt)):
                 sys.exit(f"suite.py: {name}: {at_min!r} at the known argmin "
                          f"{argmin_text(name)}, not the known optimum {opt}")
             worst[name] = at_min - opt
@@ -462,19 +467,37 @@ def ringsweep_identity(exe, plugin):
     return " ".join(parts + [f"plugin={sha256(plugin)}"])
 
 
+def formulas_source():
+    """This file's formulas section, constants and helpers included: a
+    function's source alone (hartmann3 is one line) would leave out the
+    tables it reads."""
+    text = inspect.getsource(sys.modules[__name__])
+    return text[text.index("# " + "-" * 64 + " formulas"):
+                text.index("# " + "-" * 67 + " table")]
+
+
 def definition_hash(name):
     """An Optuna run's result depends on the Python definition of its
-    function (formula and table row), not on the plugin."""
-    fn, params, *_ = FUNCTIONS[name]
-    text = inspect.getsource(fn) + repr(params) + (inspect.getsource(sphere_cat)
-                                                   if fn is sphere_cat else "")
+    function (the formulas section and its table row), not on the plugin."""
+    _, params, *_ = FUNCTIONS[name]
+    text = formulas_source() + repr(params)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def sampler_versions():
+    """Optuna's version, and that of the cmaes package its CmaEsSampler
+    runs on."""
+    try:
+        import cmaes
+        return f"optuna {optuna.__version__} cmaes {cmaes.__version__}"
+    except ImportError:
+        return f"optuna {optuna.__version__}"
 
 
 def job_key(job, identity):
     head = f"{job['function']}|{job['budget']}|{job['seed']}|{job['algo']}"
     if job["algo"] in OPTUNA_ALGOS:
-        return f"{head}|optuna {optuna.__version__}|def={definition_hash(job['function'])}"
+        return f"{head}|{sampler_versions()}|def={definition_hash(job['function'])}"
     return f"{head}|{shlex.join(job['extra'])}|{identity}"
 
 

@@ -575,7 +575,7 @@ trust_region(struct bayes *b, uint64_t pending)
 	uint32_t n = b->n, q = pending > 0 ? (uint32_t)pending : 1;
 	uint32_t fails_max = ((n > 4 ? n : 4) + q - 1) / q, succ = 0, fail = 0, boxed = 0;
 	double L = TR_INIT, best = HUGE_VAL, block_start = HUGE_VAL, logmean = 0;
-	uint64_t best_row = 0;
+	uint64_t best_row = 0, levels;
 	int improved = 0;
 
 	for (uint64_t r = 0; r < b->nupd; r++) {
@@ -630,6 +630,11 @@ trust_region(struct bayes *b, uint64_t pending)
 			b->tr_hi[d] = 1;
 			continue;
 		}
+		/* A discrete input's box keeps the cells beside the best one:
+		 * narrower, every candidate snaps back onto a known point. */
+		levels = rsw_param_levels(&b->space.params[d]);
+		if (levels > 1 && half < 1.0 / (double)levels)
+			half = 1.0 / (double)levels;
 		b->tr_lo[d] = fmax(0, c - half);
 		b->tr_hi[d] = fmin(1, c + half);
 	}

@@ -326,7 +326,7 @@ suite_median(const char *name, int count, const char *spec,
  * where bayes once lost to Optuna's better sampler (docs/BENCHMARKS.md:
  * bayes before -> after this target, Optuna's best): a heavy dynamic
  * range (Goldstein-Price: 4.36 -> 3.03, 3.12), a curved valley
- * (Rosenbrock 4-D: 51 -> 3.5, 38; on integers: 102 -> 3, 52) and an
+ * (Rosenbrock 4-D: 51 -> 3.5, 38; on integers: 102 -> 1.5, 52) and an
  * ill-conditioned ellipsoid (10-D, condition 1e6: 142,000 -> 136,
  * 70,500). */
 Test(bayes, suite_heavy_range_valley_and_ill_conditioned_targets, .timeout = 300)

@@ -640,16 +640,7 @@ def report_budget(rep, jobs, functions, budget, labels, seeds):
     best, walls = collect(jobs, functions, budget, labels)
     rep.line(f"== {budget} evaluations: median best value of {seeds} seeds "
              f"(lower is better)", md=f"### {budget} evaluations, median of {seeds} seeds")
-    rows, wins, medians_of = [], {lab: 0 for lab in labels + ["tie"]}, {}
-    for f in functions:
-        _, params, kind, opt, _ = FUNCTIONS[f]
-        med = {lab: statistics.median(best[f][lab]) for lab in labels}
-        medians_of[f] = med
-        w = pick_winner(med)
-        wins[w] += 1
-        rows.append([f, len(params), kind, num(opt)] + [num(med[lab]) for lab in labels] + [w])
-    rep.table(["function", "dim", "kind", "optimum"] + labels + ["winner"], rows,
-              "lrll" + "r" * len(labels) + "l")
+    medians_of, wins = median_table(rep, best, functions, labels, "winner")
     rep.line("wins: " + ", ".join(f"{lab} {n}" for lab, n in wins.items()
                                   if n or lab != "tie"))
     opt_algos = [lab for lab in OPTUNA_ALGOS if lab in labels]
@@ -667,21 +658,30 @@ def report_budget(rep, jobs, functions, budget, labels, seeds):
     return medians_of
 
 
+def median_table(rep, best, functions, labels, last):
+    """One row per function: its medians under each label and the label
+    with the lowest (column `last`); returns the medians by function and
+    how often each label (or "tie") was lowest."""
+    rows, wins, medians_of = [], {lab: 0 for lab in labels + ["tie"]}, {}
+    for f in functions:
+        _, params, kind, opt, _ = FUNCTIONS[f]
+        med = {lab: statistics.median(best[f][lab]) for lab in labels}
+        medians_of[f] = med
+        w = pick_winner(med)
+        wins[w] += 1
+        rows.append([f, len(params), kind, num(opt)] + [num(med[lab]) for lab in labels] + [w])
+    rep.table(["function", "dim", "kind", "optimum"] + labels + [last], rows,
+              "lrll" + "r" * len(labels) + "l")
+    return medians_of, wins
+
+
 def report_windows(rep, jobs, functions, budget, windows, seeds):
     labels = [f"w={w}" for w in windows]
     best, walls = collect(jobs, functions, budget, labels)
     rep.line(f"== bayes, {budget} evaluations, by window: median best value of {seeds} "
              f"seeds (lower is better)",
              md=f"### bayes by window, {budget} evaluations, median of {seeds} seeds")
-    rows, wins = [], {lab: 0 for lab in labels + ["tie"]}
-    for f in functions:
-        _, params, kind, opt, _ = FUNCTIONS[f]
-        med = {lab: statistics.median(best[f][lab]) for lab in labels}
-        w = pick_winner(med)
-        wins[w] += 1
-        rows.append([f, len(params), kind, num(opt)] + [num(med[lab]) for lab in labels] + [w])
-    rep.table(["function", "dim", "kind", "optimum"] + labels + ["best"], rows,
-              "lrll" + "r" * len(labels) + "l")
+    _, wins = median_table(rep, best, functions, labels, "best")
     rep.line("best window: " + ", ".join(f"{lab} {n}" for lab, n in wins.items()
                                          if n or lab != "tie"))
     rep.line("median wall time of one run: " + ", ".join(
